@@ -1,0 +1,13 @@
+import { createPingActivities, type PingDeps } from './ping';
+
+/** Everything activities may talk to; tests hand in what they need. */
+export type ActivityDeps = PingDeps;
+
+/** All activities the worker registers, grouped by the journey they serve. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createPingActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,21 @@
+import { describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../platform/config';
+import { onError } from '../../platform/http/errors';
+import { createLogger } from '../../platform/logger';
+import { pingRoutes } from './routes';
+
+describe('POST /ping input', () => {
+  it('rejects a malformed ping id with 400 naming the field, and starts nothing', async () => {
+    const temporal = vi.fn();
+    const app = pingRoutes({ config: loadConfig({}), temporal });
+    app.onError(onError(createLogger('silent')));
+    const res = await app.request('/', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pingId: 'has spaces and / slashes' }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'invalid_request', field: 'pingId' } });
+    expect(temporal).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,62 @@
+// The one entry point: runs the roles named in TIDINGS_ROLES (all by default) in this process.
+import { randomUUID } from 'node:crypto';
+import { startApi } from './api/server';
+import { startConsumers } from './consumers';
+import { startGateway } from './gateway/server';
+import { workflowUiUrl } from './platform/clients/temporal';
+import { loadConfig } from './platform/config';
+import { createContext, type Context } from './platform/context';
+import { createLogger } from './platform/logger';
+import { startWorker } from './worker';
+import { ping, pingWorkflowId } from './workflows/ping';
+
+/** Runs one ping through the worker so a fresh start proves every server is reachable. */
+async function selfCheck(ctx: Context): Promise<void> {
+  const pingId = `startup-${randomUUID()}`;
+  const client = await ctx.temporal();
+  const result = await client.workflow.execute(ping, {
+    taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+    workflowId: pingWorkflowId(pingId),
+    args: [{ pingId }],
+    workflowExecutionTimeout: '1 minute',
+  });
+  ctx.log.info(
+    { probes: Object.fromEntries(result.probes.map((p) => [p.server, `${p.ms} ms`])), temporalUi: workflowUiUrl(ctx.config, pingWorkflowId(pingId)) },
+    'self-check ping passed: kafka, sns/sqs, redis and mysql reached through the worker',
+  );
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL);
+  const ctx = createContext(config, log);
+  ctx.lifecycle.onSignals();
+  const roles = new Set(config.TIDINGS_ROLES);
+  try {
+    const urls: Record<string, string> = {};
+    if (roles.has('worker')) await startWorker(ctx);
+    if (roles.has('consumers')) urls.consumers = (await startConsumers(ctx)).join(', ') || '(none registered)';
+    if (roles.has('gateway')) urls.gateway = await startGateway(ctx);
+    if (roles.has('api')) urls.api = await startApi(ctx);
+    urls.temporalUi = config.TEMPORAL_UI_URL;
+    log.info({ roles: [...roles], ...urls }, 'tidings is up');
+    process.stdout.write(
+      `\n  Tidings is up (roles: ${[...roles].join(', ')})\n` +
+        (urls.api ? `  API            ${urls.api}   (health: ${urls.api}/health, ready: ${urls.api}/ready)\n` : '') +
+        (urls.gateway ? `  Gateway        ${urls.gateway}\n` : '') +
+        `  Temporal UI    ${config.TEMPORAL_UI_URL}\n  Stop with Ctrl-C; stop the servers with npm run infra:down\n\n`,
+    );
+    if (roles.has('worker') && config.SELF_CHECK_ON_START) {
+      selfCheck(ctx).catch((err: unknown) => log.warn({ err }, 'self-check ping failed; see GET /ready'));
+    }
+  } catch (err) {
+    log.error({ err }, 'start-up failed');
+    await ctx.lifecycle.close();
+    process.exit(1);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

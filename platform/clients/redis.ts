@@ -1,0 +1,38 @@
+import { Redis } from 'ioredis';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+
+export { Redis };
+
+/**
+ * An ioredis client that keeps reconnecting forever (Redis coming back must heal the process
+ * without a restart) but fails a command after one retry while disconnected instead of queueing it
+ * for ever. An outage is logged once when it starts and once when it ends, not per attempt.
+ */
+export function createRedis(config: Config, log: Logger, name = 'tidings'): Redis {
+  const redis = new Redis(config.REDIS_URL, {
+    connectionName: name,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  let down = false;
+  redis.on('error', (err: Error) => {
+    if (down) return;
+    down = true;
+    log.warn({ err: err.message, url: config.REDIS_URL }, 'redis unavailable; reconnecting');
+  });
+  redis.on('ready', () => {
+    if (!down) return;
+    down = false;
+    log.info({ url: config.REDIS_URL }, 'redis reconnected');
+  });
+  return redis;
+}
+
+/** Closes politely when connected, at once otherwise (QUIT would wait for a reconnect). */
+export const closeRedis = async (redis: Redis): Promise<void> => {
+  if (redis.status === 'ready') {
+    // The server may vanish between the status check and QUIT's reply.
+    await redis.quit().catch(() => redis.disconnect());
+  } else redis.disconnect();
+};

@@ -1,0 +1,57 @@
+import type { Producer } from 'kafkajs';
+import { createSns, createSqs } from './clients/aws';
+import { createKafka } from './clients/kafka';
+import { createMysqlPool } from './clients/mysql';
+import { closeRedis, createRedis } from './clients/redis';
+import { connectTemporal, createTemporalClient } from './clients/temporal';
+import type { Config } from './config';
+import { Lifecycle } from './lifecycle';
+import { createLogger, type Logger } from './logger';
+
+/** Builds a value on first use and caches it (roles only open the connections they need). */
+function lazy<T>(make: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: make() }).v;
+}
+
+/** Like `lazy` for async values, but forgets a failure so the next call tries again. */
+function lazyAsync<T>(make: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () =>
+    (pending ??= make().catch((err: unknown) => {
+      pending = undefined;
+      throw err;
+    }));
+}
+
+/**
+ * The process's shared clients, created on first use and closed (in reverse order) by the
+ * lifecycle. One per process, whatever roles it runs.
+ */
+export function createContext(config: Config, log: Logger = createLogger(config.LOG_LEVEL)) {
+  const lifecycle = new Lifecycle(log, config.SHUTDOWN_TIMEOUT_MS);
+  const kafka = lazy(() => createKafka(config, log));
+  const producer = lazyAsync(async (): Promise<Producer> => {
+    const p = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+    await p.connect();
+    return lifecycle.add('kafka producer', p, (x) => x.disconnect());
+  });
+  const temporalConnection = lazyAsync(async () =>
+    lifecycle.add('temporal connection', await connectTemporal(config), (c) => c.close()),
+  );
+  return {
+    config,
+    log,
+    lifecycle,
+    kafka,
+    producer,
+    redis: lazy(() => lifecycle.add('redis', createRedis(config, log), closeRedis)),
+    mysql: lazy(() => lifecycle.add('mysql', createMysqlPool(config), (p) => p.end())),
+    sns: lazy(() => lifecycle.add('sns', createSns(config), (c) => c.destroy())),
+    sqs: lazy(() => lifecycle.add('sqs', createSqs(config), (c) => c.destroy())),
+    temporalConnection,
+    temporal: lazyAsync(async () => createTemporalClient(config, await temporalConnection())),
+  };
+}
+
+export type Context = ReturnType<typeof createContext>;

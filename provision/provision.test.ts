@@ -1,0 +1,39 @@
+import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { queueArn, topicArn } from '../platform/clients/aws';
+import { allKafkaTopics, QUEUES, SNS_TOPICS } from '../platform/names';
+import { testContext } from '../test/support/context';
+import { provisionAll } from './index';
+
+describe('provisioning (real Kafka, moto, MariaDB)', () => {
+  const ctx = testContext();
+  afterAll(() => ctx.lifecycle.close());
+
+  it('is idempotent: a second run creates nothing and duplicates no subscription', async () => {
+    const deps = { config: ctx.config, log: ctx.log, kafka: ctx.kafka(), sns: ctx.sns(), sqs: ctx.sqs(), mysql: ctx.mysql() };
+    await provisionAll(deps);
+    await provisionAll(deps);
+
+    const admin = ctx.kafka().admin();
+    await admin.connect();
+    const topics = await admin.listTopics();
+    await admin.disconnect();
+    for (const t of allKafkaTopics()) expect(topics).toContain(t);
+    expect(topics).toContain('msg.status.dlq');
+
+    for (const topic of Object.values(SNS_TOPICS)) {
+      const { Subscriptions = [] } = await ctx.sns().send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn(ctx.config, topic.name) }));
+      const endpoints = Subscriptions.map((s) => s.Endpoint).sort();
+      expect(endpoints).toEqual(topic.queues.map((q) => queueArn(ctx.config, q.name)).sort());
+    }
+  });
+
+  it('gives each processing queue a dead-letter redrive', async () => {
+    const { QueueUrl } = await ctx.sqs().send(new GetQueueUrlCommand({ QueueName: QUEUES.purchaseProcessing.name }));
+    const { Attributes = {} } = await ctx.sqs().send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['RedrivePolicy'] }));
+    const redrive = JSON.parse(Attributes.RedrivePolicy ?? '{}') as { deadLetterTargetArn: string; maxReceiveCount: number | string };
+    expect(redrive.deadLetterTargetArn).toBe(queueArn(ctx.config, 'purchase-processing-dlq'));
+    expect(Number(redrive.maxReceiveCount)).toBe(5);
+  });
+});

@@ -1,0 +1,7 @@
+# Sourced by start.sh and test.sh: installs node_modules when missing or older than the lockfile.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[deps] npm ci (first run or lockfile changed)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+# The pinned 2026 AWS SDK warns on every start that its 2027 releases will need Node 22.
+export NODE_OPTIONS="${NODE_OPTIONS:-} --disable-warning=NodeVersionSupportWarning"

@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { eventually, freePort, ROOT } from './support/context';
+
+const MAIN = path.join(ROOT, 'main.ts');
+
+function startMain(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', SELF_CHECK_ON_START: 'false', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  return { child, output: () => output };
+}
+
+// The real entry point as a process: roles from one variable, URLs printed, SIGTERM drains cleanly.
+describe('main.ts', () => {
+  it('runs the roles named in TIDINGS_ROLES and shuts down cleanly on SIGTERM', async () => {
+    const [apiPort, gatewayPort] = await Promise.all([freePort(), freePort()]);
+    const { child, output } = startMain({
+      TIDINGS_ROLES: 'api,gateway,worker',
+      API_PORT: String(apiPort),
+      GATEWAY_PORT: String(gatewayPort),
+      TEMPORAL_TASK_QUEUE: `tidings-main-test-${apiPort}`,
+    });
+    try {
+      await eventually(async () => output().includes('Tidings is up'), 60_000);
+      expect(output()).toContain(`http://127.0.0.1:${apiPort}`);
+      expect(output()).toContain(`ws://127.0.0.1:${gatewayPort}/ws`);
+      expect(output()).toContain('http://127.0.0.1:8233');
+      const health = await fetch(`http://127.0.0.1:${apiPort}/health`);
+      expect(health.status).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${apiPort}/ready`);
+      expect(await ready.json()).toMatchObject({ status: 'ready' });
+      expect((await fetch(`http://127.0.0.1:${gatewayPort}/health`)).status).toBe(200);
+      // consumers was not asked for
+      expect(output()).not.toContain('"consumers"');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(output()).toContain('shutting down');
+  });
+
+  it('refuses to start with a malformed variable, naming it', async () => {
+    const { child, output } = startMain({ API_PORT: 'not-a-port' });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(output()).toMatch(/API_PORT/);
+  });
+});

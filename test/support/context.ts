@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../platform/config';
+import { createContext, type Context } from '../../platform/context';
+import { createLogger } from '../../platform/logger';
+
+/** The repository root (tests run from anywhere). */
+export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+
+/** A short unique id for test data, so runs never collide with each other or with earlier runs. */
+export const uniqueId = (prefix = 't'): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/**
+ * Config for a test: the local servers, but a task queue of its own so a worker of `npm start`
+ * running on the same machine never picks up the test's tasks.
+ */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    ...process.env,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    TEMPORAL_TASK_QUEUE: uniqueId('tidings-test'),
+    ...overrides,
+  });
+}
+
+/** A context over the real servers; close it in afterAll. */
+export function testContext(overrides: Record<string, string> = {}): Context {
+  const config = testConfig(overrides);
+  return createContext(config, createLogger(config.LOG_LEVEL, { test: true }));
+}
+
+/** A TCP port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Polls `probe` until it returns a truthy value or `ms` pass. */
+export async function eventually<T>(probe: () => Promise<T | undefined | false>, ms = 15_000, every = 100): Promise<T> {
+  const deadline = Date.now() + ms;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`, { cause: lastError });
+    await new Promise((r) => setTimeout(r, every));
+  }
+}

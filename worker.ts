@@ -1,0 +1,65 @@
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
+import { createActivities } from './activities';
+import type { Context } from './platform/context';
+
+/** The workflow bundle's entry; resolved from this file so it works wherever the repo lives. */
+export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+let runtimeInstalled = false;
+/**
+ * Once per process: SDK and core logs go through pino at WARN and above, and the SDK installs no
+ * signal handlers of its own: the lifecycle owns shutdown order (worker drains, then connections).
+ */
+function installRuntime(ctx: Context): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const log = ctx.log.child({ component: 'temporal-sdk' });
+  Runtime.install({
+    shutdownSignals: [],
+    logger: new DefaultLogger('WARN', ({ level, message, meta }) => log[PINO_LEVEL[level]](meta ?? {}, message)),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+}
+
+/** The `worker` role: polls the `tidings` task queue for workflow and activity tasks. */
+export async function startWorker(ctx: Context): Promise<void> {
+  installRuntime(ctx);
+  const { config, lifecycle, log } = ctx;
+  const connection = lifecycle.add(
+    'temporal worker connection',
+    await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }),
+    (c) => c.close(),
+  );
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: createActivities({
+      config,
+      kafka: ctx.kafka(),
+      producer: ctx.producer,
+      sns: ctx.sns(),
+      sqs: ctx.sqs(),
+      redis: ctx.redis(),
+      mysql: ctx.mysql(),
+    }),
+  });
+  const running = worker.run();
+  running.catch((err: unknown) => log.error({ err }, 'worker stopped with an error'));
+  // Shutdown lets in-flight activities finish (up to the worker's grace time) before connections go.
+  lifecycle.add('temporal worker', worker, async (w) => {
+    if (w.getState() === 'RUNNING') w.shutdown();
+    await running.catch(() => undefined);
+  });
+  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
+}
