@@ -1,20 +1,34 @@
+import type { Server } from 'node:http';
 import { Hono } from 'hono';
+import { closeRedis, createRedis } from '../platform/clients/redis';
+import { createTokenVerifier } from '../platform/auth/jwt';
 import type { Context } from '../platform/context';
 import { dependencyChecks } from '../platform/health';
 import { notFound, onError } from '../platform/http/errors';
 import { opsRoutes, recordHttpMetrics } from '../platform/http/ops';
 import { boundPort, closeServer, listen } from '../platform/http/serve';
+import type { ChannelAuthorizer } from './authorize';
+import { createGateway } from './ws-server';
 
 /** The `gateway` role: WebSocket endpoint `/ws` plus ops routes on GATEWAY_PORT. Returns its URL. */
-export async function startGateway(ctx: Context): Promise<string> {
+export async function startGateway(ctx: Context, authorizers: Record<string, ChannelAuthorizer> = {}): Promise<string> {
+  const { config, lifecycle } = ctx;
+  const log = ctx.log.child({ component: 'gateway' });
   const { redis } = dependencyChecks(ctx);
   const app = new Hono();
   app.use(recordHttpMetrics('gateway'));
   // The gateway's only dependency is Redis (registry, streams, pub/sub).
-  app.route('/', opsRoutes({ role: 'gateway', checks: { redis: redis! }, timeoutMs: ctx.config.READY_CHECK_TIMEOUT_MS }));
-  app.onError(onError(ctx.log.child({ component: 'gateway' })));
+  app.route('/', opsRoutes({ role: 'gateway', checks: { redis: redis! }, timeoutMs: config.READY_CHECK_TIMEOUT_MS }));
+  app.onError(onError(log));
   app.notFound(notFound);
-  const server = await listen(app, ctx.config.HOST, ctx.config.GATEWAY_PORT);
-  ctx.lifecycle.add('gateway server', server, closeServer);
-  return `ws://${ctx.config.HOST}:${boundPort(server)}/ws`;
+
+  const subscriber = lifecycle.add('gateway redis subscriber', createRedis(config, log, 'tidings-gateway-sub'), closeRedis);
+  const gateway = createGateway({ config, redis: ctx.redis(), subscriber, verifyToken: createTokenVerifier(config), log, authorizers });
+  const server = await listen(app, config.HOST, config.GATEWAY_PORT);
+  await gateway.attach(server as Server);
+  lifecycle.add('gateway http server', server, closeServer);
+  // Registered last so it runs first at shutdown: clients get 1001 before the server stops.
+  lifecycle.add('gateway', gateway, (g) => g.close());
+  log.info({ instanceId: gateway.instanceId }, 'gateway accepting WebSocket connections');
+  return `ws://${config.HOST}:${boundPort(server)}/ws`;
 }

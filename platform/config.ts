@@ -11,6 +11,9 @@ const csv = (allowed?: readonly string[]) =>
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
     .pipe(allowed ? z.array(z.enum(allowed as [string, ...string[]])).min(1) : z.array(z.string()).min(1));
 
+/** Development-only signing secret; refused when NODE_ENV=production. */
+export const DEV_JWT_SECRET = 'tidings-development-secret-do-not-use-in-production';
+
 // Every variable the system reads, with defaults that point at the local servers of scripts/infra.
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -45,7 +48,28 @@ const schema = z.object({
   MYSQL_POOL_SIZE: z.coerce.number().int().positive().default(20),
 
   READY_CHECK_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
+
+  // JWT for the API and the gateway: HS256 with JWT_SECRET, or RS256/ES256 from JWT_JWKS_URL.
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+  JWT_JWKS_URL: z.url().optional(),
+  JWT_ISSUER: z.string().default('tidings'),
+  JWT_AUDIENCE: z.string().default('tidings'),
+
+  // WebSocket gateway limits (see docs/gateway-protocol.md).
+  GATEWAY_PING_INTERVAL_MS: z.coerce.number().int().positive().default(25_000),
+  GATEWAY_MAX_LIFETIME_MS: z.coerce.number().int().positive().default(2 * 60 * 60 * 1000),
+  GATEWAY_MAX_FRAME_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+  GATEWAY_RATE_PER_SECOND: z.coerce.number().positive().default(20),
+  GATEWAY_RATE_BURST: z.coerce.number().int().positive().default(60),
+  GATEWAY_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  GATEWAY_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(200),
+  GATEWAY_STREAM_MAXLEN: z.coerce.number().int().positive().default(1_000),
+  GATEWAY_STREAM_TTL_SECONDS: z.coerce.number().int().positive().default(24 * 3600),
+  GATEWAY_INSTANCE_TTL_MS: z.coerce.number().int().positive().default(15_000),
   SELF_CHECK_ON_START: z.stringbool().default(true),
+}).refine((c) => c.NODE_ENV !== 'production' || c.JWT_JWKS_URL || c.JWT_SECRET !== DEV_JWT_SECRET, {
+  path: ['JWT_SECRET'],
+  message: 'set a real secret (or JWT_JWKS_URL) in production',
 });
 
 /** The validated configuration every module reads; never `process.env` directly. */

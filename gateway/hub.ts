@@ -1,0 +1,65 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../platform/logger';
+import { gatewayMetrics } from './metrics';
+import type { EventFrame } from './protocol';
+import { channelKeys, parseEventFrame } from './publisher';
+
+/** Something that receives a channel's live events (a connection's subscription). */
+export interface Subscriber {
+  deliver(frame: EventFrame, raw: string): void;
+}
+
+/**
+ * One per gateway instance: holds one Redis pub/sub subscription per channel that has local
+ * subscribers and fans each message out to them. The raw frame is forwarded as it came, so an event
+ * is serialised once by the publisher whatever the number of sockets.
+ */
+export class Hub {
+  private readonly channels = new Map<string, Set<Subscriber>>();
+  private readonly pending = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly instanceId: string,
+    private readonly log: Logger,
+  ) {
+    subscriber.on('message', (pubsubChannel: string, raw: string) => this.onMessage(pubsubChannel, raw));
+  }
+
+  /** Adds a local subscriber; resolves once Redis confirms the subscription (no event is missed after). */
+  async join(channel: string, sub: Subscriber): Promise<void> {
+    let subs = this.channels.get(channel);
+    if (!subs) {
+      subs = new Set();
+      this.channels.set(channel, subs);
+      this.pending.set(channel, this.subscriber.subscribe(channelKeys(channel).pubsub));
+    }
+    subs.add(sub);
+    await this.pending.get(channel);
+  }
+
+  leave(channel: string, sub: Subscriber): void {
+    const subs = this.channels.get(channel);
+    if (!subs) return;
+    subs.delete(sub);
+    if (subs.size === 0) {
+      this.channels.delete(channel);
+      this.pending.delete(channel);
+      this.subscriber.unsubscribe(channelKeys(channel).pubsub).catch((err: unknown) => this.log.warn({ err, channel }, 'unsubscribe failed'));
+    }
+  }
+
+  private onMessage(pubsubChannel: string, raw: string): void {
+    const subs = this.channels.get(pubsubChannel.slice(3));
+    if (!subs || subs.size === 0) return;
+    let frame: EventFrame;
+    try {
+      frame = parseEventFrame(raw);
+    } catch (err) {
+      this.log.error({ err, pubsubChannel }, 'unparseable frame on pub/sub');
+      return;
+    }
+    for (const sub of subs) sub.deliver(frame, raw);
+    gatewayMetrics.deliveryLag.observe({ instance: this.instanceId }, Math.max(0, Date.now() - frame.publishedAt) / 1000);
+  }
+}

@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { EventFrame } from './protocol';
+import type { Presence } from './registry';
+
+/** Redis keys of a channel: its bounded history, its metadata (epoch, last id), its pub/sub channel. */
+export const channelKeys = (channel: string) => ({
+  stream: `stream:{${channel}}`,
+  meta: `stream-meta:{${channel}}`,
+  pubsub: `ch:${channel}`,
+});
+
+// Appending and publishing in one script makes the stream order and the live order the same, which
+// is what lets a recovering subscriber splice history and live events without gap or duplicate.
+// Each entry records the id of the entry before it (`p`), so a reader can tell exactly whether
+// anything between its offset and the oldest retained entry was trimmed away.
+// The epoch is created with the stream and lives as long; a new epoch tells clients that the history
+// they hold offsets for is gone (e.g. Redis restarted without persistence).
+// Stream and metadata share a hash tag ({channel}) so the script stays in one Redis Cluster slot;
+// the pub/sub channel is an argument since PUBLISH is not slot-bound.
+const PUBLISH_SCRIPT = `
+local epoch = redis.call('HGET', KEYS[2], 'epoch')
+if not epoch then
+  epoch = ARGV[5]
+  redis.call('HSET', KEYS[2], 'epoch', epoch)
+end
+local prev = redis.call('HGET', KEYS[2], 'last') or '0-0'
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2], 'd', ARGV[3], 't', ARGV[4], 'p', prev)
+redis.call('HSET', KEYS[2], 'last', id)
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+redis.call('EXPIRE', KEYS[2], ARGV[6])
+local frame = '{"type":"event","channel":' .. cjson.encode(ARGV[7]) .. ',"offset":"' .. id .. '","epoch":"' .. epoch ..
+  '","event":' .. cjson.encode(ARGV[2]) .. ',"data":' .. ARGV[3] .. ',"publishedAt":' .. ARGV[4] .. '}'
+redis.call('PUBLISH', ARGV[8], frame)
+return {id, epoch}
+`;
+
+export interface PublishResult {
+  offset: string;
+  epoch: string;
+  /** Live connections subscribed to the channel on all gateway instances, at publish time. */
+  connections: number;
+}
+
+export interface PublisherOptions {
+  /** Approximate number of events kept per channel for recovery. */
+  maxLen: number;
+  /** A channel's history expires this long after its last event. */
+  ttlSeconds: number;
+  presence: Presence;
+}
+
+/** Publishes events to channels from any process (activities, API): history + live fan-out. */
+export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence }: PublisherOptions) {
+  return {
+    async publish(channel: string, event: string, data: unknown): Promise<PublishResult> {
+      const keys = channelKeys(channel);
+      const json = JSON.stringify(data ?? null);
+      const [offset, epoch] = (await redis.eval(
+        PUBLISH_SCRIPT,
+        2,
+        keys.stream,
+        keys.meta,
+        String(maxLen),
+        event,
+        json,
+        String(Date.now()),
+        randomUUID().slice(0, 8),
+        String(ttlSeconds),
+        channel,
+        keys.pubsub,
+      )) as [string, string];
+      return { offset, epoch, connections: await presence.channelConnections(channel) };
+    },
+  };
+}
+
+export type Publisher = ReturnType<typeof createPublisher>;
+
+/** Parses a frame received on pub/sub (written by PUBLISH_SCRIPT). */
+export const parseEventFrame = (raw: string): EventFrame => JSON.parse(raw) as EventFrame;
