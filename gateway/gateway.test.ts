@@ -242,6 +242,13 @@ describe('gateway: lifecycle', () => {
     expect(await c.closed).toBe(4001);
   });
 
+  it('closes with 4003 when the token expires before the lifetime cap', async () => {
+    const fx = fixture();
+    const a = await fx.instance();
+    const c = await fx.connect(a.url, await fx.token(uniqueId('u'), { ttlSeconds: 1 }));
+    expect(await c.closed).toBe(4003);
+  });
+
   it('drops a client that stops answering pings, and keeps one that answers', async () => {
     const fx = fixture({ GATEWAY_PING_INTERVAL_MS: '150' });
     const a = await fx.instance();
@@ -311,5 +318,29 @@ describe('gateway: lifecycle', () => {
     await eventually(async () => (await fx.presence.userConnections(ghostUser)) === 0, 3_000);
     await eventually(async () => (await fx.redis.exists(`conn:${ghost}-c1`)) === 0, 3_000);
     expect(await fx.redis.hlen(`user-conns:${ghostUser}`)).toBe(0);
+  });
+});
+
+describe('gateway: metrics', () => {
+  const fx = gatewayFixture();
+  afterAll(() => fx.close());
+
+  it('counts connections, subscriptions, frames and publish-to-delivery lag per instance', async () => {
+    const { metrics } = await import('../platform/metrics');
+    const a = await fx.instance();
+    const user = uniqueId('u');
+    const c = await fx.connect(a.url, await fx.token(user));
+    await c.next('subscribed');
+    c.send({ type: 'ping' });
+    await c.next('pong');
+    await fx.publisher.publish(`user:${user}`, 'x', {});
+    await c.next('event');
+    const text = await metrics.metrics();
+    const value = (name: string) => Number(text.match(new RegExp(`^${name}\\{instance="${a.gateway.instanceId}"\\} (\\S+)$`, 'm'))?.[1]);
+    expect(value('tidings_gateway_connections')).toBe(1);
+    expect(value('tidings_gateway_subscriptions')).toBe(1);
+    expect(value('tidings_gateway_frames_in_total')).toBe(1);
+    expect(value('tidings_gateway_frames_out_total')).toBe(4); // welcome, subscribed, pong, event
+    expect(value('tidings_gateway_delivery_lag_seconds_count')).toBe(1);
   });
 });

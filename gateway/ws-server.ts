@@ -11,7 +11,7 @@ import type { Logger } from '../platform/logger';
 import { createChannelAuthorization, DEFAULT_AUTHORIZERS, type ChannelAuthorizer } from './authorize';
 import { Hub } from './hub';
 import { gatewayMetrics } from './metrics';
-import { CloseCode } from './protocol';
+import { CloseCode, Offset } from './protocol';
 import { createRegistry, reapDeadInstances } from './registry';
 import { Session } from './session';
 
@@ -29,9 +29,9 @@ export interface GatewayOptions {
 }
 
 /** Writes an HTTP error on a socket that asked to upgrade, then closes it: no WebSocket is made. */
-function refuseUpgrade(socket: Duplex, status: 401 | 404 | 503, code: string, message: string): void {
-  const body = JSON.stringify({ error: { code, message } });
-  const reason = { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status];
+function refuseUpgrade(socket: Duplex, status: 400 | 401 | 404 | 503, code: string, message: string, field?: string): void {
+  const body = JSON.stringify({ error: { code, message, ...(field ? { field } : {}) } });
+  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status];
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `${status === 401 ? 'WWW-Authenticate: Bearer\r\n' : ''}Connection: close\r\n\r\n${body}`,
@@ -78,7 +78,8 @@ export function createGateway(opts: GatewayOptions) {
   }, config.GATEWAY_PING_INTERVAL_MS);
   keepalive.unref();
 
-  async function onConnection(ws: WebSocket, principal: Principal): Promise<void> {
+  /** `resume`: where the client left its user channel (`?since=&epoch=`), replayed before live events. */
+  async function onConnection(ws: WebSocket, principal: Principal, resume: { since?: string; epoch?: string }): Promise<void> {
     const connectionId = randomUUID();
     const session = new Session(ws, connectionId, principal.userId, {
       instanceId,
@@ -124,13 +125,18 @@ export function createGateway(opts: GatewayOptions) {
     const userChannel = `user:${principal.userId}`;
     session.send({ type: 'welcome', protocol: 1, connectionId, userId: principal.userId, expiresAt: expiresAt.toISOString(), channels: [userChannel] });
     await registry.addConnection(connectionId, principal.userId);
-    await session.subscribe(userChannel);
+    await session.subscribe(userChannel, resume.since, resume.epoch);
   }
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway');
     if (url.pathname !== path) return refuseUpgrade(socket, 404, 'not_found', `WebSocket endpoint is ${path}`);
     if (shuttingDown) return refuseUpgrade(socket, 503, 'shutting_down', 'this gateway instance is shutting down');
+    const since = url.searchParams.get('since') ?? undefined;
+    const epoch = url.searchParams.get('epoch') ?? undefined;
+    if (since !== undefined && !Offset.safeParse(since).success) {
+      return refuseUpgrade(socket, 400, 'invalid_request', 'since: expected an offset like 1700000000000-0', 'since');
+    }
     const token = extractToken(req.headers.authorization, url);
     if (!token) return refuseUpgrade(socket, 401, 'unauthorized', 'missing token: send Authorization: Bearer <jwt> or ?access_token=');
     let principal: Principal;
@@ -140,7 +146,7 @@ export function createGateway(opts: GatewayOptions) {
       return refuseUpgrade(socket, 401, 'unauthorized', err instanceof AppError ? err.message : 'invalid token');
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      onConnection(ws, principal).catch((err: unknown) => {
+      onConnection(ws, principal, { since, epoch }).catch((err: unknown) => {
         log.error({ err }, 'connection set-up failed');
         ws.close(1011, 'internal error');
       });

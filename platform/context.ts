@@ -5,6 +5,8 @@ import { createMysqlPool } from './clients/mysql';
 import { closeRedis, createRedis } from './clients/redis';
 import { connectTemporal, createTemporalClient } from './clients/temporal';
 import type { Config } from './config';
+import { createPresence } from '../gateway/registry';
+import { createPublisher } from '../gateway/publisher';
 import { Lifecycle } from './lifecycle';
 import { createLogger, type Logger } from './logger';
 
@@ -39,13 +41,21 @@ export function createContext(config: Config, log: Logger = createLogger(config.
   const temporalConnection = lazyAsync(async () =>
     lifecycle.add('temporal connection', await connectTemporal(config), (c) => c.close()),
   );
+  const redis = lazy(() => lifecycle.add('redis', createRedis(config, log), closeRedis));
+  const presence = lazy(() => createPresence(redis()));
   return {
     config,
     log,
     lifecycle,
     kafka,
     producer,
-    redis: lazy(() => lifecycle.add('redis', createRedis(config, log), closeRedis)),
+    redis,
+    /** Who is online, on how many connections (any process). */
+    presence,
+    /** Publishes to gateway channels from any process: history for recovery plus live fan-out. */
+    publisher: lazy(() =>
+      createPublisher(redis(), { maxLen: config.GATEWAY_STREAM_MAXLEN, ttlSeconds: config.GATEWAY_STREAM_TTL_SECONDS, presence: presence() }),
+    ),
     mysql: lazy(() => lifecycle.add('mysql', createMysqlPool(config), (p) => p.end())),
     sns: lazy(() => lifecycle.add('sns', createSns(config), (c) => c.destroy())),
     sqs: lazy(() => lifecycle.add('sqs', createSqs(config), (c) => c.destroy())),

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
+import { signToken } from '../platform/auth/jwt';
+import { loadConfig } from '../platform/config';
 import { eventually, freePort, ROOT } from './support/context';
 
 const MAIN = path.join(ROOT, 'main.ts');
@@ -38,6 +41,16 @@ describe('main.ts', () => {
       const ready = await fetch(`http://127.0.0.1:${apiPort}/ready`);
       expect(await ready.json()).toMatchObject({ status: 'ready' });
       expect((await fetch(`http://127.0.0.1:${gatewayPort}/health`)).status).toBe(200);
+      expect(await (await fetch(`http://127.0.0.1:${gatewayPort}/ready`)).json()).toMatchObject({ status: 'ready' });
+      // The gateway role accepts an authenticated WebSocket and welcomes it.
+      const token = await signToken(loadConfig({}), 'main-test-user');
+      const ws = new WebSocket(`ws://127.0.0.1:${gatewayPort}/ws?access_token=${token}`);
+      const welcome = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        ws.once('message', (d) => resolve(JSON.parse(d.toString()) as Record<string, unknown>));
+        ws.once('error', reject);
+      });
+      expect(welcome).toMatchObject({ type: 'welcome', userId: 'main-test-user' });
+      ws.close();
       // consumers was not asked for
       expect(output()).not.toContain('"consumers"');
     } finally {

@@ -30,7 +30,7 @@ export function gatewayFixture(overrides: Record<string, string> = {}) {
   const redisClients = [createRedis(config, log)];
   const publisherRedis = redisClients[0]!;
   const presence = createPresence(publisherRedis);
-  const publisher = createPublisher(publisherRedis, { maxLen: config.GATEWAY_STREAM_MAXLEN, ttlSeconds: 3600, presence });
+  const publisher = createPublisher(publisherRedis, { maxLen: config.GATEWAY_STREAM_MAXLEN, ttlSeconds: config.GATEWAY_STREAM_TTL_SECONDS, presence });
   const instances: GatewayInstance[] = [];
   const clients: TestClient[] = [];
 

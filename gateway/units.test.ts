@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { extractToken } from '../platform/auth/jwt';
+import { createChannelAuthorization } from './authorize';
+import { compareOffsets } from './offsets';
+import { TokenBucket } from './rate-limit';
+
+describe('compareOffsets', () => {
+  it('orders by time, then sequence, numerically', () => {
+    expect(compareOffsets('2-0', '10-0')).toBeLessThan(0);
+    expect(compareOffsets('5-10', '5-9')).toBeGreaterThan(0);
+    expect(compareOffsets('5-1', '5-1')).toBe(0);
+  });
+});
+
+describe('TokenBucket', () => {
+  it('allows a burst, then refills at the rate', () => {
+    let t = 0;
+    const bucket = new TokenBucket(10, 3, () => t);
+    expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([true, true, true, false]);
+    t += 100; // one token at 10/s
+    expect([bucket.take(), bucket.take()]).toEqual([true, false]);
+    t += 10_000; // never more than the burst
+    expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([true, true, true, false]);
+  });
+});
+
+describe('channel authorization', () => {
+  const authorize = createChannelAuthorization({ user: (u, id) => id === u, team: async (u, id) => id === 'red' && u === 'alice' });
+  it('lets a user read only their own user channel', async () => {
+    expect(await authorize('alice', 'user:alice')).toEqual({ ok: true });
+    expect(await authorize('alice', 'user:bob')).toEqual({ ok: false, code: 'forbidden' });
+  });
+  it('asks the namespace hook, and knows no other namespace', async () => {
+    expect(await authorize('alice', 'team:red')).toEqual({ ok: true });
+    expect(await authorize('bob', 'team:red')).toEqual({ ok: false, code: 'forbidden' });
+    expect(await authorize('alice', 'vault:1')).toEqual({ ok: false, code: 'unknown_channel' });
+  });
+});
+
+describe('extractToken', () => {
+  const url = (q = '') => new URL(`http://x/ws${q}`);
+  it('prefers the Authorization header, then access_token', () => {
+    expect(extractToken('Bearer abc', url('?access_token=def'))).toBe('abc');
+    expect(extractToken(undefined, url('?access_token=def'))).toBe('def');
+    expect(extractToken('Basic xyz', url())).toBeUndefined();
+  });
+});
