@@ -10,6 +10,9 @@ import { ClientFrame, CloseCode, type EventFrame, type ServerFrame } from './pro
 import { TokenBucket } from './rate-limit';
 import type { Registry } from './registry';
 
+/** The keepalive sweep visits 1/KEEPALIVE_SLOTS of the sessions per tick. */
+export const KEEPALIVE_SLOTS = 10;
+
 export interface SessionDeps {
   instanceId: string;
   redis: Redis;
@@ -49,6 +52,8 @@ export class Session {
   private readonly log: Logger;
   closed = false;
   alive = true;
+  /** Which keepalive tick visits this session (spreads pings over the interval). */
+  readonly keepaliveSlot = Math.floor(Math.random() * KEEPALIVE_SLOTS);
   /** The code this server closed the connection with, if it did. */
   closeCode: number | undefined;
 

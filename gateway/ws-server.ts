@@ -13,7 +13,7 @@ import { Hub } from './hub';
 import { gatewayMetrics } from './metrics';
 import { CloseCode, Offset } from './protocol';
 import { createRegistry, reapDeadInstances } from './registry';
-import { Session } from './session';
+import { KEEPALIVE_SLOTS, Session } from './session';
 
 export interface GatewayOptions {
   config: Config;
@@ -64,10 +64,14 @@ export function createGateway(opts: GatewayOptions) {
   }, Math.max(250, Math.floor(config.GATEWAY_INSTANCE_TTL_MS / 3)));
   heartbeat.unref();
 
-  // One sweep for all sockets (not a timer each): a socket that did not answer the previous ping
-  // (nor send anything) since the last sweep is dead.
+  // One timer for all sockets (not a timer each), spread over KEEPALIVE_SLOTS ticks so 10,000
+  // pings do not leave in one burst. Each socket is visited once per interval: a socket that did
+  // not answer the previous ping (nor send anything) since its last visit is dead.
+  let keepaliveTick = 0;
   const keepalive = setInterval(() => {
+    const slot = keepaliveTick++ % KEEPALIVE_SLOTS;
     for (const s of sessions) {
+      if (s.keepaliveSlot !== slot) continue;
       if (!s.alive) {
         s.ws.terminate();
         continue;
@@ -75,7 +79,7 @@ export function createGateway(opts: GatewayOptions) {
       s.alive = false;
       s.ws.ping();
     }
-  }, config.GATEWAY_PING_INTERVAL_MS);
+  }, Math.max(10, Math.floor(config.GATEWAY_PING_INTERVAL_MS / KEEPALIVE_SLOTS)));
   keepalive.unref();
 
   /** `resume`: where the client left its user channel (`?since=&epoch=`), replayed before live events. */

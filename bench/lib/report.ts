@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+export const BENCHMARKS_MD = path.join(ROOT, 'docs/benchmarks.md');
+
+/** The machine a benchmark ran on, for its report. */
+export function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  let redis = '';
+  try {
+    redis = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1] ?? '';
+  } catch {
+    redis = 'unknown';
+  }
+  return `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}, Redis ${redis}`;
+}
+
+/** Percentile of a sorted array (nearest rank). */
+export function percentile(sorted: Float64Array | number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Replaces (or appends) one benchmark's section of docs/benchmarks.md, between markers. */
+export function writeSection(name: string, markdown: string): void {
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const block = `${start}\n${markdown.trim()}\n${end}`;
+  let doc = existsSync(BENCHMARKS_MD)
+    ? readFileSync(BENCHMARKS_MD, 'utf8')
+    : '# Benchmarks\n\nEach section is written by its benchmark under `bench/`; rerun the command to refresh it. Figures come from the machine named in the section, on loopback, with every server local.\n';
+  const re = new RegExp(`${start}[\\s\\S]*?${end}`);
+  doc = re.test(doc) ? doc.replace(re, block) : `${doc.trimEnd()}\n\n${block}\n`;
+  writeFileSync(BENCHMARKS_MD, doc);
+}
