@@ -52,6 +52,7 @@ export async function startWorker(ctx: Context): Promise<void> {
       sqs: ctx.sqs(),
       redis: ctx.redis(),
       mysql: ctx.mysql(),
+      publisher: ctx.publisher,
     }),
   });
   const running = worker.run();

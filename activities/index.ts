@@ -1,12 +1,14 @@
+import { createEventActivities, type EventDeps } from './events';
 import { createPingActivities, type PingDeps } from './ping';
 
 /** Everything activities may talk to; tests hand in what they need. */
-export type ActivityDeps = PingDeps;
+export type ActivityDeps = PingDeps & EventDeps;
 
 /** All activities the worker registers, grouped by the journey they serve. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createPingActivities(deps),
+    ...createEventActivities(deps),
   };
 }
 

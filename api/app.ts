@@ -1,14 +1,20 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { createTokenVerifier } from '../platform/auth/jwt';
 import type { Context } from '../platform/context';
 import { dependencyChecks } from '../platform/health';
 import { errorBody, notFound, onError } from '../platform/http/errors';
 import { opsRoutes, recordHttpMetrics } from '../platform/http/ops';
+import { eventRoutes } from './events/routes';
+import { requireJwt, type ApiVariables } from './middleware/auth';
+import { rateLimit } from './middleware/rate-limit';
 import { pingRoutes } from './ping/routes';
 
 /** The API, one sub-app per resource; reads as the table of contents of the HTTP surface. */
 export function createApiApp(ctx: Context): Hono {
-  const app = new Hono();
+  const { config } = ctx;
+  const log = ctx.log.child({ component: 'api' });
+  const app = new Hono<{ Variables: ApiVariables }>();
   app.use(recordHttpMetrics('api'));
   app.use(
     bodyLimit({
@@ -16,9 +22,25 @@ export function createApiApp(ctx: Context): Hono {
       onError: (c) => c.json(errorBody('payload_too_large', 'request body is larger than 256 KiB', { field: 'body' }), 413),
     }),
   );
-  app.route('/', opsRoutes({ role: 'api', checks: dependencyChecks(ctx), timeoutMs: ctx.config.READY_CHECK_TIMEOUT_MS }));
+  // Open: health, readiness, metrics and the ping probe (operations, not business data).
+  app.route('/', opsRoutes({ role: 'api', checks: dependencyChecks(ctx), timeoutMs: config.READY_CHECK_TIMEOUT_MS }));
   app.route('/ping', pingRoutes(ctx));
-  app.onError(onError(ctx.log.child({ component: 'api' })));
+
+  // Every business route: per-IP limit first (cheap, also stops token guessing), then the JWT,
+  // then the per-user limit.
+  const window = config.API_RATE_WINDOW_MS;
+  const guard: MiddlewareHandler<{ Variables: ApiVariables }>[] = [
+    rateLimit({ redis: ctx.redis(), log, by: 'ip', limit: config.API_RATE_LIMIT_PER_IP, windowMs: window }),
+    requireJwt(createTokenVerifier(config)),
+    rateLimit({ redis: ctx.redis(), log, by: 'user', limit: config.API_RATE_LIMIT_PER_USER, windowMs: window }),
+  ];
+  const resources = { '/events': eventRoutes(ctx) };
+  for (const [prefix, routes] of Object.entries(resources)) {
+    app.use(`${prefix}/*`, ...guard); // Hono's `/x/*` also matches `/x`
+    app.route(prefix, routes);
+  }
+
+  app.onError(onError(log));
   app.notFound(notFound);
-  return app;
+  return app as unknown as Hono;
 }

@@ -1,10 +1,19 @@
 import type { Context } from '../platform/context';
+import { startEventsConsumerB, startEventsConsumerC } from './events';
 
 /** A consumer started by the `consumers` role; returns a function that stops it. */
 export type ConsumerStarter = (ctx: Context) => Promise<() => Promise<void>>;
 
-/** Each journey registers its SQS and Kafka consumers here. */
-export const CONSUMERS: Record<string, ConsumerStarter> = {};
+const stopOf =
+  (start: (ctx: Context) => Promise<{ stop: () => Promise<void> }>): ConsumerStarter =>
+  async (ctx) =>
+    (await start(ctx)).stop;
+
+/** Every SQS and Kafka consumer, by name; each journey adds its own. */
+export const CONSUMERS: Record<string, ConsumerStarter> = {
+  'events-b': stopOf(startEventsConsumerB),
+  'events-c': stopOf(startEventsConsumerC),
+};
 
 /** The `consumers` role: starts every registered consumer and stops them on shutdown. */
 export async function startConsumers(ctx: Context, registry = CONSUMERS): Promise<string[]> {

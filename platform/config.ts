@@ -67,6 +67,18 @@ const schema = z.object({
   GATEWAY_STREAM_TTL_SECONDS: z.coerce.number().int().positive().default(24 * 3600),
   GATEWAY_INSTANCE_TTL_MS: z.coerce.number().int().positive().default(15_000),
   SELF_CHECK_ON_START: z.stringbool().default(true),
+
+  // API edge: rate limits per authenticated user and per client IP (fixed windows kept in Redis).
+  API_RATE_LIMIT_PER_USER: z.coerce.number().int().positive().default(1_200),
+  API_RATE_LIMIT_PER_IP: z.coerce.number().int().positive().default(6_000),
+  API_RATE_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+
+  // SQS consumers: long-poll wait, and how soon a failed message is retried.
+  SQS_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(10),
+  SQS_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(900).default(2),
+
+  // Event fan-out: how long the run waits for both consumers before ending INCOMPLETE.
+  EVENT_CONFIRM_TIMEOUT_MS: z.coerce.number().int().positive().default(15 * 60 * 1000),
 }).refine((c) => c.NODE_ENV !== 'production' || c.JWT_JWKS_URL || c.JWT_SECRET !== DEV_JWT_SECRET, {
   path: ['JWT_SECRET'],
   message: 'set a real secret (or JWT_JWKS_URL) in production',

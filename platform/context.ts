@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import { createSns, createSqs } from './clients/aws';
 import { createKafka } from './clients/kafka';
 import { createMysqlPool } from './clients/mysql';
@@ -34,7 +34,7 @@ export function createContext(config: Config, log: Logger = createLogger(config.
   const lifecycle = new Lifecycle(log, config.SHUTDOWN_TIMEOUT_MS);
   const kafka = lazy(() => createKafka(config, log));
   const producer = lazyAsync(async (): Promise<Producer> => {
-    const p = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+    const p = kafka().producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await p.connect();
     return lifecycle.add('kafka producer', p, (x) => x.disconnect());
   });

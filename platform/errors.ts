@@ -28,3 +28,14 @@ export async function withTimeout<T>(what: string, ms: number, work: Promise<T>)
     clearTimeout(timer);
   }
 }
+
+/**
+ * A message that can never be processed (malformed, fails validation): retrying cannot help, so a
+ * Kafka consumer dead-letters it at once and an SQS consumer leaves it to the queue's redrive.
+ */
+export class PoisonMessageError extends Error {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.name = 'PoisonMessageError';
+  }
+}

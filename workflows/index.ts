@@ -1,2 +1,3 @@
 // The workflow bundle's entry: every workflow type the worker runs is exported here.
+export { eventFanOut } from './event-fan-out';
 export { ping } from './ping';

@@ -1,0 +1,54 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { Producer } from 'kafkajs';
+import type { Pool } from 'mysql2/promise';
+import type { Publisher } from '../gateway/publisher';
+import { topicArn } from '../platform/clients/aws';
+import type { Config } from '../platform/config';
+import { KAFKA_TOPICS, SNS_TOPICS } from '../platform/names';
+import { finishEvent, recordTrailStep, type EventEnvelope, type EventStatus, type TrailStep } from '../stores/events';
+
+export interface EventDeps {
+  config: Config;
+  sns: SNSClient;
+  producer: () => Promise<Producer>;
+  mysql: Pool;
+  publisher: () => Publisher;
+}
+
+/** Tells the event's owner, live, that its trail moved (the web UI's Events page listens). */
+export async function pushTrailUpdate(publisher: Publisher, userId: string, eventId: string, step: TrailStep | EventStatus): Promise<void> {
+  await publisher.publish(`user:${userId}`, 'event.trail', { eventId, step }, { countConnections: false });
+}
+
+/** Activities of the event fan-out workflow: one per broker, each recording its trail step. */
+export function createEventActivities(deps: EventDeps) {
+  return {
+    async publishEventToSns(event: EventEnvelope): Promise<string> {
+      const { MessageId } = await deps.sns.send(
+        new PublishCommand({ TopicArn: topicArn(deps.config, SNS_TOPICS.events.name), Message: JSON.stringify(event) }),
+      );
+      if (await recordTrailStep(deps.mysql, event.eventId, 'published_sns', `sns message ${MessageId ?? '?'}`)) {
+        await pushTrailUpdate(deps.publisher(), event.userId, event.eventId, 'published_sns');
+      }
+      return MessageId ?? '';
+    },
+
+    async publishEventToKafka(event: EventEnvelope): Promise<string> {
+      const producer = await deps.producer();
+      // Keyed by event id: one event's copies land on one partition.
+      const [meta] = await producer.send({ topic: KAFKA_TOPICS.events, messages: [{ key: event.eventId, value: JSON.stringify(event) }] });
+      const where = `partition ${meta?.partition ?? '?'} offset ${meta?.baseOffset ?? '?'}`;
+      if (await recordTrailStep(deps.mysql, event.eventId, 'published_kafka', where)) {
+        await pushTrailUpdate(deps.publisher(), event.userId, event.eventId, 'published_kafka');
+      }
+      return where;
+    },
+
+    async finishEvent(eventId: string, userId: string, status: EventStatus): Promise<void> {
+      await finishEvent(deps.mysql, eventId, status);
+      await pushTrailUpdate(deps.publisher(), userId, eventId, status);
+    },
+  };
+}
+
+export type EventActivities = ReturnType<typeof createEventActivities>;

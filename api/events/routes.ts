@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { workflowUiUrl } from '../../platform/clients/temporal';
+import type { Context } from '../../platform/context';
+import { claimIdempotencyKey, idempotencyKeyFrom, inTransaction, requestHash } from '../../platform/db/idempotency';
+import { AppError } from '../../platform/errors';
+import { jsonBody, queryParams } from '../../platform/http/validate';
+import { getEventTrail, insertAcceptedEvent, listEvents, type EventEnvelope } from '../../stores/events';
+import { eventFanOut, eventWorkflowId } from '../../workflows/event-fan-out';
+import type { ApiVariables } from '../middleware/auth';
+
+/** Largest payload accepted, serialized (SNS takes 256 KiB per message, envelope included). */
+export const MAX_EVENT_PAYLOAD_BYTES = 64 * 1024;
+
+const PublishEvent = z.object({
+  type: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'letters, digits, . _ : -, at most 100, starting with a letter or digit'),
+  payload: z
+    .record(z.string(), z.unknown())
+    .refine((p) => Buffer.byteLength(JSON.stringify(p)) <= MAX_EVENT_PAYLOAD_BYTES, `must be at most ${MAX_EVENT_PAYLOAD_BYTES} bytes as JSON`),
+});
+
+const ListQuery = z.object({
+  type: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** `/events`: publish an event (durable dual write through Temporal) and read where it went. */
+export function eventRoutes(ctx: Context) {
+  const { config } = ctx;
+
+  /** Starts the run unless it exists (a retry after a failed start, or a concurrent duplicate). */
+  async function startRun(event: EventEnvelope): Promise<void> {
+    const client = await ctx.temporal();
+    try {
+      await client.workflow.start(eventFanOut, {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId: eventWorkflowId(event.eventId),
+        args: [{ event, confirmTimeoutMs: config.EVENT_CONFIRM_TIMEOUT_MS }],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+        throw new AppError(503, 'temporal_unavailable', 'the event is recorded but could not be started; retry with the same Idempotency-Key', {}, { cause: err });
+      }
+    }
+  }
+
+  return new Hono<{ Variables: ApiVariables }>()
+    .post('/', async (c) => {
+      const { userId } = c.get('principal');
+      const key = idempotencyKeyFrom(c.req.header('idempotency-key'), false);
+      const body = await jsonBody(c, PublishEvent);
+      const fresh: EventEnvelope = { eventId: randomUUID(), type: body.type, payload: body.payload, userId, acceptedAt: new Date().toISOString() };
+      const earlierId = await inTransaction(ctx.mysql(), async (conn) => {
+        if (key) {
+          const earlier = await claimIdempotencyKey(conn, { scope: 'events', principal: userId, key, hash: requestHash(body), resourceId: fresh.eventId });
+          if (earlier) return earlier;
+        }
+        await insertAcceptedEvent(conn, fresh);
+        return undefined;
+      });
+      const eventId = earlierId ?? fresh.eventId;
+      const event = earlierId ? { ...fresh, eventId, acceptedAt: (await getEventTrail(ctx.mysql(), eventId))!.acceptedAt } : fresh;
+      await startRun(event);
+      return c.json(
+        { eventId, status: 'ACCEPTED', statusUrl: `/events/${eventId}`, temporalUi: workflowUiUrl(config, eventWorkflowId(eventId)) },
+        202,
+      );
+    })
+    .get('/', async (c) => {
+      const q = queryParams(c, ListQuery);
+      return c.json({ events: await listEvents(ctx.mysql(), c.get('principal').userId, q) });
+    })
+    .get('/:id', async (c) => {
+      const id = c.req.param('id');
+      const parsed = z.uuid().safeParse(id);
+      const trail = parsed.success ? await getEventTrail(ctx.mysql(), id, c.get('principal').userId) : undefined;
+      if (!trail) throw new AppError(404, 'not_found', `no event ${id}`, { field: 'id' });
+      return c.json({ ...trail, temporalUi: workflowUiUrl(config, eventWorkflowId(id)) });
+    });
+}

@@ -1,0 +1,98 @@
+// Consumers B and C of the event fan-out: each stores the event once in its own table and
+// confirms to the event's workflow. B reads SQS `events-b`; C reads SQS `events-c` and Kafka `events`.
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
+import { pushTrailUpdate } from '../activities/events';
+import type { Context } from '../platform/context';
+import { PoisonMessageError } from '../platform/errors';
+import { KAFKA_TOPICS, QUEUES } from '../platform/names';
+import { storeInSink, type EventEnvelope, type Sink } from '../stores/events';
+import { eventStoredSignal, eventWorkflowId } from '../workflows/event-fan-out';
+import { startKafkaConsumer } from './kafka-runner';
+import { startSqsConsumer } from './sqs-runner';
+
+const Envelope = z.object({
+  eventId: z.uuid(),
+  type: z.string().min(1).max(100),
+  payload: z.unknown(),
+  userId: z.string().min(1).max(128),
+  acceptedAt: z.iso.datetime(),
+});
+
+/** Parses an event envelope off a broker; anything malformed is poison (retrying cannot fix it). */
+export function parseEnvelope(raw: string): EventEnvelope {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new PoisonMessageError('event envelope is not JSON');
+  }
+  const parsed = Envelope.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new PoisonMessageError(`invalid event envelope: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data as EventEnvelope;
+}
+
+/** Stores the event in `sink` (once) and confirms to its workflow. */
+async function consume(ctx: Context, sink: Sink, raw: string, source: 'sqs' | 'kafka'): Promise<void> {
+  const event = parseEnvelope(raw);
+  if (await storeInSink(ctx.mysql(), sink, event, source)) {
+    await pushTrailUpdate(ctx.publisher(), event.userId, event.eventId, `stored_${sink}`);
+  }
+  try {
+    const client = await ctx.temporal();
+    await client.workflow.getHandle(eventWorkflowId(event.eventId)).signal(eventStoredSignal, { sink });
+  } catch (err) {
+    // The run ended (deadline passed) or never existed; the stored row and the trail are the truth.
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    ctx.log.debug({ eventId: event.eventId, sink }, 'no running workflow to confirm to');
+  }
+}
+
+export interface EventConsumerOptions {
+  /** Kafka consumer group of C (tests use their own). */
+  groupId?: string;
+  fromBeginning?: boolean;
+  waitSeconds?: number;
+}
+
+export async function startEventsConsumerB(ctx: Context, opts: EventConsumerOptions = {}) {
+  const sqs = startSqsConsumer({
+    name: 'events-b',
+    sqs: ctx.sqs(),
+    log: ctx.log,
+    queueName: QUEUES.eventsB.name,
+    waitSeconds: opts.waitSeconds,
+    handle: (body) => consume(ctx, 'b', body, 'sqs'),
+  });
+  return { ready: Promise.resolve(), stop: () => sqs.stop() };
+}
+
+export async function startEventsConsumerC(ctx: Context, opts: EventConsumerOptions = {}) {
+  const sqs = startSqsConsumer({
+    name: 'events-c',
+    sqs: ctx.sqs(),
+    log: ctx.log,
+    queueName: QUEUES.eventsC.name,
+    waitSeconds: opts.waitSeconds,
+    handle: (body) => consume(ctx, 'c', body, 'sqs'),
+  });
+  const kafka = await startKafkaConsumer({
+    name: 'events-c',
+    kafka: ctx.kafka(),
+    producer: ctx.producer,
+    log: ctx.log,
+    groupId: opts.groupId ?? 'tidings-events-c',
+    topics: [KAFKA_TOPICS.events],
+    fromBeginning: opts.fromBeginning,
+    handle: (message) => consume(ctx, 'c', message.value?.toString() ?? '', 'kafka'),
+  });
+  return {
+    ready: kafka.ready,
+    async stop() {
+      await Promise.all([sqs.stop(), kafka.stop()]);
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import type { Context as HonoContext } from 'hono';
+import type { z } from 'zod';
+import { AppError } from '../errors';
+import { validationError } from './errors';
+
+/** Parses the JSON body against `schema`; malformed JSON or a bad field is a 400 naming the field. */
+export async function jsonBody<S extends z.ZodType>(c: HonoContext, schema: S): Promise<z.infer<S>> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    throw new AppError(400, 'invalid_json', 'request body is not valid JSON', { field: 'body' });
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw validationError(parsed.error, 'body');
+  return parsed.data;
+}
+
+/** Parses the query string against `schema`; a bad parameter is a 400 naming it. */
+export function queryParams<S extends z.ZodType>(c: HonoContext, schema: S): z.infer<S> {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) throw validationError(parsed.error, 'query');
+  return parsed.data;
+}

@@ -1,0 +1,52 @@
+import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { EventActivities } from '../activities/events';
+import type { EventEnvelope, Sink } from '../stores/events';
+
+export interface EventFanOutInput {
+  event: EventEnvelope;
+  /** How long to wait for both consumers before the run ends INCOMPLETE (the trail keeps filling). */
+  confirmTimeoutMs: number;
+}
+
+export type EventRunStatus = 'PUBLISHING' | 'AWAITING_CONSUMERS' | 'COMPLETED' | 'INCOMPLETE';
+
+export interface EventProgress {
+  status: EventRunStatus;
+  published: { sns: boolean; kafka: boolean };
+  stored: Record<Sink, boolean>;
+}
+
+/** One run per event: a retried POST or a duplicate start joins the same workflow. */
+export const eventWorkflowId = (eventId: string): string => `event-${eventId}`;
+
+/** A consumer stored the event (sent by consumers B and C; duplicates are harmless). */
+export const eventStoredSignal = defineSignal<[{ sink: Sink }]>('eventStored');
+export const eventProgressQuery = defineQuery<EventProgress>('eventProgress');
+
+// Publishing retries until the broker takes it: the API already accepted the event.
+const brokers = proxyActivities<EventActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * The durable dual write: SNS (fanned out to queues events-b and events-c) and Kafka `events`,
+ * each its own retried activity, then both consumers' confirmations within a deadline.
+ */
+export async function eventFanOut({ event, confirmTimeoutMs }: EventFanOutInput): Promise<EventProgress> {
+  const progress: EventProgress = { status: 'PUBLISHING', published: { sns: false, kafka: false }, stored: { b: false, c: false } };
+  setHandler(eventStoredSignal, ({ sink }) => {
+    progress.stored[sink] = true;
+  });
+  setHandler(eventProgressQuery, () => progress);
+
+  await Promise.all([
+    brokers.publishEventToSns(event).then(() => (progress.published.sns = true)),
+    brokers.publishEventToKafka(event).then(() => (progress.published.kafka = true)),
+  ]);
+  progress.status = 'AWAITING_CONSUMERS';
+  const confirmed = await condition(() => progress.stored.b && progress.stored.c, confirmTimeoutMs);
+  progress.status = confirmed ? 'COMPLETED' : 'INCOMPLETE';
+  await brokers.finishEvent(event.eventId, event.userId, progress.status);
+  return progress;
+}
