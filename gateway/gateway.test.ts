@@ -34,6 +34,20 @@ describe('gateway: fan-out across instances', () => {
     expect(onA.of('event')).toHaveLength(1);
   });
 
+  it('publishes a dedupe id once: a retried publish returns the first offset and delivers nothing new', async () => {
+    const a = await fx.instance();
+    const carol = uniqueId('carol');
+    const c = await fx.connect(a.url, await fx.token(carol));
+    await c.next('subscribed');
+    const first = await fx.publisher.publish(`user:${carol}`, 'purchase.status', { status: 'PENDING' }, { dedupeId: 'p1:PENDING' });
+    const retry = await fx.publisher.publish(`user:${carol}`, 'purchase.status', { status: 'PENDING' }, { dedupeId: 'p1:PENDING' });
+    const next = await fx.publisher.publish(`user:${carol}`, 'purchase.status', { status: 'COMPLETED' }, { dedupeId: 'p1:COMPLETED' });
+    expect(first.duplicate).toBe(false);
+    expect(retry).toMatchObject({ duplicate: true, offset: first.offset });
+    await c.until((f) => f.some((x) => x.type === 'event' && x.offset === next.offset));
+    expect(c.of('event').map((e) => (e.data as { status: string }).status)).toEqual(['PENDING', 'COMPLETED']);
+  });
+
   it('welcomes with the connection id, user and expiry, subscribed to the user channel', async () => {
     const a = await fx.instance();
     const user = uniqueId('u');

@@ -7,6 +7,7 @@ import type { Presence } from './registry';
 export const channelKeys = (channel: string) => ({
   stream: `stream:{${channel}}`,
   meta: `stream-meta:{${channel}}`,
+  dedupe: `stream-dedupe:{${channel}}`,
   pubsub: `ch:${channel}`,
 });
 
@@ -18,7 +19,13 @@ export const channelKeys = (channel: string) => ({
 // they hold offsets for is gone (e.g. Redis restarted without persistence).
 // Stream and metadata share a hash tag ({channel}) so the script stays in one Redis Cluster slot;
 // the pub/sub channel is an argument since PUBLISH is not slot-bound.
+// A publish with a dedupe id that the channel has already seen returns the first publish's offset
+// and appends nothing: an activity retried after it published does not notify the user twice.
 const PUBLISH_SCRIPT = `
+if ARGV[9] ~= '' then
+  local seen = redis.call('HGET', KEYS[3], ARGV[9])
+  if seen then return {seen, redis.call('HGET', KEYS[2], 'epoch') or '', 1} end
+end
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if not epoch then
   epoch = ARGV[5]
@@ -32,7 +39,11 @@ redis.call('EXPIRE', KEYS[2], ARGV[6])
 local frame = '{"type":"event","channel":' .. cjson.encode(ARGV[7]) .. ',"offset":"' .. id .. '","epoch":"' .. epoch ..
   '","event":' .. cjson.encode(ARGV[2]) .. ',"data":' .. ARGV[3] .. ',"publishedAt":' .. ARGV[4] .. '}'
 redis.call('PUBLISH', ARGV[8], frame)
-return {id, epoch}
+if ARGV[9] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[9], id)
+  redis.call('EXPIRE', KEYS[3], ARGV[6])
+end
+return {id, epoch, 0}
 `;
 
 export interface PublishResult {
@@ -40,6 +51,15 @@ export interface PublishResult {
   epoch: string;
   /** Live connections subscribed to the channel on all gateway instances, at publish time. */
   connections?: number;
+  /** True when a dedupe id had been published before: nothing new was sent. */
+  duplicate: boolean;
+}
+
+export interface PublishOptions {
+  /** Skip the presence lookup (one fewer Redis round trip). */
+  countConnections?: boolean;
+  /** Publish at most once per channel and id (within the channel's history TTL). */
+  dedupeId?: string;
 }
 
 export interface PublisherOptions {
@@ -53,15 +73,15 @@ export interface PublisherOptions {
 /** Publishes events to channels from any process (activities, API): history + live fan-out. */
 export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence }: PublisherOptions) {
   return {
-    /** `countConnections: false` skips the presence lookup (one fewer Redis round trip). */
-    async publish(channel: string, event: string, data: unknown, { countConnections = true } = {}): Promise<PublishResult> {
+    async publish(channel: string, event: string, data: unknown, { countConnections = true, dedupeId = '' }: PublishOptions = {}): Promise<PublishResult> {
       const keys = channelKeys(channel);
       const json = JSON.stringify(data ?? null);
-      const [offset, epoch] = (await redis.eval(
+      const [offset, epoch, dup] = (await redis.eval(
         PUBLISH_SCRIPT,
-        2,
+        3,
         keys.stream,
         keys.meta,
+        keys.dedupe,
         String(maxLen),
         event,
         json,
@@ -71,9 +91,11 @@ export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence }: 
         String(ttlSeconds),
         channel,
         keys.pubsub,
-      )) as [string, string];
-      if (!countConnections) return { offset, epoch };
-      return { offset, epoch, connections: await presence.channelConnections(channel) };
+        dedupeId,
+      )) as [string, string, number];
+      const duplicate = dup === 1;
+      if (!countConnections) return { offset, epoch, duplicate };
+      return { offset, epoch, duplicate, connections: await presence.channelConnections(channel) };
     },
   };
 }
