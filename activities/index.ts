@@ -1,14 +1,16 @@
 import { createEventActivities, type EventDeps } from './events';
 import { createPingActivities, type PingDeps } from './ping';
+import { createPurchaseActivities, type PurchaseDeps } from './purchases';
 
 /** Everything activities may talk to; tests hand in what they need. */
-export type ActivityDeps = PingDeps & EventDeps;
+export type ActivityDeps = PingDeps & EventDeps & PurchaseDeps;
 
 /** All activities the worker registers, grouped by the journey they serve. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createPingActivities(deps),
     ...createEventActivities(deps),
+    ...createPurchaseActivities(deps),
   };
 }
 

@@ -1,6 +1,7 @@
 // MySQL access for the event fan-out journey: the accepted events, their trail, and the two
 // consumers' own stores. Shared by the API, the activities and the consumers.
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { inTransaction } from '../platform/db/transaction';
 
 /** What travels on SNS and Kafka for one event. */
 export interface EventEnvelope {
@@ -58,9 +59,7 @@ export async function recordTrailStep(db: Pool | PoolConnection, eventId: string
  * step is written in the same transaction, so "stored" in the trail means stored. True if new.
  */
 export async function storeInSink(pool: Pool, sink: Sink, e: EventEnvelope, source: 'sqs' | 'kafka'): Promise<boolean> {
-  const conn = await pool.getConnection();
-  try {
-    await conn.beginTransaction();
+  return inTransaction(pool, async (conn) => {
     const [r] = await conn.query<ResultSetHeader>(
       `INSERT INTO event_store_${sink} (event_id, type, payload, source, stored_at) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP(3))
        ON DUPLICATE KEY UPDATE deliveries = deliveries + 1`,
@@ -68,14 +67,8 @@ export async function storeInSink(pool: Pool, sink: Sink, e: EventEnvelope, sour
     );
     const first = r.affectedRows === 1;
     if (first) await recordTrailStep(conn, e.eventId, `stored_${sink}`, `via ${source}`);
-    await conn.commit();
     return first;
-  } catch (err) {
-    await conn.rollback().catch(() => undefined);
-    throw err;
-  } finally {
-    conn.release();
-  }
+  });
 }
 
 export async function finishEvent(pool: Pool, eventId: string, status: EventStatus): Promise<void> {

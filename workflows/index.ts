@@ -1,3 +1,4 @@
 // The workflow bundle's entry: every workflow type the worker runs is exported here.
 export { eventFanOut } from './event-fan-out';
 export { ping } from './ping';
+export { purchase } from './purchase';

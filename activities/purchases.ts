@@ -1,0 +1,58 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Pool } from 'mysql2/promise';
+import { ImpossibleTermsError, quote, type Quote } from '../domain/purchase-quote';
+import type { Publisher } from '../gateway/publisher';
+import { topicArn } from '../platform/clients/aws';
+import type { Config } from '../platform/config';
+import { SNS_TOPICS } from '../platform/names';
+import { blockReason, getProduct, recordStatus, type PurchaseStatus } from '../stores/purchases';
+import { PURCHASE_INVALID, type PurchaseMessage } from '../workflows/purchase';
+
+export interface PurchaseDeps {
+  config: Config;
+  sns: SNSClient;
+  mysql: Pool;
+  publisher: () => Publisher;
+}
+
+/** Activities of the purchase workflow. */
+export function createPurchaseActivities(deps: PurchaseDeps) {
+  return {
+    /** Product exists, terms possible, customer not blocked; a failure here is final. */
+    async validatePurchase({ userId, quote: q }: { userId: string; quote: Quote }): Promise<void> {
+      const product = await getProduct(deps.mysql, q.productId);
+      if (!product) throw ApplicationFailure.nonRetryable(`unknown product ${q.productId}`, PURCHASE_INVALID);
+      try {
+        const fresh = quote(product, q);
+        if (fresh.totalCents !== q.totalCents) throw ApplicationFailure.nonRetryable('the product terms changed since the quote', PURCHASE_INVALID);
+      } catch (err) {
+        if (err instanceof ImpossibleTermsError) throw ApplicationFailure.nonRetryable(err.message, PURCHASE_INVALID);
+        throw err;
+      }
+      const blocked = await blockReason(deps.mysql, userId);
+      if (blocked) throw ApplicationFailure.nonRetryable(`customer is blocked: ${blocked}`, PURCHASE_INVALID);
+    },
+
+    /** Persists the status (timeline stamped once) and tells the user, once per status. */
+    async recordPurchaseStatus(args: { purchaseId: string; userId: string; status: PurchaseStatus; detail?: string }): Promise<string> {
+      const at = await recordStatus(deps.mysql, args.purchaseId, args.status, args.detail);
+      await deps.publisher().publish(
+        `user:${args.userId}`,
+        'purchase.status',
+        { purchaseId: args.purchaseId, status: args.status, detail: args.detail ?? null, at },
+        { countConnections: false, dedupeId: `purchase:${args.purchaseId}:${args.status}` },
+      );
+      return at;
+    },
+
+    /** PurchaseRequested or PurchaseCancelled to its SNS topic (both reach `purchase-processing`). */
+    async publishPurchaseMessage(message: PurchaseMessage): Promise<string> {
+      const topic = message.type === 'PurchaseRequested' ? SNS_TOPICS.purchaseRequested : SNS_TOPICS.purchaseCancelled;
+      const { MessageId } = await deps.sns.send(new PublishCommand({ TopicArn: topicArn(deps.config, topic.name), Message: JSON.stringify(message) }));
+      return MessageId ?? '';
+    },
+  };
+}
+
+export type PurchaseActivities = ReturnType<typeof createPurchaseActivities>;

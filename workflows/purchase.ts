@@ -1,0 +1,148 @@
+import { ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { PurchaseActivities } from '../activities/purchases';
+import type { Quote } from '../domain/purchase-quote';
+import type { PurchaseStatus } from '../stores/purchases';
+
+export interface PurchaseInput {
+  purchaseId: string;
+  userId: string;
+  quote: Quote;
+  /** How long to wait for fulfillment's result before the purchase EXPIRES (and is compensated). */
+  resultTimeoutMs: number;
+}
+
+/** What fulfillment reports, through the `purchase-results` queue and its consumer. */
+export type FulfillmentResult = { purchaseId: string; kind: 'PROCESSING' } | { purchaseId: string; kind: 'COMPLETED' } | { purchaseId: string; kind: 'REJECTED'; reason: string };
+
+type FinalResult = Exclude<FulfillmentResult, { kind: 'PROCESSING' }>;
+
+export interface PurchaseState {
+  purchaseId: string;
+  status: PurchaseStatus;
+  reason?: string;
+  timeline: { status: PurchaseStatus; at: string }[];
+}
+
+/** The thing PurchaseRequested / PurchaseCancelled carry to fulfillment. */
+export interface PurchaseMessage {
+  type: 'PurchaseRequested' | 'PurchaseCancelled';
+  purchaseId: string;
+  userId: string;
+  productId: string;
+  quantity: number;
+  totalCents: number;
+}
+
+/** One run per purchase: the API's retries and duplicate starts land on the same workflow. */
+export const purchaseWorkflowId = (purchaseId: string): string => `purchase-${purchaseId}`;
+
+export const fulfillmentResultSignal = defineSignal<[FulfillmentResult]>('fulfillmentResult');
+export const purchaseStateQuery = defineQuery<PurchaseState>('purchaseState');
+/** Cancels while fulfillment has not started; rejected (the caller gets 409) afterwards. */
+export const cancelPurchaseUpdate = defineUpdate<PurchaseState, [{ reason?: string }]>('cancelPurchase');
+
+/** Validation failures are final: retrying cannot make a blocked customer unblocked. */
+export const PURCHASE_INVALID = 'PurchaseInvalid';
+
+const steps = proxyActivities<PurchaseActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [PURCHASE_INVALID] },
+});
+
+/**
+ * validate → PENDING → PurchaseRequested on SNS → fulfillment's result (signal) within a deadline →
+ * COMPLETED / REJECTED / EXPIRED / CANCELLED. Every status reaches `user:{id}` once. After
+ * publication, a deadline or a cancel publishes PurchaseCancelled so fulfillment releases what it
+ * reserved.
+ */
+export async function purchase(input: PurchaseInput): Promise<PurchaseState> {
+  const state: PurchaseState = { purchaseId: input.purchaseId, status: 'RECEIVED', timeline: [] };
+  let processingSeen = false;
+  let result = undefined as FinalResult | undefined; // set by the signal handler
+  let cancelRequested: { reason?: string } | undefined;
+  // Read through a function: signal and update handlers change these between awaits.
+  const cancelled = () => cancelRequested;
+  let published = false;
+
+  const record = async (status: PurchaseStatus, detail?: string) => {
+    const at = await steps.recordPurchaseStatus({ purchaseId: input.purchaseId, userId: input.userId, status, detail });
+    state.status = status;
+    if (detail !== undefined) state.reason = detail;
+    state.timeline.push({ status, at });
+  };
+  const isFinal = () => ['COMPLETED', 'REJECTED', 'EXPIRED', 'CANCELLED'].includes(state.status);
+
+  setHandler(purchaseStateQuery, () => state);
+  // The first final result wins; duplicates and late results change nothing.
+  setHandler(fulfillmentResultSignal, (r) => {
+    if (r.kind === 'PROCESSING') processingSeen = true;
+    else result ??= r;
+  });
+  setHandler(
+    cancelPurchaseUpdate,
+    async (req) => {
+      cancelRequested ??= req;
+      await condition(isFinal);
+      return state;
+    },
+    {
+      validator: (_req: { reason?: string }) => {
+        if (isFinal()) throw ApplicationFailure.nonRetryable(`purchase is already ${state.status}`, 'CancelNotAllowed');
+        if (processingSeen || result) throw ApplicationFailure.nonRetryable('fulfillment has started; the purchase can no longer be cancelled', 'CancelNotAllowed');
+      },
+    },
+  );
+
+  const messageOf = (type: PurchaseMessage['type']): PurchaseMessage => ({
+    type,
+    purchaseId: input.purchaseId,
+    userId: input.userId,
+    productId: input.quote.productId,
+    quantity: input.quote.quantity,
+    totalCents: input.quote.totalCents,
+  });
+
+  try {
+    await steps.validatePurchase({ userId: input.userId, quote: input.quote });
+  } catch (err) {
+    const reason = err instanceof Error && err.cause instanceof ApplicationFailure ? err.cause.message : 'validation failed';
+    await record('REJECTED', reason);
+    return state;
+  }
+  if (cancelled()) {
+    await record('CANCELLED', cancelled()?.reason ?? 'cancelled before publication');
+    return state;
+  }
+  await record('PENDING');
+  await steps.publishPurchaseMessage(messageOf('PurchaseRequested'));
+  published = true;
+
+  const deadline = Date.now() + input.resultTimeoutMs;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    const woke =
+      remaining > 0 && (await condition(() => result !== undefined || cancelRequested !== undefined || (processingSeen && state.status === 'PENDING'), remaining));
+    if (!woke) {
+      await compensate();
+      await record('EXPIRED', `no fulfillment result within ${Math.round(input.resultTimeoutMs / 1000)} s`);
+      return state;
+    }
+    // An accepted cancel wins (it was accepted before fulfillment said it started).
+    if (cancelled()) {
+      await compensate();
+      await record('CANCELLED', cancelled()?.reason ?? 'cancelled by the customer');
+      return state;
+    }
+    // PROCESSING always precedes the outcome on the user's timeline, whatever order signals came in.
+    if ((processingSeen || result) && state.status === 'PENDING') await record('PROCESSING');
+    if (result) break;
+  }
+  const outcome = result as FinalResult;
+  if (outcome.kind === 'COMPLETED') await record('COMPLETED');
+  else await record('REJECTED', outcome.reason);
+  return state;
+
+  async function compensate(): Promise<void> {
+    if (published) await steps.publishPurchaseMessage(messageOf('PurchaseCancelled'));
+  }
+}
