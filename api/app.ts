@@ -9,6 +9,7 @@ import { eventRoutes } from './events/routes';
 import { requireJwt, type ApiVariables } from './middleware/auth';
 import { rateLimit } from './middleware/rate-limit';
 import { pingRoutes } from './ping/routes';
+import { purchaseRoutes } from './purchases/routes';
 
 /** The API, one sub-app per resource; reads as the table of contents of the HTTP surface. */
 export function createApiApp(ctx: Context): Hono {
@@ -34,7 +35,7 @@ export function createApiApp(ctx: Context): Hono {
     requireJwt(createTokenVerifier(config)),
     rateLimit({ redis: ctx.redis(), log, by: 'user', limit: config.API_RATE_LIMIT_PER_USER, windowMs: window }),
   ];
-  const resources = { '/events': eventRoutes(ctx) };
+  const resources = { '/events': eventRoutes(ctx), '/purchases': purchaseRoutes(ctx) };
   for (const [prefix, routes] of Object.entries(resources)) {
     app.use(`${prefix}/*`, ...guard); // Hono's `/x/*` also matches `/x`
     app.route(prefix, routes);

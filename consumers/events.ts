@@ -64,7 +64,8 @@ export async function startEventsConsumerB(ctx: Context, opts: EventConsumerOpti
     sqs: ctx.sqs(),
     log: ctx.log,
     queueName: QUEUES.eventsB.name,
-    waitSeconds: opts.waitSeconds,
+    waitSeconds: opts.waitSeconds ?? ctx.config.SQS_WAIT_SECONDS,
+    retryDelaySeconds: ctx.config.SQS_RETRY_DELAY_SECONDS,
     handle: (body) => consume(ctx, 'b', body, 'sqs'),
   });
   return { ready: Promise.resolve(), stop: () => sqs.stop() };
@@ -76,7 +77,8 @@ export async function startEventsConsumerC(ctx: Context, opts: EventConsumerOpti
     sqs: ctx.sqs(),
     log: ctx.log,
     queueName: QUEUES.eventsC.name,
-    waitSeconds: opts.waitSeconds,
+    waitSeconds: opts.waitSeconds ?? ctx.config.SQS_WAIT_SECONDS,
+    retryDelaySeconds: ctx.config.SQS_RETRY_DELAY_SECONDS,
     handle: (body) => consume(ctx, 'c', body, 'sqs'),
   });
   const kafka = await startKafkaConsumer({

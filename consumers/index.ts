@@ -1,5 +1,6 @@
 import type { Context } from '../platform/context';
 import { startEventsConsumerB, startEventsConsumerC } from './events';
+import { startFulfillment, startPurchaseResults } from './purchases';
 
 /** A consumer started by the `consumers` role; returns a function that stops it. */
 export type ConsumerStarter = (ctx: Context) => Promise<() => Promise<void>>;
@@ -13,6 +14,8 @@ const stopOf =
 export const CONSUMERS: Record<string, ConsumerStarter> = {
   'events-b': stopOf(startEventsConsumerB),
   'events-c': stopOf(startEventsConsumerC),
+  fulfillment: stopOf(startFulfillment),
+  'purchase-results': stopOf(startPurchaseResults),
 };
 
 /** The `consumers` role: starts every registered consumer and stops them on shutdown. */

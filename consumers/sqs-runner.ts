@@ -6,6 +6,7 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { PoisonMessageError } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 
 export interface SqsConsumerOptions {
@@ -38,7 +39,10 @@ export interface RunningConsumer {
 export function startSqsConsumer(opts: SqsConsumerOptions): RunningConsumer {
   const { sqs, queueName, handle, waitSeconds = 5, visibilityTimeoutSeconds = 30, retryDelaySeconds = 2, batchSize = 10 } = opts;
   const log = opts.log.child({ consumer: opts.name, queue: queueName });
-  const abort = new AbortController();
+  // Stopping does not abort the long poll in flight: an aborted receive may still have claimed
+  // messages on the server, hiding them for the visibility timeout. The last poll finishes (at most
+  // waitSeconds) and what it received is processed.
+  let stopping = false;
   let queueUrl: string | undefined;
 
   async function processOne(message: Message): Promise<void> {
@@ -47,7 +51,9 @@ export function startSqsConsumer(opts: SqsConsumerOptions): RunningConsumer {
       await handle(message.Body ?? '', message);
       await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
     } catch (err) {
-      log.warn({ err, messageId: message.MessageId, receives }, 'message failed; it will be retried (then dead-lettered by the queue)');
+      // A poison message's reason is the whole story; anything else keeps its stack.
+      const detail = err instanceof PoisonMessageError ? { reason: err.message } : { err };
+      log.warn({ ...detail, messageId: message.MessageId, receives }, 'message failed; it will be retried (then dead-lettered by the queue)');
       await sqs
         .send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: retryDelaySeconds }))
         .catch((e: unknown) => log.warn({ err: e }, 'could not shorten visibility; the message returns after the timeout'));
@@ -56,9 +62,9 @@ export function startSqsConsumer(opts: SqsConsumerOptions): RunningConsumer {
 
   async function loop(): Promise<void> {
     let backoffMs = 500;
-    while (!abort.signal.aborted) {
+    while (!stopping) {
       try {
-        queueUrl ??= (await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }), { abortSignal: abort.signal })).QueueUrl;
+        queueUrl ??= (await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl;
         const { Messages = [] } = await sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: queueUrl,
@@ -67,12 +73,14 @@ export function startSqsConsumer(opts: SqsConsumerOptions): RunningConsumer {
             VisibilityTimeout: visibilityTimeoutSeconds,
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
-          { abortSignal: abort.signal },
+          // A receive that outlives its long poll by far is stuck (seen with moto after a redrive):
+          // give up on it and poll again rather than stall the consumer.
+          { abortSignal: AbortSignal.timeout((waitSeconds + 10) * 1000) },
         );
         backoffMs = 500;
         await Promise.all(Messages.map(processOne));
       } catch (err) {
-        if (abort.signal.aborted) break;
+        if (stopping) break;
         log.warn({ err, retryInMs: backoffMs }, 'receive failed');
         await new Promise((r) => setTimeout(r, backoffMs));
         backoffMs = Math.min(backoffMs * 2, 10_000);
@@ -84,7 +92,7 @@ export function startSqsConsumer(opts: SqsConsumerOptions): RunningConsumer {
   log.info('sqs consumer started');
   return {
     async stop() {
-      abort.abort();
+      stopping = true;
       await running;
       log.info('sqs consumer stopped');
     },

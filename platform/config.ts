@@ -74,11 +74,14 @@ const schema = z.object({
   API_RATE_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
 
   // SQS consumers: long-poll wait, and how soon a failed message is retried.
-  SQS_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(10),
+  SQS_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(5),
   SQS_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(900).default(2),
 
   // Event fan-out: how long the run waits for both consumers before ending INCOMPLETE.
   EVENT_CONFIRM_TIMEOUT_MS: z.coerce.number().int().positive().default(15 * 60 * 1000),
+
+  // Purchase journey: how long a purchase waits for fulfillment before it EXPIRES (compensated).
+  PURCHASE_RESULT_TIMEOUT_MS: z.coerce.number().int().positive().default(5 * 60 * 1000),
 }).refine((c) => c.NODE_ENV !== 'production' || c.JWT_JWKS_URL || c.JWT_SECRET !== DEV_JWT_SECRET, {
   path: ['JWT_SECRET'],
   message: 'set a real secret (or JWT_JWKS_URL) in production',

@@ -4,8 +4,8 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'mysql2/promise';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
-import { allKafkaTopics, SNS_TOPICS } from '../platform/names';
-import { ensureTopic } from './aws';
+import { allKafkaTopics, QUEUES, SNS_TOPICS } from '../platform/names';
+import { ensureQueue, ensureTopic } from './aws';
 import { ensureKafkaTopics } from './kafka';
 import { migrate } from './migrate';
 
@@ -31,5 +31,7 @@ export async function provisionAll({ config, log, kafka, sns, sqs, mysql }: Prov
   log.info({ created }, created.length ? 'kafka: topics created' : 'kafka: topics present');
 
   for (const topic of Object.values(SNS_TOPICS)) await ensureTopic(sns, sqs, config, topic);
+  // Queues no topic feeds (e.g. purchase-results, written to directly by fulfillment).
+  for (const queue of Object.values(QUEUES)) await ensureQueue(sqs, config, queue);
   log.info({ topics: Object.values(SNS_TOPICS).map((t) => t.name) }, 'sns/sqs: topics, queues and subscriptions present');
 }

@@ -29,6 +29,13 @@ describe('provisioning (real Kafka, moto, MariaDB)', () => {
     }
   });
 
+  it('creates every queue, including those no topic feeds', async () => {
+    for (const queue of Object.values(QUEUES)) {
+      const { QueueUrl } = await ctx.sqs().send(new GetQueueUrlCommand({ QueueName: queue.name }));
+      expect(QueueUrl, queue.name).toContain(queue.name);
+    }
+  });
+
   it('gives each processing queue a dead-letter redrive', async () => {
     const { QueueUrl } = await ctx.sqs().send(new GetQueueUrlCommand({ QueueName: QUEUES.purchaseProcessing.name }));
     const { Attributes = {} } = await ctx.sqs().send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['RedrivePolicy'] }));

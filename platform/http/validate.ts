@@ -3,11 +3,15 @@ import type { z } from 'zod';
 import { AppError } from '../errors';
 import { validationError } from './errors';
 
-/** Parses the JSON body against `schema`; malformed JSON or a bad field is a 400 naming the field. */
-export async function jsonBody<S extends z.ZodType>(c: HonoContext, schema: S): Promise<z.infer<S>> {
+/**
+ * Parses the JSON body against `schema`; malformed JSON or a bad field is a 400 naming the field.
+ * With `optional`, an empty body is parsed as `{}`.
+ */
+export async function jsonBody<S extends z.ZodType>(c: HonoContext, schema: S, { optional = false } = {}): Promise<z.infer<S>> {
   let raw: unknown;
   try {
-    raw = await c.req.json();
+    const text = await c.req.text();
+    raw = optional && text.trim() === '' ? {} : JSON.parse(text);
   } catch {
     throw new AppError(400, 'invalid_json', 'request body is not valid JSON', { field: 'body' });
   }

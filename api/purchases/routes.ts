@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { ImpossibleTermsError, quote, type Quote, type QuoteRequest } from '../../domain/purchase-quote';
+import { workflowUiUrl } from '../../platform/clients/temporal';
+import type { Context } from '../../platform/context';
+import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../platform/db/idempotency';
+import { inTransaction } from '../../platform/db/transaction';
+import { AppError } from '../../platform/errors';
+import { jsonBody } from '../../platform/http/validate';
+import { FINAL_STATUSES, getProduct, getPurchase, insertPurchase } from '../../stores/purchases';
+import { cancelPurchaseUpdate, purchase, purchaseWorkflowId } from '../../workflows/purchase';
+import type { ApiVariables } from '../middleware/auth';
+
+const PurchaseRequest = z.object({
+  productId: z.string().min(1).max(64),
+  quantity: z.number().int().positive().max(10_000),
+  installments: z.number().int().min(1).max(120),
+});
+const CancelRequest = z.object({ reason: z.string().max(200).optional() });
+
+/** `/purchases`: quote (sync), contract (async through the `purchase` workflow), status, cancel. */
+export function purchaseRoutes(ctx: Context) {
+  const { config } = ctx;
+  const links = (purchaseId: string) => ({
+    statusUrl: `/purchases/${purchaseId}`,
+    temporalUi: workflowUiUrl(config, purchaseWorkflowId(purchaseId)),
+  });
+
+  /** The quote, or 422 naming the field when the terms are impossible. */
+  async function quoteFor(req: QuoteRequest): Promise<Quote> {
+    const product = await getProduct(ctx.mysql(), req.productId);
+    if (!product) throw new AppError(422, 'unknown_product', `no product ${req.productId}`, { field: 'productId' });
+    try {
+      return quote(product, req);
+    } catch (err) {
+      if (err instanceof ImpossibleTermsError) throw new AppError(422, 'impossible_terms', err.message, { field: err.field });
+      throw err;
+    }
+  }
+
+  async function startRun(purchaseId: string, userId: string, q: Quote): Promise<void> {
+    const client = await ctx.temporal();
+    try {
+      await client.workflow.start(purchase, {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId: purchaseWorkflowId(purchaseId),
+        args: [{ purchaseId, userId, quote: q, resultTimeoutMs: config.PURCHASE_RESULT_TIMEOUT_MS }],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      throw new AppError(503, 'temporal_unavailable', 'the purchase is recorded but could not be started; retry with the same Idempotency-Key', {}, { cause: err });
+    }
+  }
+
+  return new Hono<{ Variables: ApiVariables }>()
+    .post('/simulate', async (c) => c.json(await quoteFor(await jsonBody(c, PurchaseRequest))))
+    .post('/', async (c) => {
+      const { userId } = c.get('principal');
+      const key = idempotencyKeyFrom(c.req.header('idempotency-key'), true)!;
+      const body = await jsonBody(c, PurchaseRequest);
+      const q = await quoteFor(body);
+      const fresh = randomUUID();
+      const earlier = await inTransaction(ctx.mysql(), async (conn) => {
+        const found = await claimIdempotencyKey(conn, { scope: 'purchases', principal: userId, key, hash: requestHash(body), resourceId: fresh });
+        if (!found) await insertPurchase(conn, fresh, userId, q);
+        return found;
+      });
+      const purchaseId = earlier ?? fresh;
+      await startRun(purchaseId, userId, q);
+      const status = earlier ? ((await getPurchase(ctx.mysql(), purchaseId))?.status ?? 'RECEIVED') : 'RECEIVED';
+      return c.json({ purchaseId, status, ...links(purchaseId) }, 202);
+    })
+    .get('/:id', async (c) => {
+      const id = c.req.param('id');
+      const found = z.uuid().safeParse(id).success ? await getPurchase(ctx.mysql(), id, c.get('principal').userId) : undefined;
+      if (!found) throw new AppError(404, 'not_found', `no purchase ${id}`, { field: 'id' });
+      return c.json({ ...found, ...links(id) });
+    })
+    .post('/:id/cancel', async (c) => {
+      const id = c.req.param('id');
+      const found = z.uuid().safeParse(id).success ? await getPurchase(ctx.mysql(), id, c.get('principal').userId) : undefined;
+      if (!found) throw new AppError(404, 'not_found', `no purchase ${id}`, { field: 'id' });
+      // The body is optional: an empty POST cancels without a reason.
+      const { reason } = await jsonBody(c, CancelRequest, { optional: true });
+      if (FINAL_STATUSES.includes(found.status)) {
+        throw new AppError(409, 'cannot_cancel', `purchase is already ${found.status}`, { status: found.status });
+      }
+      const client = await ctx.temporal();
+      try {
+        const state = await client.workflow.getHandle(purchaseWorkflowId(id)).executeUpdate(cancelPurchaseUpdate, { args: [{ reason }] });
+        return c.json({ purchaseId: id, status: state.status, reason: state.reason ?? null, ...links(id) });
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) {
+          throw new AppError(409, 'cannot_cancel', err.cause instanceof Error ? err.cause.message : 'cancel refused', {});
+        }
+        if (err instanceof WorkflowNotFoundError) throw new AppError(409, 'cannot_cancel', 'purchase is no longer running', {});
+        throw err;
+      }
+    });
+}

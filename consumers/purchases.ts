@@ -1,0 +1,104 @@
+// The purchase journey's consumers: fulfillment (SQS `purchase-processing`, fed by the SNS topics
+// purchase-requested and purchase-cancelled) and the results consumer (SQS `purchase-results`)
+// that signals each purchase's workflow.
+import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
+import type { Context } from '../platform/context';
+import { PoisonMessageError } from '../platform/errors';
+import { QUEUES } from '../platform/names';
+import { cancelContract, effectContract } from '../stores/purchases';
+import { fulfillmentResultSignal, purchaseWorkflowId, type FulfillmentResult, type PurchaseMessage } from '../workflows/purchase';
+import { startSqsConsumer } from './sqs-runner';
+
+const Message = z.object({
+  type: z.enum(['PurchaseRequested', 'PurchaseCancelled']),
+  purchaseId: z.uuid(),
+  userId: z.string().min(1),
+  productId: z.string().min(1),
+  quantity: z.number().int().positive(),
+  totalCents: z.number().int().nonnegative(),
+});
+
+const Result = z.discriminatedUnion('kind', [
+  z.object({ purchaseId: z.uuid(), kind: z.literal('PROCESSING') }),
+  z.object({ purchaseId: z.uuid(), kind: z.literal('COMPLETED') }),
+  z.object({ purchaseId: z.uuid(), kind: z.literal('REJECTED'), reason: z.string() }),
+]);
+
+/** Parses a queue message; malformed ones are poison (left for the queue's dead-letter redrive). */
+function parse<T>(schema: z.ZodType<T>, raw: string, what: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new PoisonMessageError(`${what} is not JSON`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new PoisonMessageError(`invalid ${what}: ${parsed.error.issues[0]?.path.join('.') ?? ''}`);
+  return parsed.data;
+}
+
+export interface PurchaseConsumerOptions {
+  waitSeconds?: number;
+  retryDelaySeconds?: number;
+}
+
+/**
+ * Fulfillment: says PROCESSING, effects the contract once per purchase (stock reserved and a
+ * contract row in one transaction), and reports the outcome; a PurchaseCancelled releases it.
+ */
+export async function startFulfillment(ctx: Context, opts: PurchaseConsumerOptions = {}) {
+  const sqs = ctx.sqs();
+  let resultsUrl: string | undefined;
+  const report = async (result: FulfillmentResult) => {
+    resultsUrl ??= (await sqs.send(new GetQueueUrlCommand({ QueueName: QUEUES.purchaseResults.name }))).QueueUrl;
+    await sqs.send(new SendMessageCommand({ QueueUrl: resultsUrl, MessageBody: JSON.stringify(result) }));
+  };
+  const consumer = startSqsConsumer({
+    name: 'fulfillment',
+    sqs,
+    log: ctx.log,
+    queueName: QUEUES.purchaseProcessing.name,
+    waitSeconds: opts.waitSeconds ?? ctx.config.SQS_WAIT_SECONDS,
+    retryDelaySeconds: opts.retryDelaySeconds ?? ctx.config.SQS_RETRY_DELAY_SECONDS,
+    handle: async (body) => {
+      const m: PurchaseMessage = parse(Message, body, 'purchase message');
+      if (m.type === 'PurchaseCancelled') {
+        const done = await cancelContract(ctx.mysql(), m.purchaseId, m.productId);
+        ctx.log.info({ purchaseId: m.purchaseId, done }, 'purchase compensated');
+        return;
+      }
+      await report({ purchaseId: m.purchaseId, kind: 'PROCESSING' });
+      const outcome = await effectContract(ctx.mysql(), m.purchaseId, m.productId, m.quantity);
+      // A tombstone means the purchase was cancelled first: nothing to report.
+      if (outcome.outcome === 'COMPLETED') await report({ purchaseId: m.purchaseId, kind: 'COMPLETED' });
+      else if (outcome.outcome === 'REJECTED') await report({ purchaseId: m.purchaseId, kind: 'REJECTED', reason: outcome.reason });
+    },
+  });
+  return { stop: () => consumer.stop() };
+}
+
+/** Results: each fulfillment report becomes a signal to `purchase-{id}` (late ones are dropped). */
+export async function startPurchaseResults(ctx: Context, opts: PurchaseConsumerOptions = {}) {
+  const consumer = startSqsConsumer({
+    name: 'purchase-results',
+    sqs: ctx.sqs(),
+    log: ctx.log,
+    queueName: QUEUES.purchaseResults.name,
+    waitSeconds: opts.waitSeconds ?? ctx.config.SQS_WAIT_SECONDS,
+    retryDelaySeconds: opts.retryDelaySeconds ?? ctx.config.SQS_RETRY_DELAY_SECONDS,
+    handle: async (body) => {
+      const result = parse(Result, body, 'fulfillment result') as FulfillmentResult;
+      try {
+        const client = await ctx.temporal();
+        await client.workflow.getHandle(purchaseWorkflowId(result.purchaseId)).signal(fulfillmentResultSignal, result);
+      } catch (err) {
+        // The run already ended (expired or cancelled): its compensation handles the contract.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        ctx.log.info({ purchaseId: result.purchaseId, kind: result.kind }, 'result for a finished purchase dropped');
+      }
+    },
+  });
+  return { stop: () => consumer.stop() };
+}

@@ -1,0 +1,231 @@
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, DeleteMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { RowDataPacket } from 'mysql2/promise';
+import { WebSocket } from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiApp } from '../api/app';
+import { startFulfillment, startPurchaseResults } from '../consumers/purchases';
+import { startGateway } from '../gateway/server';
+import { signToken } from '../platform/auth/jwt';
+import type { Context } from '../platform/context';
+import { QUEUES } from '../platform/names';
+import { contractOf } from '../stores/purchases';
+import { startWorker } from '../worker';
+import { purchaseWorkflowId } from '../workflows/purchase';
+import { eventually, testContext, uniqueId } from './support/context';
+import { TestClient } from './support/gateway';
+
+// The purchase journey across the real servers: API → Temporal → SNS → SQS → fulfillment →
+// purchase-results → signal → statuses pushed to the user's WebSocket through the gateway.
+describe('purchase journey across the real servers', () => {
+  let ctx: Context;
+  let workerCtx: Context;
+  let app: ReturnType<typeof createApiApp>;
+  let gatewayUrl: string;
+  let fulfillment: { stop(): Promise<void> } | undefined;
+  let results: { stop(): Promise<void> };
+  const sockets: WebSocket[] = [];
+  const consumerOpts = { waitSeconds: 1, retryDelaySeconds: 0 };
+
+  const user = async () => {
+    const userId = uniqueId('buyer');
+    const token = await signToken(ctx.config, userId);
+    const ws = new WebSocket(gatewayUrl, { headers: { authorization: `Bearer ${token}` } });
+    sockets.push(ws);
+    const client = new TestClient(ws);
+    await client.opened;
+    await client.next('subscribed');
+    return { userId, token, client, statuses: () => client.of('event').filter((e) => e.event === 'purchase.status').map((e) => (e.data as { status: string }).status) };
+  };
+  const api = (token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const buy = async (token: string, body: unknown = { productId: 'insurance-home', quantity: 1, installments: 1 }) => {
+    const res = await api(token, 'POST', '/purchases', body, { 'idempotency-key': uniqueId('k') });
+    expect(res.status).toBe(202);
+    return (await res.json()) as { purchaseId: string; statusUrl: string; temporalUi: string };
+  };
+  const restartWorker = async () => {
+    workerCtx = testContext({ TEMPORAL_TASK_QUEUE: ctx.config.TEMPORAL_TASK_QUEUE });
+    await startWorker(workerCtx);
+  };
+  const queueDepth = async (name: string) => {
+    const { QueueUrl } = await ctx.sqs().send(new GetQueueUrlCommand({ QueueName: name }));
+    const { Attributes = {} } = await ctx.sqs().send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
+  };
+
+  beforeAll(async () => {
+    ctx = testContext({ GATEWAY_PORT: '0', PURCHASE_RESULT_TIMEOUT_MS: '120000' });
+    app = createApiApp(ctx);
+    gatewayUrl = await startGateway(ctx);
+    await restartWorker();
+    fulfillment = await startFulfillment(ctx, consumerOpts);
+    results = await startPurchaseResults(ctx, consumerOpts);
+  }, 60_000);
+  afterAll(async () => {
+    for (const ws of sockets) ws.terminate();
+    await fulfillment?.stop();
+    await results?.stop();
+    await workerCtx?.lifecycle.close();
+    await ctx?.lifecycle.close();
+  });
+
+  it('quotes synchronously, and refuses impossible terms with 422 naming the field', async () => {
+    const { token } = await user();
+    const res = await api(token, 'POST', '/purchases/simulate', { productId: 'phone-x', quantity: 1, installments: 10 });
+    expect(res.status).toBe(200);
+    const q = (await res.json()) as { amountCents: number; installmentCents: number; totalCents: number; feesCents: number };
+    expect(q.amountCents).toBe(399900);
+    expect(q.totalCents).toBe(q.installmentCents * 10);
+    expect(q.feesCents).toBeGreaterThan(0);
+    for (const [body, field] of [
+      [{ productId: 'phone-x', quantity: 1, installments: 11 }, 'installments'],
+      [{ productId: 'phone-x', quantity: 4, installments: 1 }, 'quantity'],
+      [{ productId: 'no-such-thing', quantity: 1, installments: 1 }, 'productId'],
+    ] as const) {
+      const r = await api(token, 'POST', '/purchases/simulate', body);
+      expect(r.status).toBe(422);
+      expect(((await r.json()) as { error: { field: string } }).error.field).toBe(field);
+    }
+  });
+
+  it('POST /purchases: the user sees PENDING, PROCESSING, COMPLETED live; MySQL is final; queues drained; history shows each step', async () => {
+    const u = await user();
+    const { purchaseId, statusUrl, temporalUi } = await buy(u.token);
+    expect(statusUrl).toBe(`/purchases/${purchaseId}`);
+    expect(temporalUi).toContain(purchaseWorkflowId(purchaseId));
+    await u.client.until(() => u.statuses().includes('COMPLETED'), 30_000);
+    expect(u.statuses()).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
+
+    const view = (await (await api(u.token, 'GET', statusUrl)).json()) as { status: string; timeline: { status: string }[] };
+    expect(view.status).toBe('COMPLETED');
+    expect(view.timeline.map((t) => t.status)).toEqual(['RECEIVED', 'PENDING', 'PROCESSING', 'COMPLETED']);
+    expect(await contractOf(ctx.mysql(), purchaseId)).toEqual({ status: 'ACTIVE', quantity: 1 });
+    await eventually(async () => (await queueDepth(QUEUES.purchaseProcessing.name)) === 0 && (await queueDepth(QUEUES.purchaseResults.name)) === 0, 20_000);
+
+    const handle = (await ctx.temporal()).workflow.getHandle(purchaseWorkflowId(purchaseId));
+    expect(await handle.result()).toMatchObject({ status: 'COMPLETED' });
+    const events = (await handle.fetchHistory()).events ?? [];
+    const activities = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    expect(activities).toEqual(['validatePurchase', 'recordPurchaseStatus', 'publishPurchaseMessage', 'recordPurchaseStatus', 'recordPurchaseStatus']);
+    const signals = events.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName).filter(Boolean);
+    expect(signals).toEqual(['fulfillmentResult', 'fulfillmentResult']);
+  }, 45_000);
+
+  it('a blocked customer is REJECTED with the reason, and nothing is contracted', async () => {
+    const u = await user();
+    await ctx.mysql().query('INSERT INTO customer_blocks (user_id, reason) VALUES (?, ?)', [u.userId, 'chargeback fraud']);
+    const { purchaseId } = await buy(u.token);
+    await u.client.until(() => u.statuses().includes('REJECTED'), 20_000);
+    expect(u.statuses()).toEqual(['REJECTED']);
+    const ev = u.client.of('event').find((e) => (e.data as { status: string }).status === 'REJECTED')!;
+    expect((ev.data as { detail: string }).detail).toBe('customer is blocked: chargeback fraud');
+    expect(await contractOf(ctx.mysql(), purchaseId)).toBeUndefined();
+  }, 30_000);
+
+  it('worker killed while the workflow waits: restarted, the purchase completes and each status is pushed once', async () => {
+    await fulfillment!.stop();
+    fulfillment = undefined;
+    const u = await user();
+    const { purchaseId } = await buy(u.token);
+    await u.client.until(() => u.statuses().includes('PENDING'), 20_000);
+    await eventually(async () => (await queueDepth(QUEUES.purchaseProcessing.name)) > 0, 20_000); // PurchaseRequested is out
+    await workerCtx.lifecycle.close(); // the worker is gone while the purchase waits for its result
+    fulfillment = await startFulfillment(ctx, consumerOpts); // the result arrives with no worker up
+    await eventually(async () => (await contractOf(ctx.mysql(), purchaseId))?.status === 'ACTIVE', 20_000);
+    await restartWorker();
+    await u.client.until(() => u.statuses().includes('COMPLETED'), 30_000);
+    await new Promise((r) => setTimeout(r, 500)); // anything duplicated would have arrived by now
+    expect(u.statuses()).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
+  }, 60_000);
+
+  it('cancel before fulfillment started: CANCELLED, compensated; cancel afterwards is 409', async () => {
+    await fulfillment!.stop();
+    fulfillment = undefined;
+    const u = await user();
+    const { purchaseId } = await buy(u.token);
+    await u.client.until(() => u.statuses().includes('PENDING'), 20_000);
+    const res = await api(u.token, 'POST', `/purchases/${purchaseId}/cancel`, { reason: 'changed my mind' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'CANCELLED', reason: 'changed my mind' });
+    fulfillment = await startFulfillment(ctx, consumerOpts);
+    // Request and cancellation both reach fulfillment; whichever comes first, nothing stays reserved.
+    await eventually(async () => (await contractOf(ctx.mysql(), purchaseId))?.status === 'CANCELLED', 20_000);
+    await eventually(async () => (await queueDepth(QUEUES.purchaseProcessing.name)) === 0, 20_000);
+    expect((await contractOf(ctx.mysql(), purchaseId))?.status).toBe('CANCELLED');
+    expect(u.statuses()).toEqual(['PENDING', 'CANCELLED']);
+    const again = await api(u.token, 'POST', `/purchases/${purchaseId}/cancel`);
+    expect(again.status).toBe(409);
+
+    const done = await user();
+    const bought = await buy(done.token);
+    await done.client.until(() => done.statuses().includes('COMPLETED'), 30_000);
+    const late = await api(done.token, 'POST', `/purchases/${bought.purchaseId}/cancel`);
+    expect(late.status).toBe(409);
+    expect(await late.json()).toMatchObject({ error: { code: 'cannot_cancel' } });
+  }, 60_000);
+
+  it('Idempotency-Key: the same key and body return the same purchase; another body is 409', async () => {
+    const u = await user();
+    const key = uniqueId('idem');
+    const body = { productId: 'gift-card-100', quantity: 2, installments: 1 };
+    const a = (await (await api(u.token, 'POST', '/purchases', body, { 'idempotency-key': key })).json()) as { purchaseId: string };
+    const b = await api(u.token, 'POST', '/purchases', body, { 'idempotency-key': key });
+    expect(b.status).toBe(202);
+    expect(((await b.json()) as { purchaseId: string }).purchaseId).toBe(a.purchaseId);
+    const c = await api(u.token, 'POST', '/purchases', { ...body, quantity: 3 }, { 'idempotency-key': key });
+    expect(c.status).toBe(409);
+    await u.client.until(() => u.statuses().includes('COMPLETED'), 30_000);
+    expect(u.statuses().filter((s) => s === 'COMPLETED')).toHaveLength(1);
+  }, 40_000);
+
+  it('bad input: 400/422 naming the field, 413 for a huge body, and no purchase or workflow started', async () => {
+    const client = await ctx.temporal();
+    const purchaseRuns = async () =>
+      (await client.workflow.count(`TaskQueue = '${ctx.config.TEMPORAL_TASK_QUEUE}' AND WorkflowType = 'purchase'`)).count;
+    const runsBefore = await purchaseRuns();
+    const u = await user();
+    const cases: [unknown, number, string][] = [
+      [{ quantity: 1, installments: 1 }, 400, 'productId'],
+      [{ productId: 'phone-x', quantity: '1', installments: 1 }, 400, 'quantity'],
+      [{ productId: 'phone-x', quantity: -1, installments: 1 }, 400, 'quantity'],
+      [{ productId: 'phone-x', quantity: 1, installments: 0 }, 400, 'installments'],
+      [{ productId: 'nope', quantity: 1, installments: 1 }, 422, 'productId'],
+      [{ productId: 'phone-x', quantity: 1, installments: 99 }, 422, 'installments'],
+      ['{broken', 400, 'body'],
+    ];
+    for (const [body, status, field] of cases) {
+      const res = await api(u.token, 'POST', '/purchases', body, { 'idempotency-key': uniqueId('k') });
+      expect(res.status, JSON.stringify(body)).toBe(status);
+      expect(((await res.json()) as { error: { field: string } }).error.field).toBe(field);
+    }
+    const noKey = await api(u.token, 'POST', '/purchases', { productId: 'phone-x', quantity: 1, installments: 1 });
+    expect(noKey.status).toBe(400);
+    expect(((await noKey.json()) as { error: { field: string } }).error.field).toBe('Idempotency-Key');
+    const huge = await api(u.token, 'POST', '/purchases', { productId: 'x'.repeat(300_000), quantity: 1, installments: 1 }, { 'idempotency-key': 'h' });
+    expect(huge.status).toBe(413);
+    const [rows] = await ctx.mysql().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM purchases WHERE user_id = ?', [u.userId]);
+    expect(Number(rows[0]!.n)).toBe(0);
+    expect(await purchaseRuns()).toBe(runsBefore);
+  }, 30_000);
+
+  it('a poison message is retried, never deleted, and lands in the dead-letter queue after N receives', async () => {
+    const marker = uniqueId('poison');
+    const sqs = ctx.sqs();
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: QUEUES.purchaseProcessing.name }));
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: `{"type":"PurchaseRequested","marker":"${marker}"}` }));
+    const { QueueUrl: dlqUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: QUEUES.purchaseProcessing.dlq!.name }));
+    const found = await eventually(async () => {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 1 }));
+      const mine = Messages.find((m) => m.Body?.includes(marker));
+      if (mine) await sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: mine.ReceiptHandle }));
+      return mine;
+    }, 40_000, 200);
+    expect(found.Body).toContain(marker);
+  }, 50_000);
+});
