@@ -62,6 +62,7 @@ export async function startFulfillment(ctx: Context, opts: PurchaseConsumerOptio
     queueName: QUEUES.purchaseProcessing.name,
     waitSeconds: opts.waitSeconds ?? ctx.config.SQS_WAIT_SECONDS,
     retryDelaySeconds: opts.retryDelaySeconds ?? ctx.config.SQS_RETRY_DELAY_SECONDS,
+    pollers: ctx.config.SQS_POLLERS,
     handle: async (body) => {
       const m: PurchaseMessage = parse(Message, body, 'purchase message');
       if (m.type === 'PurchaseCancelled') {
@@ -88,6 +89,7 @@ export async function startPurchaseResults(ctx: Context, opts: PurchaseConsumerO
     queueName: QUEUES.purchaseResults.name,
     waitSeconds: opts.waitSeconds ?? ctx.config.SQS_WAIT_SECONDS,
     retryDelaySeconds: opts.retryDelaySeconds ?? ctx.config.SQS_RETRY_DELAY_SECONDS,
+    pollers: ctx.config.SQS_POLLERS,
     handle: async (body) => {
       const result = parse(Result, body, 'fulfillment result') as FulfillmentResult;
       try {

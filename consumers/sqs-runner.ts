@@ -23,6 +23,8 @@ export interface SqsConsumerOptions {
   /** After a failure, the message becomes visible again this soon (not after the full timeout). */
   retryDelaySeconds?: number;
   batchSize?: number;
+  /** Long polls kept open at once (each processes its batch before polling again). */
+  pollers?: number;
 }
 
 export interface RunningConsumer {
@@ -37,7 +39,7 @@ export interface RunningConsumer {
  * at least once.
  */
 export function startSqsConsumer(opts: SqsConsumerOptions): RunningConsumer {
-  const { sqs, queueName, handle, waitSeconds = 5, visibilityTimeoutSeconds = 30, retryDelaySeconds = 2, batchSize = 10 } = opts;
+  const { sqs, queueName, handle, waitSeconds = 5, visibilityTimeoutSeconds = 30, retryDelaySeconds = 2, batchSize = 10, pollers = 1 } = opts;
   const log = opts.log.child({ consumer: opts.name, queue: queueName });
   // Stopping does not abort the long poll in flight: an aborted receive may still have claimed
   // messages on the server, hiding them for the visibility timeout. The last poll finishes (at most
@@ -88,7 +90,7 @@ export function startSqsConsumer(opts: SqsConsumerOptions): RunningConsumer {
     }
   }
 
-  const running = loop();
+  const running = Promise.all(Array.from({ length: pollers }, () => loop()));
   log.info('sqs consumer started');
   return {
     async stop() {

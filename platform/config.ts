@@ -76,6 +76,7 @@ const schema = z.object({
   // SQS consumers: long-poll wait, and how soon a failed message is retried.
   SQS_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(5),
   SQS_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(900).default(2),
+  SQS_POLLERS: z.coerce.number().int().min(1).max(32).default(2),
 
   // Event fan-out: how long the run waits for both consumers before ending INCOMPLETE.
   EVENT_CONFIRM_TIMEOUT_MS: z.coerce.number().int().positive().default(15 * 60 * 1000),
