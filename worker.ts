@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { outboxRelay, outboxRelayId } from './workflows/ledger';
 import type { Context } from './platform/context';
 
 /** The workflow bundle's entry; resolved from this file so it works wherever the repo lives. */
@@ -53,6 +54,7 @@ export async function startWorker(ctx: Context): Promise<void> {
       redis: ctx.redis(),
       mysql: ctx.mysql(),
       publisher: ctx.publisher,
+      temporal: ctx.temporal,
     }),
   });
   const running = worker.run();
@@ -63,4 +65,17 @@ export async function startWorker(ctx: Context): Promise<void> {
     await running.catch(() => undefined);
   });
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
+  if (config.LEDGER_RELAY_ON_START) await ensureOutboxRelay(ctx);
+}
+
+/** Starts the singleton outbox relay unless it runs already (every worker start checks). */
+export async function ensureOutboxRelay(ctx: Context): Promise<void> {
+  const { config } = ctx;
+  const client = await ctx.temporal();
+  await client.workflow.start(outboxRelay, {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowId: outboxRelayId(config.TEMPORAL_TASK_QUEUE),
+    args: [{ batchSize: config.LEDGER_RELAY_BATCH, idleMs: config.LEDGER_RELAY_IDLE_MS }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
 }

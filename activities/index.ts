@@ -1,9 +1,10 @@
 import { createEventActivities, type EventDeps } from './events';
+import { createLedgerActivities, type LedgerDeps } from './ledger';
 import { createPingActivities, type PingDeps } from './ping';
 import { createPurchaseActivities, type PurchaseDeps } from './purchases';
 
 /** Everything activities may talk to; tests hand in what they need. */
-export type ActivityDeps = PingDeps & EventDeps & PurchaseDeps;
+export type ActivityDeps = PingDeps & EventDeps & PurchaseDeps & LedgerDeps;
 
 /** All activities the worker registers, grouped by the journey they serve. */
 export function createActivities(deps: ActivityDeps) {
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPingActivities(deps),
     ...createEventActivities(deps),
     ...createPurchaseActivities(deps),
+    ...createLedgerActivities(deps),
   };
 }
 

@@ -8,6 +8,7 @@ import { opsRoutes, recordHttpMetrics } from '../platform/http/ops';
 import { eventRoutes } from './events/routes';
 import { requireJwt, type ApiVariables } from './middleware/auth';
 import { rateLimit } from './middleware/rate-limit';
+import { ledgerRoutes } from './ledger/routes';
 import { pingRoutes } from './ping/routes';
 import { purchaseRoutes } from './purchases/routes';
 
@@ -35,7 +36,7 @@ export function createApiApp(ctx: Context): Hono {
     requireJwt(createTokenVerifier(config)),
     rateLimit({ redis: ctx.redis(), log, by: 'user', limit: config.API_RATE_LIMIT_PER_USER, windowMs: window }),
   ];
-  const resources = { '/events': eventRoutes(ctx), '/purchases': purchaseRoutes(ctx) };
+  const resources = { '/events': eventRoutes(ctx), '/purchases': purchaseRoutes(ctx), '/ledger': ledgerRoutes(ctx) };
   for (const [prefix, routes] of Object.entries(resources)) {
     app.use(`${prefix}/*`, ...guard); // Hono's `/x/*` also matches `/x`
     app.route(prefix, routes);

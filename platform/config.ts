@@ -83,6 +83,13 @@ const schema = z.object({
 
   // Purchase journey: how long a purchase waits for fulfillment before it EXPIRES (compensated).
   PURCHASE_RESULT_TIMEOUT_MS: z.coerce.number().int().positive().default(5 * 60 * 1000),
+
+  // Ledger: the relay's batch and backstop tick; how long after a merchant's midnight a day closes.
+  LEDGER_RELAY_BATCH: z.coerce.number().int().positive().max(1000).default(200),
+  LEDGER_RELAY_IDLE_MS: z.coerce.number().int().positive().default(5_000),
+  LEDGER_CLOSE_GRACE_MS: z.coerce.number().int().min(0).default(60 * 60 * 1000),
+  /** The worker role makes sure the outbox relay runs (tests that do not need it turn it off). */
+  LEDGER_RELAY_ON_START: z.stringbool().default(true),
 }).refine((c) => c.NODE_ENV !== 'production' || c.JWT_JWKS_URL || c.JWT_SECRET !== DEV_JWT_SECRET, {
   path: ['JWT_SECRET'],
   message: 'set a real secret (or JWT_JWKS_URL) in production',

@@ -20,6 +20,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     ...process.env,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     TEMPORAL_TASK_QUEUE: uniqueId('tidings-test'),
+    // Only the ledger tests run the outbox relay (it would outlive each test's worker otherwise).
+    LEDGER_RELAY_ON_START: 'false',
     ...overrides,
   });
 }

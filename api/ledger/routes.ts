@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { DECIMAL_AMOUNT, fromCents, toCents } from '../../domain/money';
+import type { Context } from '../../platform/context';
+import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../platform/db/idempotency';
+import { inTransaction } from '../../platform/db/transaction';
+import { AppError } from '../../platform/errors';
+import { jsonBody, queryParams } from '../../platform/http/validate';
+import { dailyBalances, getEntry, insertEntryWithOutbox, listEntries, type LedgerEntry } from '../../stores/ledger';
+import { outboxRelay, outboxRelayId, outboxWakeSignal } from '../../workflows/ledger';
+import type { ApiVariables } from '../middleware/auth';
+
+const isoDate = z.iso.date('a date as YYYY-MM-DD');
+
+const PostEntry = z.object({
+  type: z.enum(['credit', 'debit']),
+  amount: z
+    .string('a decimal string such as "12.34"')
+    .regex(DECIMAL_AMOUNT, 'a positive decimal string with at most 2 decimal places')
+    .refine((a) => toCents(a) > 0, 'must be greater than zero'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as BRL'),
+  description: z.string().trim().min(1).max(200),
+  occurredAt: isoDate,
+});
+
+const EntriesQuery = z.object({
+  date: isoDate,
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.uuid().optional(),
+});
+
+const BalancesQuery = z
+  .object({ date: isoDate.optional(), from: isoDate.optional(), to: isoDate.optional() })
+  .refine((q) => q.date !== undefined || (q.from !== undefined && q.to !== undefined), { message: 'give date, or from and to', path: ['date'] })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+
+const view = (e: LedgerEntry) => ({ ...e, amount: fromCents(e.amountCents) });
+
+/** `/ledger`: post entries (outbox, no dependency on Temporal or Kafka), list them, daily balances. */
+export function ledgerRoutes(ctx: Context) {
+  const { config, log } = ctx;
+
+  /** Best effort, never awaited by the response: the relay's durable timer is the backstop. */
+  function wakeRelay(): void {
+    ctx
+      .temporal()
+      .then((client) =>
+        client.workflow.signalWithStart(outboxRelay, {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          workflowId: outboxRelayId(config.TEMPORAL_TASK_QUEUE),
+          args: [{ batchSize: config.LEDGER_RELAY_BATCH, idleMs: config.LEDGER_RELAY_IDLE_MS }],
+          signal: outboxWakeSignal,
+        }),
+      )
+      .catch((err: unknown) => log.debug({ err }, 'outbox relay not woken; its timer will pick the entry up'));
+  }
+
+  return new Hono<{ Variables: ApiVariables }>()
+    .post('/entries', async (c) => {
+      const merchantId = c.get('principal').userId;
+      const key = idempotencyKeyFrom(c.req.header('idempotency-key'), false);
+      const body = await jsonBody(c, PostEntry);
+      const entryId = randomUUID();
+      const earlier = await inTransaction(ctx.mysql(), async (conn) => {
+        if (key) {
+          const found = await claimIdempotencyKey(conn, { scope: 'ledger', principal: merchantId, key, hash: requestHash(body), resourceId: entryId });
+          if (found) return found;
+        }
+        await insertEntryWithOutbox(conn, {
+          entryId,
+          merchantId,
+          type: body.type,
+          amountCents: toCents(body.amount),
+          currency: body.currency,
+          description: body.description,
+          occurredOn: body.occurredAt,
+        });
+        return undefined;
+      });
+      if (!earlier) wakeRelay();
+      const entry = await getEntry(ctx.mysql(), earlier ?? entryId);
+      return c.json(view(entry!), earlier ? 200 : 201);
+    })
+    .get('/entries', async (c) => {
+      const q = queryParams(c, EntriesQuery);
+      const page = await listEntries(ctx.mysql(), c.get('principal').userId, q.date, { limit: q.limit, after: q.cursor });
+      return c.json({ entries: page.entries.map(view), nextCursor: page.nextCursor });
+    })
+    .get('/balances/daily', async (c) => {
+      const q = queryParams(c, BalancesQuery);
+      const from = q.date ?? q.from!;
+      const to = q.date ?? q.to!;
+      if ((Date.parse(to) - Date.parse(from)) / 86_400_000 > 366) throw new AppError(400, 'invalid_request', 'at most 366 days at once', { field: 'to' });
+      const days = await dailyBalances(ctx.mysql(), c.get('principal').userId, from, to);
+      return c.json({
+        merchantId: c.get('principal').userId,
+        from,
+        to,
+        days: days.map((d) => ({
+          ...d,
+          opening: fromCents(d.openingCents),
+          credits: fromCents(d.creditsCents),
+          debits: fromCents(d.debitsCents),
+          net: fromCents(d.netCents),
+          closing: fromCents(d.closingCents),
+        })),
+      });
+    });
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { fromCents, toCents, DECIMAL_AMOUNT } from './money';
+import { quote, ImpossibleTermsError, type Product } from './purchase-quote';
+import { endOfLocalDay, isTimeZone, zonedInstant } from './zoned-time';
+
+describe('money', () => {
+  it('parses decimal strings with at most two places into cents, exactly', () => {
+    expect(toCents('0.1')).toBe(10);
+    expect(toCents('19.99')).toBe(1999);
+    expect(toCents('1000000')).toBe(100_000_000);
+    expect(fromCents(-1234)).toBe('-12.34');
+    for (const bad of ['1.999', '-1', '01', '1e3', 'abc', '', '1.']) expect(DECIMAL_AMOUNT.test(bad), bad).toBe(false);
+  });
+});
+
+describe('zoned time', () => {
+  it("finds the end of a merchant's local day, across time zones and DST", () => {
+    expect(new Date(endOfLocalDay('UTC', '2026-03-10')).toISOString()).toBe('2026-03-11T00:00:00.000Z');
+    expect(new Date(endOfLocalDay('America/Sao_Paulo', '2026-03-10')).toISOString()).toBe('2026-03-11T03:00:00.000Z');
+    // New York springs forward on 2026-03-08: that local day is 23 hours long.
+    expect(new Date(endOfLocalDay('America/New_York', '2026-03-07')).toISOString()).toBe('2026-03-08T05:00:00.000Z');
+    expect(new Date(endOfLocalDay('America/New_York', '2026-03-08')).toISOString()).toBe('2026-03-09T04:00:00.000Z');
+    expect(new Date(zonedInstant('Asia/Tokyo', '2026-01-01', 22)).toISOString()).toBe('2026-01-01T13:00:00.000Z');
+    expect(isTimeZone('Europe/Lisbon')).toBe(true);
+    expect(isTimeZone('Mars/Olympus')).toBe(false);
+  });
+});
+
+describe('purchase quote', () => {
+  const product: Product = { productId: 'p', name: 'P', priceCents: 100000, currency: 'BRL', maxInstallments: 12, monthlyRateBp: 200, minAmountCents: 100000, maxAmountCents: 500000 };
+  it('prices installments with interest (French amortization) in whole cents', () => {
+    const q = quote(product, { productId: 'p', quantity: 1, installments: 12 });
+    expect(q.installmentCents).toBe(9456); // 1000 at 2% a month over 12 months
+    expect(q.totalCents).toBe(9456 * 12);
+    expect(quote(product, { productId: 'p', quantity: 2, installments: 1 }).totalCents).toBe(200000);
+  });
+  it('names the field of impossible terms', () => {
+    expect(() => quote(product, { productId: 'p', quantity: 6, installments: 1 })).toThrow(ImpossibleTermsError);
+    try {
+      quote(product, { productId: 'p', quantity: 1, installments: 13 });
+    } catch (err) {
+      expect((err as ImpossibleTermsError).field).toBe('installments');
+    }
+  });
+});

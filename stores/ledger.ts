@@ -1,0 +1,176 @@
+// MySQL access for the ledger: posting (entry + outbox row, one transaction), the relay's claim
+// and exactly-once application to daily balances, and the reports.
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { inTransaction } from '../platform/db/transaction';
+
+export type EntryType = 'credit' | 'debit';
+
+export interface LedgerEntry {
+  entryId: string;
+  merchantId: string;
+  type: EntryType;
+  amountCents: number;
+  currency: string;
+  description: string;
+  occurredOn: string;
+  createdAt: string;
+}
+
+export async function insertEntryWithOutbox(conn: PoolConnection, e: Omit<LedgerEntry, 'createdAt'>): Promise<void> {
+  await conn.query(
+    'INSERT INTO ledger_entries (entry_id, merchant_id, type, amount_cents, currency, description, occurred_on) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    [e.entryId, e.merchantId, e.type, e.amountCents, e.currency, e.description, e.occurredOn],
+  );
+  await conn.query('INSERT INTO ledger_outbox (entry_id) VALUES (?)', [e.entryId]);
+}
+
+const toEntry = (r: RowDataPacket): LedgerEntry => ({
+  entryId: r.entry_id as string,
+  merchantId: r.merchant_id as string,
+  type: r.type as EntryType,
+  amountCents: Number(r.amount_cents),
+  currency: r.currency as string,
+  description: r.description as string,
+  occurredOn: r.occurred_on as string,
+  createdAt: (r.created_at as Date).toISOString(),
+});
+
+const ENTRY_COLUMNS = "entry_id, merchant_id, type, amount_cents, currency, description, DATE_FORMAT(occurred_on, '%Y-%m-%d') AS occurred_on, created_at";
+
+export async function getEntry(pool: Pool | PoolConnection, entryId: string): Promise<LedgerEntry | undefined> {
+  const [rows] = await pool.query<RowDataPacket[]>(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE entry_id = ?`, [entryId]);
+  return rows[0] ? toEntry(rows[0]) : undefined;
+}
+
+export async function listEntries(pool: Pool, merchantId: string, day: string, { limit, after }: { limit: number; after?: string }) {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE merchant_id = ? AND occurred_on = ? ${after ? 'AND entry_id > ?' : ''} ORDER BY entry_id LIMIT ?`,
+    after ? [merchantId, day, after, limit + 1] : [merchantId, day, limit + 1],
+  );
+  const entries = rows.slice(0, limit).map(toEntry);
+  return { entries, nextCursor: rows.length > limit ? entries[entries.length - 1]!.entryId : null };
+}
+
+export interface DayToSchedule {
+  merchantId: string;
+  day: string;
+  timezone: string;
+}
+
+/**
+ * Claims up to `limit` undispatched outbox rows (SKIP LOCKED: concurrent relays never block on or
+ * double-claim a row), applies each entry to its day's balance once (ledger_applied is the
+ * processed-entry log; the upsert is atomic), runs `beforeCommit` with the claimed entries (the
+ * relay publishes to Kafka there, so a failed publish rolls the claim back), and marks them
+ * dispatched. Returns the entries and the days whose close is not scheduled yet.
+ */
+export async function relayBatch(
+  pool: Pool,
+  limit: number,
+  beforeCommit: (entries: LedgerEntry[]) => Promise<void>,
+): Promise<{ entries: LedgerEntry[]; applied: number; daysToSchedule: DayToSchedule[] }> {
+  return inTransaction(pool, async (conn) => {
+    const [claimed] = await conn.query<RowDataPacket[]>(
+      'SELECT id, entry_id FROM ledger_outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
+      [limit],
+    );
+    if (claimed.length === 0) return { entries: [], applied: 0, daysToSchedule: [] };
+    const ids = claimed.map((r) => r.entry_id as string);
+    const [rows] = await conn.query<RowDataPacket[]>(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE entry_id IN (?)`, [ids]);
+    const entries = rows.map(toEntry);
+    const applied = await applyEntries(conn, entries);
+    await beforeCommit(entries);
+    await conn.query('UPDATE ledger_outbox SET dispatched_at = CURRENT_TIMESTAMP(3) WHERE id IN (?)', [claimed.map((r) => r.id as number)]);
+    const [days] = await conn.query<RowDataPacket[]>(
+      `SELECT DISTINCT b.merchant_id, DATE_FORMAT(b.day, '%Y-%m-%d') AS day, COALESCE(m.timezone, 'UTC') AS timezone
+       FROM daily_balances b LEFT JOIN merchants m USING (merchant_id)
+       WHERE b.close_scheduled = 0 AND (b.merchant_id, b.day) IN (SELECT merchant_id, occurred_on FROM ledger_entries WHERE entry_id IN (?))`,
+      [ids],
+    );
+    return {
+      entries,
+      applied,
+      daysToSchedule: days.map((d) => ({ merchantId: d.merchant_id as string, day: d.day as string, timezone: d.timezone as string })),
+    };
+  });
+}
+
+/** Applies entries to their daily balances, each at most once ever. Returns how many were new. */
+export async function applyEntries(conn: PoolConnection, entries: LedgerEntry[]): Promise<number> {
+  let applied = 0;
+  for (const e of entries) {
+    const [log] = await conn.query<ResultSetHeader>('INSERT IGNORE INTO ledger_applied (entry_id) VALUES (?)', [e.entryId]);
+    if (log.affectedRows === 0) continue; // already applied: a duplicate dispatch changes nothing
+    const credit = e.type === 'credit' ? e.amountCents : 0;
+    const debit = e.type === 'debit' ? e.amountCents : 0;
+    await conn.query(
+      `INSERT INTO daily_balances (merchant_id, day, currency, credits_cents, debits_cents, entry_count) VALUES (?, ?, ?, ?, ?, 1)
+       ON DUPLICATE KEY UPDATE credits_cents = credits_cents + VALUES(credits_cents), debits_cents = debits_cents + VALUES(debits_cents),
+         entry_count = entry_count + 1, updated_at = CURRENT_TIMESTAMP(3)`,
+      [e.merchantId, e.occurredOn, e.currency, credit, debit],
+    );
+    applied++;
+  }
+  return applied;
+}
+
+export async function markCloseScheduled(pool: Pool, d: DayToSchedule): Promise<void> {
+  await pool.query('UPDATE daily_balances SET close_scheduled = 1 WHERE merchant_id = ? AND day = ?', [d.merchantId, d.day]);
+}
+
+export async function closeDay(pool: Pool, merchantId: string, day: string): Promise<void> {
+  await pool.query('UPDATE daily_balances SET closed_at = COALESCE(closed_at, CURRENT_TIMESTAMP(3)) WHERE merchant_id = ? AND day = ?', [merchantId, day]);
+}
+
+export interface DailyBalance {
+  date: string;
+  currency: string;
+  openingCents: number;
+  creditsCents: number;
+  debitsCents: number;
+  netCents: number;
+  closingCents: number;
+  entryCount: number;
+  consolidatedCount: number;
+  pendingEntries: number;
+  consolidatedThrough: string | null;
+  closed: boolean;
+  closedAt: string | null;
+}
+
+/** The consolidated report of each day in [from, to], per currency (days with entries only). */
+export async function dailyBalances(pool: Pool, merchantId: string, from: string, to: string): Promise<DailyBalance[]> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT e.day, e.currency, e.posted, COALESCE(b.credits_cents, 0) AS credits, COALESCE(b.debits_cents, 0) AS debits,
+            COALESCE(b.entry_count, 0) AS applied, b.closed_at, b.updated_at,
+            (SELECT COALESCE(SUM(p.credits_cents - p.debits_cents), 0) FROM daily_balances p
+              WHERE p.merchant_id = ? AND p.currency = e.currency AND p.day < e.day) AS opening
+     FROM (SELECT occurred_on AS day, currency, COUNT(*) AS posted FROM ledger_entries
+           WHERE merchant_id = ? AND occurred_on BETWEEN ? AND ? GROUP BY occurred_on, currency) e
+     LEFT JOIN daily_balances b ON b.merchant_id = ? AND b.day = e.day AND b.currency = e.currency
+     ORDER BY e.day, e.currency`,
+    [merchantId, merchantId, from, to, merchantId],
+  );
+  return rows.map((r) => {
+    const credits = Number(r.credits);
+    const debits = Number(r.debits);
+    const opening = Number(r.opening);
+    const posted = Number(r.posted);
+    const applied = Number(r.applied);
+    return {
+      date: (r.day as Date).toISOString().slice(0, 10),
+      currency: r.currency as string,
+      openingCents: opening,
+      creditsCents: credits,
+      debitsCents: debits,
+      netCents: credits - debits,
+      closingCents: opening + credits - debits,
+      entryCount: posted,
+      consolidatedCount: applied,
+      pendingEntries: posted - applied,
+      consolidatedThrough: r.updated_at ? (r.updated_at as Date).toISOString() : null,
+      closed: r.closed_at !== null,
+      closedAt: r.closed_at ? (r.closed_at as Date).toISOString() : null,
+    };
+  });
+}
