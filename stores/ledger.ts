@@ -16,12 +16,17 @@ export interface LedgerEntry {
   createdAt: string;
 }
 
-export async function insertEntryWithOutbox(conn: PoolConnection, e: Omit<LedgerEntry, 'createdAt'>): Promise<void> {
-  await conn.query(
-    'INSERT INTO ledger_entries (entry_id, merchant_id, type, amount_cents, currency, description, occurred_on) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    [e.entryId, e.merchantId, e.type, e.amountCents, e.currency, e.description, e.occurredOn],
+/**
+ * Inserts the entry; the `ledger_entries_outbox` trigger (migration 005) writes its outbox row in
+ * the same transaction. Returns the entry as stored.
+ */
+export async function insertEntryWithOutbox(db: Pool | PoolConnection, e: Omit<LedgerEntry, 'createdAt'>): Promise<LedgerEntry> {
+  const createdAt = new Date();
+  await db.query(
+    'INSERT INTO ledger_entries (entry_id, merchant_id, type, amount_cents, currency, description, occurred_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    [e.entryId, e.merchantId, e.type, e.amountCents, e.currency, e.description, e.occurredOn, createdAt],
   );
-  await conn.query('INSERT INTO ledger_outbox (entry_id) VALUES (?)', [e.entryId]);
+  return { ...e, createdAt: createdAt.toISOString() };
 }
 
 const toEntry = (r: RowDataPacket): LedgerEntry => ({
@@ -92,26 +97,40 @@ export async function relayBatch(
       applied,
       daysToSchedule: days.map((d) => ({ merchantId: d.merchant_id as string, day: d.day as string, timezone: d.timezone as string })),
     };
-  });
+    // READ COMMITTED: the claim locks only the rows it returns. Under REPEATABLE READ it would also
+    // lock the index gap after them and every post (an outbox insert) would wait for the batch.
+  }, { isolation: 'READ COMMITTED' });
 }
 
-/** Applies entries to their daily balances, each at most once ever. Returns how many were new. */
+/**
+ * Applies entries to their daily balances, each at most once ever, in a handful of statements per
+ * batch: entries already in the processed-entry log are skipped; the rest are logged (a plain
+ * INSERT, so a concurrent relay applying the same entry fails this batch, which is retried) and
+ * summed into one upsert per merchant, day and currency. Returns how many were new.
+ */
 export async function applyEntries(conn: PoolConnection, entries: LedgerEntry[]): Promise<number> {
-  let applied = 0;
-  for (const e of entries) {
-    const [log] = await conn.query<ResultSetHeader>('INSERT IGNORE INTO ledger_applied (entry_id) VALUES (?)', [e.entryId]);
-    if (log.affectedRows === 0) continue; // already applied: a duplicate dispatch changes nothing
-    const credit = e.type === 'credit' ? e.amountCents : 0;
-    const debit = e.type === 'debit' ? e.amountCents : 0;
-    await conn.query(
-      `INSERT INTO daily_balances (merchant_id, day, currency, credits_cents, debits_cents, entry_count) VALUES (?, ?, ?, ?, ?, 1)
-       ON DUPLICATE KEY UPDATE credits_cents = credits_cents + VALUES(credits_cents), debits_cents = debits_cents + VALUES(debits_cents),
-         entry_count = entry_count + 1, updated_at = CURRENT_TIMESTAMP(3)`,
-      [e.merchantId, e.occurredOn, e.currency, credit, debit],
-    );
-    applied++;
+  if (entries.length === 0) return 0;
+  const [done] = await conn.query<RowDataPacket[]>('SELECT entry_id FROM ledger_applied WHERE entry_id IN (?)', [entries.map((e) => e.entryId)]);
+  const seen = new Set(done.map((r) => r.entry_id as string));
+  const fresh = entries.filter((e) => !seen.has(e.entryId)); // a duplicate dispatch changes nothing
+  if (fresh.length === 0) return 0;
+  await conn.query('INSERT INTO ledger_applied (entry_id) VALUES ?', [fresh.map((e) => [e.entryId])]);
+  const sums = new Map<string, [string, string, string, number, number, number]>();
+  for (const e of fresh) {
+    const k = `${e.merchantId}|${e.occurredOn}|${e.currency}`;
+    const row = sums.get(k) ?? [e.merchantId, e.occurredOn, e.currency, 0, 0, 0];
+    if (e.type === 'credit') row[3] += e.amountCents;
+    else row[4] += e.amountCents;
+    row[5] += 1;
+    sums.set(k, row);
   }
-  return applied;
+  await conn.query(
+    `INSERT INTO daily_balances (merchant_id, day, currency, credits_cents, debits_cents, entry_count) VALUES ?
+     ON DUPLICATE KEY UPDATE credits_cents = credits_cents + VALUES(credits_cents), debits_cents = debits_cents + VALUES(debits_cents),
+       entry_count = entry_count + VALUES(entry_count), updated_at = CURRENT_TIMESTAMP(3)`,
+    [[...sums.values()]],
+  );
+  return fresh.length;
 }
 
 export async function markCloseScheduled(pool: Pool, d: DayToSchedule): Promise<void> {

@@ -41,10 +41,25 @@ const view = (e: LedgerEntry) => ({ ...e, amount: fromCents(e.amountCents) });
 export function ledgerRoutes(ctx: Context) {
   const { config, log } = ctx;
 
-  /** Best effort, never awaited by the response: the relay's durable timer is the backstop. */
+  // Best effort, never awaited by the response: the relay's durable timer is the backstop. Hints
+  // are coalesced to at most one signal per LEDGER_WAKE_INTERVAL_MS: under a burst the relay is
+  // busy anyway (a full batch runs the next at once), and each signal costs Temporal a workflow task.
+  let signalling = false;
+  let wanted = false;
+  let lastSent = 0;
   function wakeRelay(): void {
-    ctx
-      .temporal()
+    if (signalling) {
+      wanted = true;
+      return;
+    }
+    signalling = true;
+    wanted = false;
+    const delay = Math.max(0, lastSent + config.LEDGER_WAKE_INTERVAL_MS - Date.now());
+    new Promise((resolve) => setTimeout(resolve, delay).unref())
+      .then(() => {
+        lastSent = Date.now();
+        return ctx.temporal();
+      })
       .then((client) =>
         client.workflow.signalWithStart(outboxRelay, {
           taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -53,7 +68,11 @@ export function ledgerRoutes(ctx: Context) {
           signal: outboxWakeSignal,
         }),
       )
-      .catch((err: unknown) => log.debug({ err }, 'outbox relay not woken; its timer will pick the entry up'));
+      .catch((err: unknown) => log.debug({ err }, 'outbox relay not woken; its timer will pick the entry up'))
+      .finally(() => {
+        signalling = false;
+        if (wanted) wakeRelay();
+      });
   }
 
   return new Hono<{ Variables: ApiVariables }>()
@@ -61,26 +80,31 @@ export function ledgerRoutes(ctx: Context) {
       const merchantId = c.get('principal').userId;
       const key = idempotencyKeyFrom(c.req.header('idempotency-key'), false);
       const body = await jsonBody(c, PostEntry);
-      const entryId = randomUUID();
-      const earlier = await inTransaction(ctx.mysql(), async (conn) => {
-        if (key) {
-          const found = await claimIdempotencyKey(conn, { scope: 'ledger', principal: merchantId, key, hash: requestHash(body), resourceId: entryId });
-          if (found) return found;
-        }
-        await insertEntryWithOutbox(conn, {
-          entryId,
-          merchantId,
-          type: body.type,
-          amountCents: toCents(body.amount),
-          currency: body.currency,
-          description: body.description,
-          occurredOn: body.occurredAt,
-        });
-        return undefined;
+      const entry = {
+        entryId: randomUUID(),
+        merchantId,
+        type: body.type,
+        amountCents: toCents(body.amount),
+        currency: body.currency,
+        description: body.description,
+        occurredOn: body.occurredAt,
+      };
+      // Without a key the post is a single INSERT (the outbox row comes from a trigger); with a key
+      // the key and the entry commit together.
+      if (!key) {
+        const stored = await insertEntryWithOutbox(ctx.mysql(), entry);
+        wakeRelay();
+        return c.json(view(stored), 201);
+      }
+      const outcome = await inTransaction(ctx.mysql(), async (conn) => {
+        const earlier = await claimIdempotencyKey(conn, { scope: 'ledger', principal: merchantId, key, hash: requestHash(body), resourceId: entry.entryId });
+        return earlier ? { earlier } : { stored: await insertEntryWithOutbox(conn, entry) };
       });
-      if (!earlier) wakeRelay();
-      const entry = await getEntry(ctx.mysql(), earlier ?? entryId);
-      return c.json(view(entry!), earlier ? 200 : 201);
+      if (outcome.stored) {
+        wakeRelay();
+        return c.json(view(outcome.stored), 201);
+      }
+      return c.json(view((await getEntry(ctx.mysql(), outcome.earlier))!), 200);
     })
     .get('/entries', async (c) => {
       const q = queryParams(c, EntriesQuery);
