@@ -1,10 +1,11 @@
 import { createEventActivities, type EventDeps } from './events';
 import { createLedgerActivities, type LedgerDeps } from './ledger';
+import { createNotificationActivities, type NotificationDeps } from './notifications';
 import { createPingActivities, type PingDeps } from './ping';
 import { createPurchaseActivities, type PurchaseDeps } from './purchases';
 
 /** Everything activities may talk to; tests hand in what they need. */
-export type ActivityDeps = PingDeps & EventDeps & PurchaseDeps & LedgerDeps;
+export type ActivityDeps = PingDeps & EventDeps & PurchaseDeps & LedgerDeps & NotificationDeps;
 
 /** All activities the worker registers, grouped by the journey they serve. */
 export function createActivities(deps: ActivityDeps) {
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEventActivities(deps),
     ...createPurchaseActivities(deps),
     ...createLedgerActivities(deps),
+    ...createNotificationActivities(deps),
   };
 }
 

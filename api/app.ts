@@ -9,6 +9,7 @@ import { eventRoutes } from './events/routes';
 import { requireJwt, type ApiVariables } from './middleware/auth';
 import { rateLimit } from './middleware/rate-limit';
 import { ledgerRoutes } from './ledger/routes';
+import { notificationRoutes, userRoutes } from './notifications/routes';
 import { pingRoutes } from './ping/routes';
 import { purchaseRoutes } from './purchases/routes';
 
@@ -36,7 +37,11 @@ export function createApiApp(ctx: Context): Hono {
     requireJwt(createTokenVerifier(config)),
     rateLimit({ redis: ctx.redis(), log, by: 'user', limit: config.API_RATE_LIMIT_PER_USER, windowMs: window }),
   ];
-  const resources = { '/events': eventRoutes(ctx), '/purchases': purchaseRoutes(ctx), '/ledger': ledgerRoutes(ctx) };
+  const resources = {
+    '/events': eventRoutes(ctx), '/purchases': purchaseRoutes(ctx), '/ledger': ledgerRoutes(ctx),
+    '/notifications': notificationRoutes(ctx),
+    '/users': userRoutes(ctx),
+  };
   for (const [prefix, routes] of Object.entries(resources)) {
     app.use(`${prefix}/*`, ...guard); // Hono's `/x/*` also matches `/x`
     app.route(prefix, routes);

@@ -1,5 +1,6 @@
 import type { Context } from '../platform/context';
 import { startEventsConsumerB, startEventsConsumerC } from './events';
+import { startNotificationsConsumer } from './notifications';
 import { startFulfillment, startPurchaseResults } from './purchases';
 
 /** A consumer started by the `consumers` role; returns a function that stops it. */
@@ -16,6 +17,7 @@ export const CONSUMERS: Record<string, ConsumerStarter> = {
   'events-c': stopOf(startEventsConsumerC),
   fulfillment: stopOf(startFulfillment),
   'purchase-results': stopOf(startPurchaseResults),
+  notifications: stopOf(startNotificationsConsumer),
 };
 
 /** The `consumers` role: starts every registered consumer and stops them on shutdown. */

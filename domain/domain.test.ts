@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromCents, toCents, DECIMAL_AMOUNT } from './money';
 import { quote, ImpossibleTermsError, type Product } from './purchase-quote';
+import { eligibility } from './notification';
 import { endOfLocalDay, isTimeZone, zonedInstant } from './zoned-time';
 
 describe('money', () => {
@@ -41,5 +42,22 @@ describe('purchase quote', () => {
     } catch (err) {
       expect((err as ImpossibleTermsError).field).toBe('installments');
     }
+  });
+});
+
+describe('notification eligibility', () => {
+  const prefs = { timezone: 'America/Sao_Paulo', channels: ['web' as const], quietHours: { start: '22:00', end: '07:00' }, mutedUntil: null };
+  it('refuses unknown users, channels not opted in, and muted users', () => {
+    const at = Date.parse('2026-11-23T15:00:00Z');
+    expect(eligibility(undefined, 'web', at)).toEqual({ eligible: false, reason: 'unknown user' });
+    expect(eligibility(prefs, 'email', at)).toMatchObject({ eligible: false });
+    expect(eligibility({ ...prefs, mutedUntil: at + 1000 }, 'web', at)).toEqual({ eligible: false, reason: 'muted' });
+    expect(eligibility(prefs, 'web', at)).toEqual({ eligible: true, deferUntil: null });
+  });
+  it("defers quiet hours (in the user's zone, overnight) to their end", () => {
+    // 23:30 in São Paulo (UTC-3) → 07:00 local the next morning = 10:00 UTC.
+    expect(eligibility(prefs, 'web', Date.parse('2026-11-24T02:30:00Z'))).toEqual({ eligible: true, deferUntil: Date.parse('2026-11-24T10:00:00Z') });
+    // 05:00 local → 07:00 local the same day.
+    expect(eligibility(prefs, 'web', Date.parse('2026-11-24T08:00:00Z'))).toEqual({ eligible: true, deferUntil: Date.parse('2026-11-24T10:00:00Z') });
   });
 });

@@ -91,6 +91,10 @@ const schema = z.object({
   LEDGER_CLOSE_GRACE_MS: z.coerce.number().int().min(0).default(60 * 60 * 1000),
   /** The worker role makes sure the outbox relay runs (tests that do not need it turn it off). */
   LEDGER_RELAY_ON_START: z.stringbool().default(true),
+
+  // Notifications: how far in the past sendAt may be (clock skew, transit), delivery attempts.
+  NOTIFY_PAST_TOLERANCE_MS: z.coerce.number().int().min(0).default(5 * 60 * 1000),
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
 }).refine((c) => c.NODE_ENV !== 'production' || c.JWT_JWKS_URL || c.JWT_SECRET !== DEV_JWT_SECRET, {
   path: ['JWT_SECRET'],
   message: 'set a real secret (or JWT_JWKS_URL) in production',

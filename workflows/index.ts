@@ -1,5 +1,6 @@
 // The workflow bundle's entry: every workflow type the worker runs is exported here.
 export { eventFanOut } from './event-fan-out';
 export { dayClose, outboxRelay } from './ledger';
+export { notification } from './notification';
 export { ping } from './ping';
 export { purchase } from './purchase';

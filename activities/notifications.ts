@@ -1,0 +1,67 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { Producer } from 'kafkajs';
+import type { Pool } from 'mysql2/promise';
+import { eligibility, type Channel, type Eligibility, type NotificationRequest } from '../domain/notification';
+import type { Publisher } from '../gateway/publisher';
+import { topicArn } from '../platform/clients/aws';
+import type { Config } from '../platform/config';
+import { dlqTopic, KAFKA_TOPICS, SNS_TOPICS } from '../platform/names';
+import { loadPreferences, setNotificationStatus, type NotificationStatus } from '../stores/notifications';
+
+export interface NotificationDeps {
+  config: Config;
+  mysql: Pool;
+  sns: SNSClient;
+  producer: () => Promise<Producer>;
+  publisher: () => Publisher;
+}
+
+const SNS_BY_CHANNEL = { email: SNS_TOPICS.notifyEmail, sms: SNS_TOPICS.notifySms, push: SNS_TOPICS.notifyPush } as const;
+
+/** Activities of the notification workflow. */
+export function createNotificationActivities(deps: NotificationDeps) {
+  /** One strategy per channel: `web` is the user's live connections (and the channel history). */
+  const strategies: Record<Channel, (n: NotificationRequest) => Promise<string>> = {
+    async web(n) {
+      const { offset, connections } = await deps.publisher().publish(
+        `user:${n.userId}`,
+        'notification',
+        { notificationId: n.notificationId, title: n.title, body: n.body, template: n.template, data: n.data, sendAt: n.sendAt },
+        { dedupeId: `notification:${n.notificationId}` },
+      );
+      return `user channel offset ${offset}, ${connections ?? 0} live connection(s)`;
+    },
+    email: (n) => publishTo('email', n),
+    sms: (n) => publishTo('sms', n),
+    push: (n) => publishTo('push', n),
+  };
+  async function publishTo(channel: keyof typeof SNS_BY_CHANNEL, n: NotificationRequest): Promise<string> {
+    const { MessageId } = await deps.sns.send(new PublishCommand({ TopicArn: topicArn(deps.config, SNS_BY_CHANNEL[channel].name), Message: JSON.stringify(n) }));
+    return `sns ${SNS_BY_CHANNEL[channel].name} ${MessageId ?? ''}`;
+  }
+
+  return {
+    async checkEligibility(userId: string, channel: Channel, at: number): Promise<Eligibility> {
+      return eligibility(await loadPreferences(deps.mysql, userId), channel, at);
+    },
+
+    async recordNotificationStatus(id: string, status: NotificationStatus, fields: { reason?: string; sendAt?: number }): Promise<void> {
+      await setNotificationStatus(deps.mysql, id, status, fields);
+    },
+
+    async deliverNotification(n: NotificationRequest): Promise<string> {
+      return strategies[n.channel](n);
+    },
+
+    /** The last attempt failed: the notification goes to `notifications.dlq` with the reason. */
+    async deadLetterNotification(n: NotificationRequest, reason: string): Promise<void> {
+      const producer = await deps.producer();
+      await producer.send({
+        topic: dlqTopic(KAFKA_TOPICS.notifications),
+        messages: [{ key: n.notificationId, value: JSON.stringify(n), headers: { 'x-dlq-reason': reason, 'x-source': 'delivery' } }],
+      });
+    },
+  };
+}
+
+export type NotificationActivities = ReturnType<typeof createNotificationActivities>;

@@ -1,0 +1,37 @@
+// The `notifications` Kafka topic: each valid record becomes a scheduled notification (same path
+// as POST /notifications); a bad record is dead-lettered with its reason and the partition moves on.
+import { acceptNotification } from '../api/notifications/accept';
+import { notificationSchema } from '../domain/notification';
+import type { Context } from '../platform/context';
+import { PoisonMessageError } from '../platform/errors';
+import { KAFKA_TOPICS } from '../platform/names';
+import { startKafkaConsumer } from './kafka-runner';
+
+export async function startNotificationsConsumer(ctx: Context, opts: { groupId?: string; fromBeginning?: boolean } = {}) {
+  const schema = notificationSchema(Date.now, ctx.config.NOTIFY_PAST_TOLERANCE_MS);
+  return startKafkaConsumer({
+    name: 'notifications',
+    kafka: ctx.kafka(),
+    producer: ctx.producer,
+    log: ctx.log,
+    groupId: opts.groupId ?? 'tidings-notifications',
+    topics: [KAFKA_TOPICS.notifications],
+    fromBeginning: opts.fromBeginning,
+    handle: async (message) => {
+      const raw = message.value?.toString() ?? '';
+      if (Buffer.byteLength(raw) > 64 * 1024) throw new PoisonMessageError('record larger than 64 KiB');
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        throw new PoisonMessageError('not JSON');
+      }
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new PoisonMessageError(`${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}`);
+      }
+      await acceptNotification(ctx, parsed.data, 'kafka');
+    },
+  });
+}

@@ -1,0 +1,85 @@
+// MySQL access for scheduled notifications: preferences, and each notification's status.
+import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { inTransaction } from '../platform/db/transaction';
+import type { Channel, NotificationRequest, Preferences } from '../domain/notification';
+
+export const NOTIFICATION_STATUSES = ['SCHEDULED', 'DEFERRED', 'SKIPPED', 'CANCELLED', 'SENT', 'FAILED'] as const;
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
+
+export interface NotificationView extends NotificationRequest {
+  status: NotificationStatus;
+  reason: string | null;
+  source: string;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+/** Records a new notification (SCHEDULED); false if the id exists (the first one stands). */
+export async function insertNotification(pool: Pool, n: NotificationRequest, source: 'api' | 'kafka'): Promise<boolean> {
+  const { notificationId, userId, channel, sendAt, ...content } = n;
+  const [r] = await pool.query<ResultSetHeader>(
+    "INSERT IGNORE INTO notifications (notification_id, user_id, channel, send_at, content, source, status) VALUES (?, ?, ?, ?, ?, ?, 'SCHEDULED')",
+    [notificationId, userId, channel, new Date(sendAt), JSON.stringify(content), source],
+  );
+  return r.affectedRows === 1;
+}
+
+export async function setNotificationStatus(pool: Pool, id: string, status: NotificationStatus, fields: { reason?: string; sendAt?: number } = {}): Promise<void> {
+  await pool.query(
+    `UPDATE notifications SET status = ?, reason = ?, send_at = COALESCE(?, send_at), updated_at = CURRENT_TIMESTAMP(3),
+       sent_at = IF(? = 'SENT', CURRENT_TIMESTAMP(3), sent_at) WHERE notification_id = ?`,
+    [status, fields.reason ?? null, fields.sendAt ? new Date(fields.sendAt) : null, status, id],
+  );
+}
+
+const toView = (r: RowDataPacket): NotificationView => ({
+  notificationId: r.notification_id as string,
+  userId: r.user_id as string,
+  channel: r.channel as Channel,
+  sendAt: (r.send_at as Date).toISOString(),
+  ...((typeof r.content === 'string' ? JSON.parse(r.content) : r.content) as object),
+  status: r.status as NotificationStatus,
+  reason: (r.reason as string | null) ?? null,
+  source: r.source as string,
+  createdAt: (r.created_at as Date).toISOString(),
+  sentAt: r.sent_at ? (r.sent_at as Date).toISOString() : null,
+});
+
+export async function getNotification(pool: Pool, id: string): Promise<NotificationView | undefined> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT * FROM notifications WHERE notification_id = ?', [id]);
+  return rows[0] ? toView(rows[0]) : undefined;
+}
+
+export async function listNotifications(pool: Pool, q: { userId: string; status?: NotificationStatus; limit: number }): Promise<NotificationView[]> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT * FROM notifications WHERE user_id = ? ${q.status ? 'AND status = ?' : ''} ORDER BY send_at DESC LIMIT ?`,
+    q.status ? [q.userId, q.status, q.limit] : [q.userId, q.limit],
+  );
+  return rows.map(toView);
+}
+
+export async function savePreferences(pool: Pool, userId: string, p: Preferences): Promise<void> {
+  await inTransaction(pool, async (conn) => {
+    await conn.query(
+      `INSERT INTO notification_users (user_id, timezone, quiet_start, quiet_end, muted_until) VALUES (?, ?, ?, ?, ?)
+       ON DUPLICATE KEY UPDATE timezone = VALUES(timezone), quiet_start = VALUES(quiet_start), quiet_end = VALUES(quiet_end),
+         muted_until = VALUES(muted_until), updated_at = CURRENT_TIMESTAMP(3)`,
+      [userId, p.timezone, p.quietHours?.start ?? null, p.quietHours?.end ?? null, p.mutedUntil ? new Date(p.mutedUntil) : null],
+    );
+    await conn.query('DELETE FROM notification_optins WHERE user_id = ?', [userId]);
+    if (p.channels.length) await conn.query('INSERT INTO notification_optins (user_id, channel) VALUES ?', [p.channels.map((c) => [userId, c])]);
+  });
+}
+
+export async function loadPreferences(pool: Pool, userId: string) {
+  const [users] = await pool.query<RowDataPacket[]>('SELECT * FROM notification_users WHERE user_id = ?', [userId]);
+  const u = users[0];
+  if (!u) return undefined;
+  const [optins] = await pool.query<RowDataPacket[]>('SELECT channel FROM notification_optins WHERE user_id = ?', [userId]);
+  return {
+    timezone: u.timezone as string,
+    channels: optins.map((o) => o.channel as Channel),
+    quietHours: u.quiet_start && u.quiet_end ? { start: u.quiet_start as string, end: u.quiet_end as string } : null,
+    mutedUntil: u.muted_until ? (u.muted_until as Date).getTime() : null,
+  };
+}

@@ -1,0 +1,177 @@
+import { DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { WebSocket } from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiApp } from '../api/app';
+import { startKafkaConsumer } from '../consumers/kafka-runner';
+import { startNotificationsConsumer } from '../consumers/notifications';
+import { startGateway } from '../gateway/server';
+import { signToken } from '../platform/auth/jwt';
+import type { Context } from '../platform/context';
+import { dlqTopic, KAFKA_TOPICS, QUEUES } from '../platform/names';
+import { startWorker } from '../worker';
+import { eventually, testContext, uniqueId } from './support/context';
+import { TestClient } from './support/gateway';
+
+// Scheduled notifications across the real servers: Kafka `notifications` → workflow (durable sleep)
+// → the user's WebSocket through the gateway, the email topic's SQS queue, or the dead-letter topic.
+describe('scheduled notifications across the real servers', () => {
+  let ctx: Context;
+  let app: ReturnType<typeof createApiApp>;
+  let gatewayUrl: string;
+  let consumer: Awaited<ReturnType<typeof startNotificationsConsumer>>;
+  let adminToken: string;
+  const sockets: WebSocket[] = [];
+
+  const api = (method: string, path: string, body?: unknown) =>
+    app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const userWithPrefs = async (channels: string[]) => {
+    const userId = uniqueId('notified');
+    const res = await api('PUT', `/users/${userId}/notification-preferences`, { timezone: 'UTC', channels });
+    expect(res.status).toBe(200);
+    return userId;
+  };
+  const connect = async (userId: string, query = '') => {
+    const ws = new WebSocket(`${gatewayUrl}${query}`, { headers: { authorization: `Bearer ${await signToken(ctx.config, userId)}` } });
+    sockets.push(ws);
+    const client = new TestClient(ws);
+    await client.opened;
+    return client;
+  };
+  const produce = async (values: string[]) => (await ctx.producer()).send({ topic: KAFKA_TOPICS.notifications, messages: values.map((value) => ({ value })) });
+  const statusOf = async (id: string) => ((await (await api('GET', `/notifications/${id}`)).json()) as { status: string }).status;
+
+  beforeAll(async () => {
+    ctx = testContext({ GATEWAY_PORT: '0' });
+    adminToken = await signToken(ctx.config, 'scheduler-service');
+    app = createApiApp(ctx);
+    gatewayUrl = await startGateway(ctx);
+    await startWorker(ctx);
+    consumer = await startNotificationsConsumer(ctx, { groupId: uniqueId('notifications-test'), fromBeginning: false });
+    await consumer.ready;
+  }, 60_000);
+  afterAll(async () => {
+    for (const ws of sockets) ws.terminate();
+    await consumer?.stop();
+    await ctx?.lifecycle.close();
+  });
+
+  it('a Kafka record due in a few seconds reaches the live WebSocket at that time; a user who connects later still gets it', async () => {
+    const online = await userWithPrefs(['web']);
+    const offline = await userWithPrefs(['web']);
+    const client = await connect(online);
+    await client.next('subscribed');
+    const sendAt = Date.now() + 3_000;
+    const ids = [uniqueId('n'), uniqueId('n')];
+    await produce([
+      JSON.stringify({ notificationId: ids[0], userId: online, channel: 'web', sendAt: new Date(sendAt).toISOString(), title: 'Hello', body: 'live' }),
+      JSON.stringify({ notificationId: ids[1], userId: offline, channel: 'web', sendAt: new Date(sendAt).toISOString(), title: 'Hello', body: 'later' }),
+    ]);
+    const frame = await client.next('event', `user:${online}`, 15_000);
+    const arrived = Date.now();
+    expect(frame).toMatchObject({ event: 'notification', data: { notificationId: ids[0], title: 'Hello', body: 'live' } });
+    expect(arrived).toBeGreaterThanOrEqual(sendAt);
+    await eventually(async () => (await statusOf(ids[0]!)) === 'SENT');
+
+    // The offline user's notification went into their channel's history; connecting from the
+    // start of it (since=0-0, a first connection) replays it.
+    await eventually(async () => (await statusOf(ids[1]!)) === 'SENT', 15_000);
+    const later = await connect(offline, '?since=0-0');
+    const replayed = await later.next('event', `user:${offline}`);
+    expect(replayed).toMatchObject({ event: 'notification', data: { notificationId: ids[1], body: 'later' } });
+    const inbox = (await (await api('GET', `/notifications?userId=${offline}&status=SENT`)).json()) as { notifications: { notificationId: string }[] };
+    expect(inbox.notifications.map((n) => n.notificationId)).toEqual([ids[1]]);
+  }, 40_000);
+
+  it("an email notification lands in the email topic's SQS queue", async () => {
+    const userId = await userWithPrefs(['email']);
+    const id = uniqueId('mail');
+    const res = await api('POST', '/notifications', { notificationId: id, userId, channel: 'email', sendAt: new Date(Date.now() + 1_000).toISOString(), template: 'welcome', data: { name: 'Ana' } });
+    expect(res.status).toBe(202);
+    const sqs = ctx.sqs();
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: QUEUES.notifyEmail.name }));
+    const found = await eventually(async () => {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const mine = Messages.find((m) => m.Body?.includes(id));
+      if (mine) await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: mine.ReceiptHandle }));
+      return mine;
+    }, 20_000, 50);
+    expect(JSON.parse(found.Body!)).toMatchObject({ notificationId: id, template: 'welcome', data: { name: 'Ana' } });
+    await eventually(async () => (await statusOf(id)) === 'SENT');
+  }, 30_000);
+
+  it('bad Kafka records are dead-lettered with a reason while the good record behind them is delivered', async () => {
+    const dead: { reason: string; value: string }[] = [];
+    const reader = await startKafkaConsumer({
+      name: 'notify-dlq-reader',
+      kafka: ctx.kafka(),
+      producer: ctx.producer,
+      log: ctx.log,
+      groupId: uniqueId('notify-dlq'),
+      topics: [dlqTopic(KAFKA_TOPICS.notifications)],
+      fromBeginning: false,
+      handle: async (m) => void dead.push({ reason: m.headers?.['x-dlq-reason']?.toString() ?? '', value: m.value?.toString() ?? '' }),
+    });
+    await reader.ready;
+    try {
+      const userId = await userWithPrefs(['web']);
+      const marker = uniqueId('bad');
+      const good = uniqueId('good');
+      const base = { userId, title: 't', body: marker, sendAt: new Date(Date.now() + 500).toISOString() };
+      await produce([
+        `{not json ${marker}`,
+        JSON.stringify({ ...base, notificationId: uniqueId('x'), channel: 'pigeon' }),
+        JSON.stringify({ ...base, notificationId: uniqueId('x'), channel: 'web', sendAt: '2020-01-01T00:00:00Z' }),
+        JSON.stringify({ ...base, notificationId: uniqueId('x'), channel: 'web', sendAt: new Date(Date.now() + 400 * 86_400_000).toISOString() }),
+        JSON.stringify({ ...base, notificationId: good, channel: 'web' }),
+      ]);
+      await eventually(async () => (await statusOf(good)) === 'SENT', 20_000);
+      const mine = await eventually(async () => {
+        const found = dead.filter((d) => d.value.includes(marker));
+        return found.length === 4 && found;
+      }, 20_000);
+      // Unkeyed records spread over partitions, so the dead letters come in any order.
+      expect(mine.map((d) => d.reason).sort()).toEqual(['channel: one of web, email, sms, push', 'not JSON', 'sendAt: is in the past', 'sendAt: is more than a year ahead']);
+    } finally {
+      await reader.stop();
+    }
+  }, 40_000);
+
+  it('HTTP: reschedule and cancel while pending, 409 afterwards; bad input is a 400 naming the field', async () => {
+    const userId = await userWithPrefs(['web']);
+    const id = uniqueId('ctl');
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await api('POST', '/notifications', { notificationId: id, userId, channel: 'web', sendAt: inAnHour, title: 'a', body: 'b' })).status).toBe(202);
+    const again = await api('POST', '/notifications', { notificationId: id, userId, channel: 'web', sendAt: inAnHour, title: 'a', body: 'b' });
+    expect(await again.json()).toMatchObject({ duplicate: true });
+    const later = new Date(Date.now() + 7_200_000).toISOString();
+    const patched = await api('PATCH', `/notifications/${id}`, { sendAt: later });
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({ status: 'SCHEDULED', sendAt: later });
+    const cancelled = await api('DELETE', `/notifications/${id}`);
+    expect(await cancelled.json()).toMatchObject({ status: 'CANCELLED' });
+    expect((await api('DELETE', `/notifications/${id}`)).status).toBe(409);
+    expect((await api('PATCH', `/notifications/${id}`, { sendAt: later })).status).toBe(409);
+    await eventually(async () => (await statusOf(id)) === 'CANCELLED');
+
+    const ok = { notificationId: uniqueId('v'), userId, channel: 'web', sendAt: inAnHour, title: 'a', body: 'b' };
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ...ok, channel: 'fax' }, 'channel'],
+      [{ ...ok, sendAt: 'tomorrow' }, 'sendAt'],
+      [{ ...ok, sendAt: '2020-01-01T00:00:00Z' }, 'sendAt'],
+      [{ ...ok, notificationId: 'has spaces' }, 'notificationId'],
+      [{ ...ok, title: undefined, body: undefined }, 'body'],
+      [{ ...ok, data: { blob: 'x'.repeat(20_000) } }, 'data'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await api('POST', '/notifications', body);
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(((await res.json()) as { error: { field: string } }).error.field).toBe(field);
+    }
+    expect((await api('PUT', `/users/${userId}/notification-preferences`, { timezone: 'Mars/Base', channels: [] })).status).toBe(400);
+    expect((await api('GET', `/notifications/${ok.notificationId}`)).status).toBe(404);
+  }, 30_000);
+});
