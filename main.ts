@@ -1,5 +1,6 @@
 // The one entry point: runs the roles named in TIDINGS_ROLES (all by default) in this process.
 import { randomUUID } from 'node:crypto';
+import { conversationAuthorizer } from './api/conversations/routes';
 import { startApi } from './api/server';
 import { startConsumers } from './consumers';
 import { startGateway } from './gateway/server';
@@ -7,6 +8,7 @@ import { workflowUiUrl } from './platform/clients/temporal';
 import { loadConfig } from './platform/config';
 import { createContext, type Context } from './platform/context';
 import { createLogger } from './platform/logger';
+import { startConnectorSimulators } from './simulators/connectors';
 import { startWorker } from './worker';
 import { ping, pingWorkflowId } from './workflows/ping';
 
@@ -36,7 +38,11 @@ async function main(): Promise<void> {
     const urls: Record<string, string> = {};
     if (roles.has('worker')) await startWorker(ctx);
     if (roles.has('consumers')) urls.consumers = (await startConsumers(ctx)).join(', ') || '(none registered)';
-    if (roles.has('gateway')) urls.gateway = await startGateway(ctx);
+    if (roles.has('gateway')) urls.gateway = await startGateway(ctx, { conversation: conversationAuthorizer(ctx) });
+    if (roles.has('simulators')) {
+      const sims = await startConnectorSimulators(ctx);
+      ctx.lifecycle.add('connector simulators', sims, (s) => s.stop());
+    }
     if (roles.has('api')) urls.api = await startApi(ctx);
     urls.temporalUi = config.TEMPORAL_UI_URL;
     log.info({ roles: [...roles], ...urls }, 'tidings is up');

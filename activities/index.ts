@@ -1,11 +1,12 @@
 import { createEventActivities, type EventDeps } from './events';
 import { createLedgerActivities, type LedgerDeps } from './ledger';
+import { createMessageActivities, type MessageDeps } from './messages';
 import { createNotificationActivities, type NotificationDeps } from './notifications';
 import { createPingActivities, type PingDeps } from './ping';
 import { createPurchaseActivities, type PurchaseDeps } from './purchases';
 
 /** Everything activities may talk to; tests hand in what they need. */
-export type ActivityDeps = PingDeps & EventDeps & PurchaseDeps & LedgerDeps & NotificationDeps;
+export type ActivityDeps = PingDeps & EventDeps & PurchaseDeps & LedgerDeps & NotificationDeps & MessageDeps;
 
 /** All activities the worker registers, grouped by the journey they serve. */
 export function createActivities(deps: ActivityDeps) {
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPurchaseActivities(deps),
     ...createLedgerActivities(deps),
     ...createNotificationActivities(deps),
+    ...createMessageActivities(deps),
   };
 }
 

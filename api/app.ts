@@ -5,6 +5,7 @@ import type { Context } from '../platform/context';
 import { dependencyChecks } from '../platform/health';
 import { errorBody, notFound, onError } from '../platform/http/errors';
 import { opsRoutes, recordHttpMetrics } from '../platform/http/ops';
+import { conversationRoutes } from './conversations/routes';
 import { eventRoutes } from './events/routes';
 import { requireJwt, type ApiVariables } from './middleware/auth';
 import { rateLimit } from './middleware/rate-limit';
@@ -41,6 +42,7 @@ export function createApiApp(ctx: Context): Hono {
     '/events': eventRoutes(ctx), '/purchases': purchaseRoutes(ctx), '/ledger': ledgerRoutes(ctx),
     '/notifications': notificationRoutes(ctx),
     '/users': userRoutes(ctx),
+    '/conversations': conversationRoutes(ctx),
   };
   for (const [prefix, routes] of Object.entries(resources)) {
     app.use(`${prefix}/*`, ...guard); // Hono's `/x/*` also matches `/x`

@@ -1,5 +1,6 @@
 import type { Context } from '../platform/context';
 import { startEventsConsumerB, startEventsConsumerC } from './events';
+import { startMessageStatusConsumer } from './message-status';
 import { startNotificationsConsumer } from './notifications';
 import { startFulfillment, startPurchaseResults } from './purchases';
 
@@ -18,6 +19,7 @@ export const CONSUMERS: Record<string, ConsumerStarter> = {
   fulfillment: stopOf(startFulfillment),
   'purchase-results': stopOf(startPurchaseResults),
   notifications: stopOf(startNotificationsConsumer),
+  'msg-status': stopOf(startMessageStatusConsumer),
 };
 
 /** The `consumers` role: starts every registered consumer and stops them on shutdown. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Roles one process can run; `TIDINGS_ROLES` picks any subset, all by default. */
-export const ROLES = ['api', 'gateway', 'worker', 'consumers'] as const;
+export const ROLES = ['api', 'gateway', 'worker', 'consumers', 'simulators'] as const;
 export type Role = (typeof ROLES)[number];
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -95,6 +95,14 @@ const schema = z.object({
   // Notifications: how far in the past sendAt may be (clock skew, transit), delivery attempts.
   NOTIFY_PAST_TOLERANCE_MS: z.coerce.number().int().min(0).default(5 * 60 * 1000),
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+
+  // Chat messages: FAILED when not DELIVERED in time; how long a run waits for READ afterwards.
+  MESSAGE_DELIVER_DEADLINE_MS: z.coerce.number().int().positive().default(2 * 60 * 1000),
+  MESSAGE_READ_WAIT_MS: z.coerce.number().int().positive().default(7 * 24 * 3600 * 1000),
+  // Connector simulators (role `simulators`).
+  SIM_SENT_DELAY_MS: z.coerce.number().int().min(0).default(150),
+  SIM_DELIVERED_DELAY_MS: z.coerce.number().int().min(0).default(400),
+  SIM_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
 }).refine((c) => c.NODE_ENV !== 'production' || c.JWT_JWKS_URL || c.JWT_SECRET !== DEV_JWT_SECRET, {
   path: ['JWT_SECRET'],
   message: 'set a real secret (or JWT_JWKS_URL) in production',

@@ -11,7 +11,7 @@ import { dlqTopic, KAFKA_TOPICS, QUEUES } from '../platform/names';
 import { sinkRow, type EventEnvelope, type EventTrail } from '../stores/events';
 import { eventWorkflowId } from '../workflows/event-fan-out';
 import { startWorker } from '../worker';
-import { eventually, testContext, uniqueId } from './support/context';
+import { eventually, groupAtEnd, testContext, uniqueId } from './support/context';
 
 // The fan-out across the real servers: API → Temporal → SNS (events-b, events-c) + Kafka → consumers
 // B and C → MySQL, with the trail read back through the API.
@@ -24,7 +24,7 @@ describe('event fan-out across the real servers', () => {
   let consumerB: Awaited<ReturnType<typeof startEventsConsumerB>>;
   let consumerC: Awaited<ReturnType<typeof startEventsConsumerC>> | undefined;
   const startC = async () => {
-    consumerC = await startEventsConsumerC(ctx, { groupId, fromBeginning: false, waitSeconds: 1 });
+    consumerC = await startEventsConsumerC(ctx, { groupId, fromBeginning: true, waitSeconds: 1 });
     await consumerC.ready;
   };
 
@@ -45,6 +45,7 @@ describe('event fan-out across the real servers', () => {
     app = createApiApp(ctx);
     await startWorker(ctx);
     consumerB = await startEventsConsumerB(ctx, { waitSeconds: 1 });
+    await groupAtEnd(ctx.kafka(), groupId, KAFKA_TOPICS.events);
     await startC();
   }, 60_000);
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,7 +74,9 @@ describe('notification workflow (time-skipping test server)', () => {
     await run(s, (await env.currentTimeMs()) + DAY, async (h) => {
       await env.sleep(60_000);
       expect(await h.executeUpdate(cancelNotificationUpdate)).toMatchObject({ status: 'CANCELLED' });
-      await expect(h.executeUpdate(cancelNotificationUpdate)).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      // Refused by the validator, or (once the run has closed) not found: the API answers 409 to both.
+      const refused = await h.executeUpdate(cancelNotificationUpdate).then(() => undefined, (err: unknown) => err);
+      expect(refused instanceof WorkflowUpdateFailedError || refused instanceof WorkflowNotFoundError).toBe(true);
     });
     expect(s.log.attempts).toBe(0);
     expect(s.log.statuses).toEqual(['CANCELLED']);

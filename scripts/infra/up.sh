@@ -77,7 +77,8 @@ else
   step "temporal: starting dev server on 127.0.0.1:$TEMPORAL_PORT, Web UI on $TEMPORAL_UI_PORT"
   mkdir -p "$DATA/temporal"
   spawn temporal "$VENV/bin/temporal" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" \
-    --ui-port "$TEMPORAL_UI_PORT" --db-filename "$DATA/temporal/temporal.sqlite" --log-level warn
+    --ui-port "$TEMPORAL_UI_PORT" --db-filename "$DATA/temporal/temporal.sqlite" --log-level warn \
+    --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal
   wait_for temporal "$LOGS/temporal.log" 60 temporal_ready
 fi
 

@@ -59,3 +59,22 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false>,
     await new Promise((r) => setTimeout(r, every));
   }
 }
+
+/**
+ * A consumer group that starts at the current end of `topic`: its offsets are committed there
+ * before any member joins, so the group reads only what is produced from now on, and a restarted
+ * member resumes exactly where the group left off (use it with `fromBeginning: true`, which then
+ * never applies). `fromBeginning: false` alone would skip records on partitions the group had not
+ * committed yet when a member restarts.
+ */
+export async function groupAtEnd(kafka: import('kafkajs').Kafka, groupId: string, topic: string): Promise<string> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+  } finally {
+    await admin.disconnect();
+  }
+  return groupId;
+}

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Context } from '../../platform/context';
+import { AppError } from '../../platform/errors';
+import { jsonBody, queryParams } from '../../platform/http/validate';
+import { KAFKA_TOPICS } from '../../platform/names';
+import { createConversation, getConversation, getMessage, insertMessage, isMember, listMessages, unreadUpTo, type MessageView } from '../../stores/conversations';
+import { message, messageWorkflowId } from '../../workflows/message';
+import type { ApiVariables } from '../middleware/auth';
+import { produceStatus } from './status-events';
+
+export const MAX_TEXT = 4096;
+const userId = z.string().min(1).max(128);
+
+const CreateConversation = z.object({
+  organizationId: z.string().min(1).max(128),
+  channel: z.enum(['whatsapp', 'instagram']),
+  members: z.array(userId).min(1).max(100),
+});
+const SendMessage = z.object({
+  clientMessageId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64'),
+  text: z.string().refine((t) => t.trim().length > 0, 'must not be empty').refine((t) => t.length <= MAX_TEXT, `at most ${MAX_TEXT} characters`),
+});
+const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.uuid().optional() });
+const MarkRead = z.object({ upToMessageId: z.uuid() });
+
+/** What travels on Kafka `messages` (keyed by conversation, so one conversation keeps its order). */
+export interface OutgoingMessage {
+  messageId: string;
+  conversationId: string;
+  organizationId: string;
+  channel: 'whatsapp' | 'instagram';
+  senderId: string;
+  text: string;
+}
+
+/** `/conversations`: create, send (to Kafka `messages`), list with statuses, read receipts. */
+export function conversationRoutes(ctx: Context) {
+  const { config } = ctx;
+
+  /** The conversation, if the caller may see it: 404 when unknown, 403 when not a member. */
+  async function memberOf(conversationId: string, user: string) {
+    const conversation = z.uuid().safeParse(conversationId).success ? await getConversation(ctx.mysql(), conversationId) : undefined;
+    if (!conversation) throw new AppError(404, 'not_found', `no conversation ${conversationId}`, { field: 'id' });
+    if (!conversation.members.includes(user)) throw new AppError(403, 'not_a_member', 'you are not a member of this conversation', { field: 'id' });
+    return conversation;
+  }
+
+  async function startLifecycle(m: MessageView): Promise<void> {
+    const client = await ctx.temporal();
+    try {
+      await client.workflow.start(message, {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId: messageWorkflowId(m.messageId),
+        args: [{ messageId: m.messageId, conversationId: m.conversationId, deliverDeadlineMs: config.MESSAGE_DELIVER_DEADLINE_MS, readWaitMs: config.MESSAGE_READ_WAIT_MS }],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
+  return new Hono<{ Variables: ApiVariables }>()
+    .post('/', async (c) => {
+      const body = await jsonBody(c, CreateConversation);
+      const me = c.get('principal').userId;
+      const conversationId = randomUUID();
+      const members = [...new Set([me, ...body.members])];
+      await createConversation(ctx.mysql(), { conversationId, organizationId: body.organizationId, channel: body.channel, members });
+      return c.json({ conversationId, organizationId: body.organizationId, channel: body.channel, members }, 201);
+    })
+    .get('/:id', async (c) => c.json(await memberOf(c.req.param('id'), c.get('principal').userId)))
+    .post('/:id/messages', async (c) => {
+      const me = c.get('principal').userId;
+      const conversation = await memberOf(c.req.param('id'), me);
+      const body = await jsonBody(c, SendMessage);
+      const { message: stored, created } = await insertMessage(ctx.mysql(), {
+        messageId: randomUUID(),
+        conversationId: conversation.conversationId,
+        senderId: me,
+        clientMessageId: body.clientMessageId,
+        text: body.text,
+      });
+      // The lifecycle starts before the message leaves, so its delivery deadline covers the trip.
+      // A retry of the same client message id repeats both steps; both are idempotent downstream.
+      await startLifecycle(stored);
+      const outgoing: OutgoingMessage = {
+        messageId: stored.messageId,
+        conversationId: conversation.conversationId,
+        organizationId: conversation.organizationId,
+        channel: conversation.channel,
+        senderId: me,
+        text: stored.text,
+      };
+      const producer = await ctx.producer();
+      await producer.send({ topic: KAFKA_TOPICS.messages, messages: [{ key: conversation.conversationId, value: JSON.stringify(outgoing) }] });
+      return c.json({ messageId: stored.messageId, status: stored.status, duplicate: !created }, 202);
+    })
+    .get('/:id/messages', async (c) => {
+      await memberOf(c.req.param('id'), c.get('principal').userId);
+      const q = queryParams(c, ListQuery);
+      return c.json(await listMessages(ctx.mysql(), c.req.param('id'), q));
+    })
+    .post('/:id/read', async (c) => {
+      const me = c.get('principal').userId;
+      const conversation = await memberOf(c.req.param('id'), me);
+      const { upToMessageId } = await jsonBody(c, MarkRead);
+      const target = await getMessage(ctx.mysql(), upToMessageId);
+      if (!target || target.conversationId !== conversation.conversationId) {
+        throw new AppError(404, 'not_found', `no message ${upToMessageId} in this conversation`, { field: 'upToMessageId' });
+      }
+      // The reader's receipt is a READ event on msg.status, like the connectors' SENT and DELIVERED.
+      const unread = await unreadUpTo(ctx.mysql(), conversation.conversationId, me, upToMessageId);
+      await produceStatus(
+        ctx,
+        unread.map((m) => ({ messageId: m.messageId, conversationId: m.conversationId, organizationId: conversation.organizationId, channel: conversation.channel, status: 'READ', at: Date.now(), source: 'reader' })),
+      );
+      return c.json({ marked: unread.length });
+    });
+}
+
+/** The gateway's check for `conversation:{id}`: members only. */
+export const conversationAuthorizer = (ctx: Context) => (user: string, conversationId: string) =>
+  z.uuid().safeParse(conversationId).success ? isMember(ctx.mysql(), conversationId, user) : false;

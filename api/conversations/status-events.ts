@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import type { Context } from '../../platform/context';
+import { KAFKA_TOPICS } from '../../platform/names';
+
+/** A record of Kafka `msg.status`, as connectors (SENT, DELIVERED) and readers (READ) emit it. */
+export const StatusEventSchema = z.object({
+  messageId: z.uuid(),
+  conversationId: z.uuid(),
+  organizationId: z.string().min(1).max(128),
+  channel: z.enum(['whatsapp', 'instagram']),
+  status: z.enum(['SENT', 'DELIVERED', 'READ']),
+  at: z.number().int().positive(),
+  source: z.string().max(32).optional(),
+});
+export type StatusEvent = z.infer<typeof StatusEventSchema>;
+
+/** Produces status events keyed by message (one message's events stay in order on one partition). */
+export async function produceStatus(ctx: Context, events: StatusEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const producer = await ctx.producer();
+  await producer.send({ topic: KAFKA_TOPICS.msgStatus, messages: events.map((e) => ({ key: e.messageId, value: JSON.stringify(e) })) });
+}

@@ -1,0 +1,43 @@
+// Kafka `msg.status` → the message's lifecycle workflow (signal-with-start). The record's offset is
+// committed only once the signal was accepted; a malformed record is dead-lettered.
+import { StatusEventSchema } from '../api/conversations/status-events';
+import type { Context } from '../platform/context';
+import { PoisonMessageError } from '../platform/errors';
+import { KAFKA_TOPICS } from '../platform/names';
+import { message, messageWorkflowId, statusEventSignal } from '../workflows/message';
+import { startKafkaConsumer } from './kafka-runner';
+
+export async function startMessageStatusConsumer(ctx: Context, opts: { groupId?: string; fromBeginning?: boolean } = {}) {
+  const { config } = ctx;
+  return startKafkaConsumer({
+    name: 'msg-status',
+    kafka: ctx.kafka(),
+    producer: ctx.producer,
+    log: ctx.log,
+    groupId: opts.groupId ?? 'tidings-msg-status',
+    topics: [KAFKA_TOPICS.msgStatus],
+    fromBeginning: opts.fromBeginning,
+    handle: async (record) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(record.value?.toString() ?? '');
+      } catch {
+        throw new PoisonMessageError('not JSON');
+      }
+      const parsed = StatusEventSchema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new PoisonMessageError(`${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}`);
+      }
+      const e = parsed.data;
+      const client = await ctx.temporal();
+      await client.workflow.signalWithStart(message, {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId: messageWorkflowId(e.messageId),
+        args: [{ messageId: e.messageId, conversationId: e.conversationId, deliverDeadlineMs: config.MESSAGE_DELIVER_DEADLINE_MS, readWaitMs: config.MESSAGE_READ_WAIT_MS }],
+        signal: statusEventSignal,
+        signalArgs: [{ status: e.status, at: e.at }],
+      });
+    },
+  });
+}

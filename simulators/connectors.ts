@@ -1,0 +1,48 @@
+// The `simulators` role: stand-ins for the WhatsApp and Instagram connectors of the seed. They
+// consume Kafka `messages` and, after configurable delays, emit SENT and then DELIVERED to
+// `msg.status`; a configurable share of messages is never delivered (so the FAILED deadline shows).
+import { produceStatus } from '../api/conversations/status-events';
+import type { OutgoingMessage } from '../api/conversations/routes';
+import type { Context } from '../platform/context';
+import { KAFKA_TOPICS } from '../platform/names';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startConnectorSimulators(ctx: Context, opts: { groupId?: string; fromBeginning?: boolean } = {}) {
+  const { config } = ctx;
+  const log = ctx.log.child({ role: 'simulators' });
+  const consumer = ctx.kafka().consumer({ groupId: opts.groupId ?? 'tidings-connectors', sessionTimeout: 15_000, heartbeatInterval: 1_000 });
+  let joined: () => void = () => undefined;
+  const ready = new Promise<void>((r) => (joined = r));
+  consumer.on(consumer.events.GROUP_JOIN, () => joined());
+  await consumer.connect();
+  await consumer.subscribe({ topic: KAFKA_TOPICS.messages, fromBeginning: opts.fromBeginning ?? false });
+
+  async function simulate(m: OutgoingMessage): Promise<void> {
+    const base = { messageId: m.messageId, conversationId: m.conversationId, organizationId: m.organizationId, channel: m.channel, source: `${m.channel}-simulator` };
+    await sleep(config.SIM_SENT_DELAY_MS);
+    await produceStatus(ctx, [{ ...base, status: 'SENT', at: Date.now() }]);
+    if (Math.random() < config.SIM_FAILURE_RATE) return; // lost by the "provider": never delivered
+    await sleep(config.SIM_DELIVERED_DELAY_MS);
+    await produceStatus(ctx, [{ ...base, status: 'DELIVERED', at: Date.now() }]);
+  }
+
+  // A whole batch is simulated concurrently (delays overlap), then its offsets are committed.
+  await consumer.run({
+    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      await Promise.all(
+        batch.messages.map(async (record) => {
+          try {
+            await simulate(JSON.parse(record.value?.toString() ?? '') as OutgoingMessage);
+          } catch (err) {
+            log.warn({ err, offset: record.offset }, 'simulator skipped a record it could not read');
+          }
+        }),
+      );
+      for (const record of batch.messages) resolveOffset(record.offset);
+      await heartbeat();
+    },
+  });
+  log.info('connector simulators (whatsapp, instagram) consuming messages');
+  return { ready, stop: () => consumer.disconnect() };
+}

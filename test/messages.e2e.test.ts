@@ -1,0 +1,181 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import { randomUUID } from 'node:crypto';
+import { WebSocket } from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conversationAuthorizer } from '../api/conversations/routes';
+import { produceStatus } from '../api/conversations/status-events';
+import { createApiApp } from '../api/app';
+import { startKafkaConsumer } from '../consumers/kafka-runner';
+import { startMessageStatusConsumer } from '../consumers/message-status';
+import { channelKeys } from '../gateway/publisher';
+import { startGateway } from '../gateway/server';
+import { signToken } from '../platform/auth/jwt';
+import type { Context } from '../platform/context';
+import { dlqTopic, KAFKA_TOPICS } from '../platform/names';
+import { startConnectorSimulators } from '../simulators/connectors';
+import { startWorker } from '../worker';
+import { eventually, groupAtEnd, testContext, uniqueId } from './support/context';
+import { TestClient } from './support/gateway';
+
+// Chat message lifecycle across the real servers: API → Kafka `messages` → connector simulators →
+// `msg.status` → consumer → workflow per message → MySQL and the conversation's WebSocket channel.
+describe('message status lifecycle across the real servers', () => {
+  let ctx: Context;
+  let app: ReturnType<typeof createApiApp>;
+  let gatewayUrl: string;
+  let statusConsumer: Awaited<ReturnType<typeof startMessageStatusConsumer>>;
+  let simulators: Awaited<ReturnType<typeof startConnectorSimulators>>;
+  const statusGroup = uniqueId('msg-status-test');
+  const sockets: WebSocket[] = [];
+
+  const as = (user: string) => async (method: string, path: string, body?: unknown) =>
+    app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${await signToken(ctx.config, user)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const connect = async (user: string) => {
+    const ws = new WebSocket(gatewayUrl, { headers: { authorization: `Bearer ${await signToken(ctx.config, user)}` } });
+    sockets.push(ws);
+    const c = new TestClient(ws);
+    await c.opened;
+    await c.next('subscribed');
+    return c;
+  };
+  const conversation = async (owner: string, members: string[]) => {
+    const res = await as(owner)('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { conversationId: string }).conversationId;
+  };
+
+  beforeAll(async () => {
+    ctx = testContext({ GATEWAY_PORT: '0', SIM_SENT_DELAY_MS: '50', SIM_DELIVERED_DELAY_MS: '100', MESSAGE_READ_WAIT_MS: '20000', GATEWAY_STREAM_MAXLEN: '5000' });
+    app = createApiApp(ctx);
+    gatewayUrl = await startGateway(ctx, { conversation: conversationAuthorizer(ctx) });
+    await startWorker(ctx);
+    await groupAtEnd(ctx.kafka(), statusGroup, KAFKA_TOPICS.msgStatus);
+    [statusConsumer, simulators] = await Promise.all([
+      startMessageStatusConsumer(ctx, { groupId: statusGroup, fromBeginning: true }),
+      startConnectorSimulators(ctx, { groupId: uniqueId('connectors-test'), fromBeginning: false }),
+    ]);
+    await Promise.all([statusConsumer.ready, simulators.ready]);
+  }, 60_000);
+  afterAll(async () => {
+    for (const ws of sockets) ws.terminate();
+    await simulators?.stop();
+    await statusConsumer?.stop();
+    await ctx?.lifecycle.close();
+  });
+
+  it('a member sees SENT, DELIVERED, READ for a new message in order; a non-member is refused and sees nothing', async () => {
+    const [alice, bob, carol] = [uniqueId('alice'), uniqueId('bob'), uniqueId('carol')];
+    const id = await conversation(alice, [bob]);
+    const channel = `conversation:${id}`;
+    const bobSocket = await connect(bob);
+    bobSocket.send({ type: 'subscribe', channel });
+    expect(await bobSocket.next('subscribed', channel)).toMatchObject({ channel });
+    const carolSocket = await connect(carol);
+    carolSocket.send({ type: 'subscribe', channel });
+    expect(await carolSocket.next('error')).toMatchObject({ code: 'forbidden' });
+
+    const sent = await as(alice)('POST', `/conversations/${id}/messages`, { clientMessageId: 'c-1', text: 'olá' });
+    expect(sent.status).toBe(202);
+    const { messageId } = (await sent.json()) as { messageId: string };
+    const ticks = () => bobSocket.of('event', channel).map((e) => (e.data as { status: string }).status);
+    await bobSocket.until(() => ticks().includes('DELIVERED'), 15_000);
+    const read = await as(bob)('POST', `/conversations/${id}/read`, { upToMessageId: messageId });
+    expect(await read.json()).toEqual({ marked: 1 });
+    await bobSocket.until(() => ticks().includes('READ'), 15_000);
+    expect(ticks()).toEqual(['SENT', 'DELIVERED', 'READ']);
+    expect(carolSocket.of('event', channel)).toEqual([]);
+
+    const page = (await (await as(alice)('GET', `/conversations/${id}/messages`)).json()) as { messages: { status: string; sentAt: string; deliveredAt: string; readAt: string }[] };
+    expect(page.messages[0]).toMatchObject({ status: 'READ' });
+    expect(Date.parse(page.messages[0]!.sentAt)).toBeLessThanOrEqual(Date.parse(page.messages[0]!.deliveredAt));
+    // The same client message id is the same message.
+    const again = await as(alice)('POST', `/conversations/${id}/messages`, { clientMessageId: 'c-1', text: 'olá' });
+    expect(await again.json()).toMatchObject({ messageId, duplicate: true });
+  }, 40_000);
+
+  it('the msg.status consumer restarted in the middle of a burst of 500 messages: no transition lost or applied twice', async () => {
+    const conversationId = randomUUID();
+    const ids = Array.from({ length: 500 }, () => randomUUID());
+    const base = { conversationId, organizationId: 'org-1', channel: 'instagram' as const };
+    const half = ids.length / 2;
+    await produceStatus(ctx, ids.slice(0, half).flatMap((messageId) => [{ ...base, messageId, status: 'SENT' as const, at: Date.now() }, { ...base, messageId, status: 'DELIVERED' as const, at: Date.now() }]));
+    const count = async () =>
+      Number((await ctx.mysql().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM message_transitions WHERE message_id IN (?)', [ids]))[0][0]!.n);
+    await eventually(async () => (await count()) > 50, 30_000, 50); // mid-burst
+    await statusConsumer.stop();
+    await produceStatus(ctx, ids.slice(half).flatMap((messageId) => [{ ...base, messageId, status: 'SENT' as const, at: Date.now() }, { ...base, messageId, status: 'DELIVERED' as const, at: Date.now() }]));
+    statusConsumer = await startMessageStatusConsumer(ctx, { groupId: statusGroup, fromBeginning: true });
+    await eventually(async () => (await count()) >= 1000, 90_000, 250).catch(async (err: unknown) => {
+      const admin = ctx.kafka().admin();
+      await admin.connect();
+      const committed = await admin.fetchOffsets({ groupId: statusGroup, topics: [KAFKA_TOPICS.msgStatus] });
+      const ends = await admin.fetchTopicOffsets(KAFKA_TOPICS.msgStatus);
+      await admin.disconnect();
+      const client = await ctx.temporal();
+      const running = await client.workflow.count(`TaskQueue = '${ctx.config.TEMPORAL_TASK_QUEUE}' AND ExecutionStatus = 'Running'`);
+      throw new Error(`transitions recorded: ${await count()} of 1000; committed ${JSON.stringify(committed[0]?.partitions)} ends ${JSON.stringify(ends.map((e) => [e.partition, e.offset]))}; running ${running.count}`, { cause: err });
+    });
+    const [rows] = await ctx.mysql().query<RowDataPacket[]>('SELECT status, COUNT(*) AS n FROM message_transitions WHERE message_id IN (?) GROUP BY status', [ids]);
+    expect(Object.fromEntries(rows.map((r) => [r.status as string, Number(r.n)]))).toEqual({ SENT: 500, DELIVERED: 500 });
+    // Each transition was ticked to the conversation exactly once.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await ctx.redis().xlen(channelKeys(`conversation:${conversationId}`).stream)).toBe(1000);
+  }, 120_000);
+
+  it('bad input: clear 4xx and nothing sent; a malformed msg.status record is dead-lettered and the partition keeps moving', async () => {
+    const [alice, bob, mallory] = [uniqueId('alice'), uniqueId('bob'), uniqueId('mallory')];
+    const id = await conversation(alice, [bob]);
+    expect((await as(mallory)('POST', `/conversations/${id}/messages`, { clientMessageId: 'x', text: 'hi' })).status).toBe(403);
+    for (const [text, status] of [['   ', 400], ['x'.repeat(4097), 400]] as const) {
+      const res = await as(alice)('POST', `/conversations/${id}/messages`, { clientMessageId: uniqueId('c'), text });
+      expect(res.status).toBe(status);
+      expect(((await res.json()) as { error: { field: string } }).error.field).toBe('text');
+    }
+    expect((await as(alice)('POST', `/conversations/${randomUUID()}/messages`, { clientMessageId: 'x', text: 'hi' })).status).toBe(404);
+    expect((await as(alice)('POST', '/conversations', { organizationId: 'o', channel: 'telegram', members: [] })).status).toBe(400);
+    const [[{ n }]] = (await ctx.mysql().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM messages WHERE conversation_id = ?', [id])) as unknown as [[{ n: number }]];
+    expect(Number(n)).toBe(0);
+
+    const dead: string[] = [];
+    const reader = await startKafkaConsumer({
+      name: 'msg-dlq-reader',
+      kafka: ctx.kafka(),
+      producer: ctx.producer,
+      log: ctx.log,
+      groupId: uniqueId('msg-dlq'),
+      topics: [dlqTopic(KAFKA_TOPICS.msgStatus)],
+      fromBeginning: false,
+      handle: async (m) => void dead.push(`${m.headers?.['x-dlq-reason']?.toString() ?? ''}|${m.value?.toString() ?? ''}`),
+    });
+    await reader.ready;
+    try {
+      const marker = uniqueId('bad');
+      const good = randomUUID();
+      const producer = await ctx.producer();
+      // Same key: the bad records sit in front of the good one on the same partition.
+      await producer.send({
+        topic: KAFKA_TOPICS.msgStatus,
+        messages: [
+          { key: good, value: `garbage ${marker}` },
+          { key: good, value: JSON.stringify({ messageId: good, status: 'SEEN', marker }) },
+          { key: good, value: JSON.stringify({ messageId: good, conversationId: id, organizationId: 'org-1', channel: 'whatsapp', status: 'SENT', at: Date.now() }) },
+        ],
+      });
+      await eventually(async () => {
+        const [rows] = await ctx.mysql().query<RowDataPacket[]>("SELECT 1 FROM message_transitions WHERE message_id = ? AND status = 'SENT'", [good]);
+        return rows.length === 1;
+      }, 20_000);
+      const mine = await eventually(async () => {
+        const found = dead.filter((d) => d.includes(marker));
+        return found.length === 2 && found;
+      }, 20_000);
+      expect(mine.map((d) => d.split('|')[0])).toEqual(['not JSON', expect.stringMatching(/^conversationId:/)]);
+    } finally {
+      await reader.stop();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,66 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MessageActivities } from '../activities/messages';
+import { bundleWorkflows, timeSkippingEnv } from '../test/support/temporal';
+import { message, messageStateQuery, messageWorkflowId, statusEventSignal, type StatusEvent } from './message';
+
+// Time-skipping: the lifecycle's ordering, idempotence and deadline with a stub that records each
+// persisted transition; test/messages.e2e.test.ts runs the real activity against the real servers.
+describe('message lifecycle (time-skipping test server)', () => {
+  let env: TestWorkflowEnvironment;
+  let bundle: WorkflowBundleWithSourceMap;
+  let n = 0;
+  beforeAll(async () => {
+    [env, bundle] = await Promise.all([timeSkippingEnv(), bundleWorkflows()]);
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  async function run(events: StatusEvent['status'][][], deliverDeadlineMs = 60_000) {
+    const recorded: string[] = [];
+    const activities: MessageActivities = {
+      async recordMessageTransition({ status }) {
+        recorded.push(status);
+      },
+    };
+    const taskQueue = `msg-ts-${++n}`;
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+    const result = await worker.runUntil(async () => {
+      const h = await env.client.workflow.start(message, {
+        taskQueue,
+        workflowId: messageWorkflowId(`m${n}`),
+        args: [{ messageId: `m${n}`, conversationId: 'c1', deliverDeadlineMs, readWaitMs: 3_600_000 }],
+      });
+      for (const burst of events) {
+        for (const status of burst) await h.signal(statusEventSignal, { status, at: Date.now() });
+        await h.query(messageStateQuery); // let the burst be processed before the next
+      }
+      return h.result();
+    });
+    // Local activities run at least once; what the subscribers see is the first of each (deduped).
+    return { result, recorded: [...new Set(recorded)] };
+  }
+
+  it('goes PENDING → SENT → DELIVERED → READ', async () => {
+    const { result, recorded } = await run([['SENT'], ['DELIVERED'], ['READ']]);
+    expect(recorded).toEqual(['SENT', 'DELIVERED', 'READ']);
+    expect(result.status).toBe('READ');
+    expect(result.history.map((h) => h.status)).toEqual(['SENT', 'DELIVERED', 'READ']);
+  });
+
+  it('duplicates change nothing, a regression is ignored, READ before DELIVERED brings the steps in order', async () => {
+    const { result, recorded } = await run([['SENT', 'SENT'], ['READ'], ['DELIVERED', 'SENT', 'READ']]);
+    expect(recorded).toEqual(['SENT', 'DELIVERED', 'READ']);
+    expect(result.status).toBe('READ');
+  });
+
+  it('FAILED when not DELIVERED before the deadline', async () => {
+    const before = await env.currentTimeMs();
+    const { result, recorded } = await run([['SENT']], 10 * 60_000);
+    expect(result.status).toBe('FAILED');
+    expect(recorded).toEqual(['SENT', 'FAILED']);
+    expect((await env.currentTimeMs()) - before).toBeGreaterThanOrEqual(10 * 60_000);
+  });
+});
