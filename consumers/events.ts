@@ -86,9 +86,9 @@ export async function startEventsConsumerC(ctx: Context, opts: EventConsumerOpti
     kafka: ctx.kafka(),
     producer: ctx.producer,
     log: ctx.log,
-    groupId: opts.groupId ?? 'tidings-events-c',
+    groupId: opts.groupId ?? `${ctx.config.KAFKA_GROUP_PREFIX}-events-c`,
     topics: [KAFKA_TOPICS.events],
-    fromBeginning: opts.fromBeginning,
+    fromBeginning: opts.fromBeginning ?? ctx.config.KAFKA_NEW_GROUP_FROM === 'earliest',
     handle: (message) => consume(ctx, 'c', message.value?.toString() ?? '', 'kafka'),
   });
   return {

@@ -14,9 +14,9 @@ export async function startMessageStatusConsumer(ctx: Context, opts: { groupId?:
     kafka: ctx.kafka(),
     producer: ctx.producer,
     log: ctx.log,
-    groupId: opts.groupId ?? 'tidings-msg-status',
+    groupId: opts.groupId ?? `${ctx.config.KAFKA_GROUP_PREFIX}-msg-status`,
     topics: [KAFKA_TOPICS.msgStatus],
-    fromBeginning: opts.fromBeginning,
+    fromBeginning: opts.fromBeginning ?? ctx.config.KAFKA_NEW_GROUP_FROM === 'earliest',
     handle: async (record) => {
       let json: unknown;
       try {

@@ -14,9 +14,9 @@ export async function startNotificationsConsumer(ctx: Context, opts: { groupId?:
     kafka: ctx.kafka(),
     producer: ctx.producer,
     log: ctx.log,
-    groupId: opts.groupId ?? 'tidings-notifications',
+    groupId: opts.groupId ?? `${ctx.config.KAFKA_GROUP_PREFIX}-notifications`,
     topics: [KAFKA_TOPICS.notifications],
-    fromBeginning: opts.fromBeginning,
+    fromBeginning: opts.fromBeginning ?? ctx.config.KAFKA_NEW_GROUP_FROM === 'earliest',
     handle: async (message) => {
       const raw = message.value?.toString() ?? '';
       if (Buffer.byteLength(raw) > 64 * 1024) throw new PoisonMessageError('record larger than 64 KiB');

@@ -31,6 +31,10 @@ const schema = z.object({
 
   KAFKA_BROKERS: csv().default(['127.0.0.1:9092']),
   KAFKA_CLIENT_ID: z.string().default('tidings'),
+  /** Consumer groups are `<prefix>-<consumer>`. */
+  KAFKA_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]+$/).default('tidings'),
+  /** Where a brand-new group starts: `earliest` loses nothing produced before the first start. */
+  KAFKA_NEW_GROUP_FROM: z.enum(['earliest', 'latest']).default('earliest'),
 
   AWS_ENDPOINT: z.url().default('http://127.0.0.1:4566'),
   AWS_REGION: z.string().default('us-east-1'),

@@ -18,7 +18,7 @@ describe('docker-compose.yml', () => {
     const { stdout } = await run('docker-compose', ['-f', path.join(ROOT, 'docker-compose.yml'), 'config', '--services'], { cwd: ROOT });
     const services = stdout.trim().split('\n').sort();
     expect(services).toEqual(
-      ['api', 'consumers', 'gateway-a', 'gateway-b', 'kafka', 'moto', 'mysql', 'provision', 'redis', 'temporal', 'worker'].sort(),
+      ['api', 'consumers', 'gateway-a', 'gateway-b', 'kafka', 'moto', 'mysql', 'provision', 'redis', 'simulators', 'temporal', 'worker'].sort(),
     );
   });
 
