@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Producer } from 'kafkajs';
 import type { Pool } from 'mysql2/promise';
 import { endOfLocalDay } from '../domain/zoned-time';
+import { startOnce } from '../platform/clients/temporal';
 import type { Config } from '../platform/config';
 import { KAFKA_TOPICS } from '../platform/names';
 import { closeDay, markCloseScheduled, relayBatch } from '../stores/ledger';
@@ -31,16 +31,11 @@ export function createLedgerActivities(deps: LedgerDeps) {
       if (daysToSchedule.length > 0) {
         const client = await deps.temporal();
         for (const d of daysToSchedule) {
-          try {
-            await client.workflow.start(dayClose, {
-              taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-              workflowId: dayCloseWorkflowId(d.merchantId, d.day),
-              args: [{ merchantId: d.merchantId, day: d.day, closeAt: endOfLocalDay(d.timezone, d.day) + deps.config.LEDGER_CLOSE_GRACE_MS }],
-              workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            });
-          } catch (err) {
-            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          }
+          await startOnce(client, dayClose, {
+            taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+            workflowId: dayCloseWorkflowId(d.merchantId, d.day),
+            args: [{ merchantId: d.merchantId, day: d.day, closeAt: endOfLocalDay(d.timezone, d.day) + deps.config.LEDGER_CLOSE_GRACE_MS }],
+          });
           await markCloseScheduled(deps.mysql, d);
         }
       }

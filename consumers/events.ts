@@ -4,11 +4,11 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { pushTrailUpdate } from '../activities/events';
 import type { Context } from '../platform/context';
-import { PoisonMessageError } from '../platform/errors';
 import { KAFKA_TOPICS, QUEUES } from '../platform/names';
 import { storeInSink, type EventEnvelope, type Sink } from '../stores/events';
 import { eventStoredSignal, eventWorkflowId } from '../workflows/event-fan-out';
 import { startKafkaConsumer } from './kafka-runner';
+import { parseRecord } from './parse-record';
 import { startSqsConsumer } from './sqs-runner';
 
 const Envelope = z.object({
@@ -20,20 +20,7 @@ const Envelope = z.object({
 });
 
 /** Parses an event envelope off a broker; anything malformed is poison (retrying cannot fix it). */
-export function parseEnvelope(raw: string): EventEnvelope {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new PoisonMessageError('event envelope is not JSON');
-  }
-  const parsed = Envelope.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new PoisonMessageError(`invalid event envelope: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data as EventEnvelope;
-}
+export const parseEnvelope = (raw: string): EventEnvelope => parseRecord(Envelope, raw, 'invalid event envelope') as EventEnvelope;
 
 /** Stores the event in `sink` (once) and confirms to its workflow. */
 async function consume(ctx: Context, sink: Sink, raw: string, source: 'sqs' | 'kafka'): Promise<void> {

@@ -1,11 +1,12 @@
 // Kafka `msg.status` → the message's lifecycle workflow (signal-with-start). The record's offset is
 // committed only once the signal was accepted; a malformed record is dead-lettered.
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { StatusEventSchema } from '../api/conversations/status-events';
 import type { Context } from '../platform/context';
-import { PoisonMessageError } from '../platform/errors';
 import { KAFKA_TOPICS } from '../platform/names';
 import { message, messageWorkflowId, statusEventSignal } from '../workflows/message';
 import { startKafkaConsumer } from './kafka-runner';
+import { parseRecord } from './parse-record';
 
 export async function startMessageStatusConsumer(ctx: Context, opts: { groupId?: string; fromBeginning?: boolean } = {}) {
   const { config } = ctx;
@@ -18,26 +19,22 @@ export async function startMessageStatusConsumer(ctx: Context, opts: { groupId?:
     topics: [KAFKA_TOPICS.msgStatus],
     fromBeginning: opts.fromBeginning ?? ctx.config.KAFKA_NEW_GROUP_FROM === 'earliest',
     handle: async (record) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(record.value?.toString() ?? '');
-      } catch {
-        throw new PoisonMessageError('not JSON');
-      }
-      const parsed = StatusEventSchema.safeParse(json);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new PoisonMessageError(`${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}`);
-      }
-      const e = parsed.data;
+      const e = parseRecord(StatusEventSchema, record.value?.toString() ?? '');
       const client = await ctx.temporal();
-      await client.workflow.signalWithStart(message, {
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowId: messageWorkflowId(e.messageId),
-        args: [{ messageId: e.messageId, conversationId: e.conversationId, deliverDeadlineMs: config.MESSAGE_DELIVER_DEADLINE_MS, readWaitMs: config.MESSAGE_READ_WAIT_MS }],
-        signal: statusEventSignal,
-        signalArgs: [{ status: e.status, at: e.at }],
-      });
+      try {
+        await client.workflow.signalWithStart(message, {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          workflowId: messageWorkflowId(e.messageId),
+          args: [{ messageId: e.messageId, conversationId: e.conversationId, deliverDeadlineMs: config.MESSAGE_DELIVER_DEADLINE_MS, readWaitMs: config.MESSAGE_READ_WAIT_MS }],
+          signal: statusEventSignal,
+          signalArgs: [{ status: e.status, at: e.at }],
+          // A late or repeated event for a lifecycle that has ended must not start a second one.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        ctx.log.debug({ messageId: e.messageId, status: e.status }, 'status event for a finished lifecycle ignored');
+      }
     },
   });
 }

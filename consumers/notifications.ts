@@ -6,6 +6,7 @@ import type { Context } from '../platform/context';
 import { PoisonMessageError } from '../platform/errors';
 import { KAFKA_TOPICS } from '../platform/names';
 import { startKafkaConsumer } from './kafka-runner';
+import { parseRecord } from './parse-record';
 
 export async function startNotificationsConsumer(ctx: Context, opts: { groupId?: string; fromBeginning?: boolean } = {}) {
   const schema = notificationSchema(Date.now, ctx.config.NOTIFY_PAST_TOLERANCE_MS);
@@ -20,18 +21,7 @@ export async function startNotificationsConsumer(ctx: Context, opts: { groupId?:
     handle: async (message) => {
       const raw = message.value?.toString() ?? '';
       if (Buffer.byteLength(raw) > 64 * 1024) throw new PoisonMessageError('record larger than 64 KiB');
-      let json: unknown;
-      try {
-        json = JSON.parse(raw);
-      } catch {
-        throw new PoisonMessageError('not JSON');
-      }
-      const parsed = schema.safeParse(json);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new PoisonMessageError(`${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}`);
-      }
-      await acceptNotification(ctx, parsed.data, 'kafka');
+      await acceptNotification(ctx, parseRecord(schema, raw), 'kafka');
     },
   });
 }

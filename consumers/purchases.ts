@@ -5,10 +5,10 @@ import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import type { Context } from '../platform/context';
-import { PoisonMessageError } from '../platform/errors';
 import { QUEUES } from '../platform/names';
 import { cancelContract, effectContract } from '../stores/purchases';
 import { fulfillmentResultSignal, purchaseWorkflowId, type FulfillmentResult, type PurchaseMessage } from '../workflows/purchase';
+import { parseRecord } from './parse-record';
 import { startSqsConsumer } from './sqs-runner';
 
 const Message = z.object({
@@ -25,19 +25,6 @@ const Result = z.discriminatedUnion('kind', [
   z.object({ purchaseId: z.uuid(), kind: z.literal('COMPLETED') }),
   z.object({ purchaseId: z.uuid(), kind: z.literal('REJECTED'), reason: z.string() }),
 ]);
-
-/** Parses a queue message; malformed ones are poison (left for the queue's dead-letter redrive). */
-function parse<T>(schema: z.ZodType<T>, raw: string, what: string): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new PoisonMessageError(`${what} is not JSON`);
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new PoisonMessageError(`invalid ${what}: ${parsed.error.issues[0]?.path.join('.') ?? ''}`);
-  return parsed.data;
-}
 
 export interface PurchaseConsumerOptions {
   waitSeconds?: number;
@@ -64,7 +51,7 @@ export async function startFulfillment(ctx: Context, opts: PurchaseConsumerOptio
     retryDelaySeconds: opts.retryDelaySeconds ?? ctx.config.SQS_RETRY_DELAY_SECONDS,
     pollers: ctx.config.SQS_POLLERS,
     handle: async (body) => {
-      const m: PurchaseMessage = parse(Message, body, 'purchase message');
+      const m: PurchaseMessage = parseRecord(Message, body, 'purchase message');
       if (m.type === 'PurchaseCancelled') {
         const done = await cancelContract(ctx.mysql(), m.purchaseId, m.productId);
         ctx.log.info({ purchaseId: m.purchaseId, done }, 'purchase compensated');
@@ -91,7 +78,7 @@ export async function startPurchaseResults(ctx: Context, opts: PurchaseConsumerO
     retryDelaySeconds: opts.retryDelaySeconds ?? ctx.config.SQS_RETRY_DELAY_SECONDS,
     pollers: ctx.config.SQS_POLLERS,
     handle: async (body) => {
-      const result = parse(Result, body, 'fulfillment result') as FulfillmentResult;
+      const result = parseRecord(Result, body, 'fulfillment result') as FulfillmentResult;
       try {
         const client = await ctx.temporal();
         await client.workflow.getHandle(purchaseWorkflowId(result.purchaseId)).signal(fulfillmentResultSignal, result);

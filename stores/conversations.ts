@@ -111,7 +111,14 @@ const COLUMN: Record<Exclude<MessageStatus, 'PENDING'>, string> = { SENT: 'sent_
 export async function recordTransition(pool: Pool, messageId: string, status: Exclude<MessageStatus, 'PENDING'>, at: number): Promise<boolean> {
   return inTransaction(pool, async (conn) => {
     const [r] = await conn.query<ResultSetHeader>('INSERT IGNORE INTO message_transitions (message_id, status, at) VALUES (?, ?, ?)', [messageId, status, new Date(at)]);
-    await conn.query(`UPDATE messages SET status = ?, ${COLUMN[status]} = COALESCE(${COLUMN[status]}, ?) WHERE message_id = ?`, [status, new Date(at), messageId]);
+    // The row's status only moves forward (FAILED only from before DELIVERED), whatever arrives.
+    await conn.query(
+      `UPDATE messages SET ${COLUMN[status]} = COALESCE(${COLUMN[status]}, ?),
+         status = IF(FIELD(?, 'PENDING', 'SENT', 'DELIVERED', 'READ', 'FAILED') > FIELD(status, 'PENDING', 'SENT', 'DELIVERED', 'READ', 'FAILED')
+                     AND NOT (? = 'FAILED' AND status IN ('DELIVERED', 'READ')), ?, status)
+       WHERE message_id = ?`,
+      [new Date(at), status, status, status, messageId],
+    );
     return r.affectedRows === 1;
   });
 }

@@ -154,7 +154,7 @@ describe('event fan-out across the real servers', () => {
         const found = dlq.filter((d) => d.value.includes(marker));
         return found.length === 2 && found;
       }, 20_000);
-      expect(mine[0]!.reason).toBe('event envelope is not JSON');
+      expect(mine[0]!.reason).toBe('invalid event envelope: not JSON');
       expect(mine[1]!.reason).toMatch(/^invalid event envelope: eventId/);
     } finally {
       await reader.stop();

@@ -14,6 +14,7 @@ import type { Context } from '../platform/context';
 import { dlqTopic, KAFKA_TOPICS } from '../platform/names';
 import { startConnectorSimulators } from '../simulators/connectors';
 import { startWorker } from '../worker';
+import { messageWorkflowId } from '../workflows/message';
 import { eventually, groupAtEnd, testContext, uniqueId } from './support/context';
 import { TestClient } from './support/gateway';
 
@@ -92,6 +93,18 @@ describe('message status lifecycle across the real servers', () => {
     const page = (await (await as(alice)('GET', `/conversations/${id}/messages`)).json()) as { messages: { status: string; sentAt: string; deliveredAt: string; readAt: string }[] };
     expect(page.messages[0]).toMatchObject({ status: 'READ' });
     expect(Date.parse(page.messages[0]!.sentAt)).toBeLessThanOrEqual(Date.parse(page.messages[0]!.deliveredAt));
+    // A late, repeated event for the finished lifecycle starts no second run and changes nothing.
+    const client = await ctx.temporal();
+    const handle = client.workflow.getHandle(messageWorkflowId(messageId));
+    const { runId } = await eventually(async () => {
+      const d = await handle.describe();
+      return d.status.name === 'COMPLETED' && d;
+    }, 15_000);
+    await produceStatus(ctx, [{ messageId, conversationId: id, organizationId: 'org-1', channel: 'whatsapp', status: 'DELIVERED', at: Date.now() }]);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const after = await handle.describe();
+    expect(after.runId).toBe(runId);
+    expect(after.status.name).toBe('COMPLETED');
     // The same client message id is the same message.
     const again = await as(alice)('POST', `/conversations/${id}/messages`, { clientMessageId: 'c-1', text: 'olá' });
     expect(await again.json()).toMatchObject({ messageId, duplicate: true });

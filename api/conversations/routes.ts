@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { startOnce } from '../../platform/clients/temporal';
 import type { Context } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
@@ -49,17 +49,11 @@ export function conversationRoutes(ctx: Context) {
   }
 
   async function startLifecycle(m: MessageView): Promise<void> {
-    const client = await ctx.temporal();
-    try {
-      await client.workflow.start(message, {
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowId: messageWorkflowId(m.messageId),
-        args: [{ messageId: m.messageId, conversationId: m.conversationId, deliverDeadlineMs: config.MESSAGE_DELIVER_DEADLINE_MS, readWaitMs: config.MESSAGE_READ_WAIT_MS }],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
+    await startOnce(await ctx.temporal(), message, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowId: messageWorkflowId(m.messageId),
+      args: [{ messageId: m.messageId, conversationId: m.conversationId, deliverDeadlineMs: config.MESSAGE_DELIVER_DEADLINE_MS, readWaitMs: config.MESSAGE_READ_WAIT_MS }],
+    });
   }
 
   return new Hono<{ Variables: ApiVariables }>()

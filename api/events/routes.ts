@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { workflowUiUrl } from '../../platform/clients/temporal';
+import { startOnce, workflowUiUrl } from '../../platform/clients/temporal';
 import type { Context } from '../../platform/context';
 import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../platform/db/idempotency';
 import { inTransaction } from '../../platform/db/transaction';
@@ -33,18 +32,14 @@ export function eventRoutes(ctx: Context) {
 
   /** Starts the run unless it exists (a retry after a failed start, or a concurrent duplicate). */
   async function startRun(event: EventEnvelope): Promise<void> {
-    const client = await ctx.temporal();
     try {
-      await client.workflow.start(eventFanOut, {
+      await startOnce(await ctx.temporal(), eventFanOut, {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowId: eventWorkflowId(event.eventId),
         args: [{ event, confirmTimeoutMs: config.EVENT_CONFIRM_TIMEOUT_MS }],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-        throw new AppError(503, 'temporal_unavailable', 'the event is recorded but could not be started; retry with the same Idempotency-Key', {}, { cause: err });
-      }
+      throw new AppError(503, 'temporal_unavailable', 'the event is recorded but could not be started; retry with the same Idempotency-Key', {}, { cause: err });
     }
   }
 

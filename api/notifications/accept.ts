@@ -1,5 +1,5 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { NotificationRequest } from '../../domain/notification';
+import { startOnce } from '../../platform/clients/temporal';
 import type { Context } from '../../platform/context';
 import { insertNotification } from '../../stores/notifications';
 import { notification, notificationWorkflowId } from '../../workflows/notification';
@@ -10,16 +10,10 @@ import { notification, notificationWorkflowId } from '../../workflows/notificati
  */
 export async function acceptNotification(ctx: Context, n: NotificationRequest, source: 'api' | 'kafka'): Promise<{ created: boolean }> {
   const created = await insertNotification(ctx.mysql(), n, source);
-  const client = await ctx.temporal();
-  try {
-    await client.workflow.start(notification, {
-      taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-      workflowId: notificationWorkflowId(n.notificationId),
-      args: [{ notification: n, maxAttempts: ctx.config.NOTIFY_MAX_ATTEMPTS }],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
+  await startOnce(await ctx.temporal(), notification, {
+    taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+    workflowId: notificationWorkflowId(n.notificationId),
+    args: [{ notification: n, maxAttempts: ctx.config.NOTIFY_MAX_ATTEMPTS }],
+  });
   return { created };
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { ImpossibleTermsError, quote, type Quote, type QuoteRequest } from '../../domain/purchase-quote';
-import { workflowUiUrl } from '../../platform/clients/temporal';
+import { startOnce, workflowUiUrl } from '../../platform/clients/temporal';
 import type { Context } from '../../platform/context';
 import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../platform/db/idempotency';
 import { inTransaction } from '../../platform/db/transaction';
@@ -41,16 +41,13 @@ export function purchaseRoutes(ctx: Context) {
   }
 
   async function startRun(purchaseId: string, userId: string, q: Quote): Promise<void> {
-    const client = await ctx.temporal();
     try {
-      await client.workflow.start(purchase, {
+      await startOnce(await ctx.temporal(), purchase, {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowId: purchaseWorkflowId(purchaseId),
         args: [{ purchaseId, userId, quote: q, resultTimeoutMs: config.PURCHASE_RESULT_TIMEOUT_MS }],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
       throw new AppError(503, 'temporal_unavailable', 'the purchase is recorded but could not be started; retry with the same Idempotency-Key', {}, { cause: err });
     }
   }

@@ -28,6 +28,9 @@ const env = {
   TIDINGS_ROLES: process.env.BENCH_ROLES ?? 'api,worker',
   TEMPORAL_TASK_QUEUE: `bench-ledger-${Date.now()}`,
   SELF_CHECK_ON_START: 'false',
+  // Fresh consumer groups at the end of each topic: earlier runs' records are not replayed.
+  KAFKA_GROUP_PREFIX: `bench-${Date.now()}`,
+  KAFKA_NEW_GROUP_FROM: 'latest',
   API_RATE_LIMIT_PER_USER: '100000000',
   API_RATE_LIMIT_PER_IP: '100000000',
   LEDGER_RELAY_IDLE_MS: '250',

@@ -35,6 +35,9 @@ const childEnv = {
   GATEWAY_PORT: String(GATEWAY_PORT),
   TEMPORAL_TASK_QUEUE: `bench-purchases-${Date.now()}`,
   SELF_CHECK_ON_START: 'false',
+  // Fresh consumer groups at the end of each topic: earlier runs' records are not replayed.
+  KAFKA_GROUP_PREFIX: `bench-${Date.now()}`,
+  KAFKA_NEW_GROUP_FROM: 'latest',
   API_RATE_LIMIT_PER_USER: '1000000',
   API_RATE_LIMIT_PER_IP: '1000000',
   SQS_WAIT_SECONDS: '1',

@@ -1,4 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowStartOptions } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import type { Config } from '../config';
 
 export { Client, Connection };
@@ -15,4 +16,18 @@ export const createTemporalClient = (config: Config, connection: Connection): Cl
 export function workflowUiUrl(config: Config, workflowId: string, runId?: string): string {
   const base = `${config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;
   return runId ? `${base}/${encodeURIComponent(runId)}/history` : base;
+}
+
+/**
+ * Starts a workflow unless a run with its id exists or existed (REJECT_DUPLICATE): the id scheme
+ * makes every start idempotent, so "already started" is success. Returns false in that case.
+ */
+export async function startOnce<W extends Workflow>(client: Client, workflow: W, options: WorkflowStartOptions<W>): Promise<boolean> {
+  try {
+    await client.workflow.start(workflow, { workflowIdReusePolicy: 'REJECT_DUPLICATE', ...options });
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw err;
+  }
 }
