@@ -13,6 +13,7 @@ import { ledgerRoutes } from './ledger/routes';
 import { notificationRoutes, userRoutes } from './notifications/routes';
 import { pingRoutes } from './ping/routes';
 import { purchaseRoutes } from './purchases/routes';
+import { webRoutes } from './web';
 
 /** The API, one sub-app per resource; reads as the table of contents of the HTTP surface. */
 export function createApiApp(ctx: Context): Hono {
@@ -29,6 +30,8 @@ export function createApiApp(ctx: Context): Hono {
   // Open: health, readiness, metrics and the ping probe (operations, not business data).
   app.route('/', opsRoutes({ role: 'api', checks: dependencyChecks(ctx), timeoutMs: config.READY_CHECK_TIMEOUT_MS }));
   app.route('/ping', pingRoutes(ctx));
+  // Open: the web app, its config and the demo sign-in (off unless DEV_SIGN_IN=true).
+  app.route('/', webRoutes(ctx));
 
   // Every business route: per-IP limit first (cheap, also stops token guessing), then the JWT,
   // then the per-user limit.

@@ -72,6 +72,10 @@ const schema = z.object({
   GATEWAY_INSTANCE_TTL_MS: z.coerce.number().int().positive().default(15_000),
   SELF_CHECK_ON_START: z.stringbool().default(true),
 
+  // Web app: where browsers reach the gateway; the demo sign-in (development only).
+  PUBLIC_GATEWAY_URL: z.string().regex(/^wss?:\/\//, 'a ws:// or wss:// URL').default('ws://127.0.0.1:3001/ws'),
+  DEV_SIGN_IN: z.stringbool().default(false),
+
   // API edge: rate limits per authenticated user and per client IP (fixed windows kept in Redis).
   API_RATE_LIMIT_PER_USER: z.coerce.number().int().positive().default(1_200),
   API_RATE_LIMIT_PER_IP: z.coerce.number().int().positive().default(6_000),
@@ -107,10 +111,12 @@ const schema = z.object({
   SIM_SENT_DELAY_MS: z.coerce.number().int().min(0).default(150),
   SIM_DELIVERED_DELAY_MS: z.coerce.number().int().min(0).default(400),
   SIM_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
-}).refine((c) => c.NODE_ENV !== 'production' || c.JWT_JWKS_URL || c.JWT_SECRET !== DEV_JWT_SECRET, {
-  path: ['JWT_SECRET'],
-  message: 'set a real secret (or JWT_JWKS_URL) in production',
-});
+})
+  .refine((c) => c.NODE_ENV !== 'production' || c.JWT_JWKS_URL || c.JWT_SECRET !== DEV_JWT_SECRET, {
+    path: ['JWT_SECRET'],
+    message: 'set a real secret (or JWT_JWKS_URL) in production',
+  })
+  .refine((c) => c.NODE_ENV !== 'production' || !c.DEV_SIGN_IN, { path: ['DEV_SIGN_IN'], message: 'demo sign-in is for development only' });
 
 /** The validated configuration every module reads; never `process.env` directly. */
 export type Config = z.infer<typeof schema>;

@@ -5,4 +5,7 @@ cd "$(dirname "$0")/.."
 source scripts/ensure-deps.sh
 bash scripts/infra/up.sh
 node --import tsx provision/cli.ts
+node --import tsx scripts/build-web.ts
+# The demo sign-in of the web app is on for a local start (never in production).
+export DEV_SIGN_IN="${DEV_SIGN_IN:-true}"
 exec node --import tsx main.ts

@@ -85,8 +85,9 @@ describe('cash-flow ledger across the real servers', () => {
     expect(after).toMatchObject({ entryCount: 100, consolidatedCount: 100, opening: '0.00', closed: false });
     expect(Math.round(Number(after.closing) * 100)).toBe(expected);
     const client = await ctx.temporal();
-    const close = await client.workflow.getHandle(dayCloseWorkflowId(m.id, day)).describe();
-    expect(close.status.name).toBe('RUNNING'); // sleeping on its durable timer until the day is over
+    // Started by the relay right after the batch commits; it sleeps on its durable timer until the day is over.
+    const close = await eventually(() => client.workflow.getHandle(dayCloseWorkflowId(m.id, day)).describe(), 15_000);
+    expect(close.status.name).toBe('RUNNING');
 
     // A day long over closes as soon as its first entry is consolidated.
     const past = '2026-01-15';

@@ -12,6 +12,8 @@ command -v mvn >/dev/null || need_apt+=(maven)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 # docker-compose (v1, Debian) validates docker-compose.yml without a Docker engine.
 command -v docker-compose >/dev/null || need_apt+=(docker-compose)
+# Headless Chromium for the web app's browser tests (driven by playwright-core).
+command -v chromium >/dev/null || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   step "apt-get install ${need_apt[*]} (log: $LOGS/apt.log)"
   { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_apt[@]}"; } \

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, ROOT, uniqueId } from './support/context';
+
+// The web app in real headless Chromium (Debian's, driven by playwright-core) against the whole
+// system started from main.ts: each page's main action, and the live update seen on screen.
+// Run apart from the other server tests (scripts/test.sh): its consumers share the real queues.
+const SCREENSHOTS = path.join(ROOT, '.data/screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+describe('web app in headless Chromium', () => {
+  let system: ChildProcess;
+  let browser: Browser;
+  let page: Page;
+  let base: string;
+
+  beforeAll(async () => {
+    const [apiPort, gatewayPort] = [await freePort(), await freePort()];
+    base = `http://127.0.0.1:${apiPort}`;
+    system = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        API_PORT: String(apiPort),
+        GATEWAY_PORT: String(gatewayPort),
+        PUBLIC_GATEWAY_URL: `ws://127.0.0.1:${gatewayPort}/ws`,
+        TEMPORAL_TASK_QUEUE: uniqueId('web-test'),
+        KAFKA_GROUP_PREFIX: uniqueId('web-test'),
+        KAFKA_NEW_GROUP_FROM: 'latest',
+        SELF_CHECK_ON_START: 'false',
+        LEDGER_RELAY_ON_START: 'false',
+        DEV_SIGN_IN: 'true',
+        SQS_WAIT_SECONDS: '1',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${base}/health`)).ok) break;
+      } catch {
+        if (i > 150) throw new Error('the system did not start');
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await mkdir(SCREENSHOTS, { recursive: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage();
+    await page.goto(base);
+    await page.getByLabel('Demo user').fill(uniqueId('web-user'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#connection[data-state="open"]').waitFor({ timeout: 15_000 });
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    if (system && system.exitCode === null) {
+      const exited = new Promise((r) => system.once('exit', r));
+      system.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('Purchase: a refused term is shown next to its field; contracting fills the timeline live up to COMPLETED', async () => {
+    await page.goto(`${base}/#/purchase`);
+    await page.locator('#connection', { hasText: 'connected' }).waitFor({ timeout: 15_000 });
+    await page.getByLabel('Product').selectOption('phone-x');
+    await page.getByLabel('Installments').fill('99');
+    await page.getByRole('button', { name: 'Simulate' }).click();
+    await page.locator('[data-error-for="installments"]', { hasText: 'at most 10 installments' }).waitFor({ timeout: 10_000 });
+    await page.getByLabel('Installments').fill('10');
+    await page.getByRole('button', { name: 'Simulate' }).click();
+    await page.locator('#quote', { hasText: '10 ×' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-error-for="installments"]').textContent()).toBe('');
+    await page.getByRole('button', { name: 'Contract' }).click();
+    await page.locator('#timeline li[data-status="COMPLETED"]').waitFor({ timeout: 30_000 });
+    const statuses = await page.locator('#timeline li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.status));
+    expect(statuses).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
+    expect(await page.getByRole('link', { name: 'run in the Temporal Web UI' }).getAttribute('href')).toMatch(/\/workflows\/purchase-/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'purchase.png'), fullPage: true });
+  }, 60_000);
+
+  it('Events: publishing shows the trail filling in until complete, without a reload', async () => {
+    await page.goto(`${base}/#/events`);
+    await page.getByLabel('Type').fill('order.created');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.locator('#trail-complete').waitFor({ timeout: 30_000 });
+    const steps = await page.locator('#trail li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.step));
+    expect(steps).toEqual(['accepted', 'published_sns', 'published_kafka', 'stored_b', 'stored_c']);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'events.png'), fullPage: true });
+  }, 60_000);
+
+  it('works at phone width with labelled controls', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.goto(`${base}/#/purchase`);
+    await page.getByLabel('Quantity').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'purchase-phone.png'), fullPage: true });
+  }, 30_000);
+});
