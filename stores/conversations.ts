@@ -46,6 +46,15 @@ export async function getConversation(pool: Pool, conversationId: string): Promi
   };
 }
 
+/** The conversations a user belongs to, newest first. */
+export async function conversationsOf(pool: Pool, userId: string, limit = 50): Promise<{ conversationId: string; organizationId: string; channel: ConnectorChannel; createdAt: string }[]> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT c.* FROM conversations c JOIN conversation_members m USING (conversation_id) WHERE m.user_id = ? ORDER BY c.created_at DESC LIMIT ?`,
+    [userId, limit],
+  );
+  return rows.map((r) => ({ conversationId: r.conversation_id as string, organizationId: r.organization_id as string, channel: r.channel as ConnectorChannel, createdAt: (r.created_at as Date).toISOString() }));
+}
+
 export async function isMember(pool: Pool, conversationId: string, userId: string): Promise<boolean> {
   const [rows] = await pool.query<RowDataPacket[]>('SELECT 1 FROM conversation_members WHERE conversation_id = ? AND user_id = ?', [conversationId, userId]);
   return rows.length > 0;

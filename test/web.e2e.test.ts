@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outboxRelayId } from '../workflows/ledger';
 import { freePort, ROOT, uniqueId } from './support/context';
 
 // The web app in real headless Chromium (Debian's, driven by playwright-core) against the whole
@@ -16,6 +18,7 @@ describe('web app in headless Chromium', () => {
   let browser: Browser;
   let page: Page;
   let base: string;
+  const taskQueue = uniqueId('web-test');
 
   beforeAll(async () => {
     const [apiPort, gatewayPort] = [await freePort(), await freePort()];
@@ -28,7 +31,7 @@ describe('web app in headless Chromium', () => {
         API_PORT: String(apiPort),
         GATEWAY_PORT: String(gatewayPort),
         PUBLIC_GATEWAY_URL: `ws://127.0.0.1:${gatewayPort}/ws`,
-        TEMPORAL_TASK_QUEUE: uniqueId('web-test'),
+        TEMPORAL_TASK_QUEUE: taskQueue,
         KAFKA_GROUP_PREFIX: uniqueId('web-test'),
         KAFKA_NEW_GROUP_FROM: 'latest',
         SELF_CHECK_ON_START: 'false',
@@ -56,6 +59,10 @@ describe('web app in headless Chromium', () => {
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
+    // The ledger page woke an outbox relay on this run's task queue; it must not outlive the test.
+    const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+    await new Client({ connection }).workflow.getHandle(outboxRelayId(taskQueue)).terminate('test over').catch(() => undefined);
+    await connection.close();
     if (system && system.exitCode === null) {
       const exited = new Promise((r) => system.once('exit', r));
       system.kill('SIGTERM');
@@ -91,6 +98,66 @@ describe('web app in headless Chromium', () => {
     expect(steps).toEqual(['accepted', 'published_sns', 'published_kafka', 'stored_b', 'stored_c']);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'events.png'), fullPage: true });
   }, 60_000);
+
+  it('Ledger: a bad amount is shown next to its field; a posted entry is consolidated into the daily report live', async () => {
+    await page.goto(`${base}/#/ledger`);
+    await page.getByLabel('Amount').fill('1.234');
+    await page.getByRole('button', { name: 'Post entry' }).click();
+    await page.locator('[data-error-for="amount"]', { hasText: 'at most 2 decimal places' }).waitFor({ timeout: 10_000 });
+    await page.getByLabel('Amount').fill('12.34');
+    await page.getByRole('button', { name: 'Post entry' }).click();
+    await page.locator('#consolidation[data-pending="0"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#closing').textContent()).toBe('12.34');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'ledger.png'), fullPage: true });
+  }, 60_000);
+
+  it('Notifications: a scheduled web notification arrives in the live inbox at its time; a pending one can be cancelled', async () => {
+    await page.goto(`${base}/#/notifications`);
+    await page.getByRole('button', { name: 'Schedule', exact: true }).click(); // the form defaults to a few seconds ahead
+    await page.locator('#notify-state', { hasText: 'SCHEDULED' }).waitFor({ timeout: 10_000 });
+    await page.locator('#inbox li').first().waitFor({ timeout: 30_000 });
+    await page.locator('#notify-state', { hasText: 'SENT' }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'notifications.png'), fullPage: true });
+
+    const inAnHour = new Date(Date.now() + 3_600_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+    await page.getByLabel('Send at').fill(inAnHour);
+    await page.getByRole('button', { name: 'Schedule', exact: true }).click();
+    await page.locator('#notify-state', { hasText: 'SCHEDULED' }).waitFor({ timeout: 10_000 });
+    const before = await page.locator('#notify-status').textContent();
+    await page.getByRole('button', { name: 'Reschedule (+1 min)' }).click();
+    await page.waitForFunction((prev) => document.querySelector('#notify-status')?.textContent !== prev, before);
+    expect(await page.locator('#notify-state').textContent()).toBe('SCHEDULED');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('#notify-state', { hasText: 'CANCELLED' }).waitFor({ timeout: 10_000 });
+  }, 60_000);
+
+  it('Chat: the sender sees SENT and DELIVERED, then READ once the second user opens the conversation', async () => {
+    const bobId = uniqueId('bob');
+    const bobContext = await browser.newContext();
+    const bob = await bobContext.newPage();
+    try {
+      await page.goto(`${base}/#/chat`);
+      await page.getByLabel('Talk to (user)').fill(bobId);
+      await page.getByRole('button', { name: 'Start conversation' }).click();
+      await page.getByLabel('Message', { exact: true }).waitFor();
+      await page.getByLabel('Message', { exact: true }).fill('olá, Bob');
+      await page.getByRole('button', { name: 'Send' }).click();
+      await page.locator('#messages li[data-status="DELIVERED"]').waitFor({ timeout: 30_000 });
+
+      await bob.goto(base);
+      await bob.getByLabel('Demo user').fill(bobId);
+      await bob.getByRole('button', { name: 'Sign in' }).click();
+      await bob.goto(`${base}/#/chat`);
+      await bob.locator('button[data-conversation]').first().click();
+      await bob.locator('#messages li', { hasText: 'olá, Bob' }).waitFor({ timeout: 10_000 });
+
+      await page.locator('#messages li[data-status="READ"]').waitFor({ timeout: 30_000 });
+      expect(await page.locator('#messages li .tick').first().textContent()).toBe('✓✓ read');
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'chat.png'), fullPage: true });
+    } finally {
+      await bobContext.close();
+    }
+  }, 90_000);
 
   it('works at phone width with labelled controls', async () => {
     await page.setViewportSize({ width: 360, height: 740 });

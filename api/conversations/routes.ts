@@ -6,7 +6,7 @@ import type { Context } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
 import { KAFKA_TOPICS } from '../../platform/names';
-import { createConversation, getConversation, getMessage, insertMessage, isMember, listMessages, unreadUpTo, type MessageView } from '../../stores/conversations';
+import { conversationsOf, createConversation, getConversation, getMessage, insertMessage, isMember, listMessages, unreadUpTo, type MessageView } from '../../stores/conversations';
 import { message, messageWorkflowId } from '../../workflows/message';
 import type { ApiVariables } from '../middleware/auth';
 import { produceStatus } from './status-events';
@@ -65,6 +65,7 @@ export function conversationRoutes(ctx: Context) {
       await createConversation(ctx.mysql(), { conversationId, organizationId: body.organizationId, channel: body.channel, members });
       return c.json({ conversationId, organizationId: body.organizationId, channel: body.channel, members }, 201);
     })
+    .get('/', async (c) => c.json({ conversations: await conversationsOf(ctx.mysql(), c.get('principal').userId) }))
     .get('/:id', async (c) => c.json(await memberOf(c.req.param('id'), c.get('principal').userId)))
     .post('/:id/messages', async (c) => {
       const me = c.get('principal').userId;

@@ -2,7 +2,10 @@
 // per journey chosen by the URL hash.
 import { GatewayClient, type ClientEvents } from '../../gateway/client';
 import { api, setToken, showError } from './api';
+import { chatPage } from './pages/chat';
 import { eventsPage } from './pages/events';
+import { ledgerPage } from './pages/ledger';
+import { notificationsPage } from './pages/notifications';
 import { purchasePage } from './pages/purchase';
 
 export interface AppContext {
@@ -14,7 +17,7 @@ export interface AppContext {
 }
 
 export type Page = (root: HTMLElement, app: AppContext) => void;
-const PAGES: Record<string, Page> = { purchase: purchasePage, events: eventsPage };
+const PAGES: Record<string, Page> = { purchase: purchasePage, events: eventsPage, ledger: ledgerPage, notifications: notificationsPage, chat: chatPage };
 
 const main = document.getElementById('page')!;
 const indicator = document.getElementById('connection')!;
