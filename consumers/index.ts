@@ -24,9 +24,9 @@ export const CONSUMERS: Record<string, ConsumerStarter> = {
 
 /** The `consumers` role: starts every registered consumer and stops them on shutdown. */
 export async function startConsumers(ctx: Context, registry = CONSUMERS): Promise<string[]> {
-  for (const [name, start] of Object.entries(registry)) {
-    const stop = await start(ctx);
-    ctx.lifecycle.add(`consumer ${name}`, stop, (s) => s());
-  }
+  const stops: (() => Promise<void>)[] = [];
+  for (const start of Object.values(registry)) stops.push(await start(ctx));
+  // Stopped together: each may be finishing a long poll, and shutdown should cost one, not the sum.
+  ctx.lifecycle.add('consumers', stops, (all) => Promise.all(all.map((stop) => stop())).then(() => undefined));
   return Object.keys(registry);
 }
