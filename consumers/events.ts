@@ -45,29 +45,26 @@ export interface EventConsumerOptions {
   waitSeconds?: number;
 }
 
-export async function startEventsConsumerB(ctx: Context, opts: EventConsumerOptions = {}) {
-  const sqs = startSqsConsumer({
-    name: 'events-b',
+/** One consumer's SQS queue: each message stored in `sink` and confirmed. */
+function sqsSink(ctx: Context, sink: Sink, queueName: string, opts: EventConsumerOptions) {
+  return startSqsConsumer({
+    name: `events-${sink}`,
     sqs: ctx.sqs(),
     log: ctx.log,
-    queueName: QUEUES.eventsB.name,
+    queueName,
     waitSeconds: opts.waitSeconds ?? ctx.config.SQS_WAIT_SECONDS,
     retryDelaySeconds: ctx.config.SQS_RETRY_DELAY_SECONDS,
-    handle: (body) => consume(ctx, 'b', body, 'sqs'),
+    handle: (body) => consume(ctx, sink, body, 'sqs'),
   });
+}
+
+export async function startEventsConsumerB(ctx: Context, opts: EventConsumerOptions = {}) {
+  const sqs = sqsSink(ctx, 'b', QUEUES.eventsB.name, opts);
   return { ready: Promise.resolve(), stop: () => sqs.stop() };
 }
 
 export async function startEventsConsumerC(ctx: Context, opts: EventConsumerOptions = {}) {
-  const sqs = startSqsConsumer({
-    name: 'events-c',
-    sqs: ctx.sqs(),
-    log: ctx.log,
-    queueName: QUEUES.eventsC.name,
-    waitSeconds: opts.waitSeconds ?? ctx.config.SQS_WAIT_SECONDS,
-    retryDelaySeconds: ctx.config.SQS_RETRY_DELAY_SECONDS,
-    handle: (body) => consume(ctx, 'c', body, 'sqs'),
-  });
+  const sqs = sqsSink(ctx, 'c', QUEUES.eventsC.name, opts);
   const kafka = await startKafkaConsumer({
     name: 'events-c',
     kafka: ctx.kafka(),

@@ -1,23 +1,15 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import type { MessageActivities } from '../activities/messages';
-import { bundleWorkflows, timeSkippingEnv } from '../test/support/temporal';
+import { useTimeSkipping } from '../test/support/temporal';
 import { message, messageStateQuery, messageWorkflowId, statusEventSignal, type StatusEvent } from './message';
 
 // Time-skipping: the lifecycle's ordering, idempotence and deadline with a stub that records each
 // persisted transition; test/messages.e2e.test.ts runs the real activity against the real servers.
 describe('message lifecycle (time-skipping test server)', () => {
-  let env: TestWorkflowEnvironment;
-  let bundle: WorkflowBundleWithSourceMap;
+  const ts = useTimeSkipping();
   let n = 0;
-  beforeAll(async () => {
-    [env, bundle] = await Promise.all([timeSkippingEnv(), bundleWorkflows()]);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
 
   async function run(events: StatusEvent['status'][][], deliverDeadlineMs = 60_000) {
     const recorded: string[] = [];
@@ -27,9 +19,9 @@ describe('message lifecycle (time-skipping test server)', () => {
       },
     };
     const taskQueue = `msg-ts-${++n}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+    const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities });
     const result = await worker.runUntil(async () => {
-      const h = await env.client.workflow.start(message, {
+      const h = await ts.env.client.workflow.start(message, {
         taskQueue,
         workflowId: messageWorkflowId(`m${n}`),
         args: [{ messageId: `m${n}`, conversationId: 'c1', deliverDeadlineMs, readWaitMs: 3_600_000 }],
@@ -62,10 +54,10 @@ describe('message lifecycle (time-skipping test server)', () => {
   });
 
   it('FAILED when not DELIVERED before the deadline', async () => {
-    const before = await env.currentTimeMs();
+    const before = await ts.env.currentTimeMs();
     const { result, recorded } = await run([['SENT']], 10 * 60_000);
     expect(result.status).toBe('FAILED');
     expect(recorded).toEqual(['SENT', 'FAILED']);
-    expect((await env.currentTimeMs()) - before).toBeGreaterThanOrEqual(10 * 60_000);
+    expect((await ts.env.currentTimeMs()) - before).toBeGreaterThanOrEqual(10 * 60_000);
   });
 });

@@ -1,10 +1,10 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import type { NotificationActivities } from '../activities/notifications';
 import type { Eligibility, NotificationRequest } from '../domain/notification';
-import { bundleWorkflows, timeSkippingEnv } from '../test/support/temporal';
+import { useTimeSkipping } from '../test/support/temporal';
 import { cancelNotificationUpdate, notification, notificationStateQuery, notificationWorkflowId, rescheduleNotificationUpdate } from './notification';
 
 // Time-skipping: the notification's timing and control with stub activities that record what and
@@ -12,15 +12,8 @@ import { cancelNotificationUpdate, notification, notificationStateQuery, notific
 const DAY = 86_400_000;
 
 describe('notification workflow (time-skipping test server)', () => {
-  let env: TestWorkflowEnvironment;
-  let bundle: WorkflowBundleWithSourceMap;
+  const ts = useTimeSkipping();
   let n = 0;
-  beforeAll(async () => {
-    [env, bundle] = await Promise.all([timeSkippingEnv(), bundleWorkflows()]);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
 
   function stubs(opts: { eligibility?: (at: number, call: number) => Eligibility; failDelivery?: boolean } = {}) {
     const log = { statuses: [] as string[], deliveredAt: [] as number[], attempts: 0, deadLetters: [] as string[] };
@@ -35,7 +28,7 @@ describe('notification workflow (time-skipping test server)', () => {
       async deliverNotification() {
         log.attempts++;
         if (opts.failDelivery) throw new Error('smtp refused');
-        log.deliveredAt.push(await env.currentTimeMs());
+        log.deliveredAt.push(await ts.env.currentTimeMs());
         return 'ok';
       },
       async deadLetterNotification(_n, reason) {
@@ -48,18 +41,18 @@ describe('notification workflow (time-skipping test server)', () => {
   async function run(s: ReturnType<typeof stubs>, sendAt: number, body: (h: Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>) => Promise<void>) {
     const taskQueue = `notify-ts-${++n}`;
     const req: NotificationRequest = { notificationId: `n${n}`, userId: 'u1', channel: 'web', sendAt: new Date(sendAt).toISOString(), title: 't', body: 'b' };
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: s.activities });
+    const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: s.activities });
     await worker.runUntil(async () => {
-      const h = await env.client.workflow.start(notification, { taskQueue, workflowId: notificationWorkflowId(req.notificationId), args: [{ notification: req, maxAttempts: 3 }] });
+      const h = await ts.env.client.workflow.start(notification, { taskQueue, workflowId: notificationWorkflowId(req.notificationId), args: [{ notification: req, maxAttempts: 3 }] });
       await body(h);
     });
   }
 
   it('delivers at sendAt three days ahead, and not a moment before', async () => {
     const s = stubs();
-    const sendAt = (await env.currentTimeMs()) + 3 * DAY;
+    const sendAt = (await ts.env.currentTimeMs()) + 3 * DAY;
     await run(s, sendAt, async (h) => {
-      await env.sleep(3 * DAY - 60_000);
+      await ts.env.sleep(3 * DAY - 60_000);
       expect(s.log.deliveredAt).toEqual([]);
       expect((await h.query(notificationStateQuery)).status).toBe('SCHEDULED');
       expect(await h.result()).toMatchObject({ status: 'SENT' });
@@ -71,8 +64,8 @@ describe('notification workflow (time-skipping test server)', () => {
 
   it('cancel while pending: CANCELLED, never delivered; cancel afterwards is refused', async () => {
     const s = stubs();
-    await run(s, (await env.currentTimeMs()) + DAY, async (h) => {
-      await env.sleep(60_000);
+    await run(s, (await ts.env.currentTimeMs()) + DAY, async (h) => {
+      await ts.env.sleep(60_000);
       expect(await h.executeUpdate(cancelNotificationUpdate)).toMatchObject({ status: 'CANCELLED' });
       // Refused by the validator, or (once the run has closed) not found: the API answers 409 to both.
       const refused = await h.executeUpdate(cancelNotificationUpdate).then(() => undefined, (err: unknown) => err);
@@ -85,10 +78,10 @@ describe('notification workflow (time-skipping test server)', () => {
   it('reschedules earlier and later: delivered at the last time asked for', async () => {
     for (const shift of [-DAY, +DAY]) {
       const s = stubs();
-      const start = await env.currentTimeMs();
+      const start = await ts.env.currentTimeMs();
       const target = start + 2 * DAY + shift;
       await run(s, start + 2 * DAY, async (h) => {
-        await env.sleep(60_000);
+        await ts.env.sleep(60_000);
         await h.executeUpdate(rescheduleNotificationUpdate, { args: [{ sendAt: target }] });
         await h.result();
       });
@@ -99,7 +92,7 @@ describe('notification workflow (time-skipping test server)', () => {
 
   it('ineligible: SKIPPED with the reason, nothing delivered', async () => {
     const s = stubs({ eligibility: () => ({ eligible: false, reason: 'not opted in to web' }) });
-    await run(s, (await env.currentTimeMs()) + DAY, async (h) => {
+    await run(s, (await ts.env.currentTimeMs()) + DAY, async (h) => {
       expect(await h.result()).toMatchObject({ status: 'SKIPPED', reason: 'not opted in to web' });
     });
     expect(s.log.attempts).toBe(0);
@@ -113,7 +106,7 @@ describe('notification workflow (time-skipping test server)', () => {
         return call === 1 ? { eligible: true, deferUntil: quietEnd } : { eligible: true, deferUntil: null };
       },
     });
-    await run(s, (await env.currentTimeMs()) + DAY, async (h) => {
+    await run(s, (await ts.env.currentTimeMs()) + DAY, async (h) => {
       expect(await h.result()).toMatchObject({ status: 'SENT' });
     });
     expect(s.log.statuses).toEqual(['DEFERRED', 'SENT']);
@@ -122,7 +115,7 @@ describe('notification workflow (time-skipping test server)', () => {
 
   it('a failing channel is retried, then dead-lettered with the reason: FAILED', async () => {
     const s = stubs({ failDelivery: true });
-    await run(s, (await env.currentTimeMs()) + 1000, async (h) => {
+    await run(s, (await ts.env.currentTimeMs()) + 1000, async (h) => {
       expect(await h.result()).toMatchObject({ status: 'FAILED' });
     });
     expect(s.log.attempts).toBe(3);

@@ -1,8 +1,7 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import type { PingActivities, ProbeResult } from '../activities/ping';
-import { bundleWorkflows, timeSkippingEnv } from '../test/support/temporal';
+import { useTimeSkipping } from '../test/support/temporal';
 import { ping, pingWorkflowId } from './ping';
 
 // Time-skipping: the workflow's logic with stub activities; the real activities are covered by
@@ -16,31 +15,24 @@ const stubActivities: PingActivities = {
 };
 
 describe('ping workflow (time-skipping test server)', () => {
-  let env: TestWorkflowEnvironment;
-  let bundle: WorkflowBundleWithSourceMap;
-  beforeAll(async () => {
-    [env, bundle] = await Promise.all([timeSkippingEnv(), bundleWorkflows()]);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const ts = useTimeSkipping();
 
   const worker = (taskQueue: string) =>
-    Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: stubActivities });
+    Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: stubActivities });
 
   it('sleeps 30 days durably and finishes in well under a second of wall time', async () => {
     const w = await worker('ts-sleep');
     const wallStart = Date.now();
-    const skippedBefore = await env.currentTimeMs();
+    const skippedBefore = await ts.env.currentTimeMs();
     const result = await w.runUntil(
-      env.client.workflow.execute(ping, {
+      ts.env.client.workflow.execute(ping, {
         taskQueue: 'ts-sleep',
         workflowId: pingWorkflowId('thirty-days'),
         args: [{ pingId: 'thirty-days', delay: '30 days' }],
       }),
     );
     const wall = Date.now() - wallStart;
-    const skipped = (await env.currentTimeMs()) - skippedBefore;
+    const skipped = (await ts.env.currentTimeMs()) - skippedBefore;
     expect(result.ok).toBe(true);
     expect(result.probes.map((p) => p.server).sort()).toEqual(['kafka', 'mysql', 'redis', 'sns-sqs']);
     expect(skipped).toBeGreaterThanOrEqual(30 * 24 * 3600 * 1000);
@@ -52,8 +44,8 @@ describe('ping workflow (time-skipping test server)', () => {
     const w = await worker('ts-dup');
     await w.runUntil(async () => {
       const opts = { taskQueue: 'ts-dup', workflowId: pingWorkflowId('dup'), args: [{ pingId: 'dup', delay: '1 day' }] as const };
-      const first = await env.client.workflow.start(ping, { ...opts, args: [...opts.args] });
-      await expect(env.client.workflow.start(ping, { ...opts, args: [...opts.args] })).rejects.toThrow(/already started/i);
+      const first = await ts.env.client.workflow.start(ping, { ...opts, args: [...opts.args] });
+      await expect(ts.env.client.workflow.start(ping, { ...opts, args: [...opts.args] })).rejects.toThrow(/already started/i);
       await first.result();
     });
   });

@@ -1,12 +1,12 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import type { PurchaseActivities } from '../activities/purchases';
 import type { Quote } from '../domain/purchase-quote';
 import type { PurchaseStatus } from '../stores/purchases';
-import { bundleWorkflows, timeSkippingEnv } from '../test/support/temporal';
+import { useTimeSkipping } from '../test/support/temporal';
 import {
   cancelPurchaseUpdate,
   fulfillmentResultSignal,
@@ -53,15 +53,8 @@ function stubs(opts: { invalid?: string } = {}) {
 }
 
 describe('purchase workflow (time-skipping test server)', () => {
-  let env: TestWorkflowEnvironment;
-  let bundle: WorkflowBundleWithSourceMap;
+  const ts = useTimeSkipping();
   let n = 0;
-  beforeAll(async () => {
-    [env, bundle] = await Promise.all([timeSkippingEnv(), bundleWorkflows()]);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
 
   /** Runs `body` with a worker over `activities` and a started purchase. */
   async function withPurchase(
@@ -71,9 +64,9 @@ describe('purchase workflow (time-skipping test server)', () => {
   ) {
     const taskQueue = `purchase-ts-${++n}`;
     const id = `p-${n}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: s.activities });
+    const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: s.activities });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(purchase, {
+      const handle = await ts.env.client.workflow.start(purchase, {
         taskQueue,
         workflowId: purchaseWorkflowId(id),
         args: [{ purchaseId: id, userId: 'u1', quote, resultTimeoutMs }],
@@ -125,9 +118,9 @@ describe('purchase workflow (time-skipping test server)', () => {
     await withPurchase(
       s,
       async (h) => {
-        const before = await env.currentTimeMs();
+        const before = await ts.env.currentTimeMs();
         expect(await h.result()).toMatchObject({ status: 'EXPIRED' });
-        expect((await env.currentTimeMs()) - before).toBeGreaterThanOrEqual(2 * 60 * 60 * 1000 - 1_000);
+        expect((await ts.env.currentTimeMs()) - before).toBeGreaterThanOrEqual(2 * 60 * 60 * 1000 - 1_000);
       },
       2 * 60 * 60 * 1000,
     );

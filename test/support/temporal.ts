@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll } from 'vitest';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../worker';
 import { ROOT } from './context';
@@ -26,3 +27,18 @@ export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
 
 const noop = () => undefined;
 const quietBundlerLogger = { trace: noop, debug: noop, info: noop, log: noop, warn: noop, error: console.error };
+
+/**
+ * One time-skipping environment and workflow bundle for a test file, set up before its tests and
+ * torn down after: `const ts = useTimeSkipping();` then `ts.env`, `ts.bundle` inside tests.
+ */
+export function useTimeSkipping(): { env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap } {
+  const suite = {} as { env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap };
+  beforeAll(async () => {
+    [suite.env, suite.bundle] = await Promise.all([timeSkippingEnv(), bundleWorkflows()]);
+  }, 60_000);
+  afterAll(async () => {
+    await suite.env?.teardown();
+  });
+  return suite;
+}
