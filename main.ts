@@ -18,12 +18,12 @@ async function selfCheck(ctx: Context): Promise<void> {
   const client = await ctx.temporal();
   const result = await client.workflow.execute(ping, {
     taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-    workflowId: pingWorkflowId(pingId),
+    workflowId: pingWorkflowId(ctx.config.TIDINGS_ENV, pingId),
     args: [{ pingId }],
     workflowExecutionTimeout: '1 minute',
   });
   ctx.log.info(
-    { probes: Object.fromEntries(result.probes.map((p) => [p.server, `${p.ms} ms`])), temporalUi: workflowUiUrl(ctx.config, pingWorkflowId(pingId)) },
+    { probes: Object.fromEntries(result.probes.map((p) => [p.server, `${p.ms} ms`])), temporalUi: workflowUiUrl(ctx.config, pingWorkflowId(ctx.config.TIDINGS_ENV, pingId)) },
     'self-check ping passed: kafka, sns/sqs, redis and mysql reached through the worker',
   );
 }

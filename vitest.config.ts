@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', '.infra/**', '.data/**'],
+    globalSetup: ['test/global-setup.ts'],
     // Temporal's native bridge and real sockets want processes, not worker threads.
     pool: 'forks',
     maxWorkers: 2,

@@ -74,7 +74,7 @@ export async function ensureOutboxRelay(ctx: Context): Promise<void> {
   const client = await ctx.temporal();
   await client.workflow.start(outboxRelay, {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowId: outboxRelayId(config.TEMPORAL_TASK_QUEUE),
+    workflowId: outboxRelayId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE),
     args: [{ batchSize: config.LEDGER_RELAY_BATCH, idleMs: config.LEDGER_RELAY_IDLE_MS }],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });

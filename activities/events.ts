@@ -4,7 +4,7 @@ import type { Pool } from 'mysql2/promise';
 import type { Publisher } from '../gateway/publisher';
 import { topicArn } from '../platform/clients/aws';
 import type { Config } from '../platform/config';
-import { KAFKA_TOPICS, SNS_TOPICS } from '../platform/names';
+import { namesOf } from '../platform/names';
 import { finishEvent, recordTrailStep, type EventEnvelope, type EventStatus, type TrailStep } from '../stores/events';
 
 export interface EventDeps {
@@ -25,7 +25,7 @@ export function createEventActivities(deps: EventDeps) {
   return {
     async publishEventToSns(event: EventEnvelope): Promise<string> {
       const { MessageId } = await deps.sns.send(
-        new PublishCommand({ TopicArn: topicArn(deps.config, SNS_TOPICS.events.name), Message: JSON.stringify(event) }),
+        new PublishCommand({ TopicArn: topicArn(deps.config, namesOf(deps.config).snsTopics.events.name), Message: JSON.stringify(event) }),
       );
       if (await recordTrailStep(deps.mysql, event.eventId, 'published_sns', `sns message ${MessageId ?? '?'}`)) {
         await pushTrailUpdate(deps.publisher(), event.userId, event.eventId, 'published_sns');
@@ -36,7 +36,7 @@ export function createEventActivities(deps: EventDeps) {
     async publishEventToKafka(event: EventEnvelope): Promise<string> {
       const producer = await deps.producer();
       // Keyed by event id: one event's copies land on one partition.
-      const [meta] = await producer.send({ topic: KAFKA_TOPICS.events, messages: [{ key: event.eventId, value: JSON.stringify(event) }] });
+      const [meta] = await producer.send({ topic: namesOf(deps.config).topics.events, messages: [{ key: event.eventId, value: JSON.stringify(event) }] });
       const where = `partition ${meta?.partition ?? '?'} offset ${meta?.baseOffset ?? '?'}`;
       if (await recordTrailStep(deps.mysql, event.eventId, 'published_kafka', where)) {
         await pushTrailUpdate(deps.publisher(), event.userId, event.eventId, 'published_kafka');

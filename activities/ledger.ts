@@ -4,7 +4,7 @@ import type { Pool } from 'mysql2/promise';
 import { endOfLocalDay } from '../domain/zoned-time';
 import { startOnce } from '../platform/clients/temporal';
 import type { Config } from '../platform/config';
-import { KAFKA_TOPICS } from '../platform/names';
+import { namesOf } from '../platform/names';
 import { closeDay, markCloseScheduled, relayBatch } from '../stores/ledger';
 import { dayClose, dayCloseWorkflowId } from '../workflows/ledger';
 
@@ -24,7 +24,7 @@ export function createLedgerActivities(deps: LedgerDeps) {
       const { entries, applied, daysToSchedule } = await relayBatch(deps.mysql, limit, async (batch) => {
         if (batch.length === 0) return;
         await producer.send({
-          topic: KAFKA_TOPICS.ledgerEntryPosted,
+          topic: namesOf(deps.config).topics.ledgerEntryPosted,
           messages: batch.map((e) => ({ key: e.merchantId, value: JSON.stringify(e) })),
         });
       });
@@ -33,7 +33,7 @@ export function createLedgerActivities(deps: LedgerDeps) {
         for (const d of daysToSchedule) {
           await startOnce(client, dayClose, {
             taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-            workflowId: dayCloseWorkflowId(d.merchantId, d.day),
+            workflowId: dayCloseWorkflowId(deps.config.TIDINGS_ENV, d.merchantId, d.day),
             args: [{ merchantId: d.merchantId, day: d.day, closeAt: endOfLocalDay(d.timezone, d.day) + deps.config.LEDGER_CLOSE_GRACE_MS }],
           });
           await markCloseScheduled(deps.mysql, d);

@@ -5,7 +5,7 @@ import { eligibility, type Channel, type Eligibility, type NotificationRequest }
 import type { Publisher } from '../gateway/publisher';
 import { topicArn } from '../platform/clients/aws';
 import type { Config } from '../platform/config';
-import { dlqTopic, KAFKA_TOPICS, SNS_TOPICS } from '../platform/names';
+import { dlqTopic, namesOf } from '../platform/names';
 import { loadPreferences, setNotificationStatus, type NotificationStatus } from '../stores/notifications';
 
 export interface NotificationDeps {
@@ -16,9 +16,14 @@ export interface NotificationDeps {
   publisher: () => Publisher;
 }
 
-const SNS_BY_CHANNEL = { email: SNS_TOPICS.notifyEmail, sms: SNS_TOPICS.notifySms, push: SNS_TOPICS.notifyPush } as const;
 
 /** Activities of the notification workflow. */
+/** The SNS topic of a delivery channel other than web. */
+function snsTopicFor(config: Config, channel: 'email' | 'sms' | 'push'): string {
+  const topics = namesOf(config).snsTopics;
+  return { email: topics.notifyEmail, sms: topics.notifySms, push: topics.notifyPush }[channel].name;
+}
+
 export function createNotificationActivities(deps: NotificationDeps) {
   /** One strategy per channel: `web` is the user's live connections (and the channel history). */
   const strategies: Record<Channel, (n: NotificationRequest) => Promise<string>> = {
@@ -35,9 +40,9 @@ export function createNotificationActivities(deps: NotificationDeps) {
     sms: (n) => publishTo('sms', n),
     push: (n) => publishTo('push', n),
   };
-  async function publishTo(channel: keyof typeof SNS_BY_CHANNEL, n: NotificationRequest): Promise<string> {
-    const { MessageId } = await deps.sns.send(new PublishCommand({ TopicArn: topicArn(deps.config, SNS_BY_CHANNEL[channel].name), Message: JSON.stringify(n) }));
-    return `sns ${SNS_BY_CHANNEL[channel].name} ${MessageId ?? ''}`;
+  async function publishTo(channel: 'email' | 'sms' | 'push', n: NotificationRequest): Promise<string> {
+    const { MessageId } = await deps.sns.send(new PublishCommand({ TopicArn: topicArn(deps.config, snsTopicFor(deps.config, channel)), Message: JSON.stringify(n) }));
+    return `sns ${snsTopicFor(deps.config, channel)} ${MessageId ?? ''}`;
   }
 
   return {
@@ -57,7 +62,7 @@ export function createNotificationActivities(deps: NotificationDeps) {
     async deadLetterNotification(n: NotificationRequest, reason: string): Promise<void> {
       const producer = await deps.producer();
       await producer.send({
-        topic: dlqTopic(KAFKA_TOPICS.notifications),
+        topic: dlqTopic(namesOf(deps.config).topics.notifications),
         messages: [{ key: n.notificationId, value: JSON.stringify(n), headers: { 'x-dlq-reason': reason, 'x-source': 'delivery' } }],
       });
     },

@@ -6,7 +6,7 @@ import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { topicArn } from '../platform/clients/aws';
 import type { Config } from '../platform/config';
 import { withTimeout } from '../platform/errors';
-import { KAFKA_TOPICS, QUEUES, SNS_TOPICS } from '../platform/names';
+import { namesOf } from '../platform/names';
 
 /** The outcome of probing one server. */
 export interface ProbeResult {
@@ -36,20 +36,21 @@ async function timed(server: ProbeResult['server'], work: () => Promise<string>)
 
 /** Activities of the ping workflow: each proves a round trip through one server. */
 export function createPingActivities(deps: PingDeps) {
+  const names = namesOf(deps.config);
   return {
     /** Produces a record to Kafka and consumes that very record back. */
     async probeKafka(nonce: string): Promise<ProbeResult> {
       return timed('kafka', async () => {
         const producer = await deps.producer();
-        const [sent] = await producer.send({ topic: KAFKA_TOPICS.ping, messages: [{ key: nonce, value: nonce }] });
+        const [sent] = await producer.send({ topic: names.topics.ping, messages: [{ key: nonce, value: nonce }] });
         if (!sent) throw new Error('kafka returned no record metadata');
         // A throwaway group seeks straight to the produced offset, so concurrent pings never
         // steal each other's records and no history is read.
-        const groupId = `tidings-ping-${nonce}-${Date.now()}`;
+        const groupId = names.group('ping', `${nonce}-${Date.now()}`);
         const consumer = deps.kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
         try {
           await consumer.connect();
-          await consumer.subscribe({ topic: KAFKA_TOPICS.ping, fromBeginning: false });
+          await consumer.subscribe({ topic: names.topics.ping, fromBeginning: false });
           const received = new Promise<string>((resolve) => {
             void consumer.run({
               autoCommit: false,
@@ -58,7 +59,7 @@ export function createPingActivities(deps: PingDeps) {
               },
             });
           });
-          consumer.seek({ topic: KAFKA_TOPICS.ping, partition: sent.partition, offset: sent.baseOffset ?? '0' });
+          consumer.seek({ topic: names.topics.ping, partition: sent.partition, offset: sent.baseOffset ?? '0' });
           return await received;
         } finally {
           await consumer.disconnect();
@@ -73,8 +74,8 @@ export function createPingActivities(deps: PingDeps) {
     /** Publishes to the SNS ping topic and receives the copy SNS delivered to its SQS queue. */
     async probeSnsSqs(nonce: string): Promise<ProbeResult> {
       return timed('sns-sqs', async () => {
-        const { QueueUrl } = await deps.sqs.send(new GetQueueUrlCommand({ QueueName: QUEUES.ping.name }));
-        await deps.sns.send(new PublishCommand({ TopicArn: topicArn(deps.config, SNS_TOPICS.ping.name), Message: nonce }));
+        const { QueueUrl } = await deps.sqs.send(new GetQueueUrlCommand({ QueueName: names.queues.ping.name }));
+        await deps.sns.send(new PublishCommand({ TopicArn: topicArn(deps.config, names.snsTopics.ping.name), Message: nonce }));
         for (;;) {
           const { Messages = [] } = await deps.sqs.send(
             new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 5 }),
@@ -82,7 +83,7 @@ export function createPingActivities(deps: PingDeps) {
           for (const m of Messages) {
             if (m.Body === nonce) {
               await deps.sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle }));
-              return `received from ${QUEUES.ping.name}`;
+              return `received from ${names.queues.ping.name}`;
             }
             // Another ping's message: hand it back at once instead of hiding it for 5 s.
             await deps.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 }));

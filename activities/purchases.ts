@@ -5,7 +5,7 @@ import { ImpossibleTermsError, quote, type Quote } from '../domain/purchase-quot
 import type { Publisher } from '../gateway/publisher';
 import { topicArn } from '../platform/clients/aws';
 import type { Config } from '../platform/config';
-import { SNS_TOPICS } from '../platform/names';
+import { namesOf } from '../platform/names';
 import { blockReason, getProduct, recordStatus, type PurchaseStatus } from '../stores/purchases';
 import { PURCHASE_INVALID, type PurchaseMessage } from '../workflows/purchase';
 
@@ -48,7 +48,7 @@ export function createPurchaseActivities(deps: PurchaseDeps) {
 
     /** PurchaseRequested or PurchaseCancelled to its SNS topic (both reach `purchase-processing`). */
     async publishPurchaseMessage(message: PurchaseMessage): Promise<string> {
-      const topic = message.type === 'PurchaseRequested' ? SNS_TOPICS.purchaseRequested : SNS_TOPICS.purchaseCancelled;
+      const topic = message.type === 'PurchaseRequested' ? namesOf(deps.config).snsTopics.purchaseRequested : namesOf(deps.config).snsTopics.purchaseCancelled;
       const { MessageId } = await deps.sns.send(new PublishCommand({ TopicArn: topicArn(deps.config, topic.name), Message: JSON.stringify(message) }));
       return MessageId ?? '';
     },

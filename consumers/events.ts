@@ -4,7 +4,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { pushTrailUpdate } from '../activities/events';
 import type { Context } from '../platform/context';
-import { KAFKA_TOPICS, QUEUES } from '../platform/names';
+import { namesOf } from '../platform/names';
 import { storeInSink, type EventEnvelope, type Sink } from '../stores/events';
 import { eventStoredSignal, eventWorkflowId } from '../workflows/event-fan-out';
 import { startKafkaConsumer } from './kafka-runner';
@@ -30,7 +30,7 @@ async function consume(ctx: Context, sink: Sink, raw: string, source: 'sqs' | 'k
   }
   try {
     const client = await ctx.temporal();
-    await client.workflow.getHandle(eventWorkflowId(event.eventId)).signal(eventStoredSignal, { sink });
+    await client.workflow.getHandle(eventWorkflowId(ctx.config.TIDINGS_ENV, event.eventId)).signal(eventStoredSignal, { sink });
   } catch (err) {
     // The run ended (deadline passed) or never existed; the stored row and the trail are the truth.
     if (!(err instanceof WorkflowNotFoundError)) throw err;
@@ -59,19 +59,19 @@ function sqsSink(ctx: Context, sink: Sink, queueName: string, opts: EventConsume
 }
 
 export async function startEventsConsumerB(ctx: Context, opts: EventConsumerOptions = {}) {
-  const sqs = sqsSink(ctx, 'b', QUEUES.eventsB.name, opts);
+  const sqs = sqsSink(ctx, 'b', namesOf(ctx.config).queues.eventsB.name, opts);
   return { ready: Promise.resolve(), stop: () => sqs.stop() };
 }
 
 export async function startEventsConsumerC(ctx: Context, opts: EventConsumerOptions = {}) {
-  const sqs = sqsSink(ctx, 'c', QUEUES.eventsC.name, opts);
+  const sqs = sqsSink(ctx, 'c', namesOf(ctx.config).queues.eventsC.name, opts);
   const kafka = await startKafkaConsumer({
     name: 'events-c',
     kafka: ctx.kafka(),
     producer: ctx.producer,
     log: ctx.log,
-    groupId: opts.groupId ?? `${ctx.config.KAFKA_GROUP_PREFIX}-events-c`,
-    topics: [KAFKA_TOPICS.events],
+    groupId: opts.groupId ?? namesOf(ctx.config).group(ctx.config.KAFKA_GROUP_PREFIX, 'events-c'),
+    topics: [namesOf(ctx.config).topics.events],
     fromBeginning: opts.fromBeginning ?? ctx.config.KAFKA_NEW_GROUP_FROM === 'earliest',
     handle: (message) => consume(ctx, 'c', message.value?.toString() ?? '', 'kafka'),
   });

@@ -3,7 +3,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { StatusEventSchema } from '../api/conversations/status-events';
 import type { Context } from '../platform/context';
-import { KAFKA_TOPICS } from '../platform/names';
+import { namesOf } from '../platform/names';
 import { message, messageWorkflowId, statusEventSignal } from '../workflows/message';
 import { startKafkaConsumer } from './kafka-runner';
 import { parseRecord } from './parse-record';
@@ -15,8 +15,8 @@ export async function startMessageStatusConsumer(ctx: Context, opts: { groupId?:
     kafka: ctx.kafka(),
     producer: ctx.producer,
     log: ctx.log,
-    groupId: opts.groupId ?? `${ctx.config.KAFKA_GROUP_PREFIX}-msg-status`,
-    topics: [KAFKA_TOPICS.msgStatus],
+    groupId: opts.groupId ?? namesOf(config).group(config.KAFKA_GROUP_PREFIX, 'msg-status'),
+    topics: [namesOf(config).topics.msgStatus],
     fromBeginning: opts.fromBeginning ?? ctx.config.KAFKA_NEW_GROUP_FROM === 'earliest',
     handle: async (record) => {
       const e = parseRecord(StatusEventSchema, record.value?.toString() ?? '');
@@ -24,7 +24,7 @@ export async function startMessageStatusConsumer(ctx: Context, opts: { groupId?:
       try {
         await client.workflow.signalWithStart(message, {
           taskQueue: config.TEMPORAL_TASK_QUEUE,
-          workflowId: messageWorkflowId(e.messageId),
+          workflowId: messageWorkflowId(config.TIDINGS_ENV, e.messageId),
           args: [{ messageId: e.messageId, conversationId: e.conversationId, deliverDeadlineMs: config.MESSAGE_DELIVER_DEADLINE_MS, readWaitMs: config.MESSAGE_READ_WAIT_MS }],
           signal: statusEventSignal,
           signalArgs: [{ status: e.status, at: e.at }],

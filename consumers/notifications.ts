@@ -4,7 +4,7 @@ import { acceptNotification } from '../api/notifications/accept';
 import { notificationSchema } from '../domain/notification';
 import type { Context } from '../platform/context';
 import { PoisonMessageError } from '../platform/errors';
-import { KAFKA_TOPICS } from '../platform/names';
+import { namesOf } from '../platform/names';
 import { startKafkaConsumer } from './kafka-runner';
 import { parseRecord } from './parse-record';
 
@@ -15,8 +15,8 @@ export async function startNotificationsConsumer(ctx: Context, opts: { groupId?:
     kafka: ctx.kafka(),
     producer: ctx.producer,
     log: ctx.log,
-    groupId: opts.groupId ?? `${ctx.config.KAFKA_GROUP_PREFIX}-notifications`,
-    topics: [KAFKA_TOPICS.notifications],
+    groupId: opts.groupId ?? namesOf(ctx.config).group(ctx.config.KAFKA_GROUP_PREFIX, 'notifications'),
+    topics: [namesOf(ctx.config).topics.notifications],
     fromBeginning: opts.fromBeginning ?? ctx.config.KAFKA_NEW_GROUP_FROM === 'earliest',
     handle: async (message) => {
       const raw = message.value?.toString() ?? '';

@@ -5,7 +5,7 @@ import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import type { Context } from '../platform/context';
-import { QUEUES } from '../platform/names';
+import { namesOf } from '../platform/names';
 import { cancelContract, effectContract } from '../stores/purchases';
 import { fulfillmentResultSignal, purchaseWorkflowId, type FulfillmentResult, type PurchaseMessage } from '../workflows/purchase';
 import { parseRecord } from './parse-record';
@@ -39,14 +39,14 @@ export async function startFulfillment(ctx: Context, opts: PurchaseConsumerOptio
   const sqs = ctx.sqs();
   let resultsUrl: string | undefined;
   const report = async (result: FulfillmentResult) => {
-    resultsUrl ??= (await sqs.send(new GetQueueUrlCommand({ QueueName: QUEUES.purchaseResults.name }))).QueueUrl;
+    resultsUrl ??= (await sqs.send(new GetQueueUrlCommand({ QueueName: namesOf(ctx.config).queues.purchaseResults.name }))).QueueUrl;
     await sqs.send(new SendMessageCommand({ QueueUrl: resultsUrl, MessageBody: JSON.stringify(result) }));
   };
   const consumer = startSqsConsumer({
     name: 'fulfillment',
     sqs,
     log: ctx.log,
-    queueName: QUEUES.purchaseProcessing.name,
+    queueName: namesOf(ctx.config).queues.purchaseProcessing.name,
     waitSeconds: opts.waitSeconds ?? ctx.config.SQS_WAIT_SECONDS,
     retryDelaySeconds: opts.retryDelaySeconds ?? ctx.config.SQS_RETRY_DELAY_SECONDS,
     pollers: ctx.config.SQS_POLLERS,
@@ -73,7 +73,7 @@ export async function startPurchaseResults(ctx: Context, opts: PurchaseConsumerO
     name: 'purchase-results',
     sqs: ctx.sqs(),
     log: ctx.log,
-    queueName: QUEUES.purchaseResults.name,
+    queueName: namesOf(ctx.config).queues.purchaseResults.name,
     waitSeconds: opts.waitSeconds ?? ctx.config.SQS_WAIT_SECONDS,
     retryDelaySeconds: opts.retryDelaySeconds ?? ctx.config.SQS_RETRY_DELAY_SECONDS,
     pollers: ctx.config.SQS_POLLERS,
@@ -81,7 +81,7 @@ export async function startPurchaseResults(ctx: Context, opts: PurchaseConsumerO
       const result = parseRecord(Result, body, 'fulfillment result') as FulfillmentResult;
       try {
         const client = await ctx.temporal();
-        await client.workflow.getHandle(purchaseWorkflowId(result.purchaseId)).signal(fulfillmentResultSignal, result);
+        await client.workflow.getHandle(purchaseWorkflowId(ctx.config.TIDINGS_ENV, result.purchaseId)).signal(fulfillmentResultSignal, result);
       } catch (err) {
         // The run already ended (expired or cancelled): its compensation handles the contract.
         if (!(err instanceof WorkflowNotFoundError)) throw err;

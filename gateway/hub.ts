@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger';
 import { gatewayMetrics } from './metrics';
 import type { EventFrame } from './protocol';
-import { channelKeys, parseEventFrame } from './publisher';
+import { channelKeys, parseEventFrame, pubsubPrefixOf } from './publisher';
 
 /** Something that receives a channel's live events (a connection's subscription). */
 export interface Subscriber {
@@ -17,12 +17,14 @@ export interface Subscriber {
 export class Hub {
   private readonly channels = new Map<string, Set<Subscriber>>();
   private readonly pending = new Map<string, Promise<unknown>>();
+  private readonly pubsubPrefix: string;
 
   constructor(
     private readonly subscriber: Redis,
     private readonly instanceId: string,
     private readonly log: Logger,
   ) {
+    this.pubsubPrefix = pubsubPrefixOf(subscriber);
     subscriber.on('message', (pubsubChannel: string, raw: string) => this.onMessage(pubsubChannel, raw));
   }
 
@@ -32,7 +34,7 @@ export class Hub {
     if (!subs) {
       subs = new Set();
       this.channels.set(channel, subs);
-      this.pending.set(channel, this.subscriber.subscribe(channelKeys(channel).pubsub));
+      this.pending.set(channel, this.subscriber.subscribe(channelKeys(channel, this.pubsubPrefix).pubsub));
     }
     subs.add(sub);
     await this.pending.get(channel);
@@ -45,12 +47,12 @@ export class Hub {
     if (subs.size === 0) {
       this.channels.delete(channel);
       this.pending.delete(channel);
-      this.subscriber.unsubscribe(channelKeys(channel).pubsub).catch((err: unknown) => this.log.warn({ err, channel }, 'unsubscribe failed'));
+      this.subscriber.unsubscribe(channelKeys(channel, this.pubsubPrefix).pubsub).catch((err: unknown) => this.log.warn({ err, channel }, 'unsubscribe failed'));
     }
   }
 
   private onMessage(pubsubChannel: string, raw: string): void {
-    const subs = this.channels.get(pubsubChannel.slice(3));
+    const subs = this.channels.get(pubsubChannel.slice(channelKeys('', this.pubsubPrefix).pubsub.length));
     if (!subs || subs.size === 0) return;
     let frame: EventFrame;
     try {

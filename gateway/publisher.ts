@@ -3,13 +3,20 @@ import type { Redis } from 'ioredis';
 import type { EventFrame } from './protocol';
 import type { Presence } from './registry';
 
-/** Redis keys of a channel: its bounded history, its metadata (epoch, last id), its pub/sub channel. */
-export const channelKeys = (channel: string) => ({
+/**
+ * Redis keys of a channel: its bounded history, its metadata (epoch, last id), its pub/sub channel.
+ * ioredis prefixes keys with the environment's prefix but not pub/sub channel names, so the
+ * pub/sub name carries the prefix itself (`pubsubPrefix`, the client's `options.keyPrefix`).
+ */
+export const channelKeys = (channel: string, pubsubPrefix = '') => ({
   stream: `stream:{${channel}}`,
   meta: `stream-meta:{${channel}}`,
   dedupe: `stream-dedupe:{${channel}}`,
-  pubsub: `ch:${channel}`,
+  pubsub: `${pubsubPrefix}ch:${channel}`,
 });
+
+/** The pub/sub prefix of a client: its key prefix (environment), if any. */
+export const pubsubPrefixOf = (redis: Redis): string => redis.options.keyPrefix ?? '';
 
 // Appending and publishing in one script makes the stream order and the live order the same, which
 // is what lets a recovering subscriber splice history and live events without gap or duplicate.
@@ -72,9 +79,10 @@ export interface PublisherOptions {
 
 /** Publishes events to channels from any process (activities, API): history + live fan-out. */
 export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence }: PublisherOptions) {
+  const pubsubPrefix = pubsubPrefixOf(redis);
   return {
     async publish(channel: string, event: string, data: unknown, { countConnections = true, dedupeId = '' }: PublishOptions = {}): Promise<PublishResult> {
-      const keys = channelKeys(channel);
+      const keys = channelKeys(channel, pubsubPrefix);
       const json = JSON.stringify(data ?? null);
       const [offset, epoch, dup] = (await redis.eval(
         PUBLISH_SCRIPT,

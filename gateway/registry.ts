@@ -98,13 +98,15 @@ async function reapInstance(redis: Redis, instanceId: string): Promise<number> {
   tx.del(k.instanceConns(instanceId)).del(k.instance(instanceId)).srem(k.instances, instanceId);
   await tx.exec();
   // Channel counts: scan the chan-conns hashes for this instance's field.
+  // SCAN patterns and the keys it returns carry the client's key prefix, which commands add again.
+  const prefix = redis.options.keyPrefix ?? '';
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', 'chan-conns:*', 'COUNT', 500);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}${k.chanConns('*')}`, 'COUNT', 500);
     cursor = next;
     if (keys.length) {
       const tx2 = redis.multi();
-      for (const key of keys) tx2.hdel(key, instanceId);
+      for (const key of keys) tx2.hdel(key.slice(prefix.length), instanceId);
       await tx2.exec();
     }
   } while (cursor !== '0');

@@ -8,11 +8,21 @@ describe('loadConfig', () => {
     expect(c.API_PORT).toBe(3000);
     expect(c.GATEWAY_PORT).toBe(3001);
     expect(c.TEMPORAL_ADDRESS).toBe('127.0.0.1:7233');
-    expect(c.TEMPORAL_TASK_QUEUE).toBe('tidings');
+    expect(c.TIDINGS_ENV).toBe('dev');
+    expect(c.TEMPORAL_TASK_QUEUE).toBe('tidings-dev');
+    expect(c.MYSQL_DATABASE).toBe('tidings_dev');
     expect(c.KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
     expect(c.AWS_ENDPOINT).toBe('http://127.0.0.1:4566');
     expect(c.REDIS_URL).toBe('redis://127.0.0.1:6379');
     expect(c.MYSQL_PORT).toBe(3306);
+  });
+
+  it('derives the task queue and database from TIDINGS_ENV unless set', () => {
+    const c = loadConfig({ TIDINGS_ENV: 'test-1a2b' });
+    expect(c.TEMPORAL_TASK_QUEUE).toBe('tidings-test-1a2b');
+    expect(c.MYSQL_DATABASE).toBe('tidings_test_1a2b');
+    expect(loadConfig({ TIDINGS_ENV: 'x', MYSQL_DATABASE: 'mine', TEMPORAL_TASK_QUEUE: 'q' })).toMatchObject({ MYSQL_DATABASE: 'mine', TEMPORAL_TASK_QUEUE: 'q' });
+    expect(() => loadConfig({ TIDINGS_ENV: 'Prod Env' })).toThrow(/TIDINGS_ENV/);
   });
 
   it('parses roles and broker lists from comma-separated values', () => {

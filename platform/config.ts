@@ -16,6 +16,15 @@ export const DEV_JWT_SECRET = 'tidings-development-secret-do-not-use-in-producti
 
 // Every variable the system reads, with defaults that point at the local servers of scripts/infra.
 const schema = z.object({
+  /**
+   * The environment every shared resource name is scoped to (topics, queues, consumer groups, Redis
+   * keys and channels, the MySQL database, task queue, workflow ids): several environments (the live
+   * system, a test run, a benchmark, a preview) share one set of servers without seeing each other.
+   */
+  TIDINGS_ENV: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,23}$/, 'lower-case letters, digits and dashes, starting with a letter, at most 24 characters')
+    .default('dev'),
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   TIDINGS_ROLES: csv(ROLES).default([...ROLES]),
@@ -26,12 +35,13 @@ const schema = z.object({
 
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().default('tidings'),
+  /** Default `tidings-<TIDINGS_ENV>`. */
+  TEMPORAL_TASK_QUEUE: z.string().min(1).optional(),
   TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
 
   KAFKA_BROKERS: csv().default(['127.0.0.1:9092']),
   KAFKA_CLIENT_ID: z.string().default('tidings'),
-  /** Consumer groups are `<prefix>-<consumer>`. */
+  /** Consumer groups are `<TIDINGS_ENV>.<prefix>-<consumer>`. */
   KAFKA_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]+$/).default('tidings'),
   /** Where a brand-new group starts: `earliest` loses nothing produced before the first start. */
   KAFKA_NEW_GROUP_FROM: z.enum(['earliest', 'latest']).default('earliest'),
@@ -48,7 +58,8 @@ const schema = z.object({
   MYSQL_PORT: port.default(3306),
   MYSQL_USER: z.string().default('tidings'),
   MYSQL_PASSWORD: z.string().default('tidings'),
-  MYSQL_DATABASE: z.string().default('tidings'),
+  /** Default `tidings_<TIDINGS_ENV>` (dashes become underscores): one database per environment. */
+  MYSQL_DATABASE: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).optional(),
   MYSQL_POOL_SIZE: z.coerce.number().int().positive().default(20),
 
   READY_CHECK_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
@@ -116,7 +127,15 @@ const schema = z.object({
     path: ['JWT_SECRET'],
     message: 'set a real secret (or JWT_JWKS_URL) in production',
   })
-  .refine((c) => c.NODE_ENV !== 'production' || !c.DEV_SIGN_IN, { path: ['DEV_SIGN_IN'], message: 'demo sign-in is for development only' });
+  .refine((c) => c.NODE_ENV !== 'production' || !c.DEV_SIGN_IN, { path: ['DEV_SIGN_IN'], message: 'demo sign-in is for development only' })
+  .transform((c) => ({
+    ...c,
+    TEMPORAL_TASK_QUEUE: c.TEMPORAL_TASK_QUEUE ?? `tidings-${c.TIDINGS_ENV}`,
+    MYSQL_DATABASE: c.MYSQL_DATABASE ?? databaseFor(c.TIDINGS_ENV),
+  }));
+
+/** The MySQL database of an environment (database names take no dashes unquoted). */
+export const databaseFor = (env: string): string => `tidings_${env.replace(/-/g, '_')}`;
 
 /** The validated configuration every module reads; never `process.env` directly. */
 export type Config = z.infer<typeof schema>;

@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'mysql2/promise';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
-import { allKafkaTopics, QUEUES, SNS_TOPICS } from '../platform/names';
+import { namesOf } from '../platform/names';
 import { ensureQueue, ensureTopic } from './aws';
 import { ensureKafkaTopics } from './kafka';
 import { migrate } from './migrate';
@@ -16,22 +16,26 @@ export interface ProvisionDeps {
   kafka: Kafka;
   sns: SNSClient;
   sqs: SQSClient;
+  /** A pool on the environment's database (create it first with `ensureDatabase`). */
   mysql: Pool;
 }
 
 /**
- * Makes the servers match what the code expects: MySQL schema, Kafka topics (with DLQs), SNS
- * topics, SQS queues with redrive and subscriptions. Idempotent; safe to run on every start.
+ * Makes the servers match what the code expects for the configured environment: MySQL schema,
+ * Kafka topics (with DLQs), SNS topics, SQS queues with redrive and subscriptions. Idempotent;
+ * safe to run on every start.
  */
 export async function provisionAll({ config, log, kafka, sns, sqs, mysql }: ProvisionDeps): Promise<void> {
+  const names = namesOf(config);
   const applied = await migrate(mysql);
-  log.info({ applied }, applied.length ? 'mysql: migrations applied' : 'mysql: schema up to date');
+  log.info({ database: config.MYSQL_DATABASE, applied }, applied.length ? 'mysql: migrations applied' : 'mysql: schema up to date');
 
-  const created = await ensureKafkaTopics(kafka, allKafkaTopics());
+  const created = await ensureKafkaTopics(kafka, names.allKafkaTopics());
   log.info({ created }, created.length ? 'kafka: topics created' : 'kafka: topics present');
 
-  for (const topic of Object.values(SNS_TOPICS)) await ensureTopic(sns, sqs, config, topic);
+  const topics = Object.values(names.snsTopics);
+  for (const topic of topics) await ensureTopic(sns, sqs, config, topic);
   // Queues no topic feeds (e.g. purchase-results, written to directly by fulfillment).
-  for (const queue of Object.values(QUEUES)) await ensureQueue(sqs, config, queue);
-  log.info({ topics: Object.values(SNS_TOPICS).map((t) => t.name) }, 'sns/sqs: topics, queues and subscriptions present');
+  for (const queue of Object.values(names.queues)) await ensureQueue(sqs, config, queue);
+  log.info({ env: config.TIDINGS_ENV, topics: topics.map((t) => t.name) }, 'sns/sqs: topics, queues and subscriptions present');
 }

@@ -50,7 +50,7 @@ export async function migrate(
   const conn = await pool.getConnection();
   const applied: string[] = [];
   try {
-    const [[lock]] = await conn.query<RowDataPacket[]>("SELECT GET_LOCK(CONCAT('tidings.migrate.', ?), 60) AS ok", [table]);
+    const [[lock]] = await conn.query<RowDataPacket[]>("SELECT GET_LOCK(CONCAT('tidings.migrate.', DATABASE(), '.', ?), 60) AS ok", [table]);
     if (lock?.ok !== 1) throw new Error('could not take the migration lock within 60 s');
     try {
       await conn.query(`CREATE TABLE IF NOT EXISTS ${table} (
@@ -76,7 +76,7 @@ export async function migrate(
         applied.push(m.name);
       }
     } finally {
-      await conn.query("SELECT RELEASE_LOCK(CONCAT('tidings.migrate.', ?))", [table]);
+      await conn.query("SELECT RELEASE_LOCK(CONCAT('tidings.migrate.', DATABASE(), '.', ?))", [table]);
     }
   } finally {
     conn.release();

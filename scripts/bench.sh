@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Runs one benchmark under bench/ against the local servers: npm run bench:<name>.
+# Each run works in an environment of its own (TIDINGS_ENV=bench-…), provisioned first and removed
+# at the end, so a live `npm start` or a test run on the same servers is never disturbed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-deps.sh
 bash scripts/infra/up.sh
-exec node --import tsx "bench/$1/run.ts"
+TIDINGS_ENV="$(node --import tsx -e "import('./platform/names.ts').then((m) => console.log(m.newEphemeralEnv('bench')))")"
+export TIDINGS_ENV
+echo "[bench] environment $TIDINGS_ENV (removed at the end)"
+trap 'LOG_LEVEL=warn node --import tsx provision/cli.ts --teardown || true' EXIT
+LOG_LEVEL=warn node --import tsx provision/cli.ts
+node --import tsx "bench/$1/run.ts"

@@ -9,7 +9,16 @@ echo "0 passed, 1 failed" >"$summary" # replaced below unless set-up itself dies
 set -e
 source scripts/ensure-deps.sh
 bash scripts/infra/up.sh
-node --import tsx provision/cli.ts
+# The run's own environment: every topic, queue, consumer group, Redis key, database and workflow id
+# it uses is scoped to it, so the suite can run beside a live `npm start` on the same servers.
+TIDINGS_ENV="$(node --import tsx -e "import('./platform/names.ts').then((m) => console.log(m.newEphemeralEnv('test')))")"
+export TIDINGS_ENV
+echo "[test] environment $TIDINGS_ENV (removed at the end)"
+teardown() { LOG_LEVEL=warn node --import tsx provision/cli.ts --teardown || echo "[test] teardown of $TIDINGS_ENV failed; 'provision/cli.ts --sweep' removes it later"; }
+trap teardown EXIT
+# Environments of runs that died before their teardown (older than 6 hours).
+LOG_LEVEL=warn node --import tsx provision/cli.ts --sweep
+LOG_LEVEL=warn node --import tsx provision/cli.ts
 node --import tsx scripts/build-web.ts
 set +e
 
@@ -34,6 +43,13 @@ if [ $# -eq 0 ]; then
   npx vitest run --reporter=default --reporter=json --outputFile.json="$web_results" test/web.e2e.test.ts
   web_rc=$?
   [ "$web_rc" -eq 0 ] || vitest_rc=$web_rc
+fi
+
+# Beside a live system (npm start on this machine, as CI runs it): its own flows still work after the
+# suite ran next to it, and its database holds none of the suite's rows.
+# .ci/run starts one first and sets EXPECT_LIVE=1, so a live system that failed to start fails the run.
+if [ $# -eq 0 ] && { [ "${EXPECT_LIVE:-}" = 1 ] || curl -sf -o /dev/null "${LIVE_API_URL:-http://127.0.0.1:3000}/health"; }; then
+  check live-system node --import tsx scripts/live-smoke.ts "${LIVE_API_URL:-http://127.0.0.1:3000}"
 fi
 
 node -e '

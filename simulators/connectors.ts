@@ -4,19 +4,19 @@
 import { produceStatus } from '../api/conversations/status-events';
 import type { OutgoingMessage } from '../api/conversations/routes';
 import type { Context } from '../platform/context';
-import { KAFKA_TOPICS } from '../platform/names';
+import { namesOf } from '../platform/names';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startConnectorSimulators(ctx: Context, opts: { groupId?: string; fromBeginning?: boolean } = {}) {
   const { config } = ctx;
   const log = ctx.log.child({ role: 'simulators' });
-  const consumer = ctx.kafka().consumer({ groupId: opts.groupId ?? `${config.KAFKA_GROUP_PREFIX}-connectors`, sessionTimeout: 15_000, heartbeatInterval: 1_000 });
+  const consumer = ctx.kafka().consumer({ groupId: opts.groupId ?? namesOf(config).group(config.KAFKA_GROUP_PREFIX, 'connectors'), sessionTimeout: 15_000, heartbeatInterval: 1_000 });
   let joined: () => void = () => undefined;
   const ready = new Promise<void>((r) => (joined = r));
   consumer.on(consumer.events.GROUP_JOIN, () => joined());
   await consumer.connect();
-  await consumer.subscribe({ topic: KAFKA_TOPICS.messages, fromBeginning: opts.fromBeginning ?? config.KAFKA_NEW_GROUP_FROM === 'earliest' });
+  await consumer.subscribe({ topic: namesOf(config).topics.messages, fromBeginning: opts.fromBeginning ?? config.KAFKA_NEW_GROUP_FROM === 'earliest' });
 
   async function simulate(m: OutgoingMessage): Promise<void> {
     const base = { messageId: m.messageId, conversationId: m.conversationId, organizationId: m.organizationId, channel: m.channel, source: `${m.channel}-simulator` };

@@ -7,11 +7,13 @@ import { startEventsConsumerB, startEventsConsumerC } from '../consumers/events'
 import { startKafkaConsumer } from '../consumers/kafka-runner';
 import { signToken } from '../platform/auth/jwt';
 import type { Context } from '../platform/context';
-import { dlqTopic, KAFKA_TOPICS, QUEUES } from '../platform/names';
+import { dlqTopic } from '../platform/names';
 import { sinkRow, type EventEnvelope, type EventTrail } from '../stores/events';
 import { eventWorkflowId } from '../workflows/event-fan-out';
 import { startWorker } from '../worker';
-import { eventually, groupAtEnd, testContext, uniqueId } from './support/context';
+import { eventually, groupAtEnd, testContext, testNames, uniqueId } from './support/context';
+
+const names = testNames();
 
 // The fan-out across the real servers: API → Temporal → SNS (events-b, events-c) + Kafka → consumers
 // B and C → MySQL, with the trail read back through the API.
@@ -45,7 +47,7 @@ describe('event fan-out across the real servers', () => {
     app = createApiApp(ctx);
     await startWorker(ctx);
     consumerB = await startEventsConsumerB(ctx, { waitSeconds: 1 });
-    await groupAtEnd(ctx.kafka(), groupId, KAFKA_TOPICS.events);
+    await groupAtEnd(ctx.kafka(), groupId, names.topics.events);
     await startC();
   }, 60_000);
   afterAll(async () => {
@@ -59,7 +61,7 @@ describe('event fan-out across the real servers', () => {
     expect(res.status).toBe(202);
     const { eventId, statusUrl, temporalUi } = (await res.json()) as { eventId: string; statusUrl: string; temporalUi: string };
     expect(statusUrl).toBe(`/events/${eventId}`);
-    expect(temporalUi).toContain(eventWorkflowId(eventId));
+    expect(temporalUi).toContain(eventWorkflowId(ctx.config.TIDINGS_ENV, eventId));
 
     const done = await eventually(async () => {
       const t = await trail(eventId);
@@ -72,7 +74,7 @@ describe('event fan-out across the real servers', () => {
     // C hears of the event twice (its SQS queue and Kafka) and stores it once.
     expect(await sinkRow(ctx.mysql(), 'c', eventId)).toMatchObject({ rows: 1 });
     const client = await ctx.temporal();
-    const run = client.workflow.getHandle(eventWorkflowId(eventId));
+    const run = client.workflow.getHandle(eventWorkflowId(ctx.config.TIDINGS_ENV, eventId));
     expect(await run.result()).toMatchObject({ status: 'COMPLETED', published: { sns: true, kafka: true }, stored: { b: true, c: true } });
 
     const list = (await (await app.request('/events?type=order.created&limit=5', { headers: { authorization: `Bearer ${token}` } })).json()) as {
@@ -106,19 +108,19 @@ describe('event fan-out across the real servers', () => {
   it('duplicate SQS deliveries and a Kafka redelivery after a consumer restart are stored once', async () => {
     const envelope: EventEnvelope = { eventId: randomUUID(), type: 'dup.test', payload: { n: 1 }, userId, acceptedAt: new Date().toISOString() };
     const body = JSON.stringify(envelope);
-    for (const queue of [QUEUES.eventsB.name, QUEUES.eventsB.name, QUEUES.eventsC.name, QUEUES.eventsC.name]) {
+    for (const queue of [names.queues.eventsB.name, names.queues.eventsB.name, names.queues.eventsC.name, names.queues.eventsC.name]) {
       const { QueueUrl } = await ctx.sqs().send(new GetQueueUrlCommand({ QueueName: queue }));
       await ctx.sqs().send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
     }
     const producer = await ctx.producer();
-    await producer.send({ topic: KAFKA_TOPICS.events, messages: [{ key: envelope.eventId, value: body }] });
+    await producer.send({ topic: names.topics.events, messages: [{ key: envelope.eventId, value: body }] });
     await eventually(async () => (await sinkRow(ctx.mysql(), 'b', envelope.eventId)).deliveries >= 2, 20_000);
     await eventually(async () => (await sinkRow(ctx.mysql(), 'c', envelope.eventId)).deliveries >= 3, 20_000);
 
     // Restart C and deliver the same record on Kafka again.
     await consumerC!.stop();
     await startC();
-    await producer.send({ topic: KAFKA_TOPICS.events, messages: [{ key: envelope.eventId, value: body }] });
+    await producer.send({ topic: names.topics.events, messages: [{ key: envelope.eventId, value: body }] });
     await eventually(async () => (await sinkRow(ctx.mysql(), 'c', envelope.eventId)).deliveries >= 4, 20_000);
     expect(await sinkRow(ctx.mysql(), 'b', envelope.eventId)).toEqual({ rows: 1, deliveries: 2 });
     expect(await sinkRow(ctx.mysql(), 'c', envelope.eventId)).toEqual({ rows: 1, deliveries: 4 });
@@ -132,7 +134,7 @@ describe('event fan-out across the real servers', () => {
       producer: ctx.producer,
       log: ctx.log,
       groupId: uniqueId('dlq-reader'),
-      topics: [dlqTopic(KAFKA_TOPICS.events)],
+      topics: [dlqTopic(names.topics.events)],
       fromBeginning: false,
       handle: async (m) => void dlq.push({ reason: m.headers?.['x-dlq-reason']?.toString() ?? '', value: m.value?.toString() ?? '' }),
     });
@@ -142,7 +144,7 @@ describe('event fan-out across the real servers', () => {
       const good: EventEnvelope = { eventId: randomUUID(), type: 'after.poison', payload: {}, userId, acceptedAt: new Date().toISOString() };
       const producer = await ctx.producer();
       await producer.send({
-        topic: KAFKA_TOPICS.events,
+        topic: names.topics.events,
         messages: [
           { key: marker, value: `not json ${marker}` },
           { key: marker, value: JSON.stringify({ eventId: 'nope', marker }) },

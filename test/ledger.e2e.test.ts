@@ -4,10 +4,12 @@ import { createApiApp } from '../api/app';
 import { startKafkaConsumer } from '../consumers/kafka-runner';
 import { signToken } from '../platform/auth/jwt';
 import type { Context } from '../platform/context';
-import { KAFKA_TOPICS } from '../platform/names';
+
 import { startWorker } from '../worker';
 import { dayCloseWorkflowId, outboxRelayId } from '../workflows/ledger';
-import { eventually, testContext, uniqueId } from './support/context';
+import { eventually, testContext, testNames, uniqueId } from './support/context';
+
+const names = testNames();
 
 interface Day {
   date: string;
@@ -55,7 +57,7 @@ describe('cash-flow ledger across the real servers', () => {
   });
   afterAll(async () => {
     const client = await ctx.temporal();
-    await client.workflow.getHandle(outboxRelayId(ctx.config.TEMPORAL_TASK_QUEUE)).terminate('test over').catch(() => undefined);
+    await client.workflow.getHandle(outboxRelayId(ctx.config.TIDINGS_ENV, ctx.config.TEMPORAL_TASK_QUEUE)).terminate('test over').catch(() => undefined);
     await ctx?.lifecycle.close();
     await apiCtx?.lifecycle.close();
   });
@@ -86,7 +88,7 @@ describe('cash-flow ledger across the real servers', () => {
     expect(Math.round(Number(after.closing) * 100)).toBe(expected);
     const client = await ctx.temporal();
     // Started by the relay right after the batch commits; it sleeps on its durable timer until the day is over.
-    const close = await eventually(() => client.workflow.getHandle(dayCloseWorkflowId(m.id, day)).describe(), 15_000);
+    const close = await eventually(() => client.workflow.getHandle(dayCloseWorkflowId(ctx.config.TIDINGS_ENV, m.id, day)).describe(), 15_000);
     expect(close.status.name).toBe('RUNNING');
 
     // A day long over closes as soon as its first entry is consolidated.
@@ -110,7 +112,7 @@ describe('cash-flow ledger across the real servers', () => {
       producer: ctx.producer,
       log: ctx.log,
       groupId: uniqueId('ledger-reader'),
-      topics: [KAFKA_TOPICS.ledgerEntryPosted],
+      topics: [names.topics.ledgerEntryPosted],
       fromBeginning: false,
       handle: async (msg) => {
         if (msg.key?.toString() === m.id) heard.add((JSON.parse(msg.value!.toString()) as { entryId: string }).entryId);

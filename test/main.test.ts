@@ -5,14 +5,14 @@ import { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
 import { signToken } from '../platform/auth/jwt';
 import { loadConfig } from '../platform/config';
-import { eventually, freePort, ROOT } from './support/context';
+import { eventually, freePort, ROOT, testEnv } from './support/context';
 
 const MAIN = path.join(ROOT, 'main.ts');
 
 function startMain(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', SELF_CHECK_ON_START: 'false', LEDGER_RELAY_ON_START: 'false', KAFKA_GROUP_PREFIX: `main-test-${Date.now()}`, KAFKA_NEW_GROUP_FROM: 'latest', ...env },
+    env: { ...process.env, TIDINGS_ENV: testEnv(), LOG_LEVEL: 'info', SELF_CHECK_ON_START: 'false', LEDGER_RELAY_ON_START: 'false', KAFKA_GROUP_PREFIX: `main-test-${Date.now()}`, KAFKA_NEW_GROUP_FROM: 'latest', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

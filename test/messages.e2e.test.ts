@@ -11,12 +11,14 @@ import { channelKeys } from '../gateway/publisher';
 import { startGateway } from '../gateway/server';
 import { signToken } from '../platform/auth/jwt';
 import type { Context } from '../platform/context';
-import { dlqTopic, KAFKA_TOPICS } from '../platform/names';
+import { dlqTopic } from '../platform/names';
 import { startConnectorSimulators } from '../simulators/connectors';
 import { startWorker } from '../worker';
 import { messageWorkflowId } from '../workflows/message';
-import { eventually, groupAtEnd, testContext, uniqueId } from './support/context';
+import { eventually, groupAtEnd, testContext, testNames, uniqueId } from './support/context';
 import { TestClient } from './support/gateway';
+
+const names = testNames();
 
 // Chat message lifecycle across the real servers: API → Kafka `messages` → connector simulators →
 // `msg.status` → consumer → workflow per message → MySQL and the conversation's WebSocket channel.
@@ -54,7 +56,7 @@ describe('message status lifecycle across the real servers', () => {
     app = createApiApp(ctx);
     gatewayUrl = await startGateway(ctx, { conversation: conversationAuthorizer(ctx) });
     await startWorker(ctx);
-    await groupAtEnd(ctx.kafka(), statusGroup, KAFKA_TOPICS.msgStatus);
+    await groupAtEnd(ctx.kafka(), statusGroup, names.topics.msgStatus);
     [statusConsumer, simulators] = await Promise.all([
       startMessageStatusConsumer(ctx, { groupId: statusGroup, fromBeginning: true }),
       startConnectorSimulators(ctx, { groupId: uniqueId('connectors-test'), fromBeginning: false }),
@@ -95,7 +97,7 @@ describe('message status lifecycle across the real servers', () => {
     expect(Date.parse(page.messages[0]!.sentAt)).toBeLessThanOrEqual(Date.parse(page.messages[0]!.deliveredAt));
     // A late, repeated event for the finished lifecycle starts no second run and changes nothing.
     const client = await ctx.temporal();
-    const handle = client.workflow.getHandle(messageWorkflowId(messageId));
+    const handle = client.workflow.getHandle(messageWorkflowId(ctx.config.TIDINGS_ENV, messageId));
     const { runId } = await eventually(async () => {
       const d = await handle.describe();
       return d.status.name === 'COMPLETED' && d;
@@ -125,8 +127,8 @@ describe('message status lifecycle across the real servers', () => {
     await eventually(async () => (await count()) >= 1000, 90_000, 250).catch(async (err: unknown) => {
       const admin = ctx.kafka().admin();
       await admin.connect();
-      const committed = await admin.fetchOffsets({ groupId: statusGroup, topics: [KAFKA_TOPICS.msgStatus] });
-      const ends = await admin.fetchTopicOffsets(KAFKA_TOPICS.msgStatus);
+      const committed = await admin.fetchOffsets({ groupId: statusGroup, topics: [names.topics.msgStatus] });
+      const ends = await admin.fetchTopicOffsets(names.topics.msgStatus);
       await admin.disconnect();
       const client = await ctx.temporal();
       const running = await client.workflow.count(`TaskQueue = '${ctx.config.TEMPORAL_TASK_QUEUE}' AND ExecutionStatus = 'Running'`);
@@ -160,7 +162,7 @@ describe('message status lifecycle across the real servers', () => {
       producer: ctx.producer,
       log: ctx.log,
       groupId: uniqueId('msg-dlq'),
-      topics: [dlqTopic(KAFKA_TOPICS.msgStatus)],
+      topics: [dlqTopic(names.topics.msgStatus)],
       fromBeginning: false,
       handle: async (m) => void dead.push(`${m.headers?.['x-dlq-reason']?.toString() ?? ''}|${m.value?.toString() ?? ''}`),
     });
@@ -171,7 +173,7 @@ describe('message status lifecycle across the real servers', () => {
       const producer = await ctx.producer();
       // Same key: the bad records sit in front of the good one on the same partition.
       await producer.send({
-        topic: KAFKA_TOPICS.msgStatus,
+        topic: names.topics.msgStatus,
         messages: [
           { key: good, value: `garbage ${marker}` },
           { key: good, value: JSON.stringify({ messageId: good, status: 'SEEN', marker }) },

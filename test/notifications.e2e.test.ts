@@ -7,10 +7,12 @@ import { startNotificationsConsumer } from '../consumers/notifications';
 import { startGateway } from '../gateway/server';
 import { signToken } from '../platform/auth/jwt';
 import type { Context } from '../platform/context';
-import { dlqTopic, KAFKA_TOPICS, QUEUES } from '../platform/names';
+import { dlqTopic } from '../platform/names';
 import { startWorker } from '../worker';
-import { eventually, testContext, uniqueId } from './support/context';
+import { eventually, testContext, testNames, uniqueId } from './support/context';
 import { TestClient } from './support/gateway';
+
+const names = testNames();
 
 // Scheduled notifications across the real servers: Kafka `notifications` → workflow (durable sleep)
 // → the user's WebSocket through the gateway, the email topic's SQS queue, or the dead-letter topic.
@@ -41,7 +43,7 @@ describe('scheduled notifications across the real servers', () => {
     await client.opened;
     return client;
   };
-  const produce = async (values: string[]) => (await ctx.producer()).send({ topic: KAFKA_TOPICS.notifications, messages: values.map((value) => ({ value })) });
+  const produce = async (values: string[]) => (await ctx.producer()).send({ topic: names.topics.notifications, messages: values.map((value) => ({ value })) });
   const statusOf = async (id: string) => ((await (await api('GET', `/notifications/${id}`)).json()) as { status: string }).status;
 
   beforeAll(async () => {
@@ -92,7 +94,7 @@ describe('scheduled notifications across the real servers', () => {
     const res = await api('POST', '/notifications', { notificationId: id, userId, channel: 'email', sendAt: new Date(Date.now() + 1_000).toISOString(), template: 'welcome', data: { name: 'Ana' } });
     expect(res.status).toBe(202);
     const sqs = ctx.sqs();
-    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: QUEUES.notifyEmail.name }));
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: names.queues.notifyEmail.name }));
     const found = await eventually(async () => {
       const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
       const mine = Messages.find((m) => m.Body?.includes(id));
@@ -111,7 +113,7 @@ describe('scheduled notifications across the real servers', () => {
       producer: ctx.producer,
       log: ctx.log,
       groupId: uniqueId('notify-dlq'),
-      topics: [dlqTopic(KAFKA_TOPICS.notifications)],
+      topics: [dlqTopic(names.topics.notifications)],
       fromBeginning: false,
       handle: async (m) => void dead.push({ reason: m.headers?.['x-dlq-reason']?.toString() ?? '', value: m.value?.toString() ?? '' }),
     });

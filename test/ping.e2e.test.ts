@@ -22,7 +22,7 @@ describe('ping across every real server', () => {
     const client = await ctx.temporal();
     const handle = await client.workflow.start(ping, {
       taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-      workflowId: pingWorkflowId(pingId),
+      workflowId: pingWorkflowId(ctx.config.TIDINGS_ENV, pingId),
       args: [{ pingId }],
     });
     const result = await handle.result();
@@ -31,7 +31,7 @@ describe('ping across every real server', () => {
     const byServer = Object.fromEntries(result.probes.map((p) => [p.server, p]));
     expect(Object.keys(byServer).sort()).toEqual(['kafka', 'mysql', 'redis', 'sns-sqs']);
     expect(byServer.kafka?.detail).toMatch(/^partition \d+ offset \d+$/);
-    expect(byServer['sns-sqs']?.detail).toBe('received from tidings-ping');
+    expect(byServer['sns-sqs']?.detail).toBe(`received from ${ctx.config.TIDINGS_ENV}-tidings-ping`);
 
     const [rows] = await ctx.mysql().query<RowDataPacket[]>('SELECT nonce FROM ping_runs WHERE ping_id = ?', [pingId]);
     expect(rows).toHaveLength(1);

@@ -7,12 +7,14 @@ import { startFulfillment, startPurchaseResults } from '../consumers/purchases';
 import { startGateway } from '../gateway/server';
 import { signToken } from '../platform/auth/jwt';
 import type { Context } from '../platform/context';
-import { QUEUES } from '../platform/names';
+
 import { contractOf } from '../stores/purchases';
 import { startWorker } from '../worker';
 import { purchaseWorkflowId } from '../workflows/purchase';
-import { eventually, testContext, uniqueId } from './support/context';
+import { eventually, testContext, testNames, uniqueId } from './support/context';
 import { TestClient } from './support/gateway';
+
+const names = testNames();
 
 // The purchase journey across the real servers: API → Temporal → SNS → SQS → fulfillment →
 // purchase-results → signal → statuses pushed to the user's WebSocket through the gateway.
@@ -98,7 +100,7 @@ describe('purchase journey across the real servers', () => {
     const u = await user();
     const { purchaseId, statusUrl, temporalUi } = await buy(u.token);
     expect(statusUrl).toBe(`/purchases/${purchaseId}`);
-    expect(temporalUi).toContain(purchaseWorkflowId(purchaseId));
+    expect(temporalUi).toContain(purchaseWorkflowId(ctx.config.TIDINGS_ENV, purchaseId));
     await u.client.until(() => u.statuses().includes('COMPLETED'), 30_000);
     expect(u.statuses()).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
 
@@ -106,21 +108,21 @@ describe('purchase journey across the real servers', () => {
     expect(view.status).toBe('COMPLETED');
     expect(view.timeline.map((t) => t.status)).toEqual(['RECEIVED', 'PENDING', 'PROCESSING', 'COMPLETED']);
     expect(await contractOf(ctx.mysql(), purchaseId)).toEqual({ status: 'ACTIVE', quantity: 1 });
-    await eventually(async () => (await queueDepth(QUEUES.purchaseProcessing.name)) === 0 && (await queueDepth(QUEUES.purchaseResults.name)) === 0, 20_000);
+    await eventually(async () => (await queueDepth(names.queues.purchaseProcessing.name)) === 0 && (await queueDepth(names.queues.purchaseResults.name)) === 0, 20_000);
 
-    const handle = (await ctx.temporal()).workflow.getHandle(purchaseWorkflowId(purchaseId));
+    const handle = (await ctx.temporal()).workflow.getHandle(purchaseWorkflowId(ctx.config.TIDINGS_ENV, purchaseId));
     expect(await handle.result()).toMatchObject({ status: 'COMPLETED' });
     const events = (await handle.fetchHistory()).events ?? [];
     // Steps run as local activities: each leaves a marker in the history, in order.
     const markers = events.map((e) => e.markerRecordedEventAttributes).filter((m) => m?.markerName === 'core_local_activity');
-    const names = markers.map((m) => {
+    const activities = markers.map((m) => {
       const text = Object.values(m?.details ?? {})
         .flatMap((p) => p.payloads ?? [])
         .map((p) => Buffer.from(p.data ?? []).toString())
         .join(' ');
       return ['validatePurchase', 'recordPurchaseStatus', 'publishPurchaseMessage'].find((n) => text.includes(n));
     });
-    expect(names).toEqual(['validatePurchase', 'recordPurchaseStatus', 'publishPurchaseMessage', 'recordPurchaseStatus', 'recordPurchaseStatus']);
+    expect(activities).toEqual(['validatePurchase', 'recordPurchaseStatus', 'publishPurchaseMessage', 'recordPurchaseStatus', 'recordPurchaseStatus']);
     const signals = events.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName).filter(Boolean);
     expect(signals).toEqual(['fulfillmentResult', 'fulfillmentResult']);
   }, 45_000);
@@ -142,7 +144,7 @@ describe('purchase journey across the real servers', () => {
     const u = await user();
     const { purchaseId } = await buy(u.token);
     await u.client.until(() => u.statuses().includes('PENDING'), 20_000);
-    await eventually(async () => (await queueDepth(QUEUES.purchaseProcessing.name)) > 0, 20_000); // PurchaseRequested is out
+    await eventually(async () => (await queueDepth(names.queues.purchaseProcessing.name)) > 0, 20_000); // PurchaseRequested is out
     await workerCtx.lifecycle.close(); // the worker is gone while the purchase waits for its result
     fulfillment = await startFulfillment(ctx, consumerOpts); // the result arrives with no worker up
     await eventually(async () => (await contractOf(ctx.mysql(), purchaseId))?.status === 'ACTIVE', 20_000);
@@ -164,7 +166,7 @@ describe('purchase journey across the real servers', () => {
     fulfillment = await startFulfillment(ctx, consumerOpts);
     // Request and cancellation both reach fulfillment; whichever comes first, nothing stays reserved.
     await eventually(async () => (await contractOf(ctx.mysql(), purchaseId))?.status === 'CANCELLED', 20_000);
-    await eventually(async () => (await queueDepth(QUEUES.purchaseProcessing.name)) === 0, 20_000);
+    await eventually(async () => (await queueDepth(names.queues.purchaseProcessing.name)) === 0, 20_000);
     expect((await contractOf(ctx.mysql(), purchaseId))?.status).toBe('CANCELLED');
     expect(u.statuses()).toEqual(['PENDING', 'CANCELLED']);
     const again = await api(u.token, 'POST', `/purchases/${purchaseId}/cancel`);
@@ -225,9 +227,9 @@ describe('purchase journey across the real servers', () => {
   it('a poison message is retried, never deleted, and lands in the dead-letter queue after N receives', async () => {
     const marker = uniqueId('poison');
     const sqs = ctx.sqs();
-    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: QUEUES.purchaseProcessing.name }));
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: names.queues.purchaseProcessing.name }));
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: `{"type":"PurchaseRequested","marker":"${marker}"}` }));
-    const { QueueUrl: dlqUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: QUEUES.purchaseProcessing.dlq!.name }));
+    const { QueueUrl: dlqUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: names.queues.purchaseProcessing.dlq!.name }));
     const found = await eventually(async () => {
       const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 1 }));
       const mine = Messages.find((m) => m.Body?.includes(marker));

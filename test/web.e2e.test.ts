@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxRelayId } from '../workflows/ledger';
-import { freePort, ROOT, uniqueId } from './support/context';
+import { freePort, ROOT, testEnv, uniqueId } from './support/context';
 
 // The web app in real headless Chromium (Debian's, driven by playwright-core) against the whole
 // system started from main.ts: each page's main action, and the live update seen on screen.
@@ -27,6 +27,7 @@ describe('web app in headless Chromium', () => {
       cwd: ROOT,
       env: {
         ...process.env,
+        TIDINGS_ENV: testEnv(),
         LOG_LEVEL: 'warn',
         API_PORT: String(apiPort),
         GATEWAY_PORT: String(gatewayPort),
@@ -61,7 +62,7 @@ describe('web app in headless Chromium', () => {
     await browser?.close();
     // The ledger page woke an outbox relay on this run's task queue; it must not outlive the test.
     const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
-    await new Client({ connection }).workflow.getHandle(outboxRelayId(taskQueue)).terminate('test over').catch(() => undefined);
+    await new Client({ connection }).workflow.getHandle(outboxRelayId(testEnv(), taskQueue)).terminate('test over').catch(() => undefined);
     await connection.close();
     if (system && system.exitCode === null) {
       const exited = new Promise((r) => system.once('exit', r));

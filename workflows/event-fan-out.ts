@@ -17,7 +17,7 @@ export interface EventProgress {
 }
 
 /** One run per event: a retried POST or a duplicate start joins the same workflow. */
-export const eventWorkflowId = (eventId: string): string => `event-${eventId}`;
+export const eventWorkflowId = (env: string, eventId: string): string => `${env}.event-${eventId}`;
 
 /** A consumer stored the event (sent by consumers B and C; duplicates are harmless). */
 export const eventStoredSignal = defineSignal<[{ sink: Sink }]>('eventStored');

@@ -25,7 +25,7 @@ describe('day close (time-skipping test server)', () => {
     await worker.runUntil(async () => {
       const handle = await ts.env.client.workflow.start(dayClose, {
         taskQueue: 'day-close',
-        workflowId: dayCloseWorkflowId('m1', day),
+        workflowId: dayCloseWorkflowId('ts', 'm1', day),
         args: [{ merchantId: 'm1', day, closeAt }],
       });
       await ts.env.sleep(closeAt - now - 60_000); // one minute before the close

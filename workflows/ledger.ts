@@ -1,8 +1,8 @@
 import { condition, continueAsNew, defineSignal, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { LedgerActivities } from '../activities/ledger';
 
-/** The one outbox relay per task queue (`outbox-relay` for the default queue `tidings`). */
-export const outboxRelayId = (taskQueue: string): string => (taskQueue === 'tidings' ? 'outbox-relay' : `outbox-relay-${taskQueue}`);
+/** The one outbox relay per environment and task queue. */
+export const outboxRelayId = (env: string, taskQueue: string): string => `${env}.outbox-relay-${taskQueue}`;
 /** A post happened: relay now instead of at the next backstop tick (sent by the API, best effort). */
 export const outboxWakeSignal = defineSignal('wake');
 
@@ -20,7 +20,7 @@ export interface DayCloseInput {
 }
 
 /** One day-close per merchant and day. */
-export const dayCloseWorkflowId = (merchantId: string, day: string): string => `balance-${merchantId}-${day}`;
+export const dayCloseWorkflowId = (env: string, merchantId: string, day: string): string => `${env}.balance-${merchantId}-${day}`;
 
 const relay = proxyActivities<LedgerActivities>({
   startToCloseTimeout: '1 minute',

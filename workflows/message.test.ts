@@ -23,7 +23,7 @@ describe('message lifecycle (time-skipping test server)', () => {
     const result = await worker.runUntil(async () => {
       const h = await ts.env.client.workflow.start(message, {
         taskQueue,
-        workflowId: messageWorkflowId(`m${n}`),
+        workflowId: messageWorkflowId('ts', `m${n}`),
         args: [{ messageId: `m${n}`, conversationId: 'c1', deliverDeadlineMs, readWaitMs: 3_600_000 }],
       });
       for (const burst of events) {

@@ -20,7 +20,7 @@ export interface MessageState {
 }
 
 /** One lifecycle per message. */
-export const messageWorkflowId = (messageId: string): string => `message-${messageId}`;
+export const messageWorkflowId = (env: string, messageId: string): string => `${env}.message-${messageId}`;
 export const statusEventSignal = defineSignal<[StatusEvent]>('statusEvent');
 export const messageStateQuery = defineQuery<MessageState>('messageState');
 

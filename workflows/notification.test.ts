@@ -43,7 +43,7 @@ describe('notification workflow (time-skipping test server)', () => {
     const req: NotificationRequest = { notificationId: `n${n}`, userId: 'u1', channel: 'web', sendAt: new Date(sendAt).toISOString(), title: 't', body: 'b' };
     const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: s.activities });
     await worker.runUntil(async () => {
-      const h = await ts.env.client.workflow.start(notification, { taskQueue, workflowId: notificationWorkflowId(req.notificationId), args: [{ notification: req, maxAttempts: 3 }] });
+      const h = await ts.env.client.workflow.start(notification, { taskQueue, workflowId: notificationWorkflowId('ts', req.notificationId), args: [{ notification: req, maxAttempts: 3 }] });
       await body(h);
     });
   }

@@ -17,7 +17,7 @@ export interface NotificationState {
 }
 
 /** One run per notification: Kafka redeliveries and API retries land on the same workflow. */
-export const notificationWorkflowId = (id: string): string => `notification-${id}`;
+export const notificationWorkflowId = (env: string, id: string): string => `${env}.notification-${id}`;
 
 export const notificationStateQuery = defineQuery<NotificationState>('notificationState');
 /** Cancel while pending (SCHEDULED or DEFERRED); refused afterwards. */

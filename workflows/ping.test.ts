@@ -27,7 +27,7 @@ describe('ping workflow (time-skipping test server)', () => {
     const result = await w.runUntil(
       ts.env.client.workflow.execute(ping, {
         taskQueue: 'ts-sleep',
-        workflowId: pingWorkflowId('thirty-days'),
+        workflowId: pingWorkflowId('ts', 'thirty-days'),
         args: [{ pingId: 'thirty-days', delay: '30 days' }],
       }),
     );
@@ -43,7 +43,7 @@ describe('ping workflow (time-skipping test server)', () => {
   it('a repeated ping id is rejected while the first run is open (id scheme makes starts idempotent)', async () => {
     const w = await worker('ts-dup');
     await w.runUntil(async () => {
-      const opts = { taskQueue: 'ts-dup', workflowId: pingWorkflowId('dup'), args: [{ pingId: 'dup', delay: '1 day' }] as const };
+      const opts = { taskQueue: 'ts-dup', workflowId: pingWorkflowId('ts', 'dup'), args: [{ pingId: 'dup', delay: '1 day' }] as const };
       const first = await ts.env.client.workflow.start(ping, { ...opts, args: [...opts.args] });
       await expect(ts.env.client.workflow.start(ping, { ...opts, args: [...opts.args] })).rejects.toThrow(/already started/i);
       await first.result();

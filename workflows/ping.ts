@@ -16,7 +16,7 @@ export interface PingResult {
 }
 
 /** Ping runs are idempotent per ping id. */
-export const pingWorkflowId = (pingId: string): string => `ping-${pingId}`;
+export const pingWorkflowId = (env: string, pingId: string): string => `${env}.ping-${pingId}`;
 
 const probes = proxyActivities<PingActivities>({
   startToCloseTimeout: '30 seconds',

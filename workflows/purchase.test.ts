@@ -68,7 +68,7 @@ describe('purchase workflow (time-skipping test server)', () => {
     await worker.runUntil(async () => {
       const handle = await ts.env.client.workflow.start(purchase, {
         taskQueue,
-        workflowId: purchaseWorkflowId(id),
+        workflowId: purchaseWorkflowId('ts', id),
         args: [{ purchaseId: id, userId: 'u1', quote, resultTimeoutMs }],
       });
       await body(handle, id);

@@ -34,7 +34,7 @@ export interface PurchaseMessage {
 }
 
 /** One run per purchase: the API's retries and duplicate starts land on the same workflow. */
-export const purchaseWorkflowId = (purchaseId: string): string => `purchase-${purchaseId}`;
+export const purchaseWorkflowId = (env: string, purchaseId: string): string => `${env}.purchase-${purchaseId}`;
 
 export const fulfillmentResultSignal = defineSignal<[FulfillmentResult]>('fulfillmentResult');
 export const purchaseStateQuery = defineQuery<PurchaseState>('purchaseState');

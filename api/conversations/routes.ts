@@ -5,7 +5,7 @@ import { startOnce } from '../../platform/clients/temporal';
 import type { Context } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
-import { KAFKA_TOPICS } from '../../platform/names';
+import { namesOf } from '../../platform/names';
 import { conversationsOf, createConversation, getConversation, getMessage, insertMessage, isMember, listMessages, unreadUpTo, type MessageView } from '../../stores/conversations';
 import { message, messageWorkflowId } from '../../workflows/message';
 import type { ApiVariables } from '../middleware/auth';
@@ -51,7 +51,7 @@ export function conversationRoutes(ctx: Context) {
   async function startLifecycle(m: MessageView): Promise<void> {
     await startOnce(await ctx.temporal(), message, {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowId: messageWorkflowId(m.messageId),
+      workflowId: messageWorkflowId(config.TIDINGS_ENV, m.messageId),
       args: [{ messageId: m.messageId, conversationId: m.conversationId, deliverDeadlineMs: config.MESSAGE_DELIVER_DEADLINE_MS, readWaitMs: config.MESSAGE_READ_WAIT_MS }],
     });
   }
@@ -90,7 +90,7 @@ export function conversationRoutes(ctx: Context) {
         text: stored.text,
       };
       const producer = await ctx.producer();
-      await producer.send({ topic: KAFKA_TOPICS.messages, messages: [{ key: conversation.conversationId, value: JSON.stringify(outgoing) }] });
+      await producer.send({ topic: namesOf(config).topics.messages, messages: [{ key: conversation.conversationId, value: JSON.stringify(outgoing) }] });
       return c.json({ messageId: stored.messageId, status: stored.status, duplicate: !created }, 202);
     })
     .get('/:id/messages', async (c) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Context } from '../../platform/context';
-import { KAFKA_TOPICS } from '../../platform/names';
+import { namesOf } from '../../platform/names';
 
 /** A record of Kafka `msg.status`, as connectors (SENT, DELIVERED) and readers (READ) emit it. */
 export const StatusEventSchema = z.object({
@@ -18,5 +18,5 @@ export type StatusEvent = z.infer<typeof StatusEventSchema>;
 export async function produceStatus(ctx: Context, events: StatusEvent[]): Promise<void> {
   if (events.length === 0) return;
   const producer = await ctx.producer();
-  await producer.send({ topic: KAFKA_TOPICS.msgStatus, messages: events.map((e) => ({ key: e.messageId, value: JSON.stringify(e) })) });
+  await producer.send({ topic: namesOf(ctx.config).topics.msgStatus, messages: events.map((e) => ({ key: e.messageId, value: JSON.stringify(e) })) });
 }

@@ -35,7 +35,7 @@ export function eventRoutes(ctx: Context) {
     try {
       await startOnce(await ctx.temporal(), eventFanOut, {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowId: eventWorkflowId(event.eventId),
+        workflowId: eventWorkflowId(config.TIDINGS_ENV, event.eventId),
         args: [{ event, confirmTimeoutMs: config.EVENT_CONFIRM_TIMEOUT_MS }],
       });
     } catch (err) {
@@ -61,7 +61,7 @@ export function eventRoutes(ctx: Context) {
       const event = earlierId ? { ...fresh, eventId, acceptedAt: (await getEventTrail(ctx.mysql(), eventId))!.acceptedAt } : fresh;
       await startRun(event);
       return c.json(
-        { eventId, status: 'ACCEPTED', statusUrl: `/events/${eventId}`, temporalUi: workflowUiUrl(config, eventWorkflowId(eventId)) },
+        { eventId, status: 'ACCEPTED', statusUrl: `/events/${eventId}`, temporalUi: workflowUiUrl(config, eventWorkflowId(config.TIDINGS_ENV, eventId)) },
         202,
       );
     })
@@ -74,6 +74,6 @@ export function eventRoutes(ctx: Context) {
       const parsed = z.uuid().safeParse(id);
       const trail = parsed.success ? await getEventTrail(ctx.mysql(), id, c.get('principal').userId) : undefined;
       if (!trail) throw new AppError(404, 'not_found', `no event ${id}`, { field: 'id' });
-      return c.json({ ...trail, temporalUi: workflowUiUrl(config, eventWorkflowId(id)) });
+      return c.json({ ...trail, temporalUi: workflowUiUrl(config, eventWorkflowId(config.TIDINGS_ENV, id)) });
     });
 }

@@ -63,7 +63,7 @@ export function ledgerRoutes(ctx: Context) {
       .then((client) =>
         client.workflow.signalWithStart(outboxRelay, {
           taskQueue: config.TEMPORAL_TASK_QUEUE,
-          workflowId: outboxRelayId(config.TEMPORAL_TASK_QUEUE),
+          workflowId: outboxRelayId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE),
           args: [{ batchSize: config.LEDGER_RELAY_BATCH, idleMs: config.LEDGER_RELAY_IDLE_MS }],
           signal: outboxWakeSignal,
         }),

@@ -12,7 +12,7 @@ export async function acceptNotification(ctx: Context, n: NotificationRequest, s
   const created = await insertNotification(ctx.mysql(), n, source);
   await startOnce(await ctx.temporal(), notification, {
     taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-    workflowId: notificationWorkflowId(n.notificationId),
+    workflowId: notificationWorkflowId(ctx.config.TIDINGS_ENV, n.notificationId),
     args: [{ notification: n, maxAttempts: ctx.config.NOTIFY_MAX_ATTEMPTS }],
   });
   return { created };

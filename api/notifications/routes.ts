@@ -21,13 +21,13 @@ const ListQuery = z.object({
 export function notificationRoutes(ctx: Context) {
   const { config } = ctx;
   const schema = () => notificationSchema(Date.now, config.NOTIFY_PAST_TOLERANCE_MS);
-  const links = (id: string) => ({ statusUrl: `/notifications/${id}`, temporalUi: workflowUiUrl(config, notificationWorkflowId(id)) });
+  const links = (id: string) => ({ statusUrl: `/notifications/${id}`, temporalUi: workflowUiUrl(config, notificationWorkflowId(config.TIDINGS_ENV, id)) });
 
   /** Runs an update on the notification's workflow; "not pending" becomes 409. */
   async function update<T>(id: string, run: (handle: ReturnType<Awaited<ReturnType<Context['temporal']>>['workflow']['getHandle']>) => Promise<T>): Promise<T> {
     if (!(await getNotification(ctx.mysql(), id))) throw new AppError(404, 'not_found', `no notification ${id}`, { field: 'id' });
     try {
-      return await run((await ctx.temporal()).workflow.getHandle(notificationWorkflowId(id)));
+      return await run((await ctx.temporal()).workflow.getHandle(notificationWorkflowId(config.TIDINGS_ENV, id)));
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw new AppError(409, 'not_pending', err.cause instanceof Error ? err.cause.message : 'not pending', {});
       if (err instanceof WorkflowNotFoundError) throw new AppError(409, 'not_pending', 'notification is no longer pending', {});

@@ -29,7 +29,7 @@ export function pingRoutes({ config, temporal }: PingRouteDeps): Hono {
     const client = await temporal();
     const handle = await client.workflow.start(ping, {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowId: pingWorkflowId(pingId),
+      workflowId: pingWorkflowId(config.TIDINGS_ENV, pingId),
       args: [{ pingId }],
       // A repeated ping id joins the run already under way instead of failing.
       workflowIdConflictPolicy: 'USE_EXISTING',

@@ -25,7 +25,7 @@ export function purchaseRoutes(ctx: Context) {
   const { config } = ctx;
   const links = (purchaseId: string) => ({
     statusUrl: `/purchases/${purchaseId}`,
-    temporalUi: workflowUiUrl(config, purchaseWorkflowId(purchaseId)),
+    temporalUi: workflowUiUrl(config, purchaseWorkflowId(config.TIDINGS_ENV, purchaseId)),
   });
 
   /** The quote, or 422 naming the field when the terms are impossible. */
@@ -44,7 +44,7 @@ export function purchaseRoutes(ctx: Context) {
     try {
       await startOnce(await ctx.temporal(), purchase, {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowId: purchaseWorkflowId(purchaseId),
+        workflowId: purchaseWorkflowId(config.TIDINGS_ENV, purchaseId),
         args: [{ purchaseId, userId, quote: q, resultTimeoutMs: config.PURCHASE_RESULT_TIMEOUT_MS }],
       });
     } catch (err) {
@@ -87,7 +87,7 @@ export function purchaseRoutes(ctx: Context) {
       }
       const client = await ctx.temporal();
       try {
-        const state = await client.workflow.getHandle(purchaseWorkflowId(id)).executeUpdate(cancelPurchaseUpdate, { args: [{ reason }] });
+        const state = await client.workflow.getHandle(purchaseWorkflowId(config.TIDINGS_ENV, id)).executeUpdate(cancelPurchaseUpdate, { args: [{ reason }] });
         return c.json({ purchaseId: id, status: state.status, reason: state.reason ?? null, ...links(id) });
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) {

@@ -17,7 +17,7 @@ import { AppError } from '../../platform/errors';
 import { listen } from '../../platform/http/serve';
 import { jsonBody } from '../../platform/http/validate';
 import { createLogger } from '../../platform/logger';
-import { QUEUES, SNS_TOPICS } from '../../platform/names';
+import { namesOf } from '../../platform/names';
 import { effectContract, getProduct } from '../../stores/purchases';
 
 const config = loadConfig();
@@ -35,7 +35,7 @@ app.post('/purchases', async (c) => {
   const q = quote(product, body);
   const purchaseId = randomUUID();
   const message = { type: 'PurchaseRequested', purchaseId, userId: c.get('principal').userId, productId: q.productId, quantity: q.quantity, totalCents: q.totalCents };
-  await ctx.sns().send(new PublishCommand({ TopicArn: topicArn(config, SNS_TOPICS.purchaseRequested.name), Message: JSON.stringify(message) }));
+  await ctx.sns().send(new PublishCommand({ TopicArn: topicArn(config, namesOf(config).snsTopics.purchaseRequested.name), Message: JSON.stringify(message) }));
   return c.json({ purchaseId }, 202);
 });
 const server = await listen(app as unknown as Hono, config.HOST, config.API_PORT);
@@ -44,7 +44,7 @@ const consumer = startSqsConsumer({
   name: 'direct-fulfillment',
   sqs: ctx.sqs(),
   log: ctx.log,
-  queueName: QUEUES.purchaseProcessing.name,
+  queueName: namesOf(config).queues.purchaseProcessing.name,
   waitSeconds: 1,
   pollers: config.SQS_POLLERS,
   handle: async (raw) => {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { namesOf } from '../names';
 
 export { Redis };
 
@@ -8,10 +9,13 @@ export { Redis };
  * An ioredis client that keeps reconnecting forever (Redis coming back must heal the process
  * without a restart) but fails a command after one retry while disconnected instead of queueing it
  * for ever. An outage is logged once when it starts and once when it ends, not per attempt.
+ * Every key is prefixed with the environment's prefix (ioredis applies it to KEYS of commands and
+ * scripts; pub/sub channels and SCAN patterns take it from `redis.options.keyPrefix` explicitly).
  */
-export function createRedis(config: Config, log: Logger, name = 'tidings'): Redis {
+export function createRedis(config: Config, log: Logger, name = 'tidings', { keyPrefix = namesOf(config).redisPrefix } = {}): Redis {
   const redis = new Redis(config.REDIS_URL, {
     connectionName: name,
+    keyPrefix,
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });

@@ -26,7 +26,6 @@ REDIS_PORT="${REDIS_PORT:-6379}"
 MYSQL_PORT="${MYSQL_PORT:-3306}"
 MYSQL_USER="${MYSQL_USER:-tidings}"
 MYSQL_PASSWORD="${MYSQL_PASSWORD:-tidings}"
-MYSQL_DATABASE="${MYSQL_DATABASE:-tidings}"
 
 _t0=$(date +%s)
 step() { printf '[infra %3ss] %s\n' "$(( $(date +%s) - _t0 ))" "$*"; }

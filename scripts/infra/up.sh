@@ -20,25 +20,31 @@ fi
 
 # --- MariaDB -------------------------------------------------------------------------------------
 MYSQL_SOCK="$DATA/mysql.sock"
+# Each environment (TIDINGS_ENV: the live system, every test run and benchmark) has a database of
+# its own named tidings_<env>, so the app user may create and drop databases named tidings*.
 app_user_ready() {
   mariadb --protocol=tcp -h 127.0.0.1 -P "$MYSQL_PORT" -u "$MYSQL_USER" -p"$MYSQL_PASSWORD" \
-    -e "SELECT 1" "$MYSQL_DATABASE"
+    -e "CREATE DATABASE IF NOT EXISTS \`tidings_dev\`"
 }
 # Runs as the socket-authenticated root of the server this script started, to create the app user.
 create_app_user() {
   mariadb --socket="$MYSQL_SOCK" -u root <<SQL
-CREATE DATABASE IF NOT EXISTS \`$MYSQL_DATABASE\`;
 CREATE USER IF NOT EXISTS '$MYSQL_USER'@'127.0.0.1' IDENTIFIED BY '$MYSQL_PASSWORD';
 CREATE USER IF NOT EXISTS '$MYSQL_USER'@'localhost' IDENTIFIED BY '$MYSQL_PASSWORD';
-GRANT ALL PRIVILEGES ON \`$MYSQL_DATABASE\`.* TO '$MYSQL_USER'@'127.0.0.1';
-GRANT ALL PRIVILEGES ON \`$MYSQL_DATABASE\`.* TO '$MYSQL_USER'@'localhost';
+GRANT ALL PRIVILEGES ON \`tidings%\`.* TO '$MYSQL_USER'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON \`tidings%\`.* TO '$MYSQL_USER'@'localhost';
 FLUSH PRIVILEGES;
 SQL
 }
 if app_user_ready >/dev/null 2>&1; then
   step "mariadb: already up on $MYSQL_PORT"
+elif port_open "$MYSQL_PORT" && [ -S "$MYSQL_SOCK" ] && mariadb-admin --socket="$MYSQL_SOCK" -u root ping >/dev/null 2>&1; then
+  # Ours, started by an older version of this script: widen the app user's grants.
+  step "mariadb: granting '$MYSQL_USER' the tidings* databases"
+  create_app_user >>"$LOGS/mariadb.log" 2>&1 || die "granting failed; see $LOGS/mariadb.log"
+  wait_for mariadb "$LOGS/mariadb.log" 20 app_user_ready
 elif port_open "$MYSQL_PORT" && ! [ -S "$MYSQL_SOCK" ]; then
-  die "port $MYSQL_PORT is taken by a MySQL server this project did not start, and user '$MYSQL_USER' cannot log in to '$MYSQL_DATABASE' there. Create that user/database, stop it, or set MYSQL_PORT."
+  die "port $MYSQL_PORT is taken by a MySQL server this project did not start, and user '$MYSQL_USER' cannot create databases named tidings* there (each environment has its own). Grant it, stop that server, or set MYSQL_PORT."
 else
   if ! [ -d "$DATA/mysql/mysql" ]; then
     step "mariadb: initialising data directory $DATA/mysql"

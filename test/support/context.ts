@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../platform/config';
 import { createContext, type Context } from '../../platform/context';
 import { createLogger } from '../../platform/logger';
+import { namesOf, type ResourceNames } from '../../platform/names';
 
 /** The repository root (tests run from anywhere). */
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -12,14 +14,28 @@ export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname)
 export const uniqueId = (prefix = 't'): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 /**
- * Config for a test: the local servers, but a task queue of its own so a worker of `npm start`
- * running on the same machine never picks up the test's tasks.
+ * The environment of this test run (test/global-setup.ts makes and provisions it): every topic,
+ * queue, key, database and workflow id of the run is scoped to it, so a live system on the same
+ * servers never sees the tests' messages, nor they its.
+ */
+export const testEnv = (): string => inject('tidingsEnv');
+
+/** The resource names of this test run's environment. */
+export const testNames = (): ResourceNames => namesOf({ TIDINGS_ENV: testEnv() });
+
+/**
+ * Config for a test: the local servers in the run's environment, and a task queue of its own so
+ * that each test's worker picks up only that test's tasks.
  */
 export function testConfig(overrides: Record<string, string> = {}): Config {
+  const env = testEnv();
   return loadConfig({
     ...process.env,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    TEMPORAL_TASK_QUEUE: uniqueId('tidings-test'),
+    TIDINGS_ENV: env,
+    // The run's database even when the caller's shell names another one.
+    MYSQL_DATABASE: undefined,
+    TEMPORAL_TASK_QUEUE: uniqueId(`tidings-${env}`),
     // Only the ledger tests run the outbox relay (it would outlive each test's worker otherwise).
     LEDGER_RELAY_ON_START: 'false',
     ...overrides,
