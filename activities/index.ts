@@ -1,12 +1,13 @@
 import { createEventActivities, type EventDeps } from './events';
 import { createLedgerActivities, type LedgerDeps } from './ledger';
 import { createMessageActivities, type MessageDeps } from './messages';
-import { createNotificationActivities, type NotificationDeps } from './notifications';
+import { createNotificationSchedulerActivities, type NotificationSchedulerDeps } from './notification-scheduler';
+import { createNotificationActivities } from './notifications';
 import { createPingActivities, type PingDeps } from './ping';
 import { createPurchaseActivities, type PurchaseDeps } from './purchases';
 
 /** Everything activities may talk to; tests hand in what they need. */
-export type ActivityDeps = PingDeps & EventDeps & PurchaseDeps & LedgerDeps & NotificationDeps & MessageDeps;
+export type ActivityDeps = PingDeps & EventDeps & PurchaseDeps & LedgerDeps & NotificationSchedulerDeps & MessageDeps;
 
 /** All activities the worker registers, grouped by the journey they serve. */
 export function createActivities(deps: ActivityDeps) {
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPurchaseActivities(deps),
     ...createLedgerActivities(deps),
     ...createNotificationActivities(deps),
+    ...createNotificationSchedulerActivities(deps),
     ...createMessageActivities(deps),
   };
 }

@@ -16,14 +16,13 @@ export interface NotificationDeps {
   publisher: () => Publisher;
 }
 
-
-/** Activities of the notification workflow. */
 /** The SNS topic of a delivery channel other than web. */
 function snsTopicFor(config: Config, channel: 'email' | 'sms' | 'push'): string {
   const topics = namesOf(config).snsTopics;
   return { email: topics.notifyEmail, sms: topics.notifySms, push: topics.notifyPush }[channel].name;
 }
 
+/** Activities of the per-notification workflow (runs started before the buckets) and the buckets' delivery. */
 export function createNotificationActivities(deps: NotificationDeps) {
   /** One strategy per channel: `web` is the user's live connections (and the channel history). */
   const strategies: Record<Channel, (n: NotificationRequest) => Promise<string>> = {
@@ -41,7 +40,15 @@ export function createNotificationActivities(deps: NotificationDeps) {
     push: (n) => publishTo('push', n),
   };
   async function publishTo(channel: 'email' | 'sms' | 'push', n: NotificationRequest): Promise<string> {
-    const { MessageId } = await deps.sns.send(new PublishCommand({ TopicArn: topicArn(deps.config, snsTopicFor(deps.config, channel)), Message: JSON.stringify(n) }));
+    // The id travels as an attribute so email/sms/push senders can drop a repeat (a batch retried
+    // after a crash delivers again under the same id).
+    const { MessageId } = await deps.sns.send(
+      new PublishCommand({
+        TopicArn: topicArn(deps.config, snsTopicFor(deps.config, channel)),
+        Message: JSON.stringify(n),
+        MessageAttributes: { notificationId: { DataType: 'String', StringValue: n.notificationId } },
+      }),
+    );
     return `sns ${snsTopicFor(deps.config, channel)} ${MessageId ?? ''}`;
   }
 

@@ -1,10 +1,10 @@
 // The `notifications` Kafka topic: each valid record becomes a scheduled notification (same path
 // as POST /notifications); a bad record is dead-lettered with its reason and the partition moves on.
-import { acceptNotification } from '../api/notifications/accept';
 import { notificationSchema } from '../domain/notification';
 import type { Context } from '../platform/context';
 import { PoisonMessageError } from '../platform/errors';
 import { namesOf } from '../platform/names';
+import { scheduleNotifications } from '../services/notification-scheduler';
 import { startKafkaConsumer } from './kafka-runner';
 import { parseRecord } from './parse-record';
 
@@ -21,7 +21,7 @@ export async function startNotificationsConsumer(ctx: Context, opts: { groupId?:
     handle: async (message) => {
       const raw = message.value?.toString() ?? '';
       if (Buffer.byteLength(raw) > 64 * 1024) throw new PoisonMessageError('record larger than 64 KiB');
-      await acceptNotification(ctx, parseRecord(schema, raw), 'kafka');
+      await scheduleNotifications({ config: ctx.config, mysql: ctx.mysql(), temporal: ctx.temporal }, [parseRecord(schema, raw)], 'kafka');
     },
   });
 }

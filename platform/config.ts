@@ -114,6 +114,12 @@ const schema = z.object({
   // Notifications: how far in the past sendAt may be (clock skew, transit), delivery attempts.
   NOTIFY_PAST_TOLERANCE_MS: z.coerce.number().int().min(0).default(5 * 60 * 1000),
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  // Notification timers: shards, the time slice of one bucket workflow, how far ahead of now a
+  // bucket must fire to be sure its claim runs after the row is committed, rows claimed per batch.
+  NOTIFY_SHARDS: z.coerce.number().int().min(1).max(64).default(2),
+  NOTIFY_BUCKET_MS: z.coerce.number().int().min(50).max(60_000).default(250),
+  NOTIFY_BUCKET_MARGIN_MS: z.coerce.number().int().min(50).max(10_000).default(300),
+  NOTIFY_BATCH: z.coerce.number().int().min(1).max(2_000).default(500),
 
   // Chat messages: FAILED when not DELIVERED in time; how long a run waits for READ afterwards.
   MESSAGE_DELIVER_DEADLINE_MS: z.coerce.number().int().positive().default(2 * 60 * 1000),

@@ -3,7 +3,7 @@ import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { inTransaction } from '../platform/db/transaction';
 import type { Channel, NotificationRequest, Preferences } from '../domain/notification';
 
-export const NOTIFICATION_STATUSES = ['SCHEDULED', 'DEFERRED', 'SKIPPED', 'CANCELLED', 'SENT', 'FAILED'] as const;
+export const NOTIFICATION_STATUSES = ['SCHEDULED', 'DEFERRED', 'SKIPPED', 'CANCELLED', 'SENT', 'FAILED', 'SENDING'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
 export interface NotificationView extends NotificationRequest {
@@ -12,6 +12,8 @@ export interface NotificationView extends NotificationRequest {
   source: string;
   createdAt: string;
   sentAt: string | null;
+  /** The bucket workflow that fired it, or the one that will (null: a run of the per-notification design). */
+  bucketWorkflowId: string | null;
 }
 
 /** Records a new notification (SCHEDULED); false if the id exists (the first one stands). */
@@ -43,6 +45,7 @@ const toView = (r: RowDataPacket): NotificationView => ({
   source: r.source as string,
   createdAt: (r.created_at as Date).toISOString(),
   sentAt: r.sent_at ? (r.sent_at as Date).toISOString() : null,
+  bucketWorkflowId: ((r.fired_by ?? r.bucket_id) as string | null) ?? null,
 });
 
 export async function getNotification(pool: Pool, id: string): Promise<NotificationView | undefined> {

@@ -2,6 +2,8 @@
 export { eventFanOut } from './event-fan-out';
 export { dayClose, outboxRelay } from './ledger';
 export { message } from './message';
+// `notification` (one run per notification) stays registered so runs started before the buckets finish.
 export { notification } from './notification';
+export { notificationBucket } from './notification-bucket';
 export { ping } from './ping';
 export { purchase } from './purchase';

@@ -1,19 +1,12 @@
 import type { NotificationRequest } from '../../domain/notification';
-import { startOnce } from '../../platform/clients/temporal';
 import type { Context } from '../../platform/context';
-import { insertNotification } from '../../stores/notifications';
-import { notification, notificationWorkflowId } from '../../workflows/notification';
+import { scheduleNotifications } from '../../services/notification-scheduler';
 
 /**
- * Both sources (HTTP and Kafka) end here: the row is recorded, then the workflow started. The id
- * makes it idempotent: a repeat records nothing and joins the run that exists.
+ * Both sources (HTTP and Kafka) end here: the row is recorded and its time bucket ensured. The id
+ * makes it idempotent: a repeat records nothing and changes nothing.
  */
 export async function acceptNotification(ctx: Context, n: NotificationRequest, source: 'api' | 'kafka'): Promise<{ created: boolean }> {
-  const created = await insertNotification(ctx.mysql(), n, source);
-  await startOnce(await ctx.temporal(), notification, {
-    taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-    workflowId: notificationWorkflowId(ctx.config.TIDINGS_ENV, n.notificationId),
-    args: [{ notification: n, maxAttempts: ctx.config.NOTIFY_MAX_ATTEMPTS }],
-  });
-  return { created };
+  const [result] = await scheduleNotifications({ config: ctx.config, mysql: ctx.mysql(), temporal: ctx.temporal }, [n], source);
+  return { created: result?.created ?? false };
 }

@@ -8,6 +8,7 @@ import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
 import { getNotification, listNotifications, NOTIFICATION_STATUSES, savePreferences } from '../../stores/notifications';
 import { cancelNotificationUpdate, notificationWorkflowId, rescheduleNotificationUpdate } from '../../workflows/notification';
+import { cancelNotification, NotPendingError, rescheduleNotification } from '../../services/notification-scheduler';
 import type { ApiVariables } from '../middleware/auth';
 import { acceptNotification } from './accept';
 
@@ -21,14 +22,31 @@ const ListQuery = z.object({
 export function notificationRoutes(ctx: Context) {
   const { config } = ctx;
   const schema = () => notificationSchema(Date.now, config.NOTIFY_PAST_TOLERANCE_MS);
-  const links = (id: string) => ({ statusUrl: `/notifications/${id}`, temporalUi: workflowUiUrl(config, notificationWorkflowId(config.TIDINGS_ENV, id)) });
+  const scheduler = { config, mysql: ctx.mysql(), temporal: ctx.temporal };
+  /** The Web UI page that answers "why did / will it fire": its bucket, or its own run (older design). */
+  const links = (n: { notificationId: string; bucketWorkflowId?: string | null }) => ({
+    statusUrl: `/notifications/${n.notificationId}`,
+    temporalUi: workflowUiUrl(config, n.bucketWorkflowId ?? notificationWorkflowId(config.TIDINGS_ENV, n.notificationId)),
+  });
 
-  /** Runs an update on the notification's workflow; "not pending" becomes 409. */
-  async function update<T>(id: string, run: (handle: ReturnType<Awaited<ReturnType<Context['temporal']>>['workflow']['getHandle']>) => Promise<T>): Promise<T> {
-    if (!(await getNotification(ctx.mysql(), id))) throw new AppError(404, 'not_found', `no notification ${id}`, { field: 'id' });
+  /**
+   * Reschedules or cancels: a MySQL conditional update for bucketed notifications; an Update on its
+   * own workflow for one scheduled before the buckets. "Not pending" becomes 409.
+   */
+  async function change(id: string, action: 'cancel' | { sendAt: number }) {
+    const found = await getNotification(ctx.mysql(), id);
+    if (!found) throw new AppError(404, 'not_found', `no notification ${id}`, { field: 'id' });
     try {
-      return await run((await ctx.temporal()).workflow.getHandle(notificationWorkflowId(config.TIDINGS_ENV, id)));
+      if (found.bucketWorkflowId !== null) {
+        const view = action === 'cancel' ? await cancelNotification(scheduler, id) : await rescheduleNotification(scheduler, id, action.sendAt);
+        if (!view) throw new AppError(404, 'not_found', `no notification ${id}`, { field: 'id' });
+        return { notificationId: id, status: view.status, sendAt: view.sendAt, reason: view.reason ?? undefined };
+      }
+      const handle = (await ctx.temporal()).workflow.getHandle(notificationWorkflowId(config.TIDINGS_ENV, id));
+      const state = action === 'cancel' ? await handle.executeUpdate(cancelNotificationUpdate) : await handle.executeUpdate(rescheduleNotificationUpdate, { args: [action] });
+      return { ...state, sendAt: new Date(state.sendAt).toISOString() };
     } catch (err) {
+      if (err instanceof NotPendingError) throw new AppError(409, 'not_pending', err.message, {});
       if (err instanceof WorkflowUpdateFailedError) throw new AppError(409, 'not_pending', err.cause instanceof Error ? err.cause.message : 'not pending', {});
       if (err instanceof WorkflowNotFoundError) throw new AppError(409, 'not_pending', 'notification is no longer pending', {});
       throw err;
@@ -40,23 +58,19 @@ export function notificationRoutes(ctx: Context) {
       const n = await jsonBody(c, schema());
       const { created } = await acceptNotification(ctx, n, 'api');
       const stored = await getNotification(ctx.mysql(), n.notificationId);
-      return c.json({ notificationId: n.notificationId, status: stored?.status ?? 'SCHEDULED', duplicate: !created, ...links(n.notificationId) }, 202);
+      return c.json({ notificationId: n.notificationId, status: stored?.status ?? 'SCHEDULED', duplicate: !created, ...links(stored ?? n) }, 202);
     })
     .get('/', async (c) => c.json({ notifications: await listNotifications(ctx.mysql(), queryParams(c, ListQuery)) }))
     .get('/:id', async (c) => {
       const n = await getNotification(ctx.mysql(), c.req.param('id'));
       if (!n) throw new AppError(404, 'not_found', `no notification ${c.req.param('id')}`, { field: 'id' });
-      return c.json({ ...n, ...links(n.notificationId) });
+      return c.json({ ...n, ...links(n) });
     })
     .patch('/:id', async (c) => {
       const { sendAt } = await jsonBody(c, z.object({ sendAt: schema().shape.sendAt }));
-      const state = await update(c.req.param('id'), (h) => h.executeUpdate(rescheduleNotificationUpdate, { args: [{ sendAt: Date.parse(sendAt) }] }));
-      return c.json({ ...state, sendAt: new Date(state.sendAt).toISOString() });
+      return c.json(await change(c.req.param('id'), { sendAt: Date.parse(sendAt) }));
     })
-    .delete('/:id', async (c) => {
-      const state = await update(c.req.param('id'), (h) => h.executeUpdate(cancelNotificationUpdate));
-      return c.json({ ...state, sendAt: new Date(state.sendAt).toISOString() });
-    });
+    .delete('/:id', async (c) => c.json(await change(c.req.param('id'), 'cancel')));
 }
 
 /** `/users/:id/notification-preferences`. */
