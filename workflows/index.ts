@@ -1,4 +1,5 @@
 // The workflow bundle's entry: every workflow type the worker runs is exported here.
+export { emptyWorkflow } from './empty';
 export { eventFanOut } from './event-fan-out';
 export { dayClose, outboxRelay } from './ledger';
 export { message } from './message';

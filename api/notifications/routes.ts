@@ -8,7 +8,7 @@ import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
 import { getNotification, listNotifications, NOTIFICATION_STATUSES, savePreferences } from '../../stores/notifications';
 import { cancelNotificationUpdate, notificationWorkflowId, rescheduleNotificationUpdate } from '../../workflows/notification';
-import { cancelNotification, NotPendingError, rescheduleNotification } from '../../services/notification-scheduler';
+import { cancelNotification, NotPendingError, rescheduleNotification, scheduleNotifications } from '../../services/notification-scheduler';
 import type { ApiVariables } from '../middleware/auth';
 import { acceptNotification } from './accept';
 
@@ -18,7 +18,10 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-/** `/notifications`: schedule, read, reschedule, cancel. */
+/** Notifications per POST /notifications/batch. */
+const BATCH_MAX = 1_000;
+
+/** `/notifications`: schedule (one or a batch), read, reschedule, cancel. */
 export function notificationRoutes(ctx: Context) {
   const { config } = ctx;
   const schema = () => notificationSchema(Date.now, config.NOTIFY_PAST_TOLERANCE_MS);
@@ -59,6 +62,15 @@ export function notificationRoutes(ctx: Context) {
       const { created } = await acceptNotification(ctx, n, 'api');
       const stored = await getNotification(ctx.mysql(), n.notificationId);
       return c.json({ notificationId: n.notificationId, status: stored?.status ?? 'SCHEDULED', duplicate: !created, ...links(stored ?? n) }, 202);
+    })
+    // Many at once (backends scheduling a campaign): one INSERT and one start per bucket, not per item.
+    .post('/batch', async (c) => {
+      const { notifications } = await jsonBody(c, z.object({ notifications: z.array(schema()).min(1).max(BATCH_MAX) }));
+      const ids = notifications.map((n) => n.notificationId);
+      const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+      if (repeated) throw new AppError(422, 'invalid_request', `notificationId ${repeated} appears twice in the batch`, { field: 'notifications' });
+      const results = await scheduleNotifications(scheduler, notifications, 'api');
+      return c.json({ notifications: results.map((r) => ({ notificationId: r.notificationId, duplicate: !r.created, statusUrl: `/notifications/${r.notificationId}` })) }, 202);
     })
     .get('/', async (c) => c.json({ notifications: await listNotifications(ctx.mysql(), queryParams(c, ListQuery)) }))
     .get('/:id', async (c) => {
