@@ -38,11 +38,12 @@ describe('ping across every real server', () => {
     expect(await ctx.redis().get(`tidings:ping:${pingId}`)).toBe(pingId);
 
     const history = await handle.fetchHistory();
-    const scheduled = (history.events ?? [])
-      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
-      .filter(Boolean)
-      .sort();
-    expect(scheduled).toEqual(['probeKafka', 'probeMysql', 'probeRedis', 'probeSnsSqs']);
+    // New runs take the patched path: the probes are local activities (markers), no activity tasks.
+    const events = history.events ?? [];
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
+    const markers = events.map((e) => e.markerRecordedEventAttributes?.markerName).filter(Boolean);
+    expect(markers.filter((m) => m === 'core_local_activity')).toHaveLength(4);
+    expect(markers).toContain('core_patch');
     const described = await handle.describe();
     expect(described.status.name).toBe('COMPLETED');
   });

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# npm run record:histories: runs the workflow and end-to-end suites against the dev server in an
+# environment of its own, then records a few histories of every workflow type as replay fixtures
+# (test/histories/). Commit the new files; test/replay.test.ts replays all of them in every npm test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/ensure-deps.sh
+bash scripts/infra/up.sh
+TIDINGS_ENV="$(node --import tsx -e "import('./platform/names.ts').then((m) => console.log(m.newEphemeralEnv('test')))")"
+export TIDINGS_ENV
+trap 'LOG_LEVEL=warn node --import tsx provision/cli.ts --teardown || true' EXIT
+LOG_LEVEL=warn node --import tsx provision/cli.ts
+npx vitest run test/*.e2e.test.ts --exclude 'test/web*.test.ts' || echo "[record] some suites failed; recording what ran"
+node --import tsx scripts/record-histories.ts

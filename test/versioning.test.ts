@@ -1,0 +1,38 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import proto from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { WORKFLOWS_PATH } from '../worker';
+import { ROOT } from './support/context';
+
+// The versioning path, once for real: `ping` moved its probes to local activities behind
+// patched('ping-local-probes'). Histories recorded before the change (regular activities) replay
+// against the patched code; the same change without the guard breaks them.
+const dir = path.join(ROOT, 'test/histories/ping');
+const oldPings = readdirSync(dir)
+  .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { workflowId: string; eventTypes: string[]; proto: string })
+  .filter((h) => h.eventTypes.includes('ACTIVITY_TASK_SCHEDULED'))
+  .map((h) => ({ workflowId: h.workflowId, history: proto.temporal.api.history.v1.History.decode(Buffer.from(h.proto, 'base64')) }));
+
+async function replay(workflowsPath: string) {
+  const errors: string[] = [];
+  for await (const r of Worker.runReplayHistories({ workflowsPath }, oldPings)) if (r.error) errors.push(`${r.error.name}: ${r.error.message}`);
+  return errors;
+}
+
+describe('changing a workflow safely (patched)', () => {
+  it('has histories of pings recorded before the change', () => {
+    expect(oldPings.length).toBeGreaterThan(0);
+  });
+
+  it('the patched workflow replays the old histories', async () => {
+    expect(await replay(WORKFLOWS_PATH)).toEqual([]);
+  }, 60_000);
+
+  it('the same change without patched() fails on them with a determinism error', async () => {
+    const errors = await replay(path.join(ROOT, 'test/support/versioning/ping-unpatched.ts'));
+    expect(errors).toHaveLength(oldPings.length);
+    for (const e of errors) expect(e).toMatch(/DeterminismViolation|Nondeterminism|nondeterminism/i);
+  }, 60_000);
+});
