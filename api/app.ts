@@ -1,5 +1,9 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
 import { createTokenVerifier } from '../platform/auth/jwt';
 import type { Context } from '../platform/context';
 import { dependencyChecks } from '../platform/health';
@@ -7,6 +11,7 @@ import { errorBody, notFound, onError } from '../platform/http/errors';
 import { opsRoutes, recordHttpMetrics } from '../platform/http/ops';
 import { conversationRoutes } from './conversations/routes';
 import { eventRoutes } from './events/routes';
+import { accessLog } from './middleware/access-log';
 import { requireJwt, type ApiVariables } from './middleware/auth';
 import { rateLimit } from './middleware/rate-limit';
 import { ledgerRoutes } from './ledger/routes';
@@ -20,7 +25,16 @@ export function createApiApp(ctx: Context): Hono {
   const { config } = ctx;
   const log = ctx.log.child({ component: 'api' });
   const app = new Hono<{ Variables: ApiVariables }>();
+  // A caller's X-Request-Id is kept (so one id follows a request across services), else one is made.
+  app.use(requestId({ limitLength: 128 }));
+  app.use(accessLog(log));
   app.use(recordHttpMetrics('api'));
+  app.use(secureHeaders());
+  // Other origins only when configured: the web app is served from this origin and needs no CORS.
+  // Preflights are answered here, before any auth.
+  if (config.CORS_ORIGINS.length) app.use(cors({ origin: config.CORS_ORIGINS, allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'], exposeHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 }));
+  // A known path with the wrong method: 405 with Allow, not 404.
+  app.use(methodNotAllowed({ app, onMethodNotAllowed: (c, methods) => c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${methods.join(', ')}`), 405, { Allow: methods.join(', ') }) }));
   app.use(
     bodyLimit({
       maxSize: 256 * 1024,

@@ -16,8 +16,9 @@ export function notificationSchema(now: () => number, pastToleranceMs: number) {
       channel: z.enum(CHANNELS, `one of ${CHANNELS.join(', ')}`),
       sendAt: z.iso
         .datetime({ offset: true, message: 'an ISO 8601 date-time' })
-        .refine((s) => Date.parse(s) >= now() - pastToleranceMs, 'is in the past')
-        .refine((s) => Date.parse(s) <= now() + YEAR_MS, 'is more than a year ahead'),
+        // Only about a real date: "tomorrow" gets one error (not a date), not three.
+        .refine((s) => Number.isNaN(Date.parse(s)) || Date.parse(s) >= now() - pastToleranceMs, 'is in the past')
+        .refine((s) => Number.isNaN(Date.parse(s)) || Date.parse(s) <= now() + YEAR_MS, 'is more than a year ahead'),
       title: z.string().min(1).max(200).optional(),
       body: z.string().min(1).max(4000).optional(),
       template: z.string().regex(/^[a-z0-9._-]{1,64}$/).optional(),

@@ -15,7 +15,8 @@ const csv = (allowed?: readonly string[]) =>
 export const DEV_JWT_SECRET = 'tidings-development-secret-do-not-use-in-production';
 
 // Every variable the system reads, with defaults that point at the local servers of scripts/infra.
-const schema = z.object({
+/** Every variable, with its default (`.env.example` is generated from it: scripts/env-example.ts). */
+export const configFields = z.object({
   /**
    * The environment every shared resource name is scoped to (topics, queues, consumer groups, Redis
    * keys and channels, the MySQL database, task queue, workflow ids): several environments (the live
@@ -86,6 +87,12 @@ const schema = z.object({
   // Web app: where browsers reach the gateway; the demo sign-in (development only).
   PUBLIC_GATEWAY_URL: z.string().regex(/^wss?:\/\//, 'a ws:// or wss:// URL').default('ws://127.0.0.1:3001/ws'),
   DEV_SIGN_IN: z.stringbool().default(false),
+  /** Browser origins allowed to call the API from another origin (CORS); none by default. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.url()))
+    .default([]),
 
   // API edge: rate limits per authenticated user and per client IP (fixed windows kept in Redis).
   API_RATE_LIMIT_PER_USER: z.coerce.number().int().positive().default(1_200),
@@ -128,7 +135,9 @@ const schema = z.object({
   SIM_SENT_DELAY_MS: z.coerce.number().int().min(0).default(150),
   SIM_DELIVERED_DELAY_MS: z.coerce.number().int().min(0).default(400),
   SIM_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
-})
+});
+
+const schema = configFields
   .refine((c) => c.NODE_ENV !== 'production' || c.JWT_JWKS_URL || c.JWT_SECRET !== DEV_JWT_SECRET, {
     path: ['JWT_SECRET'],
     message: 'set a real secret (or JWT_JWKS_URL) in production',

