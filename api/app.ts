@@ -17,6 +17,7 @@ import { rateLimit } from './middleware/rate-limit';
 import { ledgerRoutes } from './ledger/routes';
 import { notificationRoutes, userRoutes } from './notifications/routes';
 import { pingRoutes } from './ping/routes';
+import { productRoutes } from './products/routes';
 import { purchaseRoutes } from './purchases/routes';
 import { webRoutes } from './web';
 
@@ -56,7 +57,7 @@ export function createApiApp(ctx: Context): Hono {
     rateLimit({ redis: ctx.redis(), log, by: 'user', limit: config.API_RATE_LIMIT_PER_USER, windowMs: window }),
   ];
   const resources = {
-    '/events': eventRoutes(ctx), '/purchases': purchaseRoutes(ctx), '/ledger': ledgerRoutes(ctx),
+    '/events': eventRoutes(ctx), '/purchases': purchaseRoutes(ctx), '/products': productRoutes(ctx), '/ledger': ledgerRoutes(ctx),
     '/notifications': notificationRoutes(ctx),
     '/users': userRoutes(ctx),
     '/conversations': conversationRoutes(ctx),

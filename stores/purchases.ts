@@ -20,7 +20,45 @@ export interface PurchaseView extends Quote {
 export async function getProduct(db: Pool | PoolConnection, productId: string): Promise<Product | undefined> {
   const [rows] = await db.query<RowDataPacket[]>('SELECT * FROM products WHERE product_id = ?', [productId]);
   const r = rows[0];
-  if (!r) return undefined;
+  return r ? toProduct(r) : undefined;
+}
+
+/** The catalogue, with what is left in stock. */
+export async function listProducts(pool: Pool): Promise<(Product & { stock: number })[]> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT * FROM products ORDER BY name');
+  return rows.map((r) => ({ ...toProduct(r), stock: Number(r.stock) }));
+}
+
+export interface PurchaseSummary {
+  purchaseId: string;
+  productId: string;
+  quantity: number;
+  totalCents: number;
+  status: PurchaseStatus;
+  createdAt: string;
+}
+
+/**
+ * One user's purchases, newest first, a page at a time: `before` is the cursor the previous page
+ * returned (created_at and id, so purchases made in the same millisecond are neither skipped nor repeated).
+ */
+export async function listPurchases(pool: Pool, userId: string, limit: number, before?: { createdAt: Date; purchaseId: string }): Promise<PurchaseSummary[]> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT purchase_id, product_id, quantity, total_cents, status, created_at FROM purchases
+      WHERE user_id = ? ${before ? 'AND (created_at, purchase_id) < (?, ?)' : ''} ORDER BY created_at DESC, purchase_id DESC LIMIT ?`,
+    before ? [userId, before.createdAt, before.purchaseId, limit] : [userId, limit],
+  );
+  return rows.map((r) => ({
+    purchaseId: r.purchase_id as string,
+    productId: r.product_id as string,
+    quantity: Number(r.quantity),
+    totalCents: Number(r.total_cents),
+    status: r.status as PurchaseStatus,
+    createdAt: (r.created_at as Date).toISOString(),
+  }));
+}
+
+function toProduct(r: RowDataPacket): Product {
   return {
     productId: r.product_id as string,
     name: r.name as string,

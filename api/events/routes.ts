@@ -31,11 +31,12 @@ export function eventRoutes(ctx: Context) {
   const { config } = ctx;
 
   /** Starts the run unless it exists (a retry after a failed start, or a concurrent duplicate). */
-  async function startRun(event: EventEnvelope): Promise<void> {
+  async function startRun(event: EventEnvelope, requestId: string): Promise<void> {
     try {
       await startOnce(await ctx.temporal(), eventFanOut, {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowId: eventWorkflowId(config.TIDINGS_ENV, event.eventId),
+        memo: { requestId },
         args: [{ event, confirmTimeoutMs: config.EVENT_CONFIRM_TIMEOUT_MS }],
       });
     } catch (err) {
@@ -59,7 +60,7 @@ export function eventRoutes(ctx: Context) {
       });
       const eventId = earlierId ?? fresh.eventId;
       const event = earlierId ? { ...fresh, eventId, acceptedAt: (await getEventTrail(ctx.mysql(), eventId))!.acceptedAt } : fresh;
-      await startRun(event);
+      await startRun(event, c.get('requestId'));
       return c.json(
         { eventId, status: 'ACCEPTED', statusUrl: `/events/${eventId}`, temporalUi: workflowUiUrl(config, eventWorkflowId(config.TIDINGS_ENV, eventId)) },
         202,

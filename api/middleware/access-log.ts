@@ -8,7 +8,7 @@ import type { ApiVariables } from './auth';
  * memo of the workflows the request starts) and the authenticated user when there is one. Health
  * probes are logged at debug so they do not drown the rest.
  */
-export function accessLog(log: Logger): MiddlewareHandler<{ Variables: ApiVariables & { requestId: string } }> {
+export function accessLog(log: Logger): MiddlewareHandler<{ Variables: ApiVariables }> {
   return async (c, next) => {
     const started = performance.now();
     await next();

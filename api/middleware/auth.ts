@@ -5,6 +5,8 @@ import { AppError } from '../../platform/errors';
 /** Hono variables the API's middleware sets for handlers. */
 export interface ApiVariables {
   principal: Principal;
+  /** Set for every request by hono/request-id (the caller's X-Request-Id, or a new one). */
+  requestId: string;
 }
 
 /** Every API route behind it needs a valid bearer token (signature, exp, iss, aud); 401 otherwise. */

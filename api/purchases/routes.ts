@@ -8,8 +8,8 @@ import type { Context } from '../../platform/context';
 import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../platform/db/idempotency';
 import { inTransaction } from '../../platform/db/transaction';
 import { AppError } from '../../platform/errors';
-import { jsonBody } from '../../platform/http/validate';
-import { FINAL_STATUSES, getProduct, getPurchase, insertPurchase } from '../../stores/purchases';
+import { jsonBody, queryParams } from '../../platform/http/validate';
+import { FINAL_STATUSES, getProduct, getPurchase, insertPurchase, listPurchases } from '../../stores/purchases';
 import { cancelPurchaseUpdate, purchase, purchaseWorkflowId } from '../../workflows/purchase';
 import type { ApiVariables } from '../middleware/auth';
 
@@ -19,6 +19,23 @@ const PurchaseRequest = z.object({
   installments: z.number().int().min(1).max(120),
 });
 const CancelRequest = z.object({ reason: z.string().max(200).optional() });
+/** `cursor` is the opaque `nextCursor` of the previous page. */
+const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z
+    .string()
+    .max(200)
+    .transform((s, ctx) => {
+      const [at, purchaseId] = Buffer.from(s, 'base64url').toString().split('|');
+      const createdAt = new Date(at ?? '');
+      if (!purchaseId || Number.isNaN(createdAt.getTime())) {
+        ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned' });
+        return z.NEVER;
+      }
+      return { createdAt, purchaseId };
+    })
+    .optional(),
+});
 
 /** `/purchases`: quote (sync), contract (async through the `purchase` workflow), status, cancel. */
 export function purchaseRoutes(ctx: Context) {
@@ -40,11 +57,13 @@ export function purchaseRoutes(ctx: Context) {
     }
   }
 
-  async function startRun(purchaseId: string, userId: string, q: Quote): Promise<void> {
+  async function startRun(purchaseId: string, userId: string, q: Quote, requestId: string): Promise<void> {
     try {
       await startOnce(await ctx.temporal(), purchase, {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowId: purchaseWorkflowId(config.TIDINGS_ENV, purchaseId),
+        // The request that started the run: find its access log line from the Web UI and back.
+        memo: { requestId },
         args: [{ purchaseId, userId, quote: q, resultTimeoutMs: config.PURCHASE_RESULT_TIMEOUT_MS }],
       });
     } catch (err) {
@@ -66,9 +85,18 @@ export function purchaseRoutes(ctx: Context) {
         return found;
       });
       const purchaseId = earlier ?? fresh;
-      await startRun(purchaseId, userId, q);
+      await startRun(purchaseId, userId, q, c.get('requestId'));
       const status = earlier ? ((await getPurchase(ctx.mysql(), purchaseId))?.status ?? 'RECEIVED') : 'RECEIVED';
       return c.json({ purchaseId, status, ...links(purchaseId) }, 202);
+    })
+    .get('/', async (c) => {
+      const { limit, cursor } = queryParams(c, ListQuery);
+      const page = await listPurchases(ctx.mysql(), c.get('principal').userId, limit + 1, cursor);
+      const last = page.length > limit ? page[limit - 1] : undefined;
+      return c.json({
+        purchases: page.slice(0, limit).map((p) => ({ ...p, ...links(p.purchaseId) })),
+        nextCursor: last ? Buffer.from(`${last.createdAt}|${last.purchaseId}`).toString('base64url') : null,
+      });
     })
     .get('/:id', async (c) => {
       const id = c.req.param('id');

@@ -7,3 +7,9 @@ for pair in "temporal:$TEMPORAL_PORT" "temporal-ui:$TEMPORAL_UI_PORT" "kafka:$KA
   if port_open "$port"; then state=up; else state=down; fi
   printf '%-12s %-5s 127.0.0.1:%-6s log: %s\n' "$name" "$state" "$port" "$LOGS/${name%-ui}.log"
 done
+# The app's own HTTP roles (npm start), when they answer.
+for pair in "api:${API_PORT:-3000}" "gateway:${GATEWAY_PORT:-3001}"; do
+  name=${pair%%:*}; port=${pair##*:}
+  if curl -sf -o /dev/null "http://127.0.0.1:$port/health"; then state=up; else state=down; fi
+  printf '%-12s %-5s 127.0.0.1:%-6s %s\n' "$name" "$state" "$port" "(npm start; /health, /ready, /metrics)"
+done
