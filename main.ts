@@ -7,7 +7,7 @@ import { startGateway } from './gateway/server';
 import { workflowUiUrl } from './platform/clients/temporal';
 import { loadConfig } from './platform/config';
 import { createContext, type Context } from './platform/context';
-import { createLogger } from './platform/logger';
+import { createLogger, prettyLogs } from './platform/logger';
 import { startConnectorSimulators } from './simulators/connectors';
 import { startWorker } from './worker';
 import { ping, pingWorkflowId } from './workflows/ping';
@@ -30,7 +30,7 @@ async function selfCheck(ctx: Context): Promise<void> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.LOG_LEVEL);
+  const log = createLogger(config.LOG_LEVEL, {}, { pretty: prettyLogs(config) });
   const ctx = createContext(config, log);
   ctx.lifecycle.onSignals();
   const roles = new Set(config.TIDINGS_ROLES);

@@ -68,4 +68,14 @@ describe('API discoverability', () => {
     expect(await described.memo).toMatchObject({ requestId: 'list-0' });
     await (await ctx.temporal()).workflow.getHandle(purchaseWorkflowId(ctx.config.TIDINGS_ENV, made[0]!)).terminate('test over');
   });
+
+  it('a ledger post links the runs that apply it and close its day', async () => {
+    const merchant = uniqueId('merchant');
+    const call = await as(merchant);
+    const res = await call('POST', '/ledger/entries', { type: 'credit', amount: '10.00', currency: 'BRL', description: 'sale', occurredAt: '2026-11-20' });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { temporalUi: { relay: string; dayClose: string } };
+    expect(body.temporalUi.relay).toContain(encodeURIComponent(`${ctx.config.TIDINGS_ENV}.outbox-relay-`));
+    expect(body.temporalUi.dayClose).toContain(encodeURIComponent(`${ctx.config.TIDINGS_ENV}.balance-${merchant}-2026-11-20`));
+  });
 });

@@ -28,6 +28,8 @@ export const configFields = z.object({
     .default('dev'),
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** Pretty log lines; unset: only on a terminal in development. */
+  LOG_PRETTY: z.stringbool().optional(),
   TIDINGS_ROLES: csv(ROLES).default([...ROLES]),
   HOST: z.string().default('127.0.0.1'),
   API_PORT: port.default(3000),

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { DECIMAL_AMOUNT, fromCents, toCents } from '../../domain/money';
+import { workflowUiUrl } from '../../platform/clients/temporal';
 import type { Context } from '../../platform/context';
 import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../platform/db/idempotency';
 import { inTransaction } from '../../platform/db/transaction';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
 import { dailyBalances, getEntry, insertEntryWithOutbox, listEntries, type LedgerEntry } from '../../stores/ledger';
-import { outboxRelay, outboxRelayId, outboxWakeSignal } from '../../workflows/ledger';
+import { dayCloseWorkflowId, outboxRelay, outboxRelayId, outboxWakeSignal } from '../../workflows/ledger';
 import type { ApiVariables } from '../middleware/auth';
 
 const isoDate = z.iso.date('a date as YYYY-MM-DD');
@@ -35,11 +36,19 @@ const BalancesQuery = z
   .refine((q) => q.date !== undefined || (q.from !== undefined && q.to !== undefined), { message: 'give date, or from and to', path: ['date'] })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 
-const view = (e: LedgerEntry) => ({ ...e, amount: fromCents(e.amountCents) });
 
 /** `/ledger`: post entries (outbox, no dependency on Temporal or Kafka), list them, daily balances. */
 export function ledgerRoutes(ctx: Context) {
   const { config, log } = ctx;
+  // An entry's runs in the Web UI: the relay that applies it, and the close of its day.
+  const view = (e: LedgerEntry) => ({
+    ...e,
+    amount: fromCents(e.amountCents),
+    temporalUi: {
+      relay: workflowUiUrl(config, outboxRelayId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE)),
+      dayClose: workflowUiUrl(config, dayCloseWorkflowId(config.TIDINGS_ENV, e.merchantId, e.occurredOn)),
+    },
+  });
 
   // Best effort, never awaited by the response: the relay's durable timer is the backstop. Hints
   // are coalesced to at most one signal per LEDGER_WAKE_INTERVAL_MS: under a burst the relay is
