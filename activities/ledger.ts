@@ -6,7 +6,7 @@ import { startOnce } from '../platform/clients/temporal';
 import type { Config } from '../platform/config';
 import { namesOf } from '../platform/names';
 import { closeDay, markCloseScheduled, relayBatch } from '../stores/ledger';
-import { dayClose, dayCloseWorkflowId } from '../workflows/ledger';
+import { DAY_CLOSE_WORKFLOW, dayCloseWorkflowId, type DayCloseWorkflow, type LedgerActivities } from '../contracts/ledger';
 
 export interface LedgerDeps {
   config: Config;
@@ -16,7 +16,7 @@ export interface LedgerDeps {
 }
 
 /** Activities of the outbox relay and the day close. */
-export function createLedgerActivities(deps: LedgerDeps) {
+export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
   return {
     /** One batch of the outbox: apply, publish, mark dispatched; then schedule the new days' close. */
     async relayOutboxBatch(limit: number): Promise<{ claimed: number; applied: number }> {
@@ -31,7 +31,7 @@ export function createLedgerActivities(deps: LedgerDeps) {
       if (daysToSchedule.length > 0) {
         const client = await deps.temporal();
         for (const d of daysToSchedule) {
-          await startOnce(client, dayClose, {
+          await startOnce<DayCloseWorkflow>(client, DAY_CLOSE_WORKFLOW, {
             taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
             workflowId: dayCloseWorkflowId(deps.config.TIDINGS_ENV, d.merchantId, d.day),
             args: [{ merchantId: d.merchantId, day: d.day, closeAt: endOfLocalDay(d.timezone, d.day) + deps.config.LEDGER_CLOSE_GRACE_MS }],
@@ -48,4 +48,4 @@ export function createLedgerActivities(deps: LedgerDeps) {
   };
 }
 
-export type LedgerActivities = ReturnType<typeof createLedgerActivities>;
+export type { LedgerActivities };

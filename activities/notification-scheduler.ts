@@ -1,3 +1,4 @@
+import type { BucketFireResult, NotificationSchedulerActivities } from '../contracts/notification-timers';
 import { eligibility } from '../domain/notification';
 import { retryDelayMs } from '../domain/notification-buckets';
 import { bucketFor, ensureBucket, type SchedulerDeps } from '../services/notification-scheduler';
@@ -5,17 +6,6 @@ import { claimDue, finishClaimed, loadPreferencesOf, releaseClaimed } from '../s
 import { createNotificationActivities, type NotificationDeps } from './notifications';
 
 export type NotificationSchedulerDeps = NotificationDeps & SchedulerDeps;
-
-/** What one batch of a bucket did, by notification id (kept in the bucket's history). */
-export interface BucketFireResult {
-  sent: string[];
-  deferred: string[];
-  skipped: string[];
-  retried: string[];
-  failed: string[];
-  /** A full batch was claimed: there may be more due. */
-  more: boolean;
-}
 
 /** How many deliveries of one batch run at once. */
 const DELIVERY_CONCURRENCY = 32;
@@ -29,7 +19,7 @@ async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Prom
   );
 }
 
-export function createNotificationSchedulerActivities(deps: NotificationSchedulerDeps) {
+export function createNotificationSchedulerActivities(deps: NotificationSchedulerDeps): NotificationSchedulerActivities {
   const { deliverNotification, deadLetterNotification } = createNotificationActivities(deps);
   return {
     /**
@@ -96,4 +86,4 @@ export function createNotificationSchedulerActivities(deps: NotificationSchedule
   };
 }
 
-export type NotificationSchedulerActivities = ReturnType<typeof createNotificationSchedulerActivities>;
+export type { BucketFireResult, NotificationSchedulerActivities };

@@ -7,7 +7,7 @@ import { topicArn } from '../platform/clients/aws';
 import type { Config } from '../platform/config';
 import { namesOf } from '../platform/names';
 import { blockReason, getProduct, recordStatus, type PurchaseStatus } from '../stores/purchases';
-import { PURCHASE_INVALID, type PurchaseMessage } from '../workflows/purchase';
+import { PURCHASE_INVALID, type PurchaseActivities, type PurchaseMessage } from '../contracts/purchase';
 
 export interface PurchaseDeps {
   config: Config;
@@ -17,7 +17,7 @@ export interface PurchaseDeps {
 }
 
 /** Activities of the purchase workflow. */
-export function createPurchaseActivities(deps: PurchaseDeps) {
+export function createPurchaseActivities(deps: PurchaseDeps): PurchaseActivities {
   return {
     /** Product exists, terms possible, customer not blocked; a failure here is final. */
     async validatePurchase({ userId, quote: q }: { userId: string; quote: Quote }): Promise<void> {
@@ -55,4 +55,4 @@ export function createPurchaseActivities(deps: PurchaseDeps) {
   };
 }
 
-export type PurchaseActivities = ReturnType<typeof createPurchaseActivities>;
+export type { PurchaseActivities };

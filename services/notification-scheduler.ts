@@ -9,7 +9,7 @@ import { bucketFireAt, bucketWorkflowId, shardOf } from '../domain/notification-
 import type { Config } from '../platform/config';
 import { cancelPending, insertScheduled, loadPreferencesOf, reschedulePending, type ScheduleRow } from '../stores/notification-schedule';
 import { getNotification, type NotificationView } from '../stores/notifications';
-import { notificationBucket } from '../workflows/notification-bucket';
+import { NOTIFICATION_BUCKET_WORKFLOW, type NotificationBucketWorkflow } from '../contracts/notification-timers';
 
 export interface SchedulerDeps {
   config: Config;
@@ -37,7 +37,7 @@ export async function ensureBucket(deps: SchedulerDeps, shard: number, fireAt: n
   const workflowId = bucketWorkflowId(config.TIDINGS_ENV, shard, fireAt);
   if (started.has(workflowId)) return workflowId;
   const client = await deps.temporal();
-  await client.workflow.start(notificationBucket, {
+  await client.workflow.start<NotificationBucketWorkflow>(NOTIFICATION_BUCKET_WORKFLOW, {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowId,
     // Running (sleeping until its time): use it. Closed: its time has passed; a new run fires at

@@ -1,26 +1,11 @@
 import { condition, continueAsNew, defineSignal, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
-import type { LedgerActivities } from '../activities/ledger';
+import type { DayCloseInput, LedgerActivities, OutboxRelayInput } from '../contracts/ledger';
 
-/** The one outbox relay per environment and task queue. */
-export const outboxRelayId = (env: string, taskQueue: string): string => `${env}.outbox-relay-${taskQueue}`;
+// The contract's names, for the callers that import them from here.
+export { dayCloseWorkflowId, outboxRelayId, type DayCloseInput, type OutboxRelayInput } from '../contracts/ledger';
+
 /** A post happened: relay now instead of at the next backstop tick (sent by the API, best effort). */
 export const outboxWakeSignal = defineSignal('wake');
-
-export interface OutboxRelayInput {
-  batchSize: number;
-  /** The durable backstop: relay at least this often even if no hint arrives. */
-  idleMs: number;
-}
-
-export interface DayCloseInput {
-  merchantId: string;
-  day: string;
-  /** When the merchant's local day ends, plus the grace period (epoch ms). */
-  closeAt: number;
-}
-
-/** One day-close per merchant and day. */
-export const dayCloseWorkflowId = (env: string, merchantId: string, day: string): string => `${env}.balance-${merchantId}-${day}`;
 
 const relay = proxyActivities<LedgerActivities>({
   startToCloseTimeout: '1 minute',

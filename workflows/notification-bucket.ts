@@ -1,26 +1,7 @@
 import { continueAsNew, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { BucketFireResult, NotificationSchedulerActivities } from '../activities/notification-scheduler';
+import type { BucketFireResult, BucketTotals, NotificationBucketInput, NotificationSchedulerActivities } from '../contracts/notification-timers';
 
-export interface NotificationBucketInput {
-  shard: number;
-  /** When this bucket fires (ms since epoch): the end of its time slice. */
-  fireAt: number;
-  /** Rows claimed per local activity. */
-  batch: number;
-  /** Continue as new after this many batches in one run (keeps the history bounded). */
-  maxBatchesPerRun?: number;
-  /** Totals carried over from earlier runs of this bucket (continue-as-new). */
-  carried?: BucketTotals;
-}
-
-export interface BucketTotals {
-  batches: number;
-  sent: number;
-  deferred: number;
-  skipped: number;
-  retried: number;
-  failed: number;
-}
+export type { BucketTotals, NotificationBucketInput } from '../contracts/notification-timers';
 
 const ZERO: BucketTotals = { batches: 0, sent: 0, deferred: 0, skipped: 0, retried: 0, failed: 0 };
 

@@ -1,48 +1,16 @@
 import { ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyLocalActivities, setHandler } from '@temporalio/workflow';
-import type { PurchaseActivities } from '../activities/purchases';
-import type { Quote } from '../domain/purchase-quote';
+import { PURCHASE_INVALID, type FulfillmentResult, type PurchaseActivities, type PurchaseInput, type PurchaseMessage, type PurchaseState } from '../contracts/purchase';
 import type { PurchaseStatus } from '../stores/purchases';
 
-export interface PurchaseInput {
-  purchaseId: string;
-  userId: string;
-  quote: Quote;
-  /** How long to wait for fulfillment's result before the purchase EXPIRES (and is compensated). */
-  resultTimeoutMs: number;
-}
-
-/** What fulfillment reports, through the `purchase-results` queue and its consumer. */
-export type FulfillmentResult = { purchaseId: string; kind: 'PROCESSING' } | { purchaseId: string; kind: 'COMPLETED' } | { purchaseId: string; kind: 'REJECTED'; reason: string };
+// The contract's names, for the callers that import them from here.
+export { PURCHASE_INVALID, purchaseWorkflowId, type FulfillmentResult, type PurchaseInput, type PurchaseMessage, type PurchaseState } from '../contracts/purchase';
 
 type FinalResult = Exclude<FulfillmentResult, { kind: 'PROCESSING' }>;
-
-export interface PurchaseState {
-  purchaseId: string;
-  status: PurchaseStatus;
-  reason?: string;
-  timeline: { status: PurchaseStatus; at: string }[];
-}
-
-/** The thing PurchaseRequested / PurchaseCancelled carry to fulfillment. */
-export interface PurchaseMessage {
-  type: 'PurchaseRequested' | 'PurchaseCancelled';
-  purchaseId: string;
-  userId: string;
-  productId: string;
-  quantity: number;
-  totalCents: number;
-}
-
-/** One run per purchase: the API's retries and duplicate starts land on the same workflow. */
-export const purchaseWorkflowId = (env: string, purchaseId: string): string => `${env}.purchase-${purchaseId}`;
 
 export const fulfillmentResultSignal = defineSignal<[FulfillmentResult]>('fulfillmentResult');
 export const purchaseStateQuery = defineQuery<PurchaseState>('purchaseState');
 /** Cancels while fulfillment has not started; rejected (the caller gets 409) afterwards. */
 export const cancelPurchaseUpdate = defineUpdate<PurchaseState, [{ reason?: string }]>('cancelPurchase');
-
-/** Validation failures are final: retrying cannot make a blocked customer unblocked. */
-export const PURCHASE_INVALID = 'PurchaseInvalid';
 
 // Local activities: each step is a short, idempotent write (MySQL, Redis, SNS), so running it in the
 // worker that holds the workflow saves the server a schedule/dispatch round trip per step (the

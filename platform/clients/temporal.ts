@@ -22,7 +22,7 @@ export function workflowUiUrl(config: Config, workflowId: string, runId?: string
  * Starts a workflow unless a run with its id exists or existed (REJECT_DUPLICATE): the id scheme
  * makes every start idempotent, so "already started" is success. Returns false in that case.
  */
-export async function startOnce<W extends Workflow>(client: Client, workflow: W, options: WorkflowStartOptions<W>): Promise<boolean> {
+export async function startOnce<W extends Workflow>(client: Client, workflow: W | string, options: WorkflowStartOptions<W>): Promise<boolean> {
   try {
     await client.workflow.start(workflow, { workflowIdReusePolicy: 'REJECT_DUPLICATE', ...options });
     return true;
