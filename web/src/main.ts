@@ -2,21 +2,13 @@
 // per journey chosen by the URL hash.
 import { GatewayClient, type ClientEvents } from '../../gateway/client';
 import { api, setToken, showError } from './api';
+import type { AppContext, Page } from './page';
 import { chatPage } from './pages/chat';
 import { eventsPage } from './pages/events';
 import { ledgerPage } from './pages/ledger';
 import { notificationsPage } from './pages/notifications';
 import { purchasePage } from './pages/purchase';
 
-export interface AppContext {
-  userId: string;
-  gateway: GatewayClient;
-  config: { gatewayUrl: string; temporalUi: string };
-  /** Listeners a page registers; removed when the page changes. */
-  onEvent(listener: (e: ClientEvents['event']) => void): void;
-}
-
-export type Page = (root: HTMLElement, app: AppContext) => void;
 const PAGES: Record<string, Page> = { purchase: purchasePage, events: eventsPage, ledger: ledgerPage, notifications: notificationsPage, chat: chatPage };
 
 const main = document.getElementById('page')!;

@@ -1,7 +1,7 @@
 // Chat: conversations, send, and live ticks (✓ SENT, ✓✓ DELIVERED, ✓✓ READ in blue). Opening a
 // conversation marks what others wrote as read, which the sender sees as READ.
 import { api, escapeHtml, showError } from '../api';
-import type { Page } from '../main';
+import type { Page } from '../page';
 
 interface Message {
   messageId: string;

@@ -1,6 +1,6 @@
 // Events: publish one event and watch its trail fill in (SNS, Kafka, consumer B, consumer C).
 import { api, ApiError, escapeHtml, showError } from '../api';
-import type { Page } from '../main';
+import type { Page } from '../page';
 
 interface Trail {
   status: string;

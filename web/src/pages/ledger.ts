@@ -1,7 +1,7 @@
 // Ledger: post credits and debits (outbox: accepted even with Temporal down) and the daily
 // consolidated report, refreshed while consolidation catches up, with a small bar chart.
 import { api, escapeHtml, showError } from '../api';
-import type { Page } from '../main';
+import type { Page } from '../page';
 
 interface Day {
   date: string;

@@ -1,7 +1,7 @@
 // Notifications: opt in, schedule one (web), reschedule or cancel it while pending, and a live
 // inbox: web notifications arrive on the user's channel and pop up as a toast.
 import { api, escapeHtml, showError } from '../api';
-import type { AppContext, Page } from '../main';
+import type { AppContext, Page } from '../page';
 
 interface Scheduled {
   notificationId: string;

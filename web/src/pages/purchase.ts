@@ -1,6 +1,6 @@
 // Purchase: simulate (sync quote), contract (async), and the run's status timeline, live.
 import { api, escapeHtml, showError } from '../api';
-import type { Page } from '../main';
+import type { Page } from '../page';
 
 const money = (cents: number, currency: string) => `${currency} ${(cents / 100).toFixed(2)}`;
 
