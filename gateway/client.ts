@@ -1,5 +1,6 @@
 // The gateway client for browsers and Node: pass `WebSocket` from 'ws' in Node, nothing in a
 // browser. No Node imports here, so it bundles for the web app as it is.
+import { CloseCode } from './close-codes';
 import { compareOffsets } from './offsets';
 import type { EventFrame, ServerFrame } from './protocol';
 
@@ -50,7 +51,7 @@ export interface ClientEvents {
 type Listener<K extends keyof ClientEvents> = (payload: ClientEvents[K]) => void;
 
 // The client's own fault: reconnecting would only repeat it.
-const FATAL_CLOSE_CODES = new Set([1008, 1009]);
+const FATAL_CLOSE_CODES = new Set<number>([CloseCode.policy, CloseCode.tooBig]);
 
 /**
  * A gateway connection that stays up: reconnects with backoff and jitter, refreshes its token,
@@ -151,7 +152,7 @@ export class GatewayClient {
       }
       this.urlIndex++;
       // A lifetime or shutdown close is routine: come back at once; anything else backs off.
-      if (ev.code === 4001 || ev.code === 1001) this.attempt = 0;
+      if (ev.code === CloseCode.lifetime || ev.code === CloseCode.goingAway) this.attempt = 0;
       this.scheduleReconnect(ev.code);
     };
   }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 
-// Keys (DESIGN.md names, plus instance liveness):
+// Keys (each prefixed with the environment's prefix by the Redis client):
 //   conn:{connectionId}           hash  userId, instanceId, connectedAt
 //   user-conns:{userId}           hash  connectionId -> instanceId
 //   chan-conns:{channel}          hash  instanceId -> live subscriptions on that instance

@@ -1,6 +1,7 @@
 import { ApplicationFailure, condition, defineQuery, defineUpdate, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { NotificationActivities } from '../activities/notifications';
 import type { NotificationRequest } from '../domain/notification';
+import { rootMessage } from '../domain/root-cause';
 import type { NotificationStatus } from '../stores/notifications';
 
 export interface NotificationInput {
@@ -108,9 +109,7 @@ export async function notification({ notification: n, maxAttempts }: Notificatio
   try {
     await deliver.deliverNotification(n);
   } catch (err) {
-    let root: unknown = err;
-    while (root instanceof Error && root.cause instanceof Error) root = root.cause;
-    const reason = `delivery failed after ${maxAttempts} attempts: ${root instanceof Error ? root.message : 'unknown error'}`;
+    const reason = `delivery failed after ${maxAttempts} attempts: ${rootMessage(err, 'unknown error')}`;
     await store.deadLetterNotification(n, reason);
     await record('FAILED', reason);
     return state;

@@ -1,5 +1,6 @@
 import { ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import { PURCHASE_INVALID, type FulfillmentResult, type PurchaseActivities, type PurchaseInput, type PurchaseMessage, type PurchaseState } from '../contracts/purchase';
+import { rootMessage } from '../domain/root-cause';
 import type { PurchaseStatus } from '../stores/purchases';
 
 // The contract's names, for the callers that import them from here.
@@ -76,11 +77,7 @@ export async function purchase(input: PurchaseInput): Promise<PurchaseState> {
   try {
     await steps.validatePurchase({ userId: input.userId, quote: input.quote });
   } catch (err) {
-    // The reason is the innermost failure's message (ActivityFailure wraps the ApplicationFailure).
-    let root: unknown = err;
-    while (root instanceof Error && root.cause instanceof Error) root = root.cause;
-    const reason = root instanceof Error ? root.message : 'validation failed';
-    await record('REJECTED', reason);
+    await record('REJECTED', rootMessage(err, 'validation failed'));
     return state;
   }
   if (cancelled()) {

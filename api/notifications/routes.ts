@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { notificationSchema, PreferencesSchema } from '../../domain/notification';
+import { rootMessage } from '../../domain/root-cause';
 import { workflowUiUrl } from '../../platform/clients/temporal';
 import type { Context } from '../../platform/context';
 import { AppError } from '../../platform/errors';
@@ -50,7 +51,7 @@ export function notificationRoutes(ctx: Context) {
       return { ...state, sendAt: new Date(state.sendAt).toISOString() };
     } catch (err) {
       if (err instanceof NotPendingError) throw new AppError(409, 'not_pending', err.message, {});
-      if (err instanceof WorkflowUpdateFailedError) throw new AppError(409, 'not_pending', err.cause instanceof Error ? err.cause.message : 'not pending', {});
+      if (err instanceof WorkflowUpdateFailedError) throw new AppError(409, 'not_pending', rootMessage(err, 'not pending'), {});
       if (err instanceof WorkflowNotFoundError) throw new AppError(409, 'not_pending', 'notification is no longer pending', {});
       throw err;
     }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { rootMessage } from '../../domain/root-cause';
 import { ImpossibleTermsError, quote, type Quote, type QuoteRequest } from '../../domain/purchase-quote';
 import { startOnce, workflowUiUrl } from '../../platform/clients/temporal';
 import type { Context } from '../../platform/context';
@@ -119,7 +120,7 @@ export function purchaseRoutes(ctx: Context) {
         return c.json({ purchaseId: id, status: state.status, reason: state.reason ?? null, ...links(id) });
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) {
-          throw new AppError(409, 'cannot_cancel', err.cause instanceof Error ? err.cause.message : 'cancel refused', {});
+          throw new AppError(409, 'cannot_cancel', rootMessage(err, 'cancel refused'), {});
         }
         if (err instanceof WorkflowNotFoundError) throw new AppError(409, 'cannot_cancel', 'purchase is no longer running', {});
         throw err;
