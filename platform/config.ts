@@ -115,7 +115,7 @@ export const configFields = z.object({
   // Ledger: the relay's batch and backstop tick; how long after a merchant's midnight a day closes.
   LEDGER_RELAY_BATCH: z.coerce.number().int().positive().max(1000).default(200),
   LEDGER_RELAY_IDLE_MS: z.coerce.number().int().positive().default(5_000),
-  LEDGER_WAKE_INTERVAL_MS: z.coerce.number().int().min(0).default(100),
+  LEDGER_WAKE_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
   LEDGER_CLOSE_GRACE_MS: z.coerce.number().int().min(0).default(60 * 60 * 1000),
   /** The worker role makes sure the outbox relay runs (tests that do not need it turn it off). */
   LEDGER_RELAY_ON_START: z.stringbool().default(true),

@@ -9,12 +9,13 @@ import { inTransaction } from '../../platform/db/transaction';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
 import { dailyBalances, getEntry, insertEntryWithOutbox, listEntries, type LedgerEntry } from '../../stores/ledger';
+import { createGroupCommitter } from '../../stores/ledger-group-commit';
 import { dayCloseWorkflowId, outboxRelay, outboxRelayId, outboxWakeSignal } from '../../workflows/ledger';
 import type { ApiVariables } from '../middleware/auth';
 
 const isoDate = z.iso.date('a date as YYYY-MM-DD');
 
-const PostEntry = z.object({
+export const PostEntry = z.object({
   type: z.enum(['credit', 'debit']),
   amount: z
     .string('a decimal string such as "12.34"')
@@ -40,6 +41,7 @@ const BalancesQuery = z
 /** `/ledger`: post entries (outbox, no dependency on Temporal or Kafka), list them, daily balances. */
 export function ledgerRoutes(ctx: Context) {
   const { config, log } = ctx;
+  const poster = createGroupCommitter(ctx.mysql());
   // An entry's runs in the Web UI: the relay that applies it, and the close of its day.
   const view = (e: LedgerEntry) => ({
     ...e,
@@ -98,10 +100,10 @@ export function ledgerRoutes(ctx: Context) {
         description: body.description,
         occurredOn: body.occurredAt,
       };
-      // Without a key the post is a single INSERT (the outbox row comes from a trigger); with a key
-      // the key and the entry commit together.
+      // Without a key the post joins a group commit (one multi-row INSERT for the posts in flight;
+      // the outbox rows come from a trigger); with a key the key and the entry commit together.
       if (!key) {
-        const stored = await insertEntryWithOutbox(ctx.mysql(), entry);
+        const stored = await poster.post(entry);
         wakeRelay();
         return c.json(view(stored), 201);
       }
