@@ -1,6 +1,7 @@
 // The one entry point: runs the roles named in TIDINGS_ROLES (all by default) in this process.
 import { randomUUID } from 'node:crypto';
 import { conversationAuthorizer } from './api/conversations/routes';
+import { ledgerChannelAuthorizer } from './contracts/ledger';
 import { startApi } from './api/server';
 import { startConsumers } from './consumers';
 import { startGateway } from './gateway/server';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
     const urls: Record<string, string> = {};
     if (roles.has('worker')) await startWorker(ctx);
     if (roles.has('consumers')) urls.consumers = (await startConsumers(ctx)).join(', ') || '(none registered)';
-    if (roles.has('gateway')) urls.gateway = await startGateway(ctx, { conversation: conversationAuthorizer(ctx) });
+    if (roles.has('gateway')) urls.gateway = await startGateway(ctx, { conversation: conversationAuthorizer(ctx), ledger: ledgerChannelAuthorizer });
     if (roles.has('simulators')) {
       const sims = await startConnectorSimulators(ctx);
       ctx.lifecycle.add('connector simulators', sims, (s) => s.stop());

@@ -5,14 +5,16 @@ import { endOfLocalDay } from '../domain/zoned-time';
 import { startOnce } from '../platform/clients/temporal';
 import type { Config } from '../platform/config';
 import { namesOf } from '../platform/names';
-import { closeDay, markCloseScheduled, relayBatch } from '../stores/ledger';
-import { DAY_CLOSE_WORKFLOW, dayCloseWorkflowId, type DayCloseWorkflow, type LedgerActivities } from '../contracts/ledger';
+import { balanceView, closeDay, dailyBalances, markCloseScheduled, relayBatch } from '../stores/ledger';
+import { DAY_CLOSE_WORKFLOW, dayCloseWorkflowId, LEDGER_BALANCE_EVENT, ledgerChannel, type DayCloseWorkflow, type LedgerActivities } from '../contracts/ledger';
+import type { Publisher } from '../gateway/publisher';
 
 export interface LedgerDeps {
   config: Config;
   mysql: Pool;
   producer: () => Promise<Producer>;
   temporal: () => Promise<Client>;
+  publisher: () => Publisher;
 }
 
 /** Activities of the outbox relay and the day close. */
@@ -37,6 +39,15 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
             args: [{ merchantId: d.merchantId, day: d.day, closeAt: endOfLocalDay(d.timezone, d.day) + deps.config.LEDGER_CLOSE_GRACE_MS }],
           });
           await markCloseScheduled(deps.mysql, d);
+        }
+      }
+      // Live: each touched day's new balance to its merchant's ledger channel (the web page updates
+      // without polling). After the commit, so what is pushed is what a reader would see.
+      if (applied > 0) {
+        const touched = new Map(entries.map((e) => [`${e.merchantId}|${e.occurredOn}`, e]));
+        for (const e of touched.values()) {
+          const days = await dailyBalances(deps.mysql, e.merchantId, e.occurredOn, e.occurredOn);
+          await deps.publisher().publish(ledgerChannel(e.merchantId), LEDGER_BALANCE_EVENT, { date: e.occurredOn, days: days.map(balanceView) }, { countConnections: false });
         }
       }
       return { claimed: entries.length, applied };

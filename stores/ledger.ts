@@ -1,6 +1,7 @@
 // MySQL access for the ledger: posting (entry + outbox row, one transaction), the relay's claim
 // and exactly-once application to daily balances, and the reports.
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { fromCents } from '../domain/money';
 import { inTransaction } from '../platform/db/transaction';
 
 export type EntryType = 'credit' | 'debit';
@@ -156,6 +157,16 @@ export interface DailyBalance {
   closed: boolean;
   closedAt: string | null;
 }
+
+/** A day's balance as the API and the live channel show it: amounts as decimal strings. */
+export const balanceView = (d: DailyBalance) => ({
+  ...d,
+  opening: fromCents(d.openingCents),
+  credits: fromCents(d.creditsCents),
+  debits: fromCents(d.debitsCents),
+  net: fromCents(d.netCents),
+  closing: fromCents(d.closingCents),
+});
 
 /** The consolidated report of each day in [from, to], per currency (days with entries only). */
 export async function dailyBalances(pool: Pool, merchantId: string, from: string, to: string): Promise<DailyBalance[]> {

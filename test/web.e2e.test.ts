@@ -107,8 +107,24 @@ describe('web app in headless Chromium', () => {
     await page.locator('[data-error-for="amount"]', { hasText: 'at most 2 decimal places' }).waitFor({ timeout: 10_000 });
     await page.getByLabel('Amount').fill('12.34');
     await page.getByRole('button', { name: 'Post entry' }).click();
-    await page.locator('#consolidation[data-pending="0"]').waitFor({ timeout: 30_000 });
-    expect(await page.locator('#closing').textContent()).toBe('12.34');
+    await page.locator('.balance[data-currency="BRL"][data-pending="0"][data-closing="12.34"]').waitFor({ timeout: 30_000 });
+
+    // Pushed, not polled: an entry posted elsewhere (another device, the API) appears with no
+    // reload and no request from the page for the report.
+    const reportRequests: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/ledger/balances')) reportRequests.push(r.url());
+    });
+    const { token } = JSON.parse((await page.evaluate(() => sessionStorage.getItem('tidings.session'))) ?? '{}') as { token: string };
+    const day = await page.getByLabel('Date').inputValue();
+    const posted = await fetch(`${base}/ledger/entries`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'credit', amount: '7.66', currency: 'BRL', description: 'from another device', occurredAt: day }),
+    });
+    expect(posted.status).toBe(201);
+    await page.locator('.balance[data-currency="BRL"][data-pending="0"][data-closing="20.00"]').waitFor({ timeout: 30_000 });
+    expect(reportRequests).toEqual([]);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'ledger.png'), fullPage: true });
   }, 60_000);
 

@@ -8,7 +8,7 @@ import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../plat
 import { inTransaction } from '../../platform/db/transaction';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
-import { dailyBalances, getEntry, insertEntryWithOutbox, listEntries, type LedgerEntry } from '../../stores/ledger';
+import { balanceView, dailyBalances, getEntry, insertEntryWithOutbox, listEntries, type LedgerEntry } from '../../stores/ledger';
 import { createGroupCommitter } from '../../stores/ledger-group-commit';
 import { dayCloseWorkflowId, outboxRelay, outboxRelayId, outboxWakeSignal } from '../../workflows/ledger';
 import type { ApiVariables } from '../middleware/auth';
@@ -132,14 +132,7 @@ export function ledgerRoutes(ctx: Context) {
         merchantId: c.get('principal').userId,
         from,
         to,
-        days: days.map((d) => ({
-          ...d,
-          opening: fromCents(d.openingCents),
-          credits: fromCents(d.creditsCents),
-          debits: fromCents(d.debitsCents),
-          net: fromCents(d.netCents),
-          closing: fromCents(d.closingCents),
-        })),
+        days: days.map(balanceView),
       });
     });
 }

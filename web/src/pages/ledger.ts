@@ -1,5 +1,6 @@
 // Ledger: post credits and debits (outbox: accepted even with Temporal down) and the daily
-// consolidated report, refreshed while consolidation catches up, with a small bar chart.
+// consolidated report of every currency, kept current by the relay's pushes on the merchant's
+// ledger channel (no polling), with a small bar chart.
 import { api, escapeHtml, showError } from '../api';
 import type { Page } from '../page';
 
@@ -17,7 +18,7 @@ interface Day {
   closed: boolean;
 }
 
-export const ledgerPage: Page = (root) => {
+export const ledgerPage: Page = (root, app) => {
   const today = new Date().toISOString().slice(0, 10);
   root.innerHTML = `<h1>Ledger</h1>
     <form id="entry-form" class="card" novalidate>
@@ -35,25 +36,48 @@ export const ledgerPage: Page = (root) => {
     <section class="card" aria-labelledby="report-h"><h2 id="report-h">Daily balance</h2><div id="report" aria-live="polite"></div></section>`;
   const form = root.querySelector<HTMLFormElement>('#entry-form')!;
   const report = root.querySelector('#report')!;
-  let refreshing: ReturnType<typeof setTimeout> | undefined;
+  const shownDate = () => String(new FormData(form).get('occurredAt')) || today;
+  const money = (value: string, currency: string) => {
+    try {
+      return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(Number(value));
+    } catch {
+      return `${currency} ${value}`;
+    }
+  };
 
-  const render = async () => {
-    const date = String(new FormData(form).get('occurredAt')) || today;
-    const { days } = await api<{ days: Day[] }>('GET', `/ledger/balances/daily?date=${encodeURIComponent(date)}`);
-    const d = days[0];
-    if (!d) {
+  // Every currency of the day, one card each; amounts formatted for the reader's locale.
+  const show = (date: string, days: Day[]) => {
+    if (date !== shownDate()) return;
+    if (days.length === 0) {
       report.textContent = `No entries on ${date}.`;
       return;
     }
-    const max = Math.max(Number(d.credits), Number(d.debits), 1);
-    const bar = (label: string, value: string, color: string) =>
-      `<div><span>${label} ${escapeHtml(value)}</span><div role="img" aria-label="${label} ${escapeHtml(value)}" style="height:0.8rem;background:${color};width:${(Number(value) / max) * 100}%"></div></div>`;
-    report.innerHTML = `<p>${escapeHtml(d.date)} ${escapeHtml(d.currency)} — opening ${escapeHtml(d.opening)}, net <strong>${escapeHtml(d.net)}</strong>, closing <strong id="closing">${escapeHtml(d.closing)}</strong>${d.closed ? ' (closed)' : ''}</p>
-      ${bar('credits', d.credits, '#3ebd93')}${bar('debits', d.debits, '#ef4e4e')}
-      <p id="consolidation" data-pending="${d.pendingEntries}">${d.consolidatedCount} of ${d.entryCount} entries consolidated${d.pendingEntries ? `, ${d.pendingEntries} pending` : ''}</p>`;
-    clearTimeout(refreshing);
-    if (d.pendingEntries > 0 && root.isConnected) refreshing = setTimeout(() => void render(), 500);
+    report.innerHTML = days
+      .map((d) => {
+        const max = Math.max(Number(d.credits), Number(d.debits), 1);
+        const bar = (label: string, value: string, color: string) =>
+          `<div><span>${label} ${escapeHtml(money(value, d.currency))}</span><div role="img" aria-label="${label} ${escapeHtml(money(value, d.currency))}" style="height:0.8rem;background:${color};width:${(Number(value) / max) * 100}%"></div></div>`;
+        return `<div class="balance" data-currency="${escapeHtml(d.currency)}" data-closing="${escapeHtml(d.closing)}" data-pending="${d.pendingEntries}">
+          <p>${escapeHtml(d.date)} ${escapeHtml(d.currency)} — opening ${escapeHtml(money(d.opening, d.currency))}, net <strong>${escapeHtml(money(d.net, d.currency))}</strong>, closing <strong class="closing">${escapeHtml(money(d.closing, d.currency))}</strong>${d.closed ? ' (closed)' : ''}</p>
+          ${bar('credits', d.credits, '#3ebd93')}${bar('debits', d.debits, '#ef4e4e')}
+          <p class="consolidation">${d.consolidatedCount} of ${d.entryCount} entries consolidated${d.pendingEntries ? `, ${d.pendingEntries} pending` : ''}</p></div>`;
+      })
+      .join('');
   };
+  const load = async () => {
+    const date = shownDate();
+    const { days } = await api<{ days: Day[] }>('GET', `/ledger/balances/daily?date=${encodeURIComponent(date)}`);
+    show(date, days);
+  };
+  // Live: the relay pushes each day's balance to this merchant's ledger channel as it applies
+  // entries, so the report follows consolidation without polling.
+  app.gateway.subscribe(`ledger:${app.userId}`);
+  app.onEvent((e) => {
+    if (e.channel !== `ledger:${app.userId}` || e.event !== 'ledger.balance') return;
+    const { date, days } = e.data as { date: string; days: Day[] };
+    show(date, days);
+  });
+  form.querySelector('input[name="occurredAt"]')!.addEventListener('change', () => void load());
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const f = new FormData(form);
@@ -66,10 +90,10 @@ export const ledgerPage: Page = (root) => {
     }).then(
       () => {
         showError(form, '');
-        void render();
+        void load();
       },
       (err: unknown) => showError(form, err),
     );
   });
-  void render();
+  void load();
 };
