@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractToken } from '../platform/auth/jwt';
+import { bearerToken, extractUpgradeToken } from '../platform/auth/jwt';
 import { createChannelAuthorization } from './authorize';
 import { compareOffsets } from './offsets';
 import { TokenBucket } from './rate-limit';
@@ -37,11 +37,16 @@ describe('channel authorization', () => {
   });
 });
 
-describe('extractToken', () => {
+describe('tokens', () => {
   const url = (q = '') => new URL(`http://x/ws${q}`);
-  it('prefers the Authorization header, then access_token', () => {
-    expect(extractToken('Bearer abc', url('?access_token=def'))).toBe('abc');
-    expect(extractToken(undefined, url('?access_token=def'))).toBe('def');
-    expect(extractToken('Basic xyz', url())).toBeUndefined();
+  it('a WebSocket upgrade takes the Authorization header, then access_token', () => {
+    expect(extractUpgradeToken('Bearer abc', url('?access_token=def'))).toBe('abc');
+    expect(extractUpgradeToken(undefined, url('?access_token=def'))).toBe('def');
+    expect(extractUpgradeToken('Basic xyz', url())).toBeUndefined();
+  });
+  it('plain HTTP takes the Bearer header only', () => {
+    expect(bearerToken('Bearer abc')).toBe('abc');
+    expect(bearerToken('Token abc')).toBeUndefined();
+    expect(bearerToken(undefined)).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { extractToken, type Principal, type TokenVerifier } from '../platform/auth/jwt';
+import { extractUpgradeToken, type Principal, type TokenVerifier } from '../platform/auth/jwt';
 import type { Config } from '../platform/config';
 import { AppError } from '../platform/errors';
 import type { Logger } from '../platform/logger';
@@ -141,7 +141,7 @@ export function createGateway(opts: GatewayOptions) {
     if (since !== undefined && !Offset.safeParse(since).success) {
       return refuseUpgrade(socket, 400, 'invalid_request', 'since: expected an offset like 1700000000000-0', 'since');
     }
-    const token = extractToken(req.headers.authorization, url);
+    const token = extractUpgradeToken(req.headers.authorization, url);
     if (!token) return refuseUpgrade(socket, 401, 'unauthorized', 'missing token: send Authorization: Bearer <jwt> or ?access_token=');
     let principal: Principal;
     try {

@@ -148,13 +148,14 @@ describe('cash-flow ledger across the real servers', () => {
     }
   }, 90_000);
 
-  it('Idempotency-Key: a retry returns the same entry (200); the key with another body is 409', async () => {
+  it('Idempotency-Key: a retry returns the same entry (201, marked as a replay); the key with another body is 409', async () => {
     const m = await merchant();
     const body = { type: 'debit', amount: '10.00', currency: 'BRL', description: 'rent', occurredAt: day };
     const first = await post(m.token, body, { 'idempotency-key': 'rent-nov' });
     expect(first.status).toBe(201);
     const retry = await post(m.token, body, { 'idempotency-key': 'rent-nov' });
-    expect(retry.status).toBe(200);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(((await retry.json()) as { entryId: string }).entryId).toBe(((await first.json()) as { entryId: string }).entryId);
     expect((await post(m.token, { ...body, amount: '11.00' }, { 'idempotency-key': 'rent-nov' })).status).toBe(409);
     expect(await entriesOf(m.id)).toBe(1);

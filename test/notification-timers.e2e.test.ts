@@ -3,7 +3,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiApp } from '../api/app';
 import { readHistory } from '../gateway/history';
-import { signToken } from '../platform/auth/jwt';
+import { SCOPES, signToken } from '../platform/auth/jwt';
 import type { Context } from '../platform/context';
 import { savePreferences } from '../stores/notifications';
 import { eventually, ROOT, testContext, testEnv, uniqueId } from './support/context';
@@ -65,7 +65,7 @@ describe('notification timers across the real servers', () => {
 
   beforeAll(async () => {
     ctx = testContext({ NOTIFY_BATCH: '10', GATEWAY_STREAM_MAXLEN: '5000' });
-    token = await signToken(ctx.config, 'timer-scheduler');
+    token = await signToken(ctx.config, 'timer-scheduler', { claims: { scope: SCOPES.scheduleAnyNotification } });
     app = createApiApp(ctx);
   });
   afterAll(async () => {

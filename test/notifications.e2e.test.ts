@@ -5,7 +5,7 @@ import { createApiApp } from '../api/app';
 import { startKafkaConsumer } from '../consumers/kafka-runner';
 import { startNotificationsConsumer } from '../consumers/notifications';
 import { startGateway } from '../gateway/server';
-import { signToken } from '../platform/auth/jwt';
+import { SCOPES, signToken } from '../platform/auth/jwt';
 import type { Context } from '../platform/context';
 import { dlqTopic } from '../platform/names';
 import { startWorker } from '../worker';
@@ -48,7 +48,7 @@ describe('scheduled notifications across the real servers', () => {
 
   beforeAll(async () => {
     ctx = testContext({ GATEWAY_PORT: '0' });
-    adminToken = await signToken(ctx.config, 'scheduler-service');
+    adminToken = await signToken(ctx.config, 'scheduler-service', { claims: { scope: SCOPES.scheduleAnyNotification } });
     app = createApiApp(ctx);
     gatewayUrl = await startGateway(ctx);
     await startWorker(ctx);

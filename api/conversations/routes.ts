@@ -40,11 +40,12 @@ export interface OutgoingMessage {
 export function conversationRoutes(ctx: Context) {
   const { config } = ctx;
 
-  /** The conversation, if the caller may see it: 404 when unknown, 403 when not a member. */
+  /** The conversation, if the caller may see it: 404 when unknown or when not a member. */
   async function memberOf(conversationId: string, user: string) {
     const conversation = z.uuid().safeParse(conversationId).success ? await getConversation(ctx.mysql(), conversationId) : undefined;
     if (!conversation) throw new AppError(404, 'not_found', `no conversation ${conversationId}`, { field: 'id' });
-    if (!conversation.members.includes(user)) throw new AppError(403, 'not_a_member', 'you are not a member of this conversation', { field: 'id' });
+    // Not a member: "not found" too, so conversation ids cannot be probed.
+    if (!conversation.members.includes(user)) throw new AppError(404, 'not_found', `no conversation ${conversationId}`, { field: 'id' });
     return conversation;
   }
 

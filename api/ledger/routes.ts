@@ -115,7 +115,9 @@ export function ledgerRoutes(ctx: Context) {
         wakeRelay();
         return c.json(view(outcome.stored), 201);
       }
-      return c.json(view((await getEntry(ctx.mysql(), outcome.earlier))!), 200);
+      // A replay answers like the original (201, the same entry), marked as a replay.
+      c.header('Idempotent-Replayed', 'true');
+      return c.json(view((await getEntry(ctx.mysql(), outcome.earlier))!), 201);
     })
     .get('/entries', async (c) => {
       const q = queryParams(c, EntriesQuery);

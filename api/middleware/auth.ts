@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { extractToken, type Principal, type TokenVerifier } from '../../platform/auth/jwt';
+import { bearerToken, type Principal, type TokenVerifier } from '../../platform/auth/jwt';
 import { AppError } from '../../platform/errors';
 
 /** Hono variables the API's middleware sets for handlers. */
@@ -9,13 +9,19 @@ export interface ApiVariables {
   requestId: string;
 }
 
-/** Every API route behind it needs a valid bearer token (signature, exp, iss, aud); 401 otherwise. */
+/** Every API route behind it needs a valid bearer token in the Authorization header (signature, exp, iss, aud); 401 otherwise. */
 export function requireJwt(verify: TokenVerifier): MiddlewareHandler<{ Variables: ApiVariables }> {
   return async (c, next) => {
-    const token = extractToken(c.req.header('authorization'), new URL(c.req.url));
+    // The header only: a token in the query string would end up in access logs and browser history.
+    const header = c.req.header('authorization');
+    const token = bearerToken(header);
     if (!token) {
       c.header('WWW-Authenticate', 'Bearer');
-      throw new AppError(401, 'unauthorized', 'missing bearer token', { field: 'authorization' });
+      const scheme = header?.trim().split(/\s+/)[0];
+      const message = scheme
+        ? `the Authorization header uses the ${scheme} scheme; send "Authorization: Bearer <token>"`
+        : 'missing bearer token: send "Authorization: Bearer <token>"';
+      throw new AppError(401, 'unauthorized', message, { field: 'authorization' });
     }
     try {
       c.set('principal', await verify(token));

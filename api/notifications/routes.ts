@@ -1,20 +1,23 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { Hono } from 'hono';
+import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import { notificationSchema, PreferencesSchema } from '../../domain/notification';
 import { rootMessage } from '../../domain/root-cause';
+import { actsFor, SCOPES, type Principal } from '../../platform/auth/jwt';
 import { workflowUiUrl } from '../../platform/clients/temporal';
 import type { Context } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
-import { getNotification, listNotifications, NOTIFICATION_STATUSES, savePreferences } from '../../stores/notifications';
+import { getNotification, listNotifications, loadPreferences, NOTIFICATION_STATUSES, savePreferences } from '../../stores/notifications';
 import { cancelNotificationUpdate, notificationWorkflowId, rescheduleNotificationUpdate } from '../../workflows/notification';
 import { cancelNotification, NotPendingError, rescheduleNotification, scheduleNotifications } from '../../services/notification-scheduler';
 import type { ApiVariables } from '../middleware/auth';
 import { acceptNotification } from './accept';
 
 const ListQuery = z.object({
-  userId: z.string().min(1).max(128),
+  /** Default: the caller. Another user's needs the service scope. */
+  userId: z.string().min(1).max(128).optional(),
   status: z.enum(NOTIFICATION_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
@@ -37,9 +40,8 @@ export function notificationRoutes(ctx: Context) {
    * Reschedules or cancels: a MySQL conditional update for bucketed notifications; an Update on its
    * own workflow for one scheduled before the buckets. "Not pending" becomes 409.
    */
-  async function change(id: string, action: 'cancel' | { sendAt: number }) {
-    const found = await getNotification(ctx.mysql(), id);
-    if (!found) throw new AppError(404, 'not_found', `no notification ${id}`, { field: 'id' });
+  async function change(principal: Principal, id: string, action: 'cancel' | { sendAt: number }) {
+    const found = await ownNotification(principal, id);
     try {
       if (found.bucketWorkflowId !== null) {
         const view = action === 'cancel' ? await cancelNotification(scheduler, id) : await rescheduleNotification(scheduler, id, action.sendAt);
@@ -57,9 +59,27 @@ export function notificationRoutes(ctx: Context) {
     }
   }
 
+  /** The notification if the caller may see it; another user's is "not found" (ids cannot be probed). */
+  async function ownNotification(principal: Principal, id: string) {
+    const n = await getNotification(ctx.mysql(), id);
+    if (!n || !actsFor(principal, n.userId, SCOPES.scheduleAnyNotification)) throw new AppError(404, 'not_found', `no notification ${id}`, { field: 'id' });
+    return n;
+  }
+  /** Scheduling for someone else is a service's act: a user token schedules for its own subject only. */
+  function mayScheduleFor(principal: Principal, userId: string, field: string): void {
+    if (!actsFor(principal, userId, SCOPES.scheduleAnyNotification)) {
+      throw new AppError(403, 'forbidden', `a user token schedules notifications for its own user only; scheduling for ${userId} needs a service token with scope ${SCOPES.scheduleAnyNotification}`, { field });
+    }
+  }
+
   return new Hono<{ Variables: ApiVariables }>()
     .post('/', async (c) => {
       const n = await jsonBody(c, schema());
+      const principal = c.get('principal');
+      mayScheduleFor(principal, n.userId, 'userId');
+      const taken = await getNotification(ctx.mysql(), n.notificationId);
+      // An id already used by someone this caller may not see: say so, and no more.
+      if (taken && !actsFor(principal, taken.userId, SCOPES.scheduleAnyNotification)) throw new AppError(409, 'id_taken', 'notificationId is already in use; choose another', { field: 'notificationId' });
       const { created } = await acceptNotification(ctx, n, 'api');
       const stored = await getNotification(ctx.mysql(), n.notificationId);
       return c.json({ notificationId: n.notificationId, status: stored?.status ?? 'SCHEDULED', duplicate: !created, ...links(stored ?? n) }, 202);
@@ -70,29 +90,53 @@ export function notificationRoutes(ctx: Context) {
       const ids = notifications.map((n) => n.notificationId);
       const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
       if (repeated) throw new AppError(422, 'invalid_request', `notificationId ${repeated} appears twice in the batch`, { field: 'notifications' });
+      const principal = c.get('principal');
+      notifications.forEach((n, i) => mayScheduleFor(principal, n.userId, `notifications.${i}.userId`));
+      const [taken] = await ctx.mysql().query<RowDataPacket[]>('SELECT notification_id, user_id FROM notifications WHERE notification_id IN (?)', [ids]);
+      const foreign = taken.find((t) => !actsFor(principal, String(t.user_id), SCOPES.scheduleAnyNotification));
+      if (foreign) throw new AppError(409, 'id_taken', `notificationId ${String(foreign.notification_id)} is already in use; choose another`, { field: 'notifications' });
       const results = await scheduleNotifications(scheduler, notifications, 'api');
       return c.json({ notifications: results.map((r) => ({ notificationId: r.notificationId, duplicate: !r.created, statusUrl: `/notifications/${r.notificationId}` })) }, 202);
     })
-    .get('/', async (c) => c.json({ notifications: await listNotifications(ctx.mysql(), queryParams(c, ListQuery)) }))
+    .get('/', async (c) => {
+      const q = queryParams(c, ListQuery);
+      const principal = c.get('principal');
+      const userId = q.userId ?? principal.userId;
+      if (!actsFor(principal, userId, SCOPES.scheduleAnyNotification)) throw new AppError(403, 'forbidden', "a user token lists its own user's notifications only", { field: 'userId' });
+      return c.json({ notifications: await listNotifications(ctx.mysql(), { ...q, userId }) });
+    })
     .get('/:id', async (c) => {
-      const n = await getNotification(ctx.mysql(), c.req.param('id'));
-      if (!n) throw new AppError(404, 'not_found', `no notification ${c.req.param('id')}`, { field: 'id' });
+      const n = await ownNotification(c.get('principal'), c.req.param('id'));
       return c.json({ ...n, ...links(n) });
     })
     .patch('/:id', async (c) => {
+      const principal = c.get('principal');
+      await ownNotification(principal, c.req.param('id'));
       const { sendAt } = await jsonBody(c, z.object({ sendAt: schema().shape.sendAt }));
-      return c.json(await change(c.req.param('id'), { sendAt: Date.parse(sendAt) }));
+      return c.json(await change(principal, c.req.param('id'), { sendAt: Date.parse(sendAt) }));
     })
-    .delete('/:id', async (c) => c.json(await change(c.req.param('id'), 'cancel')));
+    .delete('/:id', async (c) => c.json(await change(c.get('principal'), c.req.param('id'), 'cancel')));
 }
 
-/** `/users/:id/notification-preferences`. */
+/** `/users/:id/notification-preferences`: read and replace; a user's own (or a service's, with the scope). */
 export function userRoutes(ctx: Context) {
-  return new Hono<{ Variables: ApiVariables }>().put('/:id/notification-preferences', async (c) => {
+  const subject = (c: { req: { param(k: string): string }; get(k: 'principal'): Principal }) => {
     const userId = c.req.param('id');
     if (!/^[\x21-\x7e]{1,128}$/.test(userId)) throw new AppError(400, 'invalid_request', 'bad user id', { field: 'id' });
-    const prefs = await jsonBody(c, PreferencesSchema);
-    await savePreferences(ctx.mysql(), userId, prefs);
-    return c.json({ userId, ...prefs });
-  });
+    if (!actsFor(c.get('principal'), userId, SCOPES.scheduleAnyNotification)) throw new AppError(404, 'not_found', `no user ${userId}`, { field: 'id' });
+    return userId;
+  };
+  return new Hono<{ Variables: ApiVariables }>()
+    .get('/:id/notification-preferences', async (c) => {
+      const userId = subject(c);
+      const prefs = await loadPreferences(ctx.mysql(), userId);
+      if (!prefs) throw new AppError(404, 'not_found', `no preferences for ${userId} yet`, { field: 'id' });
+      return c.json({ userId, ...prefs, mutedUntil: prefs.mutedUntil === null ? null : new Date(prefs.mutedUntil).toISOString() });
+    })
+    .put('/:id/notification-preferences', async (c) => {
+      const userId = subject(c);
+      const prefs = await jsonBody(c, PreferencesSchema);
+      await savePreferences(ctx.mysql(), userId, prefs);
+      return c.json({ userId, ...prefs });
+    });
 }

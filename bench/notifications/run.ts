@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { readHistory } from '../../gateway/history';
-import { signToken } from '../../platform/auth/jwt';
+import { SCOPES, signToken } from '../../platform/auth/jwt';
 import { loadConfig } from '../../platform/config';
 import { createContext } from '../../platform/context';
 import { createLogger } from '../../platform/logger';
@@ -65,7 +65,7 @@ for (let i = 0; ; i++) {
   if (i > 240) throw new Error('the API did not become ready');
   await sleep(250);
 }
-const token = await signToken(config, 'bench-scheduler');
+const token = await signToken(config, 'bench-scheduler', { claims: { scope: SCOPES.scheduleAnyNotification } });
 const post = async (p: string, body: unknown) => {
   const res = await fetch(`${base}${p}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status !== 202) throw new Error(`${p}: ${res.status} ${await res.text()}`);

@@ -7,8 +7,20 @@ export interface Principal {
   userId: string;
   /** Token expiry, epoch seconds. */
   expiresAt: number;
+  /** OAuth-style scopes from the `scope` claim (space-separated); ordinary user tokens have none. */
+  scopes: ReadonlySet<string>;
   claims: JWTPayload;
 }
+
+/**
+ * Scopes a token may carry. A user token acts on its own subject only; a service token with
+ * `notifications:schedule-any` may schedule and manage notifications for any user (a backend that
+ * sends on users' behalf). Mint one for development with `npm run -s token -- <service> --scope …`.
+ */
+export const SCOPES = { scheduleAnyNotification: 'notifications:schedule-any' } as const;
+
+/** May this principal act on `userId`'s resources of a kind guarded by `scope`? */
+export const actsFor = (p: Principal, userId: string, scope?: string): boolean => p.userId === userId || (scope !== undefined && p.scopes.has(scope));
 
 /** Verifies bearer tokens: signature, algorithm, `exp`, `nbf`, `iss` and `aud` all checked. */
 export type TokenVerifier = (token: string) => Promise<Principal>;
@@ -26,7 +38,8 @@ export function createTokenVerifier(config: Config): TokenVerifier {
         : await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] });
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('token has no subject');
       if (typeof payload.exp !== 'number') throw new Error('token has no expiry');
-      return { userId: payload.sub, expiresAt: payload.exp, claims: payload };
+      const scopes = new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []);
+      return { userId: payload.sub, expiresAt: payload.exp, scopes, claims: payload };
     } catch (err) {
       throw new AppError(401, 'unauthorized', `invalid token: ${describeJoseError(err)}`, {}, { cause: err });
     }
@@ -69,8 +82,16 @@ export async function signToken(
     .sign(new TextEncoder().encode(config.JWT_SECRET));
 }
 
-/** The token of a request: `Authorization: Bearer …`, else the `access_token` query parameter. */
-export function extractToken(authorization: string | undefined | null, url: URL): string | undefined {
-  const match = authorization?.match(/^Bearer\s+(\S+)$/i);
-  return match?.[1] ?? url.searchParams.get('access_token') ?? undefined;
+/** The bearer token of an `Authorization` header, if it uses the Bearer scheme. */
+export function bearerToken(authorization: string | undefined | null): string | undefined {
+  return authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+}
+
+/**
+ * The token of a WebSocket upgrade: `Authorization: Bearer …`, else the `access_token` query
+ * parameter (browsers cannot set headers on a WebSocket). Never for plain HTTP: query strings end up
+ * in access logs and browser history.
+ */
+export function extractUpgradeToken(authorization: string | undefined | null, url: URL): string | undefined {
+  return bearerToken(authorization) ?? url.searchParams.get('access_token') ?? undefined;
 }

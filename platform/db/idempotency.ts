@@ -31,8 +31,11 @@ export async function claimIdempotencyKey(conn: PoolConnection, claim: Idempoten
     [claim.scope, claim.principal, claim.key, claim.hash, claim.resourceId],
   );
   if (inserted.affectedRows === 1) return undefined;
+  // A plain read, not FOR UPDATE: the duplicate INSERT above already waited for the first request's
+  // transaction and holds a shared lock on its row; asking for an exclusive lock as well is what made
+  // 20 concurrent retries deadlock each other.
   const [rows] = await conn.query<RowDataPacket[]>(
-    'SELECT request_hash, resource_id FROM idempotency_keys WHERE scope = ? AND principal = ? AND idem_key = ? FOR UPDATE',
+    'SELECT request_hash, resource_id FROM idempotency_keys WHERE scope = ? AND principal = ? AND idem_key = ?',
     [claim.scope, claim.principal, claim.key],
   );
   const row = rows[0];
