@@ -1,7 +1,9 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context as HonoContext, MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
+import { Counter, Gauge } from 'prom-client';
 import { AppError } from '../../platform/errors';
+import { metrics } from '../../platform/metrics';
 import type { Logger } from '../../platform/logger';
 import type { ApiVariables } from './auth';
 
@@ -29,22 +31,67 @@ function clientIp(c: HonoContext): string | undefined {
   }
 }
 
+/** While Redis is unreachable: 1, else 0 (one series per limiter kind). */
+const degradedGauge = new Gauge({ name: 'tidings_rate_limiter_degraded', help: 'Rate limiter running without Redis (1) or with it (0)', labelNames: ['by'] as const, registers: [metrics] });
+/** Requests decided without Redis: `open` (reads let through) or `local` (writes counted in-process). */
+const fallbackTotal = new Counter({ name: 'tidings_rate_limit_fallback_total', help: 'Requests rate limited without Redis, by policy', labelNames: ['by', 'policy'] as const, registers: [metrics] });
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * Limits requests per user or per IP across every API instance (the counters live in Redis).
- * Over the limit: 429 with Retry-After. If Redis is unreachable the request is let through and
- * the outage logged: the limiter protects capacity, it must not take the API down with it.
+ * Over the limit: 429 with Retry-After.
+ *
+ * If Redis is unreachable the limiter degrades, by route kind: reads fail open (let through: they
+ * change nothing, and refusing them would take the API down with Redis), writes are counted by an
+ * in-process limiter with the same limit (so a burst of writes is still bounded, per instance). The
+ * outage is logged once when it starts and once when it ends, and shown by
+ * `tidings_rate_limiter_degraded` and `tidings_rate_limit_fallback_total` on /metrics.
  */
 export function rateLimit({ redis, log, limit, windowMs, by }: RateLimitOptions): MiddlewareHandler<{ Variables: ApiVariables }> {
+  let degraded = false;
+  const local = new Map<string, number>();
+  let localWindow = -1;
+  degradedGauge.set({ by }, 0);
+
+  const countLocally = (key: string, window: number): number => {
+    if (window !== localWindow) {
+      local.clear();
+      localWindow = window;
+    }
+    const n = (local.get(key) ?? 0) + 1;
+    local.set(key, n);
+    return n;
+  };
+
   return async (c, next) => {
     const subject = by === 'user' ? c.get('principal').userId : clientIp(c);
     if (subject === undefined) return next();
     const window = Math.floor(Date.now() / windowMs);
+    const key = `ratelimit:${by}:${subject}:${window}`;
     let count = 0;
     let ttlMs = windowMs;
     try {
-      [count, ttlMs] = (await redis.eval(HIT, 1, `ratelimit:${by}:${subject}:${window}`, String(windowMs))) as [number, number];
+      // Known down and not reconnected yet: decide at once rather than queue each request behind
+      // reconnect attempts (seconds each). The first request of an outage finds out the slow way.
+      if (degraded && redis.status !== 'ready') throw new Error(`redis is ${redis.status}`);
+      [count, ttlMs] = (await redis.eval(HIT, 1, key, String(windowMs))) as [number, number];
+      if (degraded) {
+        degraded = false;
+        degradedGauge.set({ by }, 0);
+        log.info({ by }, 'rate limiter: Redis is back; shared counters again');
+      }
     } catch (err) {
-      log.warn({ err, by }, 'rate limiter unavailable; request allowed');
+      if (!degraded) {
+        degraded = true;
+        degradedGauge.set({ by }, 1);
+        log.warn({ err, by }, 'rate limiter: Redis unreachable; reads let through, writes limited per instance until it is back');
+      }
+      const policy = READS.has(c.req.method) ? 'open' : 'local';
+      fallbackTotal.inc({ by, policy });
+      if (policy === 'open') return next();
+      count = countLocally(key, window);
+      ttlMs = (window + 1) * windowMs - Date.now();
     }
     c.header('RateLimit-Limit', String(limit));
     c.header('RateLimit-Remaining', String(Math.max(0, limit - count)));
