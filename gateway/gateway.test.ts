@@ -279,6 +279,9 @@ describe('gateway: lifecycle', () => {
     const user = uniqueId('u');
     const c = await fx.connect(a.url, await fx.token(user));
     await c.next('subscribed');
+    // A second reader of the same channel that keeps reading: it must not pay for the slow one.
+    const healthy = await fx.connect(a.url, await fx.token(user));
+    await healthy.next('subscribed');
     const closed = new Promise<Session>((resolve) => a.gateway.events.once('closed', resolve));
     // The client stops reading; the kernel buffers fill, then the server's send buffer grows.
     (c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
@@ -288,10 +291,14 @@ describe('gateway: lifecycle', () => {
       for (const s of a.gateway.sessions) maxBuffered = Math.max(maxBuffered, s.ws.bufferedAmount);
     }, 5);
     try {
-      for (let i = 0; i < 400 && a.gateway.sessions.size > 0; i++) await fx.publisher.publish(`user:${user}`, 'big', { payload });
+      let published = 0;
+      for (let i = 0; i < 400 && a.gateway.sessions.size > 1; i++, published++) await fx.publisher.publish(`user:${user}`, 'big', { payload });
       const session = await closed;
       expect(session.closeCode).toBe(4002);
       expect(maxBuffered).toBeLessThan(256 * 1024 + 64 * 1024);
+      // The healthy reader got every event and is still connected.
+      await healthy.until((f) => f.filter((x) => x.type === 'event').length >= published, 10_000);
+      expect(healthy.closeCode).toBeUndefined();
     } finally {
       clearInterval(watch);
     }

@@ -113,7 +113,10 @@ export function createGateway(opts: GatewayOptions) {
       lifetime,
     );
     timer.unref();
+    // Who and which connection, never the URL or headers: the upgrade may carry the token in its query.
+    log.debug({ connectionId, userId: principal.userId }, 'connection opened');
     ws.on('close', (code) => {
+      log.debug({ connectionId, userId: principal.userId, code: session.closeCode ?? code }, 'connection closed');
       clearTimeout(timer);
       sessions.delete(session);
       gatewayMetrics.connections.dec(labels);
@@ -147,7 +150,9 @@ export function createGateway(opts: GatewayOptions) {
     try {
       principal = await opts.verifyToken(token);
     } catch (err) {
-      return refuseUpgrade(socket, 401, 'unauthorized', err instanceof AppError ? err.message : 'invalid token');
+      const reason = err instanceof AppError ? err.message : 'invalid token';
+      log.debug({ reason, remote: req.socket.remoteAddress }, 'upgrade refused');
+      return refuseUpgrade(socket, 401, 'unauthorized', reason);
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       onConnection(ws, principal, { since, epoch }).catch((err: unknown) => {

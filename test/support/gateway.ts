@@ -4,7 +4,7 @@ import { WebSocket } from 'ws';
 import { createTokenVerifier, signToken } from '../../platform/auth/jwt';
 import { closeRedis, createRedis } from '../../platform/clients/redis';
 import type { Config } from '../../platform/config';
-import { createLogger } from '../../platform/logger';
+import { createLogger, type Logger } from '../../platform/logger';
 import type { ChannelAuthorizer } from '../../gateway/authorize';
 import { createPresence } from '../../gateway/registry';
 import { createPublisher } from '../../gateway/publisher';
@@ -24,9 +24,8 @@ export interface GatewayInstance {
  * Builds gateway instances, a publisher (as another process would), tokens and clients over real
  * Redis and real sockets; `close()` tears all of it down.
  */
-export function gatewayFixture(overrides: Record<string, string> = {}) {
+export function gatewayFixture(overrides: Record<string, string> = {}, { log = createLogger(testConfig(overrides).LOG_LEVEL, { test: 'gateway' }) }: { log?: Logger } = {}) {
   const config: Config = testConfig(overrides);
-  const log = createLogger(config.LOG_LEVEL, { test: 'gateway' });
   const redisClients = [createRedis(config, log)];
   const publisherRedis = redisClients[0]!;
   const presence = createPresence(publisherRedis);
