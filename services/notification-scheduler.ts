@@ -96,8 +96,24 @@ export async function scheduleNotifications(deps: SchedulerDeps, items: Notifica
       buckets.set(later.workflowId, later);
     }
   }
-  await Promise.all([...buckets.values()].map((b) => ensureBucket(deps, b.shard, b.fireAt, after)));
+  try {
+    await Promise.all([...buckets.values()].map((b) => ensureBucket(deps, b.shard, b.fireAt, after)));
+  } catch (err) {
+    throw new SchedulerUnavailableError(err);
+  }
   return items.map((n) => ({ notificationId: n.notificationId, created: created.has(n.notificationId) }));
+}
+
+/**
+ * The rows are recorded but their bucket could not be started (Temporal unreachable). A retry with
+ * the same notification ids completes it; meanwhile the next bucket of the shard to fire would also
+ * pick the rows up as overdue.
+ */
+export class SchedulerUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('notifications recorded, but their timer could not be set (Temporal unreachable); retry with the same notificationId', { cause });
+    this.name = 'SchedulerUnavailableError';
+  }
 }
 
 /** Thrown when a notification is no longer pending (already sending, sent, cancelled, skipped, failed). */

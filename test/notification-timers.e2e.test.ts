@@ -111,6 +111,28 @@ describe('notification timers across the real servers', () => {
     }
   }, 60_000);
 
+  it('Temporal unreachable: 503 with the notification recorded; the retry with the same id sets its timer', async () => {
+    const down = testContext({ TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_TASK_QUEUE: ctx.config.TEMPORAL_TASK_QUEUE });
+    try {
+      const [recipient] = await users(1);
+      const n = batch(`${uniqueId('d')}-`, [recipient!], 1, Date.now() + 60_000)[0]!;
+      const post = (a: ReturnType<typeof createApiApp>) =>
+        a.request('/notifications', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(n) });
+      const refused = await post(createApiApp(down));
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toMatchObject({ error: { code: 'temporal_unavailable' } });
+      const retried = await post(app);
+      expect(retried.status).toBe(202);
+      const body = (await retried.json()) as { duplicate: boolean; temporalUi: string };
+      expect(body.duplicate).toBe(true);
+      const [rows] = await ctx.mysql().query<RowDataPacket[]>('SELECT bucket_id FROM notifications WHERE notification_id = ?', [n.notificationId]);
+      const described = await (await ctx.temporal()).workflow.getHandle(String(rows[0]!.bucket_id)).describe();
+      expect(described.status.name).toBe('RUNNING');
+    } finally {
+      await down.lifecycle.close();
+    }
+  }, 60_000);
+
   it('a worker killed -9 in the middle of firing: every notification is delivered exactly once', async () => {
     const recipients = await users(5);
     const prefix = `${uniqueId('k')}-`;

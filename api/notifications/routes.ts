@@ -11,7 +11,7 @@ import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
 import { getNotification, listNotifications, loadPreferences, NOTIFICATION_STATUSES, savePreferences } from '../../stores/notifications';
 import { cancelNotificationUpdate, notificationWorkflowId, rescheduleNotificationUpdate } from '../../workflows/notification';
-import { cancelNotification, NotPendingError, rescheduleNotification, scheduleNotifications } from '../../services/notification-scheduler';
+import { cancelNotification, NotPendingError, rescheduleNotification, scheduleNotifications, SchedulerUnavailableError } from '../../services/notification-scheduler';
 import type { ApiVariables } from '../middleware/auth';
 import { acceptNotification } from './accept';
 
@@ -59,6 +59,11 @@ export function notificationRoutes(ctx: Context) {
     }
   }
 
+  /** Temporal unreachable while setting the timer: 503, and the retry is safe (same ids). */
+  const unavailable = (err: unknown): never => {
+    if (err instanceof SchedulerUnavailableError) throw new AppError(503, 'temporal_unavailable', err.message, {}, { cause: err });
+    throw err;
+  };
   /** The notification if the caller may see it; another user's is "not found" (ids cannot be probed). */
   async function ownNotification(principal: Principal, id: string) {
     const n = await getNotification(ctx.mysql(), id);
@@ -80,7 +85,7 @@ export function notificationRoutes(ctx: Context) {
       const taken = await getNotification(ctx.mysql(), n.notificationId);
       // An id already used by someone this caller may not see: say so, and no more.
       if (taken && !actsFor(principal, taken.userId, SCOPES.scheduleAnyNotification)) throw new AppError(409, 'id_taken', 'notificationId is already in use; choose another', { field: 'notificationId' });
-      const { created } = await acceptNotification(ctx, n, 'api');
+      const { created } = await acceptNotification(ctx, n, 'api').catch(unavailable);
       const stored = await getNotification(ctx.mysql(), n.notificationId);
       return c.json({ notificationId: n.notificationId, status: stored?.status ?? 'SCHEDULED', duplicate: !created, ...links(stored ?? n) }, 202);
     })
@@ -95,7 +100,7 @@ export function notificationRoutes(ctx: Context) {
       const [taken] = await ctx.mysql().query<RowDataPacket[]>('SELECT notification_id, user_id FROM notifications WHERE notification_id IN (?)', [ids]);
       const foreign = taken.find((t) => !actsFor(principal, String(t.user_id), SCOPES.scheduleAnyNotification));
       if (foreign) throw new AppError(409, 'id_taken', `notificationId ${String(foreign.notification_id)} is already in use; choose another`, { field: 'notifications' });
-      const results = await scheduleNotifications(scheduler, notifications, 'api');
+      const results = await scheduleNotifications(scheduler, notifications, 'api').catch(unavailable);
       return c.json({ notifications: results.map((r) => ({ notificationId: r.notificationId, duplicate: !r.created, statusUrl: `/notifications/${r.notificationId}` })) }, 202);
     })
     .get('/', async (c) => {
