@@ -7,7 +7,7 @@ import { startConsumers } from './consumers';
 import { startGateway } from './gateway/server';
 import { workflowUiUrl } from './platform/clients/temporal';
 import { loadConfig } from './platform/config';
-import { createContext, type Context } from './platform/context';
+import { createContext, type Context } from './runtime/context';
 import { createLogger, prettyLogs } from './platform/logger';
 import { startConnectorSimulators } from './simulators/connectors';
 import { startWorker } from './worker';

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { outboxRelay, outboxRelayId } from './workflows/ledger';
-import type { Context } from './platform/context';
+import type { Context } from './runtime/context';
 
 /** The workflow bundle's entry; resolved from this file so it works wherever the repo lives. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));

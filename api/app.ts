@@ -5,7 +5,7 @@ import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { createTokenVerifier } from '../platform/auth/jwt';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { dependencyChecks } from '../platform/health';
 import { errorBody, notFound, onError } from '../platform/http/errors';
 import { opsRoutes, recordHttpMetrics } from '../platform/http/ops';

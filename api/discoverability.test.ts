@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../platform/auth/jwt';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { purchaseWorkflowId } from '../workflows/purchase';
 import { testContext, uniqueId } from '../test/support/context';
 import { createApiApp } from './app';

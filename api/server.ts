@@ -1,4 +1,4 @@
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { boundPort, closeServer, listen } from '../platform/http/serve';
 import { createApiApp } from './app';
 

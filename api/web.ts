@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import path from 'node:path';
 import { z } from 'zod';
 import { signToken } from '../platform/auth/jwt';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { AppError } from '../platform/errors';
 import { jsonBody } from '../platform/http/validate';
 

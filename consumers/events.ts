@@ -3,7 +3,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { pushTrailUpdate } from '../activities/events';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
 import { storeInSink, type EventEnvelope, type Sink } from '../stores/events';
 import { eventStoredSignal, eventWorkflowId } from '../workflows/event-fan-out';

@@ -1,4 +1,4 @@
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { startEventsConsumerB, startEventsConsumerC } from './events';
 import { startMessageStatusConsumer } from './message-status';
 import { startNotificationsConsumer } from './notifications';

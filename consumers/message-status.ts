@@ -2,7 +2,7 @@
 // committed only once the signal was accepted; a malformed record is dead-lettered.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { StatusEventSchema } from '../api/conversations/status-events';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
 import { message, messageWorkflowId, statusEventSignal } from '../workflows/message';
 import { startKafkaConsumer } from './kafka-runner';

@@ -1,7 +1,7 @@
 // The `notifications` Kafka topic: each valid record becomes a scheduled notification (same path
 // as POST /notifications); a bad record is dead-lettered with its reason and the partition moves on.
 import { notificationSchema } from '../domain/notification';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { PoisonMessageError } from '../platform/errors';
 import { namesOf } from '../platform/names';
 import { scheduleNotifications } from '../services/notification-scheduler';

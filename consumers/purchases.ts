@@ -4,7 +4,7 @@
 import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
 import { cancelContract, effectContract } from '../stores/purchases';
 import { fulfillmentResultSignal, purchaseWorkflowId, type FulfillmentResult, type PurchaseMessage } from '../workflows/purchase';

@@ -2,23 +2,32 @@ import type { Server } from 'node:http';
 import { Hono } from 'hono';
 import { closeRedis, createRedis } from '../platform/clients/redis';
 import { createTokenVerifier } from '../platform/auth/jwt';
-import type { Context } from '../platform/context';
-import { dependencyChecks } from '../platform/health';
+import type { Redis } from 'ioredis';
+import type { Config } from '../platform/config';
+import type { Lifecycle } from '../platform/lifecycle';
+import type { Logger } from '../platform/logger';
 import { notFound, onError } from '../platform/http/errors';
 import { opsRoutes, recordHttpMetrics } from '../platform/http/ops';
 import { boundPort, closeServer, listen } from '../platform/http/serve';
 import type { ChannelAuthorizer } from './authorize';
 import { createGateway } from './ws-server';
 
+/** What the gateway role needs of the process (the runtime context has it). */
+export interface GatewayRoleDeps {
+  config: Config;
+  log: Logger;
+  lifecycle: Lifecycle;
+  redis(): Redis;
+}
+
 /** The `gateway` role: WebSocket endpoint `/ws` plus ops routes on GATEWAY_PORT. Returns its URL. */
-export async function startGateway(ctx: Context, authorizers: Record<string, ChannelAuthorizer> = {}): Promise<string> {
+export async function startGateway(ctx: GatewayRoleDeps, authorizers: Record<string, ChannelAuthorizer> = {}): Promise<string> {
   const { config, lifecycle } = ctx;
   const log = ctx.log.child({ component: 'gateway' });
-  const { redis } = dependencyChecks(ctx);
   const app = new Hono();
   app.use(recordHttpMetrics('gateway'));
   // The gateway's only dependency is Redis (registry, streams, pub/sub).
-  app.route('/', opsRoutes({ role: 'gateway', checks: { redis: redis! }, timeoutMs: config.READY_CHECK_TIMEOUT_MS }));
+  app.route('/', opsRoutes({ role: 'gateway', checks: { redis: () => ctx.redis().ping() }, timeoutMs: config.READY_CHECK_TIMEOUT_MS }));
   app.onError(onError(log));
   app.notFound(notFound);
 

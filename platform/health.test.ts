@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, freePort, testContext } from '../test/support/context';
-import type { Context } from './context';
+import type { Context } from '../runtime/context';
 import { checkReadiness, dependencyChecks } from './health';
 
 describe('dependency checks (real servers)', () => {

@@ -1,5 +1,20 @@
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
-import type { Context } from './context';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Connection } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'mysql2/promise';
+import type { Config } from './config';
+
+/** The clients readiness looks at (the process context has them; tests may hand in their own). */
+export interface DependencyClients {
+  config: Pick<Config, 'READY_CHECK_TIMEOUT_MS'>;
+  temporalConnection(): Promise<Connection>;
+  kafka(): Kafka;
+  sqs(): SQSClient;
+  redis(): Redis;
+  mysql(): Pool;
+}
 import { withTimeout } from './errors';
 
 /** One dependency check: resolves when the dependency answers, rejects with the reason otherwise. */
@@ -39,7 +54,7 @@ export async function checkReadiness(checks: Record<string, Check>, timeoutMs: n
  * A check per server. Each asks the server itself (not a client's cached state), and the Kafka one
  * opens a fresh short-lived connection, so a server that comes back is seen as up at the next call.
  */
-export function dependencyChecks(ctx: Context): Record<string, Check> {
+export function dependencyChecks(ctx: DependencyClients): Record<string, Check> {
   return {
     temporal: async () => {
       const connection = await ctx.temporalConnection();

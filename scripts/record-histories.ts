@@ -9,7 +9,7 @@ import path from 'node:path';
 import proto from '@temporalio/proto';
 import type { NotificationRequest } from '../domain/notification';
 import { loadConfig } from '../platform/config';
-import { createContext } from '../platform/context';
+import { createContext } from '../runtime/context';
 import { createLogger } from '../platform/logger';
 import { savePreferences } from '../stores/notifications';
 import { startWorker } from '../worker';

@@ -32,7 +32,7 @@ check() {
 check typecheck npx tsc -p tsconfig.json --noEmit
 check lint npx eslint --max-warnings=0 .
 # Import rules: no cycles, activities never import workflows, workflows stay pure (.dependency-cruiser.cjs).
-check imports npx depcruise --config .dependency-cruiser.cjs --output-type err activities api bench consumers contracts domain gateway platform provision scripts services simulators stores test web/src workflows main.ts worker.ts
+check imports npx depcruise --config .dependency-cruiser.cjs --output-type err activities api bench consumers contracts domain gateway platform provision runtime scripts services simulators stores test web/src workflows main.ts worker.ts
 
 # Two runs: the browser tests start the whole system (its consumers share the real queues), so
 # they run after the rest, not beside it. A path argument narrows the first run and skips the second.

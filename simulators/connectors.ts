@@ -3,7 +3,7 @@
 // `msg.status`; a configurable share of messages is never delivered (so the FAILED deadline shows).
 import { produceStatus } from '../api/conversations/status-events';
 import type { OutgoingMessage } from '../api/conversations/routes';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -6,7 +6,7 @@ import { createApiApp } from '../api/app';
 import { startEventsConsumerB, startEventsConsumerC } from '../consumers/events';
 import { startKafkaConsumer } from '../consumers/kafka-runner';
 import { signToken } from '../platform/auth/jwt';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { dlqTopic } from '../platform/names';
 import { sinkRow, type EventEnvelope, type EventTrail } from '../stores/events';
 import { eventWorkflowId } from '../workflows/event-fan-out';

@@ -4,7 +4,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEventsConsumerB, startEventsConsumerC } from '../consumers/events';
 import { topicArn } from '../platform/clients/aws';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { closeRedis, createRedis } from '../platform/clients/redis';
 import { newEphemeralEnv, namesOf } from '../platform/names';
 import { ensureDatabase } from '../provision/database';

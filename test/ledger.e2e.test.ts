@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiApp } from '../api/app';
 import { startKafkaConsumer } from '../consumers/kafka-runner';
 import { signToken } from '../platform/auth/jwt';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 
 import { startWorker } from '../worker';
 import { dayCloseWorkflowId, outboxRelayId } from '../workflows/ledger';

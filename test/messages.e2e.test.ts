@@ -10,7 +10,7 @@ import { startMessageStatusConsumer } from '../consumers/message-status';
 import { channelKeys } from '../gateway/publisher';
 import { startGateway } from '../gateway/server';
 import { signToken } from '../platform/auth/jwt';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { dlqTopic } from '../platform/names';
 import { startConnectorSimulators } from '../simulators/connectors';
 import { startWorker } from '../worker';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiApp } from '../api/app';
 import { readHistory } from '../gateway/history';
 import { SCOPES, signToken } from '../platform/auth/jwt';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { savePreferences } from '../stores/notifications';
 import { eventually, ROOT, testContext, testEnv, uniqueId } from './support/context';
 

@@ -6,7 +6,7 @@ import { startKafkaConsumer } from '../consumers/kafka-runner';
 import { startNotificationsConsumer } from '../consumers/notifications';
 import { startGateway } from '../gateway/server';
 import { SCOPES, signToken } from '../platform/auth/jwt';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { dlqTopic } from '../platform/names';
 import { startWorker } from '../worker';
 import { eventually, testContext, testNames, uniqueId } from './support/context';

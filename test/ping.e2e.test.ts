@@ -1,6 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { startWorker } from '../worker';
 import { ping, pingWorkflowId } from '../workflows/ping';
 import { testContext, uniqueId } from './support/context';

@@ -6,7 +6,7 @@ import { createApiApp } from '../api/app';
 import { startFulfillment, startPurchaseResults } from '../consumers/purchases';
 import { startGateway } from '../gateway/server';
 import { signToken } from '../platform/auth/jwt';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 
 import { contractOf } from '../stores/purchases';
 import { startWorker } from '../worker';

@@ -4,7 +4,7 @@ import { createApiApp } from '../api/app';
 import { conversationAuthorizer } from '../api/conversations/routes';
 import { ledgerChannel, ledgerChannelAuthorizer } from '../contracts/ledger';
 import { SCOPES, signToken } from '../platform/auth/jwt';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { testContext, uniqueId } from './support/context';
 import { gatewayFixture } from './support/gateway';
 

@@ -5,7 +5,7 @@ import { createNotificationSchedulerActivities, type NotificationSchedulerDeps }
 import type { NotificationRequest, Preferences } from '../domain/notification';
 import { bucketWorkflowId, shardOf } from '../domain/notification-buckets';
 import { readHistory } from '../gateway/history';
-import type { Context } from '../platform/context';
+import type { Context } from '../runtime/context';
 import { cancelNotification, rescheduleNotification, scheduleNotifications } from '../services/notification-scheduler';
 import { savePreferences } from '../stores/notifications';
 import { testContext, uniqueId } from '../test/support/context';

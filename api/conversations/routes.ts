@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { startOnce } from '../../platform/clients/temporal';
-import type { Context } from '../../platform/context';
+import type { Context } from '../../runtime/context';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
 import { namesOf } from '../../platform/names';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Context } from '../../platform/context';
+import type { Context } from '../../runtime/context';
 import { namesOf } from '../../platform/names';
 
 /** A record of Kafka `msg.status`, as connectors (SENT, DELIVERED) and readers (READ) emit it. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { startOnce, workflowUiUrl } from '../../platform/clients/temporal';
-import type { Context } from '../../platform/context';
+import type { Context } from '../../runtime/context';
 import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../platform/db/idempotency';
 import { inTransaction } from '../../platform/db/transaction';
 import { AppError } from '../../platform/errors';

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { DECIMAL_AMOUNT, fromCents, toCents } from '../../domain/money';
 import { workflowUiUrl } from '../../platform/clients/temporal';
-import type { Context } from '../../platform/context';
+import type { Context } from '../../runtime/context';
 import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../platform/db/idempotency';
 import { inTransaction } from '../../platform/db/transaction';
 import { AppError } from '../../platform/errors';

@@ -2,7 +2,7 @@ import type { ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { signToken } from '../../platform/auth/jwt';
-import type { Context } from '../../platform/context';
+import type { Context } from '../../runtime/context';
 import { boundPort, closeServer, listen } from '../../platform/http/serve';
 import { testContext, uniqueId } from '../../test/support/context';
 import { createApiApp } from '../app';

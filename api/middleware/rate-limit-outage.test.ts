@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../platform/auth/jwt';
-import { createContext, type Context } from '../../platform/context';
+import { createContext, type Context } from '../../runtime/context';
 import { eventually, freePort, testConfig, uniqueId } from '../../test/support/context';
 import { createApiApp } from '../app';
 

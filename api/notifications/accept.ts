@@ -1,5 +1,5 @@
 import type { NotificationRequest } from '../../domain/notification';
-import type { Context } from '../../platform/context';
+import type { Context } from '../../runtime/context';
 import { scheduleNotifications } from '../../services/notification-scheduler';
 
 /**

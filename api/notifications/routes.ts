@@ -6,7 +6,7 @@ import { notificationSchema, PreferencesSchema } from '../../domain/notification
 import { rootMessage } from '../../domain/root-cause';
 import { actsFor, SCOPES, type Principal } from '../../platform/auth/jwt';
 import { workflowUiUrl } from '../../platform/clients/temporal';
-import type { Context } from '../../platform/context';
+import type { Context } from '../../runtime/context';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
 import { getNotification, listNotifications, loadPreferences, NOTIFICATION_STATUSES, savePreferences } from '../../stores/notifications';

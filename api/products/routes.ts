@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { Context } from '../../platform/context';
+import type { Context } from '../../runtime/context';
 import { listProducts } from '../../stores/purchases';
 import type { ApiVariables } from '../middleware/auth';
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { rootMessage } from '../../domain/root-cause';
 import { ImpossibleTermsError, quote, type Quote, type QuoteRequest } from '../../domain/purchase-quote';
 import { startOnce, workflowUiUrl } from '../../platform/clients/temporal';
-import type { Context } from '../../platform/context';
+import type { Context } from '../../runtime/context';
 import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../platform/db/idempotency';
 import { inTransaction } from '../../platform/db/transaction';
 import { AppError } from '../../platform/errors';

@@ -9,7 +9,7 @@ import { PostEntry } from '../../api/ledger/routes';
 import type { ApiVariables } from '../../api/middleware/auth';
 import { toCents } from '../../domain/money';
 import { loadConfig } from '../../platform/config';
-import { createContext } from '../../platform/context';
+import { createContext } from '../../runtime/context';
 import { jsonBody } from '../../platform/http/validate';
 import { listen } from '../../platform/http/serve';
 import { createLogger } from '../../platform/logger';

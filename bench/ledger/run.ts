@@ -8,7 +8,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { signToken } from '../../platform/auth/jwt';
 import { createMysqlPool } from '../../platform/clients/mysql';
 import { loadConfig } from '../../platform/config';
-import { createContext } from '../../platform/context';
+import { createContext } from '../../runtime/context';
 import { createLogger } from '../../platform/logger';
 import { machine, percentile, writeSection } from '../lib/report';
 import { emptyWorkflowCeiling, workflowTasks } from '../lib/temporal-cost';

@@ -11,7 +11,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { readHistory } from '../../gateway/history';
 import { SCOPES, signToken } from '../../platform/auth/jwt';
 import { loadConfig } from '../../platform/config';
-import { createContext } from '../../platform/context';
+import { createContext } from '../../runtime/context';
 import { createLogger } from '../../platform/logger';
 import { savePreferences } from '../../stores/notifications';
 import { machine, percentile, writeSection } from '../lib/report';

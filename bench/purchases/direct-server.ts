@@ -12,7 +12,7 @@ import { startGateway } from '../../gateway/server';
 import { createTokenVerifier } from '../../platform/auth/jwt';
 import { topicArn } from '../../platform/clients/aws';
 import { loadConfig } from '../../platform/config';
-import { createContext } from '../../platform/context';
+import { createContext } from '../../runtime/context';
 import { AppError } from '../../platform/errors';
 import { listen } from '../../platform/http/serve';
 import { jsonBody } from '../../platform/http/validate';

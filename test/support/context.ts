@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../platform/config';
-import { createContext, type Context } from '../../platform/context';
+import { createContext, type Context } from '../../runtime/context';
 import { createLogger } from '../../platform/logger';
 import { namesOf, type ResourceNames } from '../../platform/names';
 

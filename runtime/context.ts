@@ -1,14 +1,14 @@
 import { Partitioners, type Producer } from 'kafkajs';
-import { createSns, createSqs } from './clients/aws';
-import { createKafka } from './clients/kafka';
-import { createMysqlPool } from './clients/mysql';
-import { closeRedis, createRedis } from './clients/redis';
-import { connectTemporal, createTemporalClient } from './clients/temporal';
-import type { Config } from './config';
+import { createSns, createSqs } from '../platform/clients/aws';
+import { createKafka } from '../platform/clients/kafka';
+import { createMysqlPool } from '../platform/clients/mysql';
+import { closeRedis, createRedis } from '../platform/clients/redis';
+import { connectTemporal, createTemporalClient } from '../platform/clients/temporal';
+import type { Config } from '../platform/config';
 import { createPresence } from '../gateway/registry';
 import { createPublisher } from '../gateway/publisher';
-import { Lifecycle } from './lifecycle';
-import { createLogger, type Logger } from './logger';
+import { Lifecycle } from '../platform/lifecycle';
+import { createLogger, type Logger } from '../platform/logger';
 
 /** Builds a value on first use and caches it (roles only open the connections they need). */
 function lazy<T>(make: () => T): () => T {
