@@ -1,6 +1,6 @@
 // The one entry point: runs the roles named in TIDINGS_ROLES (all by default) in this process.
 import { randomUUID } from 'node:crypto';
-import { conversationAuthorizer } from './api/conversations/routes';
+import { conversationAuthorizer } from './services/conversation-channel';
 import { ledgerChannelAuthorizer } from './contracts/ledger';
 import { startApi } from './api/server';
 import { startConsumers } from './consumers';

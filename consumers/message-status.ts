@@ -1,7 +1,7 @@
 // Kafka `msg.status` → the message's lifecycle workflow (signal-with-start). The record's offset is
 // committed only once the signal was accepted; a malformed record is dead-lettered.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { StatusEventSchema } from '../api/conversations/status-events';
+import { StatusEventSchema } from '../services/message-status';
 import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
 import { message, messageWorkflowId, statusEventSignal } from '../workflows/message';

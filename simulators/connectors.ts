@@ -1,8 +1,7 @@
 // The `simulators` role: stand-ins for the WhatsApp and Instagram connectors of the seed. They
 // consume Kafka `messages` and, after configurable delays, emit SENT and then DELIVERED to
 // `msg.status`; a configurable share of messages is never delivered (so the FAILED deadline shows).
-import { produceStatus } from '../api/conversations/status-events';
-import type { OutgoingMessage } from '../api/conversations/routes';
+import { produceStatus, type OutgoingMessage } from '../services/message-status';
 import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
 

@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiApp } from '../api/app';
-import { conversationAuthorizer } from '../api/conversations/routes';
+import { conversationAuthorizer } from '../services/conversation-channel';
 import { ledgerChannel, ledgerChannelAuthorizer } from '../contracts/ledger';
 import { SCOPES, signToken } from '../platform/auth/jwt';
 import type { Context } from '../runtime/context';

@@ -9,7 +9,7 @@ import { namesOf } from '../../platform/names';
 import { conversationsOf, createConversation, getConversation, getMessage, insertMessage, isMember, listMessages, unreadUpTo, type MessageView } from '../../stores/conversations';
 import { message, messageWorkflowId } from '../../workflows/message';
 import type { ApiVariables } from '../middleware/auth';
-import { produceStatus } from './status-events';
+import { produceStatus, type OutgoingMessage } from '../../services/message-status';
 
 export const MAX_TEXT = 4096;
 const userId = z.string().min(1).max(128);
@@ -27,15 +27,6 @@ const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).defa
 const MarkRead = z.object({ upToMessageId: z.uuid() });
 
 /** What travels on Kafka `messages` (keyed by conversation, so one conversation keeps its order). */
-export interface OutgoingMessage {
-  messageId: string;
-  conversationId: string;
-  organizationId: string;
-  channel: 'whatsapp' | 'instagram';
-  senderId: string;
-  text: string;
-}
-
 /** `/conversations`: create, send (to Kafka `messages`), list with statuses, read receipts. */
 export function conversationRoutes(ctx: Context) {
   const { config } = ctx;
@@ -116,7 +107,3 @@ export function conversationRoutes(ctx: Context) {
       return c.json({ marked: unread.length });
     });
 }
-
-/** The gateway's check for `conversation:{id}`: members only. */
-export const conversationAuthorizer = (ctx: Context) => (user: string, conversationId: string) =>
-  z.uuid().safeParse(conversationId).success ? isMember(ctx.mysql(), conversationId, user) : false;

@@ -1,6 +1,18 @@
+// Chat message status events on Kafka: what connectors (SENT, DELIVERED) and readers (READ) emit,
+// shared by the API, the msg.status consumer and the connector simulators.
 import { z } from 'zod';
-import type { Context } from '../../runtime/context';
-import { namesOf } from '../../platform/names';
+import type { Context } from '../runtime/context';
+import { namesOf } from '../platform/names';
+
+/** A message on its way to a connector: what Kafka `messages` carries. */
+export interface OutgoingMessage {
+  messageId: string;
+  conversationId: string;
+  organizationId: string;
+  channel: 'whatsapp' | 'instagram';
+  senderId: string;
+  text: string;
+}
 
 /** A record of Kafka `msg.status`, as connectors (SENT, DELIVERED) and readers (READ) emit it. */
 export const StatusEventSchema = z.object({
