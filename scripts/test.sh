@@ -31,6 +31,7 @@ check() {
 }
 check typecheck npx tsc -p tsconfig.json --noEmit
 check lint npx eslint --max-warnings=0 .
+check format npx prettier --check --log-level warn .
 # Import rules: no cycles, activities never import workflows, workflows stay pure (.dependency-cruiser.cjs).
 check imports npx depcruise --config .dependency-cruiser.cjs --output-type err activities api bench consumers contracts domain gateway platform provision runtime scripts services simulators stores test web/src workflows main.ts worker.ts
 

@@ -59,7 +59,16 @@ export function eventRoutes(ctx: Context) {
         return undefined;
       });
       const eventId = earlierId ?? fresh.eventId;
-      const event = earlierId ? { ...fresh, eventId, acceptedAt: (await getEventTrail(ctx.mysql(), eventId))!.acceptedAt } : fresh;
+      let event = fresh;
+      if (earlierId) {
+        // The claim committed with the event, so the row is there; its absence is a broken invariant.
+        const earlier = await getEventTrail(ctx.mysql(), earlierId);
+        if (!earlier) throw new Error(`event ${earlierId} of an idempotency key is missing`);
+        event = { ...fresh, eventId, acceptedAt: earlier.acceptedAt };
+        // A replay answers exactly what the first request answered, marked as a replay.
+        c.header('Idempotent-Replayed', 'true');
+      }
+      // A replay starts the run too: the first request may have failed to (503).
       await startRun(event, c.get('requestId'));
       return c.json(
         { eventId, status: 'ACCEPTED', statusUrl: `/events/${eventId}`, temporalUi: workflowUiUrl(config, eventWorkflowId(config.TIDINGS_ENV, eventId)) },

@@ -86,9 +86,13 @@ export function purchaseRoutes(ctx: Context) {
         return found;
       });
       const purchaseId = earlier ?? fresh;
+      // A replay starts the run too: the first request may have recorded the purchase and then
+      // failed to start it (503); starting an existing run is a no-op.
       await startRun(purchaseId, userId, q, c.get('requestId'));
-      const status = earlier ? ((await getPurchase(ctx.mysql(), purchaseId))?.status ?? 'RECEIVED') : 'RECEIVED';
-      return c.json({ purchaseId, status, ...links(purchaseId) }, 202);
+      // A replay answers exactly what the first request answered (however many arrive at once); the
+      // purchase's current status is at statusUrl.
+      if (earlier) c.header('Idempotent-Replayed', 'true');
+      return c.json({ purchaseId, status: 'RECEIVED', ...links(purchaseId) }, 202);
     })
     .get('/', async (c) => {
       const { limit, cursor } = queryParams(c, ListQuery);

@@ -21,9 +21,17 @@ export interface IdempotencyClaim {
 }
 
 /**
- * Inside the caller's transaction: records `key` → `resourceId`, or finds the resource an earlier
- * request with this key created. Returns that earlier id (the caller answers with it and writes
- * nothing), or undefined when this request is the first. Same key, other body → 409.
+ * Inside the caller's transaction, as its first statement: records `key` → `resourceId`, or finds
+ * the resource an earlier request with this key created. Returns that earlier id (the caller
+ * answers with it and writes nothing), or undefined when this request is the first. Same key, other
+ * body → 409 `idempotency_key_reused`.
+ *
+ * Concurrency: the claim and the resource commit together, so there is no "in progress" state to
+ * report. A concurrent duplicate's INSERT IGNORE waits on the first request's row lock until that
+ * transaction ends, then sees the committed row. No FOR UPDATE: 20 retries each asking for an
+ * exclusive lock on the row they already share is what deadlocked them. If the first transaction
+ * rolls back instead, the waiters race to insert and InnoDB may pick deadlock victims; inTransaction
+ * runs those again (the caller's transaction must be run with it).
  */
 export async function claimIdempotencyKey(conn: PoolConnection, claim: IdempotencyClaim): Promise<string | undefined> {
   const [inserted] = await conn.query<ResultSetHeader>(
@@ -31,17 +39,22 @@ export async function claimIdempotencyKey(conn: PoolConnection, claim: Idempoten
     [claim.scope, claim.principal, claim.key, claim.hash, claim.resourceId],
   );
   if (inserted.affectedRows === 1) return undefined;
-  // A plain read, not FOR UPDATE: the duplicate INSERT above already waited for the first request's
-  // transaction and holds a shared lock on its row; asking for an exclusive lock as well is what made
-  // 20 concurrent retries deadlock each other.
+  // A shared-lock read: the lock the duplicate check above already holds, so it waits for nothing
+  // and deadlocks with nobody, yet it reads the latest committed row even if this transaction's
+  // snapshot is older (a plain SELECT under REPEATABLE READ might not see the winner's row).
   const [rows] = await conn.query<RowDataPacket[]>(
-    'SELECT request_hash, resource_id FROM idempotency_keys WHERE scope = ? AND principal = ? AND idem_key = ?',
+    'SELECT request_hash, resource_id FROM idempotency_keys WHERE scope = ? AND principal = ? AND idem_key = ? LOCK IN SHARE MODE',
     [claim.scope, claim.principal, claim.key],
   );
   const row = rows[0];
-  if (!row) throw new Error('idempotency key vanished between insert and read');
+  if (!row) throw new Error(`idempotency key ${claim.scope}/${claim.key} ignored as a duplicate but not found`);
   if (row.request_hash !== claim.hash) {
-    throw new AppError(409, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request body', { field: 'Idempotency-Key' });
+    throw new AppError(
+      409,
+      'idempotency_key_reused',
+      'this Idempotency-Key was already used with a different request body; send the same body to retry that request, or a new key for a new one',
+      { field: 'Idempotency-Key' },
+    );
   }
   return String(row.resource_id);
 }
