@@ -1,7 +1,6 @@
 // The one entry point: runs the roles named in TIDINGS_ROLES (all by default) in this process.
 import { randomUUID } from 'node:crypto';
-import { conversationAuthorizer } from './services/conversation-channel';
-import { ledgerChannelAuthorizer } from './contracts/ledger';
+import { channelAuthorizers } from './runtime/channels';
 import { startApi } from './api/server';
 import { startConsumers } from './consumers';
 import { startGateway } from './gateway/server';
@@ -24,7 +23,10 @@ async function selfCheck(ctx: Context): Promise<void> {
     workflowExecutionTimeout: '1 minute',
   });
   ctx.log.info(
-    { probes: Object.fromEntries(result.probes.map((p) => [p.server, `${p.ms} ms`])), temporalUi: workflowUiUrl(ctx.config, pingWorkflowId(ctx.config.TIDINGS_ENV, pingId)) },
+    {
+      probes: Object.fromEntries(result.probes.map((p) => [p.server, `${p.ms} ms`])),
+      temporalUi: workflowUiUrl(ctx.config, pingWorkflowId(ctx.config.TIDINGS_ENV, pingId)),
+    },
     'self-check ping passed: kafka, sns/sqs, redis and mysql reached through the worker',
   );
 }
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
     const urls: Record<string, string> = {};
     if (roles.has('worker')) await startWorker(ctx);
     if (roles.has('consumers')) urls.consumers = (await startConsumers(ctx)).join(', ') || '(none registered)';
-    if (roles.has('gateway')) urls.gateway = await startGateway(ctx, { conversation: conversationAuthorizer(ctx), ledger: ledgerChannelAuthorizer });
+    if (roles.has('gateway')) urls.gateway = await startGateway(ctx, channelAuthorizers(ctx));
     if (roles.has('simulators')) {
       const sims = await startConnectorSimulators(ctx);
       ctx.lifecycle.add('connector simulators', sims, (s) => s.stop());

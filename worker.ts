@@ -35,11 +35,7 @@ function installRuntime(ctx: Context): void {
 export async function startWorker(ctx: Context): Promise<void> {
   installRuntime(ctx);
   const { config, lifecycle, log } = ctx;
-  const connection = lifecycle.add(
-    'temporal worker connection',
-    await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }),
-    (c) => c.close(),
-  );
+  const connection = lifecycle.add('temporal worker connection', await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }), (c) => c.close());
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -47,7 +47,9 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
         const touched = new Map(entries.map((e) => [`${e.merchantId}|${e.occurredOn}`, e]));
         for (const e of touched.values()) {
           const days = await dailyBalances(deps.mysql, e.merchantId, e.occurredOn, e.occurredOn);
-          await deps.publisher().publish(ledgerChannel(e.merchantId), LEDGER_BALANCE_EVENT, { date: e.occurredOn, days: days.map(balanceView) }, { countConnections: false });
+          await deps
+            .publisher()
+            .publish(ledgerChannel(e.merchantId), LEDGER_BALANCE_EVENT, { date: e.occurredOn, days: days.map(balanceView) }, { countConnections: false });
         }
       }
       return { claimed: entries.length, applied };

@@ -12,12 +12,14 @@ export function createMessageActivities(deps: MessageDeps) {
     /** Persists the transition with its time and ticks it to the conversation's subscribers, once. */
     async recordMessageTransition(t: { messageId: string; conversationId: string; status: Exclude<MessageStatus, 'PENDING'>; at: number }): Promise<void> {
       await recordTransition(deps.mysql, t.messageId, t.status, t.at);
-      await deps.publisher().publish(
-        `conversation:${t.conversationId}`,
-        'message.status',
-        { messageId: t.messageId, status: t.status, at: new Date(t.at).toISOString() },
-        { countConnections: false, dedupeId: `message:${t.messageId}:${t.status}` },
-      );
+      await deps
+        .publisher()
+        .publish(
+          `conversation:${t.conversationId}`,
+          'message.status',
+          { messageId: t.messageId, status: t.status, at: new Date(t.at).toISOString() },
+          { countConnections: false, dedupeId: `message:${t.messageId}:${t.status}` },
+        );
     },
   };
 }

@@ -59,7 +59,13 @@ export function createNotificationSchedulerActivities(deps: NotificationSchedule
             await deadLetterNotification(n, reason);
             dead.push({ id: n.notificationId, reason });
           } else {
-            later.push({ id: n.notificationId, status: 'SCHEDULED', sendAt: now + retryDelayMs(attempt), reason: `attempt ${attempt} failed: ${message}`.slice(0, 255), countAttempt: true });
+            later.push({
+              id: n.notificationId,
+              status: 'SCHEDULED',
+              sendAt: now + retryDelayMs(attempt),
+              reason: `attempt ${attempt} failed: ${message}`.slice(0, 255),
+              countAttempt: true,
+            });
           }
         }
       });

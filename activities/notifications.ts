@@ -27,12 +27,14 @@ export function createNotificationActivities(deps: NotificationDeps) {
   /** One strategy per channel: `web` is the user's live connections (and the channel history). */
   const strategies: Record<Channel, (n: NotificationRequest) => Promise<string>> = {
     async web(n) {
-      const { offset, connections } = await deps.publisher().publish(
-        `user:${n.userId}`,
-        'notification',
-        { notificationId: n.notificationId, title: n.title, body: n.body, template: n.template, data: n.data, sendAt: n.sendAt },
-        { dedupeId: `notification:${n.notificationId}` },
-      );
+      const { offset, connections } = await deps
+        .publisher()
+        .publish(
+          `user:${n.userId}`,
+          'notification',
+          { notificationId: n.notificationId, title: n.title, body: n.body, template: n.template, data: n.data, sendAt: n.sendAt },
+          { dedupeId: `notification:${n.notificationId}` },
+        );
       return `user channel offset ${offset}, ${connections ?? 0} live connection(s)`;
     },
     email: (n) => publishTo('email', n),

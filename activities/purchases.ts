@@ -37,12 +37,14 @@ export function createPurchaseActivities(deps: PurchaseDeps): PurchaseActivities
     /** Persists the status (timeline stamped once) and tells the user, once per status. */
     async recordPurchaseStatus(args: { purchaseId: string; userId: string; status: PurchaseStatus; detail?: string }): Promise<string> {
       const at = await recordStatus(deps.mysql, args.purchaseId, args.status, args.detail);
-      await deps.publisher().publish(
-        `user:${args.userId}`,
-        'purchase.status',
-        { purchaseId: args.purchaseId, status: args.status, detail: args.detail ?? null, at },
-        { countConnections: false, dedupeId: `purchase:${args.purchaseId}:${args.status}` },
-      );
+      await deps
+        .publisher()
+        .publish(
+          `user:${args.userId}`,
+          'purchase.status',
+          { purchaseId: args.purchaseId, status: args.status, detail: args.detail ?? null, at },
+          { countConnections: false, dedupeId: `purchase:${args.purchaseId}:${args.status}` },
+        );
       return at;
     },
 

@@ -49,9 +49,25 @@ export function createApiApp(ctx: Context, resources: Record<string, Hono<{ Vari
   app.use(secureHeaders());
   // Other origins only when configured: the web app is served from this origin and needs no CORS.
   // Preflights are answered here, before any auth.
-  if (config.CORS_ORIGINS.length) app.use(cors({ origin: config.CORS_ORIGINS, allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'], exposeHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 }));
+  if (config.CORS_ORIGINS.length)
+    app.use(
+      cors({
+        origin: config.CORS_ORIGINS,
+        allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+        exposeHeaders: ['X-Request-Id', 'Retry-After'],
+        maxAge: 600,
+      }),
+    );
   // A known path with the wrong method: 405 with Allow, not 404.
-  app.use(methodNotAllowed({ app, onMethodNotAllowed: (c, methods) => c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${methods.join(', ')}`), 405, { Allow: methods.join(', ') }) }));
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${methods.join(', ')}`), 405, {
+          Allow: methods.join(', '),
+        }),
+    }),
+  );
   app.use(
     bodyLimit({
       maxSize: 256 * 1024,

@@ -74,7 +74,10 @@ describe('API conventions', () => {
   });
 
   it('answers CORS preflights without auth only for configured origins', async () => {
-    const preflight = { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } };
+    const preflight = {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    };
     const allowed = await createApiApp(corsCtx).request('/purchases', preflight);
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
@@ -101,7 +104,14 @@ describe('API conventions', () => {
     const wrongType = await call('POST', '/purchases/simulate', { productId: 'phone-x', quantity: 'two', installments: 1 });
     expect(await wrongType.json()).toMatchObject({ error: { field: 'quantity', message: 'quantity must be a number' } });
     // One clear error for a date that is not a date, not "in the past" and "a year ahead" with it.
-    const tomorrow = await call('POST', '/notifications', { notificationId: uniqueId('n'), userId: 'someone', channel: 'web', sendAt: 'tomorrow', title: 't', body: 'b' });
+    const tomorrow = await call('POST', '/notifications', {
+      notificationId: uniqueId('n'),
+      userId: 'someone',
+      channel: 'web',
+      sendAt: 'tomorrow',
+      title: 't',
+      body: 'b',
+    });
     const body = (await tomorrow.json()) as { error: { field: string; issues: { field: string; message: string }[] } };
     expect(body.error.field).toBe('sendAt');
     expect(body.error.issues).toEqual([{ field: 'sendAt', message: 'an ISO 8601 date-time' }]);

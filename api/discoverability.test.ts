@@ -42,7 +42,12 @@ describe('API discoverability', () => {
     const bob = await as(uniqueId('bob'));
     const made: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await alice('POST', '/purchases', { productId: 'gift-card-100', quantity: 1, installments: 1 }, { 'idempotency-key': uniqueId('k'), 'x-request-id': `list-${i}` });
+      const res = await alice(
+        'POST',
+        '/purchases',
+        { productId: 'gift-card-100', quantity: 1, installments: 1 },
+        { 'idempotency-key': uniqueId('k'), 'x-request-id': `list-${i}` },
+      );
       expect(res.status).toBe(202);
       made.push(((await res.json()) as { purchaseId: string }).purchaseId);
     }

@@ -25,7 +25,14 @@ export async function startMessageStatusConsumer(ctx: Context, opts: { groupId?:
         await client.workflow.signalWithStart(message, {
           taskQueue: config.TEMPORAL_TASK_QUEUE,
           workflowId: messageWorkflowId(config.TIDINGS_ENV, e.messageId),
-          args: [{ messageId: e.messageId, conversationId: e.conversationId, deliverDeadlineMs: config.MESSAGE_DELIVER_DEADLINE_MS, readWaitMs: config.MESSAGE_READ_WAIT_MS }],
+          args: [
+            {
+              messageId: e.messageId,
+              conversationId: e.conversationId,
+              deliverDeadlineMs: config.MESSAGE_DELIVER_DEADLINE_MS,
+              readWaitMs: config.MESSAGE_READ_WAIT_MS,
+            },
+          ],
           signal: statusEventSignal,
           signalArgs: [{ status: e.status, at: e.at }],
           // A late or repeated event for a lifecycle that has ended must not start a second one.

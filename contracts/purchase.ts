@@ -12,7 +12,8 @@ export interface PurchaseInput {
 }
 
 /** What fulfillment reports, through the `purchase-results` queue and its consumer. */
-export type FulfillmentResult = { purchaseId: string; kind: 'PROCESSING' } | { purchaseId: string; kind: 'COMPLETED' } | { purchaseId: string; kind: 'REJECTED'; reason: string };
+export type FulfillmentResult =
+  { purchaseId: string; kind: 'PROCESSING' } | { purchaseId: string; kind: 'COMPLETED' } | { purchaseId: string; kind: 'REJECTED'; reason: string };
 
 export interface PurchaseState {
   purchaseId: string;

@@ -28,7 +28,16 @@ describe('zoned time', () => {
 });
 
 describe('purchase quote', () => {
-  const product: Product = { productId: 'p', name: 'P', priceCents: 100000, currency: 'BRL', maxInstallments: 12, monthlyRateBp: 200, minAmountCents: 100000, maxAmountCents: 500000 };
+  const product: Product = {
+    productId: 'p',
+    name: 'P',
+    priceCents: 100000,
+    currency: 'BRL',
+    maxInstallments: 12,
+    monthlyRateBp: 200,
+    minAmountCents: 100000,
+    maxAmountCents: 500000,
+  };
   it('prices installments with interest (French amortization) in whole cents', () => {
     const q = quote(product, { productId: 'p', quantity: 1, installments: 12 });
     expect(q.installmentCents).toBe(9456); // 1000 at 2% a month over 12 months

@@ -24,8 +24,7 @@ export function bucketFireAt(sendAt: number, now: number, widthMs: number, margi
 }
 
 /** One bucket workflow per environment, shard and fire time (starting it twice is a no-op). */
-export const bucketWorkflowId = (env: string, shard: number, fireAt: number): string =>
-  `${env}.notify-bucket-${shard}-${new Date(fireAt).toISOString()}`;
+export const bucketWorkflowId = (env: string, shard: number, fireAt: number): string => `${env}.notify-bucket-${shard}-${new Date(fireAt).toISOString()}`;
 
 /** Delay before delivery attempt `attempt` (1-based) is retried: 1 s, 2 s, 4 s … at most 60 s. */
 export const retryDelayMs = (attempt: number): number => Math.min(60_000, 1_000 * 2 ** Math.max(0, attempt - 1));

@@ -21,7 +21,10 @@ export function notificationSchema(now: () => number, pastToleranceMs: number) {
         .refine((s) => Number.isNaN(Date.parse(s)) || Date.parse(s) <= now() + YEAR_MS, 'is more than a year ahead'),
       title: z.string().min(1).max(200).optional(),
       body: z.string().min(1).max(4000).optional(),
-      template: z.string().regex(/^[a-z0-9._-]{1,64}$/).optional(),
+      template: z
+        .string()
+        .regex(/^[a-z0-9._-]{1,64}$/)
+        .optional(),
       data: z.record(z.string(), z.unknown()).optional(),
     })
     .refine((n) => (n.title !== undefined && n.body !== undefined) || n.template !== undefined, { message: 'give title and body, or template', path: ['body'] })

@@ -332,9 +332,14 @@ describe('gateway: lifecycle', () => {
     // key expires, and a live instance's reaper removes its entries.
     const ghost = uniqueId('gw-ghost');
     const ghostUser = uniqueId('u');
-    await fx.redis.multi().set(`gateway-instance:${ghost}`, '1', 'PX', 300).sadd('gateway-instances', ghost)
-      .hset(`conn:${ghost}-c1`, { userId: ghostUser, instanceId: ghost }).hset(`user-conns:${ghostUser}`, `${ghost}-c1`, ghost)
-      .sadd(`instance-conns:${ghost}`, `${ghost}-c1`).exec();
+    await fx.redis
+      .multi()
+      .set(`gateway-instance:${ghost}`, '1', 'PX', 300)
+      .sadd('gateway-instances', ghost)
+      .hset(`conn:${ghost}-c1`, { userId: ghostUser, instanceId: ghost })
+      .hset(`user-conns:${ghostUser}`, `${ghost}-c1`, ghost)
+      .sadd(`instance-conns:${ghost}`, `${ghost}-c1`)
+      .exec();
     expect(await fx.presence.userConnections(ghostUser)).toBe(1);
     await eventually(async () => (await fx.presence.userConnections(ghostUser)) === 0, 3_000);
     await eventually(async () => (await fx.redis.exists(`conn:${ghost}-c1`)) === 0, 3_000);

@@ -34,7 +34,15 @@ export async function readHistory(redis: Redis, channel: string, since?: string,
     const f: Record<string, string> = {};
     for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
     firstPredecessor ??= f.p ?? '0-0';
-    events.push({ type: 'event', channel, offset: id, epoch: currentEpoch, event: f.e ?? '', data: JSON.parse(f.d ?? 'null') as unknown, publishedAt: Number(f.t) });
+    events.push({
+      type: 'event',
+      channel,
+      offset: id,
+      epoch: currentEpoch,
+      event: f.e ?? '',
+      data: JSON.parse(f.d ?? 'null') as unknown,
+      publishedAt: Number(f.t),
+    });
   }
   const gapFree = firstPredecessor !== undefined && compareOffsets(firstPredecessor, since) <= 0;
   // More than `limit` missed events is too far behind to replay: the client refetches state instead.

@@ -47,7 +47,9 @@ export class Hub {
     if (subs.size === 0) {
       this.channels.delete(channel);
       this.pending.delete(channel);
-      this.subscriber.unsubscribe(channelKeys(channel, this.pubsubPrefix).pubsub).catch((err: unknown) => this.log.warn({ err, channel }, 'unsubscribe failed'));
+      this.subscriber
+        .unsubscribe(channelKeys(channel, this.pubsubPrefix).pubsub)
+        .catch((err: unknown) => this.log.warn({ err, channel }, 'unsubscribe failed'));
     }
   }
 

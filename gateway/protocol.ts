@@ -36,13 +36,6 @@ export type ServerFrame =
   | { type: 'error'; code: ErrorCode; message: string; channel?: string; field?: string };
 
 export type ErrorCode =
-  | 'malformed_frame'
-  | 'unknown_frame'
-  | 'invalid_frame'
-  | 'unknown_channel'
-  | 'forbidden'
-  | 'too_many_subscriptions'
-  | 'not_subscribed'
-  | 'internal';
+  'malformed_frame' | 'unknown_frame' | 'invalid_frame' | 'unknown_channel' | 'forbidden' | 'too_many_subscriptions' | 'not_subscribed' | 'internal';
 
 export { CloseCode } from './close-codes';

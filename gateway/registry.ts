@@ -63,12 +63,7 @@ export function createRegistry(redis: Redis, instanceId: string, instanceTtlMs: 
     },
 
     async removeConnection(connectionId: string, userId: string): Promise<void> {
-      await redis
-        .multi()
-        .del(k.conn(connectionId))
-        .hdel(k.userConns(userId), connectionId)
-        .srem(k.instanceConns(instanceId), connectionId)
-        .exec();
+      await redis.multi().del(k.conn(connectionId)).hdel(k.userConns(userId), connectionId).srem(k.instanceConns(instanceId), connectionId).exec();
     },
 
     /** Adjusts this instance's subscription count for a channel. */

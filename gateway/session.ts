@@ -31,7 +31,10 @@ class Subscription implements Subscriber {
   firstLive: string | undefined;
   lastSent: string | undefined;
 
-  constructor(private readonly session: Session, readonly channel: string) {}
+  constructor(
+    private readonly session: Session,
+    readonly channel: string,
+  ) {}
 
   deliver(frame: EventFrame, raw: string): void {
     if (this.buffer) {

@@ -58,28 +58,34 @@ export function createGateway(opts: GatewayOptions) {
   // ws closes frames over maxPayload with 1009 by itself.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.GATEWAY_MAX_FRAME_BYTES, perMessageDeflate: false });
 
-  const heartbeat = setInterval(() => {
-    registry.heartbeat().catch((err: unknown) => log.warn({ err }, 'registry heartbeat failed'));
-    reapDeadInstances(redis).catch((err: unknown) => log.warn({ err }, 'reaping dead instances failed'));
-  }, Math.max(250, Math.floor(config.GATEWAY_INSTANCE_TTL_MS / 3)));
+  const heartbeat = setInterval(
+    () => {
+      registry.heartbeat().catch((err: unknown) => log.warn({ err }, 'registry heartbeat failed'));
+      reapDeadInstances(redis).catch((err: unknown) => log.warn({ err }, 'reaping dead instances failed'));
+    },
+    Math.max(250, Math.floor(config.GATEWAY_INSTANCE_TTL_MS / 3)),
+  );
   heartbeat.unref();
 
   // One timer for all sockets (not a timer each), spread over KEEPALIVE_SLOTS ticks so 10,000
   // pings do not leave in one burst. Each socket is visited once per interval: a socket that did
   // not answer the previous ping (nor send anything) since its last visit is dead.
   let keepaliveTick = 0;
-  const keepalive = setInterval(() => {
-    const slot = keepaliveTick++ % KEEPALIVE_SLOTS;
-    for (const s of sessions) {
-      if (s.keepaliveSlot !== slot) continue;
-      if (!s.alive) {
-        s.ws.terminate();
-        continue;
+  const keepalive = setInterval(
+    () => {
+      const slot = keepaliveTick++ % KEEPALIVE_SLOTS;
+      for (const s of sessions) {
+        if (s.keepaliveSlot !== slot) continue;
+        if (!s.alive) {
+          s.ws.terminate();
+          continue;
+        }
+        s.alive = false;
+        s.ws.ping();
       }
-      s.alive = false;
-      s.ws.ping();
-    }
-  }, Math.max(10, Math.floor(config.GATEWAY_PING_INTERVAL_MS / KEEPALIVE_SLOTS)));
+    },
+    Math.max(10, Math.floor(config.GATEWAY_PING_INTERVAL_MS / KEEPALIVE_SLOTS)),
+  );
   keepalive.unref();
 
   /** `resume`: where the client left its user channel (`?since=&epoch=`), replayed before live events. */

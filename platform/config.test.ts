@@ -21,7 +21,10 @@ describe('loadConfig', () => {
     const c = loadConfig({ TIDINGS_ENV: 'test-1a2b' });
     expect(c.TEMPORAL_TASK_QUEUE).toBe('tidings-test-1a2b');
     expect(c.MYSQL_DATABASE).toBe('tidings_test_1a2b');
-    expect(loadConfig({ TIDINGS_ENV: 'x', MYSQL_DATABASE: 'mine', TEMPORAL_TASK_QUEUE: 'q' })).toMatchObject({ MYSQL_DATABASE: 'mine', TEMPORAL_TASK_QUEUE: 'q' });
+    expect(loadConfig({ TIDINGS_ENV: 'x', MYSQL_DATABASE: 'mine', TEMPORAL_TASK_QUEUE: 'q' })).toMatchObject({
+      MYSQL_DATABASE: 'mine',
+      TEMPORAL_TASK_QUEUE: 'q',
+    });
     expect(() => loadConfig({ TIDINGS_ENV: 'Prod Env' })).toThrow(/TIDINGS_ENV/);
   });
 

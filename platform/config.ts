@@ -8,7 +8,12 @@ const port = z.coerce.number().int().min(0).max(65535);
 const csv = (allowed?: readonly string[]) =>
   z
     .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(allowed ? z.array(z.enum(allowed as [string, ...string[]])).min(1) : z.array(z.string()).min(1));
 
 /** Development-only signing secret; refused when NODE_ENV=production. */
@@ -45,7 +50,10 @@ export const configFields = z.object({
   KAFKA_BROKERS: csv().default(['127.0.0.1:9092']),
   KAFKA_CLIENT_ID: z.string().default('tidings'),
   /** Consumer groups are `<TIDINGS_ENV>.<prefix>-<consumer>`. */
-  KAFKA_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]+$/).default('tidings'),
+  KAFKA_GROUP_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .default('tidings'),
   /** Where a brand-new group starts: `earliest` loses nothing produced before the first start. */
   KAFKA_NEW_GROUP_FROM: z.enum(['earliest', 'latest']).default('earliest'),
 
@@ -62,7 +70,10 @@ export const configFields = z.object({
   MYSQL_USER: z.string().default('tidings'),
   MYSQL_PASSWORD: z.string().default('tidings'),
   /** Default `tidings_<TIDINGS_ENV>` (dashes become underscores): one database per environment. */
-  MYSQL_DATABASE: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).optional(),
+  MYSQL_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{1,64}$/)
+    .optional(),
   MYSQL_POOL_SIZE: z.coerce.number().int().positive().default(20),
 
   READY_CHECK_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
@@ -75,24 +86,48 @@ export const configFields = z.object({
 
   // WebSocket gateway limits (see docs/gateway-protocol.md).
   GATEWAY_PING_INTERVAL_MS: z.coerce.number().int().positive().default(25_000),
-  GATEWAY_MAX_LIFETIME_MS: z.coerce.number().int().positive().default(2 * 60 * 60 * 1000),
-  GATEWAY_MAX_FRAME_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+  GATEWAY_MAX_LIFETIME_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 60 * 60 * 1000),
+  GATEWAY_MAX_FRAME_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
   GATEWAY_RATE_PER_SECOND: z.coerce.number().positive().default(20),
   GATEWAY_RATE_BURST: z.coerce.number().int().positive().default(60),
-  GATEWAY_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  GATEWAY_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   GATEWAY_MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(200),
   GATEWAY_STREAM_MAXLEN: z.coerce.number().int().positive().default(1_000),
-  GATEWAY_STREAM_TTL_SECONDS: z.coerce.number().int().positive().default(24 * 3600),
+  GATEWAY_STREAM_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(24 * 3600),
   GATEWAY_INSTANCE_TTL_MS: z.coerce.number().int().positive().default(15_000),
   SELF_CHECK_ON_START: z.stringbool().default(true),
 
   // Web app: where browsers reach the gateway; the demo sign-in (development only).
-  PUBLIC_GATEWAY_URL: z.string().regex(/^wss?:\/\//, 'a ws:// or wss:// URL').default('ws://127.0.0.1:3001/ws'),
+  PUBLIC_GATEWAY_URL: z
+    .string()
+    .regex(/^wss?:\/\//, 'a ws:// or wss:// URL')
+    .default('ws://127.0.0.1:3001/ws'),
   DEV_SIGN_IN: z.stringbool().default(false),
   /** Browser origins allowed to call the API from another origin (CORS); none by default. */
   CORS_ORIGINS: z
     .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.url()))
     .default([]),
 
@@ -107,21 +142,37 @@ export const configFields = z.object({
   SQS_POLLERS: z.coerce.number().int().min(1).max(32).default(2),
 
   // Event fan-out: how long the run waits for both consumers before ending INCOMPLETE.
-  EVENT_CONFIRM_TIMEOUT_MS: z.coerce.number().int().positive().default(15 * 60 * 1000),
+  EVENT_CONFIRM_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(15 * 60 * 1000),
 
   // Purchase journey: how long a purchase waits for fulfillment before it EXPIRES (compensated).
-  PURCHASE_RESULT_TIMEOUT_MS: z.coerce.number().int().positive().default(5 * 60 * 1000),
+  PURCHASE_RESULT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60 * 1000),
 
   // Ledger: the relay's batch and backstop tick; how long after a merchant's midnight a day closes.
   LEDGER_RELAY_BATCH: z.coerce.number().int().positive().max(1000).default(200),
   LEDGER_RELAY_IDLE_MS: z.coerce.number().int().positive().default(5_000),
   LEDGER_WAKE_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
-  LEDGER_CLOSE_GRACE_MS: z.coerce.number().int().min(0).default(60 * 60 * 1000),
+  LEDGER_CLOSE_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(60 * 60 * 1000),
   /** The worker role makes sure the outbox relay runs (tests that do not need it turn it off). */
   LEDGER_RELAY_ON_START: z.stringbool().default(true),
 
   // Notifications: how far in the past sendAt may be (clock skew, transit), delivery attempts.
-  NOTIFY_PAST_TOLERANCE_MS: z.coerce.number().int().min(0).default(5 * 60 * 1000),
+  NOTIFY_PAST_TOLERANCE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(5 * 60 * 1000),
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   // Notification timers: shards, the time slice of one bucket workflow, how far ahead of now a
   // bucket must fire to be sure its claim runs after the row is committed, rows claimed per batch.
@@ -131,8 +182,16 @@ export const configFields = z.object({
   NOTIFY_BATCH: z.coerce.number().int().min(1).max(2_000).default(500),
 
   // Chat messages: FAILED when not DELIVERED in time; how long a run waits for READ afterwards.
-  MESSAGE_DELIVER_DEADLINE_MS: z.coerce.number().int().positive().default(2 * 60 * 1000),
-  MESSAGE_READ_WAIT_MS: z.coerce.number().int().positive().default(7 * 24 * 3600 * 1000),
+  MESSAGE_DELIVER_DEADLINE_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 60 * 1000),
+  MESSAGE_READ_WAIT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(7 * 24 * 3600 * 1000),
   // Connector simulators (role `simulators`).
   SIM_SENT_DELAY_MS: z.coerce.number().int().min(0).default(150),
   SIM_DELIVERED_DELAY_MS: z.coerce.number().int().min(0).default(400),
@@ -169,9 +228,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const result = schema.safeParse(env);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })),
-    );
+    throw new ConfigError(result.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })));
   }
   return result.data;
 }

@@ -58,9 +58,7 @@ export function dependencyChecks(ctx: DependencyClients): Record<string, Check> 
   return {
     temporal: async () => {
       const connection = await ctx.temporalConnection();
-      await connection.withDeadline(Date.now() + ctx.config.READY_CHECK_TIMEOUT_MS, () =>
-        connection.healthService.check({}),
-      );
+      await connection.withDeadline(Date.now() + ctx.config.READY_CHECK_TIMEOUT_MS, () => connection.healthService.check({}));
     },
     kafka: async () => {
       const admin = ctx.kafka().admin({ retry: { retries: 0 } });

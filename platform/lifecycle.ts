@@ -12,7 +12,10 @@ export class Lifecycle {
   private readonly closers: Closer[] = [];
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly log: Logger, private readonly timeoutMs = 10_000) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly timeoutMs = 10_000,
+  ) {}
 
   /** Registers something to close; returns it for chaining at the creation site. */
   add<T>(name: string, resource: T, close: (r: T) => Promise<unknown> | unknown): T {

@@ -99,7 +99,9 @@ export function namesOf(config: { TIDINGS_ENV: string }): ResourceNames {
  * so that leftovers of a run that died can be recognised and swept by age.
  */
 export function newEphemeralEnv(kind: 'test' | 'bench'): string {
-  const random = Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0');
+  const random = Math.floor(Math.random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0');
   return `${kind}-${Date.now().toString(36)}-${random}`;
 }
 

@@ -36,12 +36,7 @@ export async function ensureQueue(sqs: SQSClient, config: Config, spec: QueueSpe
 }
 
 /** Creates an SNS topic if missing and subscribes each queue once, with raw message delivery. */
-export async function ensureTopic(
-  sns: SNSClient,
-  sqs: SQSClient,
-  config: Config,
-  topic: { name: string; queues: readonly QueueSpec[] },
-): Promise<string> {
+export async function ensureTopic(sns: SNSClient, sqs: SQSClient, config: Config, topic: { name: string; queues: readonly QueueSpec[] }): Promise<string> {
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: topic.name }));
   if (!TopicArn) throw new Error(`SNS returned no ARN for topic ${topic.name}`);
   const subscribed = new Set<string>();

@@ -59,7 +59,8 @@ async function staleEnvironments(maxAgeMs: number): Promise<Config[]> {
     for (const database of await listDatabases(config, databaseFor(`${prefix}-`))) {
       const env = database.slice('tidings_'.length).replace(/_/g, '-');
       const age = ephemeralEnvAge(env);
-      if (age !== undefined && age > maxAgeMs) stale.push(loadConfig({ ...process.env, TIDINGS_ENV: env, MYSQL_DATABASE: database, TEMPORAL_TASK_QUEUE: undefined }));
+      if (age !== undefined && age > maxAgeMs)
+        stale.push(loadConfig({ ...process.env, TIDINGS_ENV: env, MYSQL_DATABASE: database, TEMPORAL_TASK_QUEUE: undefined }));
     }
   }
   return stale;

@@ -33,6 +33,8 @@ export const dropDatabase = (config: Config): Promise<void> =>
 /** Databases of environments whose name starts with `prefix` (to sweep runs that died). */
 export const listDatabases = (config: Config, prefix: string): Promise<string[]> =>
   withServerConnection(config, async (conn) => {
-    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?', [`${prefix.replace(/_/g, '\\_')}%`]);
+    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?', [
+      `${prefix.replace(/_/g, '\\_')}%`,
+    ]);
     return rows.map((r) => String(r.name));
   });

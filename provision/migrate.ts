@@ -41,10 +41,7 @@ export class MigrationChangedError extends Error {
  * Applies the migrations not applied yet, under a named lock so concurrent starts (two processes,
  * docker-compose roles) apply each one exactly once. Returns the names applied by this call.
  */
-export async function migrate(
-  pool: Pool,
-  { dir = MIGRATIONS_DIR, table = 'schema_migrations' }: { dir?: string; table?: string } = {},
-): Promise<string[]> {
+export async function migrate(pool: Pool, { dir = MIGRATIONS_DIR, table = 'schema_migrations' }: { dir?: string; table?: string } = {}): Promise<string[]> {
   if (!/^\w+$/.test(table)) throw new Error(`bad migrations table name ${table}`);
   const migrations = await readMigrations(dir);
   const conn = await pool.getConnection();
@@ -68,11 +65,7 @@ export async function migrate(
           continue;
         }
         for (const statement of splitStatements(m.sql)) await conn.query(statement);
-        await conn.query(`INSERT INTO ${table} (version, name, checksum) VALUES (?, ?, ?)`, [
-          m.version,
-          m.name,
-          m.checksum,
-        ]);
+        await conn.query(`INSERT INTO ${table} (version, name, checksum) VALUES (?, ?, ?)`, [m.version, m.name, m.checksum]);
         applied.push(m.name);
       }
     } finally {

@@ -32,7 +32,11 @@ export async function teardownEnvironment(deps: TeardownDeps): Promise<Record<st
   const removed = {
     workflows: await terminateWorkflows(deps.temporal, names.workflowIdPrefix),
     kafkaTopics: await deleteKafka(deps.kafka, names.allKafkaTopics(), `${config.TIDINGS_ENV}.`),
-    snsTopics: await deleteSnsTopics(deps.sns, config, Object.values(names.snsTopics).map((t) => t.name)),
+    snsTopics: await deleteSnsTopics(
+      deps.sns,
+      config,
+      Object.values(names.snsTopics).map((t) => t.name),
+    ),
     sqsQueues: await deleteQueues(deps.sqs, names.allQueues()),
     redisKeys: await deleteRedisKeys(deps.redis, names.redisPrefix),
   };

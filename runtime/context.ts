@@ -38,9 +38,7 @@ export function createContext(config: Config, log: Logger = createLogger(config.
     await p.connect();
     return lifecycle.add('kafka producer', p, (x) => x.disconnect());
   });
-  const temporalConnection = lazyAsync(async () =>
-    lifecycle.add('temporal connection', await connectTemporal(config), (c) => c.close()),
-  );
+  const temporalConnection = lazyAsync(async () => lifecycle.add('temporal connection', await connectTemporal(config), (c) => c.close()));
   const redis = lazy(() => lifecycle.add('redis', createRedis(config, log), closeRedis));
   const presence = lazy(() => createPresence(redis()));
   return {

@@ -33,7 +33,13 @@ while (Date.now() - started < 60_000) {
 }
 if (status !== 'COMPLETED') throw new Error(`live purchase ${purchaseId} is ${status} after 60 s`);
 
-const db = await mysql.createConnection({ host: config.MYSQL_HOST, port: config.MYSQL_PORT, user: config.MYSQL_USER, password: config.MYSQL_PASSWORD, database: config.MYSQL_DATABASE });
+const db = await mysql.createConnection({
+  host: config.MYSQL_HOST,
+  port: config.MYSQL_PORT,
+  user: config.MYSQL_USER,
+  password: config.MYSQL_PASSWORD,
+  database: config.MYSQL_DATABASE,
+});
 try {
   // The purchase tests' buyers are buyer-… ids; the live database must never see the suite's rows.
   const [rows] = await db.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM purchases WHERE user_id LIKE 'buyer-%'");

@@ -20,7 +20,12 @@ const OUT = path.join(ROOT, 'test/histories');
 /** Variants kept per workflow type: distinct shapes (sequence of event types), closed runs only. */
 const PER_TYPE = 4;
 
-const config = loadConfig({ ...process.env, TEMPORAL_TASK_QUEUE: `${process.env.TIDINGS_ENV ?? 'dev'}-record`, LEDGER_RELAY_ON_START: 'false', SELF_CHECK_ON_START: 'false' });
+const config = loadConfig({
+  ...process.env,
+  TEMPORAL_TASK_QUEUE: `${process.env.TIDINGS_ENV ?? 'dev'}-record`,
+  LEDGER_RELAY_ON_START: 'false',
+  SELF_CHECK_ON_START: 'false',
+});
 const ctx = createContext(config, createLogger('warn'));
 const client = await ctx.temporal();
 const env = config.TIDINGS_ENV;
@@ -30,8 +35,19 @@ await startWorker(ctx);
 const user = `record-${Date.now()}`;
 await savePreferences(ctx.mysql(), user, { timezone: 'UTC', channels: ['web'], quietHours: null, mutedUntil: null });
 const legacy = async (id: string, sendInMs: number, control?: (h: Awaited<ReturnType<typeof client.workflow.start>>) => Promise<unknown>) => {
-  const n: NotificationRequest = { notificationId: id, userId: user, channel: 'web', sendAt: new Date(Date.now() + sendInMs).toISOString(), title: 't', body: 'b' };
-  const h = await client.workflow.start(notification, { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: notificationWorkflowId(env, id), args: [{ notification: n, maxAttempts: 3 }] });
+  const n: NotificationRequest = {
+    notificationId: id,
+    userId: user,
+    channel: 'web',
+    sendAt: new Date(Date.now() + sendInMs).toISOString(),
+    title: 't',
+    body: 'b',
+  };
+  const h = await client.workflow.start(notification, {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowId: notificationWorkflowId(env, id),
+    args: [{ notification: n, maxAttempts: 3 }],
+  });
   await control?.(h);
   await h.result();
 };
@@ -57,14 +73,20 @@ for (const [type, runs] of byType) {
   for (const run of runs) {
     if (shapes.size >= PER_TYPE) break;
     const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
-    const shape = createHash('sha1').update((history.events ?? []).map((e) => e.eventType).join(',')).digest('hex').slice(0, 12);
+    const shape = createHash('sha1')
+      .update((history.events ?? []).map((e) => e.eventType).join(','))
+      .digest('hex')
+      .slice(0, 12);
     if (shapes.has(shape)) continue;
     shapes.add(shape);
     // The history as the server's protobuf bytes (what replay needs, exactly), with its event types
     // spelled out beside it for a reviewer.
     const bytes = Buffer.from(proto.temporal.api.history.v1.History.encode(history).finish()).toString('base64');
     const eventTypes = (history.events ?? []).map((e) => proto.temporal.api.enums.v1.EventType[Number(e.eventType)]?.replace('EVENT_TYPE_', ''));
-    writeFileSync(path.join(dir, `${shape}.json`), `${JSON.stringify({ type, workflowId: run.workflowId, recordedAt: new Date().toISOString(), eventTypes, proto: bytes }, null, 1)}\n`);
+    writeFileSync(
+      path.join(dir, `${shape}.json`),
+      `${JSON.stringify({ type, workflowId: run.workflowId, recordedAt: new Date().toISOString(), eventTypes, proto: bytes }, null, 1)}\n`,
+    );
     written++;
   }
 }

@@ -70,7 +70,12 @@ export interface Scheduled {
  * checked now (not opted in, muted, unknown user → SKIPPED at once) and again when they fire.
  * Idempotent by notification id: a repeat records nothing and changes nothing.
  */
-export async function scheduleNotifications(deps: SchedulerDeps, items: NotificationRequest[], source: 'api' | 'kafka', now = Date.now()): Promise<Scheduled[]> {
+export async function scheduleNotifications(
+  deps: SchedulerDeps,
+  items: NotificationRequest[],
+  source: 'api' | 'kafka',
+  now = Date.now(),
+): Promise<Scheduled[]> {
   const wallStart = Date.now();
   const prefs = await loadPreferencesOf(deps.mysql, [...new Set(items.map((n) => n.userId))]);
   const rows: ScheduleRow[] = items.map((n) => {

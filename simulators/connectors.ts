@@ -10,7 +10,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function startConnectorSimulators(ctx: Context, opts: { groupId?: string; fromBeginning?: boolean } = {}) {
   const { config } = ctx;
   const log = ctx.log.child({ role: 'simulators' });
-  const consumer = ctx.kafka().consumer({ groupId: opts.groupId ?? namesOf(config).group(config.KAFKA_GROUP_PREFIX, 'connectors'), sessionTimeout: 15_000, heartbeatInterval: 1_000 });
+  const consumer = ctx
+    .kafka()
+    .consumer({ groupId: opts.groupId ?? namesOf(config).group(config.KAFKA_GROUP_PREFIX, 'connectors'), sessionTimeout: 15_000, heartbeatInterval: 1_000 });
   let joined: () => void = () => undefined;
   const ready = new Promise<void>((r) => (joined = r));
   consumer.on(consumer.events.GROUP_JOIN, () => joined());
@@ -18,7 +20,13 @@ export async function startConnectorSimulators(ctx: Context, opts: { groupId?: s
   await consumer.subscribe({ topic: namesOf(config).topics.messages, fromBeginning: opts.fromBeginning ?? config.KAFKA_NEW_GROUP_FROM === 'earliest' });
 
   async function simulate(m: OutgoingMessage): Promise<void> {
-    const base = { messageId: m.messageId, conversationId: m.conversationId, organizationId: m.organizationId, channel: m.channel, source: `${m.channel}-simulator` };
+    const base = {
+      messageId: m.messageId,
+      conversationId: m.conversationId,
+      organizationId: m.organizationId,
+      channel: m.channel,
+      source: `${m.channel}-simulator`,
+    };
     await sleep(config.SIM_SENT_DELAY_MS);
     await produceStatus(ctx, [{ ...base, status: 'SENT', at: Date.now() }]);
     if (Math.random() < config.SIM_FAILURE_RATE) return; // lost by the "provider": never delivered

@@ -47,12 +47,21 @@ export async function getConversation(pool: Pool, conversationId: string): Promi
 }
 
 /** The conversations a user belongs to, newest first. */
-export async function conversationsOf(pool: Pool, userId: string, limit = 50): Promise<{ conversationId: string; organizationId: string; channel: ConnectorChannel; createdAt: string }[]> {
+export async function conversationsOf(
+  pool: Pool,
+  userId: string,
+  limit = 50,
+): Promise<{ conversationId: string; organizationId: string; channel: ConnectorChannel; createdAt: string }[]> {
   const [rows] = await pool.query<RowDataPacket[]>(
     `SELECT c.* FROM conversations c JOIN conversation_members m USING (conversation_id) WHERE m.user_id = ? ORDER BY c.created_at DESC LIMIT ?`,
     [userId, limit],
   );
-  return rows.map((r) => ({ conversationId: r.conversation_id as string, organizationId: r.organization_id as string, channel: r.channel as ConnectorChannel, createdAt: (r.created_at as Date).toISOString() }));
+  return rows.map((r) => ({
+    conversationId: r.conversation_id as string,
+    organizationId: r.organization_id as string,
+    channel: r.channel as ConnectorChannel,
+    createdAt: (r.created_at as Date).toISOString(),
+  }));
 }
 
 export async function isMember(pool: Pool, conversationId: string, userId: string): Promise<boolean> {
@@ -76,7 +85,10 @@ const toView = (r: RowDataPacket): MessageView => ({
 });
 
 /** Inserts the message unless the sender already sent this client message id; returns the stored one. */
-export async function insertMessage(pool: Pool, m: { messageId: string; conversationId: string; senderId: string; clientMessageId: string; text: string }): Promise<{ message: MessageView; created: boolean }> {
+export async function insertMessage(
+  pool: Pool,
+  m: { messageId: string; conversationId: string; senderId: string; clientMessageId: string; text: string },
+): Promise<{ message: MessageView; created: boolean }> {
   const [r] = await pool.query<ResultSetHeader>(
     "INSERT IGNORE INTO messages (message_id, conversation_id, sender_id, client_message_id, text, status, created_at) VALUES (?, ?, ?, ?, ?, 'PENDING', CURRENT_TIMESTAMP(3))",
     [m.messageId, m.conversationId, m.senderId, m.clientMessageId, m.text],
@@ -119,7 +131,11 @@ const COLUMN: Record<Exclude<MessageStatus, 'PENDING'>, string> = { SENT: 'sent_
 /** Persists one transition once (a retry keeps the first); the message row shows the latest. */
 export async function recordTransition(pool: Pool, messageId: string, status: Exclude<MessageStatus, 'PENDING'>, at: number): Promise<boolean> {
   return inTransaction(pool, async (conn) => {
-    const [r] = await conn.query<ResultSetHeader>('INSERT IGNORE INTO message_transitions (message_id, status, at) VALUES (?, ?, ?)', [messageId, status, new Date(at)]);
+    const [r] = await conn.query<ResultSetHeader>('INSERT IGNORE INTO message_transitions (message_id, status, at) VALUES (?, ?, ?)', [
+      messageId,
+      status,
+      new Date(at),
+    ]);
     // The row's status only moves forward (FAILED only from before DELIVERED), whatever arrives.
     await conn.query(
       `UPDATE messages SET ${COLUMN[status]} = COALESCE(${COLUMN[status]}, ?),

@@ -24,10 +24,9 @@ export function createGroupCommitter(pool: Pool, { maxBatch = 200, lanes = 2 } =
   async function insertBatch(batch: Waiting[]): Promise<void> {
     const createdAt = new Date();
     try {
-      await pool.query(
-        'INSERT INTO ledger_entries (entry_id, merchant_id, type, amount_cents, currency, description, occurred_on, created_at) VALUES ?',
-        [batch.map(({ entry: e }) => [e.entryId, e.merchantId, e.type, e.amountCents, e.currency, e.description, e.occurredOn, createdAt])],
-      );
+      await pool.query('INSERT INTO ledger_entries (entry_id, merchant_id, type, amount_cents, currency, description, occurred_on, created_at) VALUES ?', [
+        batch.map(({ entry: e }) => [e.entryId, e.merchantId, e.type, e.amountCents, e.currency, e.description, e.occurredOn, createdAt]),
+      ]);
       for (const w of batch) w.resolve({ ...w.entry, createdAt: createdAt.toISOString() });
     } catch (err) {
       if (batch.length === 1) return batch[0]!.reject(err);

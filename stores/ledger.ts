@@ -75,32 +75,36 @@ export async function relayBatch(
   limit: number,
   beforeCommit: (entries: LedgerEntry[]) => Promise<void>,
 ): Promise<{ entries: LedgerEntry[]; applied: number; daysToSchedule: DayToSchedule[] }> {
-  return inTransaction(pool, async (conn) => {
-    const [claimed] = await conn.query<RowDataPacket[]>(
-      'SELECT id, entry_id FROM ledger_outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
-      [limit],
-    );
-    if (claimed.length === 0) return { entries: [], applied: 0, daysToSchedule: [] };
-    const ids = claimed.map((r) => r.entry_id as string);
-    const [rows] = await conn.query<RowDataPacket[]>(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE entry_id IN (?)`, [ids]);
-    const entries = rows.map(toEntry);
-    const applied = await applyEntries(conn, entries);
-    await beforeCommit(entries);
-    await conn.query('UPDATE ledger_outbox SET dispatched_at = CURRENT_TIMESTAMP(3) WHERE id IN (?)', [claimed.map((r) => r.id as number)]);
-    const [days] = await conn.query<RowDataPacket[]>(
-      `SELECT DISTINCT b.merchant_id, DATE_FORMAT(b.day, '%Y-%m-%d') AS day, COALESCE(m.timezone, 'UTC') AS timezone
+  return inTransaction(
+    pool,
+    async (conn) => {
+      const [claimed] = await conn.query<RowDataPacket[]>(
+        'SELECT id, entry_id FROM ledger_outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
+        [limit],
+      );
+      if (claimed.length === 0) return { entries: [], applied: 0, daysToSchedule: [] };
+      const ids = claimed.map((r) => r.entry_id as string);
+      const [rows] = await conn.query<RowDataPacket[]>(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE entry_id IN (?)`, [ids]);
+      const entries = rows.map(toEntry);
+      const applied = await applyEntries(conn, entries);
+      await beforeCommit(entries);
+      await conn.query('UPDATE ledger_outbox SET dispatched_at = CURRENT_TIMESTAMP(3) WHERE id IN (?)', [claimed.map((r) => r.id as number)]);
+      const [days] = await conn.query<RowDataPacket[]>(
+        `SELECT DISTINCT b.merchant_id, DATE_FORMAT(b.day, '%Y-%m-%d') AS day, COALESCE(m.timezone, 'UTC') AS timezone
        FROM daily_balances b LEFT JOIN merchants m USING (merchant_id)
        WHERE b.close_scheduled = 0 AND (b.merchant_id, b.day) IN (SELECT merchant_id, occurred_on FROM ledger_entries WHERE entry_id IN (?))`,
-      [ids],
-    );
-    return {
-      entries,
-      applied,
-      daysToSchedule: days.map((d) => ({ merchantId: d.merchant_id as string, day: d.day as string, timezone: d.timezone as string })),
-    };
-    // READ COMMITTED: the claim locks only the rows it returns. Under REPEATABLE READ it would also
-    // lock the index gap after them and every post (an outbox insert) would wait for the batch.
-  }, { isolation: 'READ COMMITTED' });
+        [ids],
+      );
+      return {
+        entries,
+        applied,
+        daysToSchedule: days.map((d) => ({ merchantId: d.merchant_id as string, day: d.day as string, timezone: d.timezone as string })),
+      };
+      // READ COMMITTED: the claim locks only the rows it returns. Under REPEATABLE READ it would also
+      // lock the index gap after them and every post (an outbox insert) would wait for the batch.
+    },
+    { isolation: 'READ COMMITTED' },
+  );
 }
 
 /**

@@ -77,7 +77,10 @@ export async function claimDue(pool: Pool, shard: number, now: number, limit: nu
       ORDER BY send_at LIMIT ?`,
     [bucketId, shard, new Date(now), limit],
   );
-  const [rows] = await pool.query<RowDataPacket[]>("SELECT * FROM notifications WHERE claimed_by = ? AND status = 'SENDING' ORDER BY send_at LIMIT ?", [bucketId, limit * 2]);
+  const [rows] = await pool.query<RowDataPacket[]>("SELECT * FROM notifications WHERE claimed_by = ? AND status = 'SENDING' ORDER BY send_at LIMIT ?", [
+    bucketId,
+    limit * 2,
+  ]);
   return rows.map((r) => ({
     n: {
       notificationId: String(r.notification_id),

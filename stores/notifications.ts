@@ -26,7 +26,12 @@ export async function insertNotification(pool: Pool, n: NotificationRequest, sou
   return r.affectedRows === 1;
 }
 
-export async function setNotificationStatus(pool: Pool, id: string, status: NotificationStatus, fields: { reason?: string; sendAt?: number } = {}): Promise<void> {
+export async function setNotificationStatus(
+  pool: Pool,
+  id: string,
+  status: NotificationStatus,
+  fields: { reason?: string; sendAt?: number } = {},
+): Promise<void> {
   await pool.query(
     `UPDATE notifications SET status = ?, reason = ?, send_at = COALESCE(?, send_at), updated_at = CURRENT_TIMESTAMP(3),
        sent_at = IF(? = 'SENT', CURRENT_TIMESTAMP(3), sent_at) WHERE notification_id = ?`,

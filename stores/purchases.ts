@@ -171,10 +171,10 @@ export async function cancelContract(pool: Pool, purchaseId: string, productId: 
     const [rows] = await conn.query<RowDataPacket[]>('SELECT status, quantity FROM purchase_contracts WHERE purchase_id = ? FOR UPDATE', [purchaseId]);
     let done: 'released' | 'tombstone' | 'nothing' = 'nothing';
     if (!rows[0]) {
-      await conn.query("INSERT INTO purchase_contracts (purchase_id, product_id, quantity, status, cancelled_at) VALUES (?, ?, 0, 'CANCELLED', CURRENT_TIMESTAMP(3))", [
-        purchaseId,
-        productId,
-      ]);
+      await conn.query(
+        "INSERT INTO purchase_contracts (purchase_id, product_id, quantity, status, cancelled_at) VALUES (?, ?, 0, 'CANCELLED', CURRENT_TIMESTAMP(3))",
+        [purchaseId, productId],
+      );
       done = 'tombstone';
     } else if (rows[0].status === 'ACTIVE') {
       await conn.query('UPDATE products SET stock = stock + ? WHERE product_id = ?', [Number(rows[0].quantity), productId]);

@@ -39,7 +39,7 @@ describe('event fan-out across the real servers', () => {
   const trail = async (eventId: string): Promise<EventTrail> =>
     (await (await app.request(`/events/${eventId}`, { headers: { authorization: `Bearer ${token}` } })).json()) as EventTrail;
   const eventsOfUser = async () =>
-    ((await ctx.mysql().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM events WHERE user_id = ?', [userId]))[0][0]!.n as number);
+    (await ctx.mysql().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM events WHERE user_id = ?', [userId]))[0][0]!.n as number;
 
   beforeAll(async () => {
     ctx = testContext({ SQS_WAIT_SECONDS: '1' });

@@ -41,7 +41,9 @@ describe('environments side by side (TIDINGS_ENV)', () => {
   afterAll(async () => {
     await Promise.all(stops.map((s) => s()));
     const redis = createRedis(b.config, b.log, 'teardown', { keyPrefix: '' });
-    await teardownEnvironment({ config: b.config, log: b.log, kafka: b.kafka(), sns: b.sns(), sqs: b.sqs(), redis, temporal: await b.temporal() }).finally(() => closeRedis(redis));
+    await teardownEnvironment({ config: b.config, log: b.log, kafka: b.kafka(), sns: b.sns(), sqs: b.sqs(), redis, temporal: await b.temporal() }).finally(() =>
+      closeRedis(redis),
+    );
     await Promise.all([a.lifecycle.close(), b.lifecycle.close()]);
   }, 120_000);
 
@@ -64,7 +66,13 @@ describe('environments side by side (TIDINGS_ENV)', () => {
       [a, b],
       [b, a],
     ] as const) {
-      const event = { eventId: randomUUID(), type: 'isolation.check', payload: { from: from.config.TIDINGS_ENV }, userId: uniqueId('u'), acceptedAt: new Date().toISOString() };
+      const event = {
+        eventId: randomUUID(),
+        type: 'isolation.check',
+        payload: { from: from.config.TIDINGS_ENV },
+        userId: uniqueId('u'),
+        acceptedAt: new Date().toISOString(),
+      };
       const body = JSON.stringify(event);
       const names = namesOf(from.config);
       await from.sns().send(new PublishCommand({ TopicArn: topicArn(from.config, names.snsTopics.events.name), Message: body }));
@@ -104,7 +112,11 @@ describe('environments side by side (TIDINGS_ENV)', () => {
     await Promise.all([startWorker(a), startWorker(b)]);
     const results = await Promise.all(
       [a, b].map(async (ctx) =>
-        (await ctx.temporal()).workflow.execute(ping, { taskQueue: ctx.config.TEMPORAL_TASK_QUEUE, workflowId: pingWorkflowId(ctx.config.TIDINGS_ENV, pingId), args: [{ pingId }] }),
+        (await ctx.temporal()).workflow.execute(ping, {
+          taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+          workflowId: pingWorkflowId(ctx.config.TIDINGS_ENV, pingId),
+          args: [{ pingId }],
+        }),
       ),
     );
     expect(results.map((r) => r.ok)).toEqual([true, true]);

@@ -57,7 +57,10 @@ describe('cash-flow ledger across the real servers', () => {
   });
   afterAll(async () => {
     const client = await ctx.temporal();
-    await client.workflow.getHandle(outboxRelayId(ctx.config.TIDINGS_ENV, ctx.config.TEMPORAL_TASK_QUEUE)).terminate('test over').catch(() => undefined);
+    await client.workflow
+      .getHandle(outboxRelayId(ctx.config.TIDINGS_ENV, ctx.config.TEMPORAL_TASK_QUEUE))
+      .terminate('test over')
+      .catch(() => undefined);
     await ctx?.lifecycle.close();
     await apiCtx?.lifecycle.close();
   });
@@ -70,7 +73,13 @@ describe('cash-flow ledger across the real servers', () => {
       const credit = i % 3 !== 0;
       const cents = i * 101;
       expected += credit ? cents : -cents;
-      const res = await post(m.token, { type: credit ? 'credit' : 'debit', amount: `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`, currency: 'BRL', description: `entry ${i}`, occurredAt: day });
+      const res = await post(m.token, {
+        type: credit ? 'credit' : 'debit',
+        amount: `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`,
+        currency: 'BRL',
+        description: `entry ${i}`,
+        occurredAt: day,
+      });
       statuses.push(res.status);
     }
     expect(statuses.every((s) => s === 201)).toBe(true);
@@ -134,10 +143,12 @@ describe('cash-flow ledger across the real servers', () => {
       // Force every entry through the relay again: the processed-entry log keeps the balance as is.
       await ctx.mysql().query('UPDATE ledger_outbox o JOIN ledger_entries e USING (entry_id) SET o.dispatched_at = NULL WHERE e.merchant_id = ?', [m.id]);
       await eventually(async () => {
-        const [rows] = await ctx.mysql().query<RowDataPacket[]>(
-          'SELECT COUNT(*) AS n FROM ledger_outbox o JOIN ledger_entries e USING (entry_id) WHERE e.merchant_id = ? AND o.dispatched_at IS NULL',
-          [m.id],
-        );
+        const [rows] = await ctx
+          .mysql()
+          .query<RowDataPacket[]>(
+            'SELECT COUNT(*) AS n FROM ledger_outbox o JOIN ledger_entries e USING (entry_id) WHERE e.merchant_id = ? AND o.dispatched_at IS NULL',
+            [m.id],
+          );
         return Number(rows[0]!.n) === 0;
       }, 30_000);
       const again = await balance(m.token);

@@ -12,7 +12,16 @@ const MAIN = path.join(ROOT, 'main.ts');
 function startMain(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     cwd: ROOT,
-    env: { ...process.env, TIDINGS_ENV: testEnv(), LOG_LEVEL: 'info', SELF_CHECK_ON_START: 'false', LEDGER_RELAY_ON_START: 'false', KAFKA_GROUP_PREFIX: `main-test-${Date.now()}`, KAFKA_NEW_GROUP_FROM: 'latest', ...env },
+    env: {
+      ...process.env,
+      TIDINGS_ENV: testEnv(),
+      LOG_LEVEL: 'info',
+      SELF_CHECK_ON_START: 'false',
+      LEDGER_RELAY_ON_START: 'false',
+      KAFKA_GROUP_PREFIX: `main-test-${Date.now()}`,
+      KAFKA_NEW_GROUP_FROM: 'latest',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

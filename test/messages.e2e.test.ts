@@ -52,7 +52,13 @@ describe('message status lifecycle across the real servers', () => {
   };
 
   beforeAll(async () => {
-    ctx = testContext({ GATEWAY_PORT: '0', SIM_SENT_DELAY_MS: '50', SIM_DELIVERED_DELAY_MS: '100', MESSAGE_READ_WAIT_MS: '20000', GATEWAY_STREAM_MAXLEN: '5000' });
+    ctx = testContext({
+      GATEWAY_PORT: '0',
+      SIM_SENT_DELAY_MS: '50',
+      SIM_DELIVERED_DELAY_MS: '100',
+      MESSAGE_READ_WAIT_MS: '20000',
+      GATEWAY_STREAM_MAXLEN: '5000',
+    });
     app = createApiApp(ctx);
     gatewayUrl = await startGateway(ctx, { conversation: conversationAuthorizer(ctx) });
     await startWorker(ctx);
@@ -92,7 +98,9 @@ describe('message status lifecycle across the real servers', () => {
     expect(ticks()).toEqual(['SENT', 'DELIVERED', 'READ']);
     expect(carolSocket.of('event', channel)).toEqual([]);
 
-    const page = (await (await as(alice)('GET', `/conversations/${id}/messages`)).json()) as { messages: { status: string; sentAt: string; deliveredAt: string; readAt: string }[] };
+    const page = (await (await as(alice)('GET', `/conversations/${id}/messages`)).json()) as {
+      messages: { status: string; sentAt: string; deliveredAt: string; readAt: string }[];
+    };
     expect(page.messages[0]).toMatchObject({ status: 'READ' });
     expect(Date.parse(page.messages[0]!.sentAt)).toBeLessThanOrEqual(Date.parse(page.messages[0]!.deliveredAt));
     // A late, repeated event for the finished lifecycle starts no second run and changes nothing.
@@ -117,12 +125,24 @@ describe('message status lifecycle across the real servers', () => {
     const ids = Array.from({ length: 500 }, () => randomUUID());
     const base = { conversationId, organizationId: 'org-1', channel: 'instagram' as const };
     const half = ids.length / 2;
-    await produceStatus(ctx, ids.slice(0, half).flatMap((messageId) => [{ ...base, messageId, status: 'SENT' as const, at: Date.now() }, { ...base, messageId, status: 'DELIVERED' as const, at: Date.now() }]));
+    await produceStatus(
+      ctx,
+      ids.slice(0, half).flatMap((messageId) => [
+        { ...base, messageId, status: 'SENT' as const, at: Date.now() },
+        { ...base, messageId, status: 'DELIVERED' as const, at: Date.now() },
+      ]),
+    );
     const count = async () =>
       Number((await ctx.mysql().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM message_transitions WHERE message_id IN (?)', [ids]))[0][0]!.n);
     await eventually(async () => (await count()) > 50, 30_000, 50); // mid-burst
     await statusConsumer.stop();
-    await produceStatus(ctx, ids.slice(half).flatMap((messageId) => [{ ...base, messageId, status: 'SENT' as const, at: Date.now() }, { ...base, messageId, status: 'DELIVERED' as const, at: Date.now() }]));
+    await produceStatus(
+      ctx,
+      ids.slice(half).flatMap((messageId) => [
+        { ...base, messageId, status: 'SENT' as const, at: Date.now() },
+        { ...base, messageId, status: 'DELIVERED' as const, at: Date.now() },
+      ]),
+    );
     statusConsumer = await startMessageStatusConsumer(ctx, { groupId: statusGroup, fromBeginning: true });
     await eventually(async () => (await count()) >= 1000, 90_000, 250).catch(async (err: unknown) => {
       const admin = ctx.kafka().admin();
@@ -132,9 +152,14 @@ describe('message status lifecycle across the real servers', () => {
       await admin.disconnect();
       const client = await ctx.temporal();
       const running = await client.workflow.count(`TaskQueue = '${ctx.config.TEMPORAL_TASK_QUEUE}' AND ExecutionStatus = 'Running'`);
-      throw new Error(`transitions recorded: ${await count()} of 1000; committed ${JSON.stringify(committed[0]?.partitions)} ends ${JSON.stringify(ends.map((e) => [e.partition, e.offset]))}; running ${running.count}`, { cause: err });
+      throw new Error(
+        `transitions recorded: ${await count()} of 1000; committed ${JSON.stringify(committed[0]?.partitions)} ends ${JSON.stringify(ends.map((e) => [e.partition, e.offset]))}; running ${running.count}`,
+        { cause: err },
+      );
     });
-    const [rows] = await ctx.mysql().query<RowDataPacket[]>('SELECT status, COUNT(*) AS n FROM message_transitions WHERE message_id IN (?) GROUP BY status', [ids]);
+    const [rows] = await ctx
+      .mysql()
+      .query<RowDataPacket[]>('SELECT status, COUNT(*) AS n FROM message_transitions WHERE message_id IN (?) GROUP BY status', [ids]);
     expect(Object.fromEntries(rows.map((r) => [r.status as string, Number(r.n)]))).toEqual({ SENT: 500, DELIVERED: 500 });
     // Each transition was ticked to the conversation exactly once.
     await new Promise((r) => setTimeout(r, 500));
@@ -145,14 +170,19 @@ describe('message status lifecycle across the real servers', () => {
     const [alice, bob, mallory] = [uniqueId('alice'), uniqueId('bob'), uniqueId('mallory')];
     const id = await conversation(alice, [bob]);
     expect((await as(mallory)('POST', `/conversations/${id}/messages`, { clientMessageId: 'x', text: 'hi' })).status).toBe(404);
-    for (const [text, status] of [['   ', 400], ['x'.repeat(4097), 400]] as const) {
+    for (const [text, status] of [
+      ['   ', 400],
+      ['x'.repeat(4097), 400],
+    ] as const) {
       const res = await as(alice)('POST', `/conversations/${id}/messages`, { clientMessageId: uniqueId('c'), text });
       expect(res.status).toBe(status);
       expect(((await res.json()) as { error: { field: string } }).error.field).toBe('text');
     }
     expect((await as(alice)('POST', `/conversations/${randomUUID()}/messages`, { clientMessageId: 'x', text: 'hi' })).status).toBe(404);
     expect((await as(alice)('POST', '/conversations', { organizationId: 'o', channel: 'telegram', members: [] })).status).toBe(400);
-    const [[{ n }]] = (await ctx.mysql().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM messages WHERE conversation_id = ?', [id])) as unknown as [[{ n: number }]];
+    const [[{ n }]] = (await ctx.mysql().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM messages WHERE conversation_id = ?', [id])) as unknown as [
+      [{ n: number }],
+    ];
     expect(Number(n)).toBe(0);
 
     const dead: string[] = [];
@@ -177,7 +207,10 @@ describe('message status lifecycle across the real servers', () => {
         messages: [
           { key: good, value: `garbage ${marker}` },
           { key: good, value: JSON.stringify({ messageId: good, status: 'SEEN', marker }) },
-          { key: good, value: JSON.stringify({ messageId: good, conversationId: id, organizationId: 'org-1', channel: 'whatsapp', status: 'SENT', at: Date.now() }) },
+          {
+            key: good,
+            value: JSON.stringify({ messageId: good, conversationId: id, organizationId: 'org-1', channel: 'whatsapp', status: 'SENT', at: Date.now() }),
+          },
         ],
       });
       await eventually(async () => {

@@ -42,16 +42,23 @@ describe('notification timers across the real servers', () => {
       child.kill(signal);
     });
   const schedule = (notifications: unknown[]) =>
-    app.request('/notifications/batch', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ notifications }) });
+    app.request('/notifications/batch', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ notifications }),
+    });
   const countSent = async (prefix: string) => {
-    const [rows] = await ctx.mysql().query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM notifications WHERE notification_id LIKE ? AND status = 'SENT'", [`${prefix}%`]);
+    const [rows] = await ctx
+      .mysql()
+      .query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM notifications WHERE notification_id LIKE ? AND status = 'SENT'", [`${prefix}%`]);
     return Number(rows[0]!.n);
   };
   /** Every notification event on the users' channels (a repeat would show twice). */
   const deliveredTo = async (users: string[]) => {
     const ids: string[] = [];
     for (const u of users) {
-      for (const e of (await readHistory(ctx.redis(), `user:${u}`, '0-0')).events) if (e.event === 'notification') ids.push((e.data as { notificationId: string }).notificationId);
+      for (const e of (await readHistory(ctx.redis(), `user:${u}`, '0-0')).events)
+        if (e.event === 'notification') ids.push((e.data as { notificationId: string }).notificationId);
     }
     return ids;
   };
@@ -61,7 +68,14 @@ describe('notification timers across the real servers', () => {
     return ids;
   };
   const batch = (prefix: string, recipients: string[], count: number, sendAt: number) =>
-    Array.from({ length: count }, (_, i) => ({ notificationId: `${prefix}${i}`, userId: recipients[i % recipients.length]!, channel: 'web', sendAt: new Date(sendAt).toISOString(), title: 't', body: `#${i}` }));
+    Array.from({ length: count }, (_, i) => ({
+      notificationId: `${prefix}${i}`,
+      userId: recipients[i % recipients.length]!,
+      channel: 'web',
+      sendAt: new Date(sendAt).toISOString(),
+      title: 't',
+      body: `#${i}`,
+    }));
 
   beforeAll(async () => {
     ctx = testContext({ NOTIFY_BATCH: '10', GATEWAY_STREAM_MAXLEN: '5000' });
@@ -117,7 +131,11 @@ describe('notification timers across the real servers', () => {
       const [recipient] = await users(1);
       const n = batch(`${uniqueId('d')}-`, [recipient!], 1, Date.now() + 60_000)[0]!;
       const post = (a: ReturnType<typeof createApiApp>) =>
-        a.request('/notifications', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(n) });
+        a.request('/notifications', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(n),
+        });
       const refused = await post(createApiApp(down));
       expect(refused.status).toBe(503);
       expect(await refused.json()).toMatchObject({ error: { code: 'temporal_unavailable' } });

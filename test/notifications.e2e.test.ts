@@ -91,16 +91,27 @@ describe('scheduled notifications across the real servers', () => {
   it("an email notification lands in the email topic's SQS queue", async () => {
     const userId = await userWithPrefs(['email']);
     const id = uniqueId('mail');
-    const res = await api('POST', '/notifications', { notificationId: id, userId, channel: 'email', sendAt: new Date(Date.now() + 1_000).toISOString(), template: 'welcome', data: { name: 'Ana' } });
+    const res = await api('POST', '/notifications', {
+      notificationId: id,
+      userId,
+      channel: 'email',
+      sendAt: new Date(Date.now() + 1_000).toISOString(),
+      template: 'welcome',
+      data: { name: 'Ana' },
+    });
     expect(res.status).toBe(202);
     const sqs = ctx.sqs();
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: names.queues.notifyEmail.name }));
-    const found = await eventually(async () => {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-      const mine = Messages.find((m) => m.Body?.includes(id));
-      if (mine) await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: mine.ReceiptHandle }));
-      return mine;
-    }, 20_000, 50);
+    const found = await eventually(
+      async () => {
+        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+        const mine = Messages.find((m) => m.Body?.includes(id));
+        if (mine) await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: mine.ReceiptHandle }));
+        return mine;
+      },
+      20_000,
+      50,
+    );
     expect(JSON.parse(found.Body!)).toMatchObject({ notificationId: id, template: 'welcome', data: { name: 'Ana' } });
     await eventually(async () => (await statusOf(id)) === 'SENT');
   }, 30_000);
@@ -136,7 +147,12 @@ describe('scheduled notifications across the real servers', () => {
         return found.length === 4 && found;
       }, 20_000);
       // Unkeyed records spread over partitions, so the dead letters come in any order.
-      expect(mine.map((d) => d.reason).sort()).toEqual(['channel: one of web, email, sms, push', 'not JSON', 'sendAt: is in the past', 'sendAt: is more than a year ahead']);
+      expect(mine.map((d) => d.reason).sort()).toEqual([
+        'channel: one of web, email, sms, push',
+        'not JSON',
+        'sendAt: is in the past',
+        'sendAt: is more than a year ahead',
+      ]);
     } finally {
       await reader.stop();
     }

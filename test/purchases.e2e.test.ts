@@ -36,7 +36,16 @@ describe('purchase journey across the real servers', () => {
     const client = new TestClient(ws);
     await client.opened;
     await client.next('subscribed');
-    return { userId, token, client, statuses: () => client.of('event').filter((e) => e.event === 'purchase.status').map((e) => (e.data as { status: string }).status) };
+    return {
+      userId,
+      token,
+      client,
+      statuses: () =>
+        client
+          .of('event')
+          .filter((e) => e.event === 'purchase.status')
+          .map((e) => (e.data as { status: string }).status),
+    };
   };
   const api = (token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {
@@ -55,9 +64,9 @@ describe('purchase journey across the real servers', () => {
   };
   const queueDepth = async (name: string) => {
     const { QueueUrl } = await ctx.sqs().send(new GetQueueUrlCommand({ QueueName: name }));
-    const { Attributes = {} } = await ctx.sqs().send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-    );
+    const { Attributes = {} } = await ctx
+      .sqs()
+      .send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
     return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
   };
 
@@ -108,7 +117,10 @@ describe('purchase journey across the real servers', () => {
     expect(view.status).toBe('COMPLETED');
     expect(view.timeline.map((t) => t.status)).toEqual(['RECEIVED', 'PENDING', 'PROCESSING', 'COMPLETED']);
     expect(await contractOf(ctx.mysql(), purchaseId)).toEqual({ status: 'ACTIVE', quantity: 1 });
-    await eventually(async () => (await queueDepth(names.queues.purchaseProcessing.name)) === 0 && (await queueDepth(names.queues.purchaseResults.name)) === 0, 20_000);
+    await eventually(
+      async () => (await queueDepth(names.queues.purchaseProcessing.name)) === 0 && (await queueDepth(names.queues.purchaseResults.name)) === 0,
+      20_000,
+    );
 
     const handle = (await ctx.temporal()).workflow.getHandle(purchaseWorkflowId(ctx.config.TIDINGS_ENV, purchaseId));
     expect(await handle.result()).toMatchObject({ status: 'COMPLETED' });
@@ -196,8 +208,7 @@ describe('purchase journey across the real servers', () => {
 
   it('bad input: 400/422 naming the field, 413 for a huge body, and no purchase or workflow started', async () => {
     const client = await ctx.temporal();
-    const purchaseRuns = async () =>
-      (await client.workflow.count(`TaskQueue = '${ctx.config.TEMPORAL_TASK_QUEUE}' AND WorkflowType = 'purchase'`)).count;
+    const purchaseRuns = async () => (await client.workflow.count(`TaskQueue = '${ctx.config.TEMPORAL_TASK_QUEUE}' AND WorkflowType = 'purchase'`)).count;
     const runsBefore = await purchaseRuns();
     const u = await user();
     const cases: [unknown, number, string][] = [
@@ -230,12 +241,18 @@ describe('purchase journey across the real servers', () => {
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: names.queues.purchaseProcessing.name }));
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: `{"type":"PurchaseRequested","marker":"${marker}"}` }));
     const { QueueUrl: dlqUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: names.queues.purchaseProcessing.dlq!.name }));
-    const found = await eventually(async () => {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 1 }));
-      const mine = Messages.find((m) => m.Body?.includes(marker));
-      if (mine) await sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: mine.ReceiptHandle }));
-      return mine;
-    }, 40_000, 200);
+    const found = await eventually(
+      async () => {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 1 }),
+        );
+        const mine = Messages.find((m) => m.Body?.includes(marker));
+        if (mine) await sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: mine.ReceiptHandle }));
+        return mine;
+      },
+      40_000,
+      200,
+    );
     expect(found.Body).toContain(marker);
   }, 50_000);
 });

@@ -16,7 +16,9 @@ const fixtures = readdirSync(DIR, { withFileTypes: true })
 
 describe('replay of recorded histories', () => {
   it('covers every workflow type the worker registers', async () => {
-    const registered = Object.keys(await import('../workflows/index')).filter((t) => t !== 'emptyWorkflow').sort();
+    const registered = Object.keys(await import('../workflows/index'))
+      .filter((t) => t !== 'emptyWorkflow')
+      .sort();
     expect([...new Set(fixtures.map((f) => f.type))].sort()).toEqual(registered);
   });
 

@@ -73,10 +73,19 @@ describe('security: every resource scoped to its owner', () => {
     expect((await b('DELETE', `/notifications/${id}`)).status).toBe(404);
     expect((await b('GET', `/notifications?userId=${aId}`)).status).toBe(403);
     expect((await b('GET', '/notifications')).body.notifications).toEqual([]);
-    const forA = await b('POST', '/notifications', { notificationId: uniqueId('n'), userId: aId, channel: 'web', sendAt: inAnHour, title: 'spam', body: 'spam' });
+    const forA = await b('POST', '/notifications', {
+      notificationId: uniqueId('n'),
+      userId: aId,
+      channel: 'web',
+      sendAt: inAnHour,
+      title: 'spam',
+      body: 'spam',
+    });
     expect(forA.status).toBe(403);
     expect(forA.body).toMatchObject({ error: { field: 'userId' } });
-    const batchForA = await b('POST', '/notifications/batch', { notifications: [{ notificationId: uniqueId('n'), userId: aId, channel: 'web', sendAt: inAnHour, title: 's', body: 's' }] });
+    const batchForA = await b('POST', '/notifications/batch', {
+      notifications: [{ notificationId: uniqueId('n'), userId: aId, channel: 'web', sendAt: inAnHour, title: 's', body: 's' }],
+    });
     expect(batchForA.status).toBe(403);
     // Reusing A's id reveals nothing about it.
     const reuse = await b('POST', '/notifications', { notificationId: id, userId: 'whoever-b-is', channel: 'web', sendAt: inAnHour, title: 't', body: 'b' });
@@ -88,11 +97,16 @@ describe('security: every resource scoped to its owner', () => {
     // Nothing changed.
     const mine = await a('GET', `/notifications/${id}`);
     expect(mine.body).toMatchObject({ status: 'SCHEDULED', sendAt: inAnHour });
-    expect((await a('GET', `/users/${aId}/notification-preferences`)).body).toMatchObject({ channels: expect.arrayContaining(prefs.channels) as unknown, quietHours: prefs.quietHours });
+    expect((await a('GET', `/users/${aId}/notification-preferences`)).body).toMatchObject({
+      channels: expect.arrayContaining(prefs.channels) as unknown,
+      quietHours: prefs.quietHours,
+    });
 
     // A service token schedules for A and reads it.
     const sid = uniqueId('n');
-    expect((await service('POST', '/notifications', { notificationId: sid, userId: aId, channel: 'web', sendAt: inAnHour, title: 't', body: 'b' })).status).toBe(202);
+    expect(
+      (await service('POST', '/notifications', { notificationId: sid, userId: aId, channel: 'web', sendAt: inAnHour, title: 't', body: 'b' })).status,
+    ).toBe(202);
     expect((await service('GET', `/notifications/${sid}`)).status).toBe(200);
     expect((await a('GET', `/notifications/${sid}`)).status).toBe(200);
   });
@@ -145,14 +159,39 @@ describe('security: idempotency under concurrency', () => {
   });
   const day = new Date().toISOString().slice(0, 10);
   const routes = [
-    { path: '/purchases', body: () => ({ productId: 'gift-card-100', quantity: 1, installments: 1 }), other: (i: number) => ({ productId: 'phone-x', quantity: 1 + Math.floor(i / 10), installments: 1 + (i % 10) }), id: 'purchaseId', table: 'purchases', column: 'purchase_id' },
-    { path: '/ledger/entries', body: () => ({ type: 'credit', amount: '3.00', currency: 'BRL', description: 'once', occurredAt: day }), other: (i: number) => ({ type: 'credit', amount: `${3 + i}.00`, currency: 'BRL', description: 'once', occurredAt: day }), id: 'entryId', table: 'ledger_entries', column: 'entry_id' },
-    { path: '/events', body: () => ({ type: 'once.only', payload: { n: 1 } }), other: (i: number) => ({ type: 'once.only', payload: { n: i } }), id: 'eventId', table: 'events', column: 'event_id' },
+    {
+      path: '/purchases',
+      body: () => ({ productId: 'gift-card-100', quantity: 1, installments: 1 }),
+      other: (i: number) => ({ productId: 'phone-x', quantity: 1 + Math.floor(i / 10), installments: 1 + (i % 10) }),
+      id: 'purchaseId',
+      table: 'purchases',
+      column: 'purchase_id',
+    },
+    {
+      path: '/ledger/entries',
+      body: () => ({ type: 'credit', amount: '3.00', currency: 'BRL', description: 'once', occurredAt: day }),
+      other: (i: number) => ({ type: 'credit', amount: `${3 + i}.00`, currency: 'BRL', description: 'once', occurredAt: day }),
+      id: 'entryId',
+      table: 'ledger_entries',
+      column: 'entry_id',
+    },
+    {
+      path: '/events',
+      body: () => ({ type: 'once.only', payload: { n: 1 } }),
+      other: (i: number) => ({ type: 'once.only', payload: { n: i } }),
+      id: 'eventId',
+      table: 'events',
+      column: 'event_id',
+    },
   ];
   const fire = async (path: string, key: string, token: string, bodies: unknown[]) =>
     Promise.all(
       bodies.map(async (body) => {
-        const res = await app.request(path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });
+        const res = await app.request(path, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
+          body: JSON.stringify(body),
+        });
         return { status: res.status, body: (await res.json()) as Record<string, unknown> };
       }),
     );
@@ -163,7 +202,12 @@ describe('security: idempotency under concurrency', () => {
       const token = await signToken(ctx.config, user);
       for (let round = 0; round < 2; round++) {
         const key = uniqueId('k');
-        const answers = await fire(route.path, key, token, Array.from({ length: 20 }, () => route.body()));
+        const answers = await fire(
+          route.path,
+          key,
+          token,
+          Array.from({ length: 20 }, () => route.body()),
+        );
         expect(answers.map((a) => a.status).filter((s) => s >= 500)).toEqual([]);
         expect(new Set(answers.map((a) => a.status)).size).toBe(1);
         expect(answers[0]!.status).toBeLessThan(300);
@@ -176,7 +220,12 @@ describe('security: idempotency under concurrency', () => {
 
     it(`${route.path}: 20 concurrent requests with one key and different bodies: one wins, the rest are 409 naming the key`, async () => {
       const token = await signToken(ctx.config, uniqueId('idem'));
-      const answers = await fire(route.path, uniqueId('k'), token, Array.from({ length: 20 }, (_, i) => route.other(i)));
+      const answers = await fire(
+        route.path,
+        uniqueId('k'),
+        token,
+        Array.from({ length: 20 }, (_, i) => route.other(i)),
+      );
       const ok = answers.filter((a) => a.status < 300);
       const conflicts = answers.filter((a) => a.status === 409);
       expect(ok).toHaveLength(1);

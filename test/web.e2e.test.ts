@@ -62,7 +62,10 @@ describe('web app in headless Chromium', () => {
     await browser?.close();
     // The ledger page woke an outbox relay on this run's task queue; it must not outlive the test.
     const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
-    await new Client({ connection }).workflow.getHandle(outboxRelayId(testEnv(), taskQueue)).terminate('test over').catch(() => undefined);
+    await new Client({ connection }).workflow
+      .getHandle(outboxRelayId(testEnv(), taskQueue))
+      .terminate('test over')
+      .catch(() => undefined);
     await connection.close();
     if (system && system.exitCode === null) {
       const exited = new Promise((r) => system.once('exit', r));

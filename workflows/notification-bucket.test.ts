@@ -26,7 +26,12 @@ describe('notification buckets (time-skipping server, real MySQL and Redis)', ()
   beforeAll(() => {
     ctx = testContext({ NOTIFY_SHARDS: '1', NOTIFY_BATCH: '2' });
     // Same database and task queue, but SNS unreachable: email delivery fails every time.
-    failing = testContext({ NOTIFY_SHARDS: '1', NOTIFY_MAX_ATTEMPTS: '3', AWS_ENDPOINT: 'http://127.0.0.1:1', TEMPORAL_TASK_QUEUE: `${ctx.config.TEMPORAL_TASK_QUEUE}-failing` });
+    failing = testContext({
+      NOTIFY_SHARDS: '1',
+      NOTIFY_MAX_ATTEMPTS: '3',
+      AWS_ENDPOINT: 'http://127.0.0.1:1',
+      TEMPORAL_TASK_QUEUE: `${ctx.config.TEMPORAL_TASK_QUEUE}-failing`,
+    });
   });
   afterAll(async () => {
     await Promise.all([ctx?.lifecycle.close(), failing?.lifecycle.close()]);
@@ -67,13 +72,17 @@ describe('notification buckets (time-skipping server, real MySQL and Redis)', ()
   });
   const schedule = async (c: Context, ...items: NotificationRequest[]) => scheduleNotifications(depsOf(c), items, 'api', await ts.env.currentTimeMs());
   const row = async (id: string) => {
-    const [rows] = await ctx.mysql().query<RowDataPacket[]>('SELECT status, reason, send_at, bucket_id, fired_by, attempts FROM notifications WHERE notification_id = ?', [id]);
+    const [rows] = await ctx
+      .mysql()
+      .query<RowDataPacket[]>('SELECT status, reason, send_at, bucket_id, fired_by, attempts FROM notifications WHERE notification_id = ?', [id]);
     return rows[0]!;
   };
   const bucketOf = async (id: string) => ts.env.client.workflow.getHandle(String((await row(id)).bucket_id));
   /** Notification ids that reached the user's channel, in order (each once, or the list shows it). */
   const delivered = async (userId: string) =>
-    (await readHistory(ctx.redis(), `user:${userId}`, '0-0')).events.filter((e) => e.event === 'notification').map((e) => (e.data as { notificationId: string }).notificationId);
+    (await readHistory(ctx.redis(), `user:${userId}`, '0-0')).events
+      .filter((e) => e.event === 'notification')
+      .map((e) => (e.data as { notificationId: string }).notificationId);
 
   it('fires a notification a day ahead at its time, not before, once', async () => {
     const u = await user();

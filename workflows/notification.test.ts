@@ -38,12 +38,20 @@ describe('notification workflow (time-skipping test server)', () => {
     return { activities, log };
   }
 
-  async function run(s: ReturnType<typeof stubs>, sendAt: number, body: (h: Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>) => Promise<void>) {
+  async function run(
+    s: ReturnType<typeof stubs>,
+    sendAt: number,
+    body: (h: Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>) => Promise<void>,
+  ) {
     const taskQueue = `notify-ts-${++n}`;
     const req: NotificationRequest = { notificationId: `n${n}`, userId: 'u1', channel: 'web', sendAt: new Date(sendAt).toISOString(), title: 't', body: 'b' };
     const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: s.activities });
     await worker.runUntil(async () => {
-      const h = await ts.env.client.workflow.start(notification, { taskQueue, workflowId: notificationWorkflowId('ts', req.notificationId), args: [{ notification: req, maxAttempts: 3 }] });
+      const h = await ts.env.client.workflow.start(notification, {
+        taskQueue,
+        workflowId: notificationWorkflowId('ts', req.notificationId),
+        args: [{ notification: req, maxAttempts: 3 }],
+      });
       await body(h);
     });
   }
@@ -68,7 +76,10 @@ describe('notification workflow (time-skipping test server)', () => {
       await ts.env.sleep(60_000);
       expect(await h.executeUpdate(cancelNotificationUpdate)).toMatchObject({ status: 'CANCELLED' });
       // Refused by the validator, or (once the run has closed) not found: the API answers 409 to both.
-      const refused = await h.executeUpdate(cancelNotificationUpdate).then(() => undefined, (err: unknown) => err);
+      const refused = await h.executeUpdate(cancelNotificationUpdate).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       expect(refused instanceof WorkflowUpdateFailedError || refused instanceof WorkflowNotFoundError).toBe(true);
     });
     expect(s.log.attempts).toBe(0);

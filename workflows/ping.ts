@@ -34,11 +34,6 @@ export const PING_LOCAL_PROBES = 'ping-local-probes';
 export async function ping({ pingId, delay }: PingInput): Promise<PingResult> {
   if (delay !== undefined) await sleep(delay);
   const run = patched(PING_LOCAL_PROBES) ? localProbes : probes;
-  const results = await Promise.all([
-    run.probeKafka(pingId),
-    run.probeSnsSqs(pingId),
-    run.probeRedis(pingId),
-    run.probeMysql(pingId),
-  ]);
+  const results = await Promise.all([run.probeKafka(pingId), run.probeSnsSqs(pingId), run.probeRedis(pingId), run.probeMysql(pingId)]);
   return { pingId, ok: results.every((r) => r.ok), probes: results };
 }

@@ -1,10 +1,24 @@
 import { ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyLocalActivities, setHandler } from '@temporalio/workflow';
-import { PURCHASE_INVALID, type FulfillmentResult, type PurchaseActivities, type PurchaseInput, type PurchaseMessage, type PurchaseState } from '../contracts/purchase';
+import {
+  PURCHASE_INVALID,
+  type FulfillmentResult,
+  type PurchaseActivities,
+  type PurchaseInput,
+  type PurchaseMessage,
+  type PurchaseState,
+} from '../contracts/purchase';
 import { rootMessage } from '../domain/root-cause';
 import type { PurchaseStatus } from '../stores/purchases';
 
 // The contract's names, for the callers that import them from here.
-export { PURCHASE_INVALID, purchaseWorkflowId, type FulfillmentResult, type PurchaseInput, type PurchaseMessage, type PurchaseState } from '../contracts/purchase';
+export {
+  PURCHASE_INVALID,
+  purchaseWorkflowId,
+  type FulfillmentResult,
+  type PurchaseInput,
+  type PurchaseMessage,
+  type PurchaseState,
+} from '../contracts/purchase';
 
 type FinalResult = Exclude<FulfillmentResult, { kind: 'PROCESSING' }>;
 
@@ -60,7 +74,8 @@ export async function purchase(input: PurchaseInput): Promise<PurchaseState> {
     {
       validator: (_req: { reason?: string }) => {
         if (isFinal()) throw ApplicationFailure.nonRetryable(`purchase is already ${state.status}`, 'CancelNotAllowed');
-        if (processingSeen || result) throw ApplicationFailure.nonRetryable('fulfillment has started; the purchase can no longer be cancelled', 'CancelNotAllowed');
+        if (processingSeen || result)
+          throw ApplicationFailure.nonRetryable('fulfillment has started; the purchase can no longer be cancelled', 'CancelNotAllowed');
       },
     },
   );
@@ -92,7 +107,8 @@ export async function purchase(input: PurchaseInput): Promise<PurchaseState> {
   for (;;) {
     const remaining = deadline - Date.now();
     const woke =
-      remaining > 0 && (await condition(() => result !== undefined || cancelRequested !== undefined || (processingSeen && state.status === 'PENDING'), remaining));
+      remaining > 0 &&
+      (await condition(() => result !== undefined || cancelRequested !== undefined || (processingSeen && state.status === 'PENDING'), remaining));
     if (!woke) {
       await compensate();
       await record('EXPIRED', `no fulfillment result within ${Math.round(input.resultTimeoutMs / 1000)} s`);

@@ -6,7 +6,17 @@ import type { Context } from '../../runtime/context';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
 import { namesOf } from '../../platform/names';
-import { conversationsOf, createConversation, getConversation, getMessage, insertMessage, isMember, listMessages, unreadUpTo, type MessageView } from '../../stores/conversations';
+import {
+  conversationsOf,
+  createConversation,
+  getConversation,
+  getMessage,
+  insertMessage,
+  isMember,
+  listMessages,
+  unreadUpTo,
+  type MessageView,
+} from '../../stores/conversations';
 import { message, messageWorkflowId } from '../../workflows/message';
 import type { ApiVariables } from '../middleware/auth';
 import { produceStatus, type OutgoingMessage } from '../../services/message-status';
@@ -21,7 +31,10 @@ const CreateConversation = z.object({
 });
 const SendMessage = z.object({
   clientMessageId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64'),
-  text: z.string().refine((t) => t.trim().length > 0, 'must not be empty').refine((t) => t.length <= MAX_TEXT, `at most ${MAX_TEXT} characters`),
+  text: z
+    .string()
+    .refine((t) => t.trim().length > 0, 'must not be empty')
+    .refine((t) => t.length <= MAX_TEXT, `at most ${MAX_TEXT} characters`),
 });
 const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.uuid().optional() });
 const MarkRead = z.object({ upToMessageId: z.uuid() });
@@ -44,7 +57,14 @@ export function conversationRoutes(ctx: Context) {
     await startOnce(await ctx.temporal(), message, {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowId: messageWorkflowId(config.TIDINGS_ENV, m.messageId),
-      args: [{ messageId: m.messageId, conversationId: m.conversationId, deliverDeadlineMs: config.MESSAGE_DELIVER_DEADLINE_MS, readWaitMs: config.MESSAGE_READ_WAIT_MS }],
+      args: [
+        {
+          messageId: m.messageId,
+          conversationId: m.conversationId,
+          deliverDeadlineMs: config.MESSAGE_DELIVER_DEADLINE_MS,
+          readWaitMs: config.MESSAGE_READ_WAIT_MS,
+        },
+      ],
     });
   }
 
@@ -102,7 +122,15 @@ export function conversationRoutes(ctx: Context) {
       const unread = await unreadUpTo(ctx.mysql(), conversation.conversationId, me, upToMessageId);
       await produceStatus(
         ctx,
-        unread.map((m) => ({ messageId: m.messageId, conversationId: m.conversationId, organizationId: conversation.organizationId, channel: conversation.channel, status: 'READ', at: Date.now(), source: 'reader' })),
+        unread.map((m) => ({
+          messageId: m.messageId,
+          conversationId: m.conversationId,
+          organizationId: conversation.organizationId,
+          channel: conversation.channel,
+          status: 'READ',
+          at: Date.now(),
+          source: 'reader',
+        })),
       );
       return c.json({ marked: unread.length });
     });

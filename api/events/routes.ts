@@ -40,7 +40,13 @@ export function eventRoutes(ctx: Context) {
         args: [{ event, confirmTimeoutMs: config.EVENT_CONFIRM_TIMEOUT_MS }],
       });
     } catch (err) {
-      throw new AppError(503, 'temporal_unavailable', 'the event is recorded but could not be started; retry with the same Idempotency-Key', {}, { cause: err });
+      throw new AppError(
+        503,
+        'temporal_unavailable',
+        'the event is recorded but could not be started; retry with the same Idempotency-Key',
+        {},
+        { cause: err },
+      );
     }
   }
 

@@ -37,7 +37,6 @@ const BalancesQuery = z
   .refine((q) => q.date !== undefined || (q.from !== undefined && q.to !== undefined), { message: 'give date, or from and to', path: ['date'] })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 
-
 /** `/ledger`: post entries (outbox, no dependency on Temporal or Kafka), list them, daily balances. */
 export function ledgerRoutes(ctx: Context) {
   const { config, log } = ctx;
@@ -116,8 +115,11 @@ export function ledgerRoutes(ctx: Context) {
         return c.json(view(outcome.stored), 201);
       }
       // A replay answers like the original (201, the same entry), marked as a replay.
+      const earlier = await getEntry(ctx.mysql(), outcome.earlier);
+      // The claim committed with the entry, so the row is there; its absence is a broken invariant.
+      if (!earlier) throw new Error(`ledger entry ${outcome.earlier} of an idempotency key is missing`);
       c.header('Idempotent-Replayed', 'true');
-      return c.json(view((await getEntry(ctx.mysql(), outcome.earlier))!), 201);
+      return c.json(view(earlier), 201);
     })
     .get('/entries', async (c) => {
       const q = queryParams(c, EntriesQuery);

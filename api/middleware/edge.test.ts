@@ -27,8 +27,7 @@ describe('API edge: JWT and rate limits', () => {
   it('refuses missing, expired, badly signed and wrong-audience tokens with 401 and a JSON error', async () => {
     const secret = new TextEncoder().encode(ctx.config.JWT_SECRET);
     const now = Math.floor(Date.now() / 1000);
-    const sign = (claims: Record<string, unknown>, key = secret) =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').sign(key);
+    const sign = (claims: Record<string, unknown>, key = secret) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').sign(key);
     const tokens = {
       missing: undefined,
       expired: await sign({ iss: ctx.config.JWT_ISSUER, aud: ctx.config.JWT_AUDIENCE, exp: now - 60 }),

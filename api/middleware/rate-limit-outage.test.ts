@@ -54,7 +54,11 @@ describe('rate limits while Redis is down', () => {
   const as = async (user: string) => {
     const token = await signToken(ctx.config, user);
     return (method: string, path: string, body?: unknown) =>
-      app.request(path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      app.request(path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
   };
   const quote = { productId: 'phone-x', quantity: 1, installments: 1 };
   const degraded = async () => /tidings_rate_limiter_degraded\{by="user"\} (\d)/.exec(await (await app.request('/metrics')).text())?.[1];

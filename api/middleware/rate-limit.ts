@@ -32,9 +32,19 @@ function clientIp(c: HonoContext): string | undefined {
 }
 
 /** While Redis is unreachable: 1, else 0 (one series per limiter kind). */
-const degradedGauge = new Gauge({ name: 'tidings_rate_limiter_degraded', help: 'Rate limiter running without Redis (1) or with it (0)', labelNames: ['by'] as const, registers: [metrics] });
+const degradedGauge = new Gauge({
+  name: 'tidings_rate_limiter_degraded',
+  help: 'Rate limiter running without Redis (1) or with it (0)',
+  labelNames: ['by'] as const,
+  registers: [metrics],
+});
 /** Requests decided without Redis: `open` (reads let through) or `local` (writes counted in-process). */
-const fallbackTotal = new Counter({ name: 'tidings_rate_limit_fallback_total', help: 'Requests rate limited without Redis, by policy', labelNames: ['by', 'policy'] as const, registers: [metrics] });
+const fallbackTotal = new Counter({
+  name: 'tidings_rate_limit_fallback_total',
+  help: 'Requests rate limited without Redis, by policy',
+  labelNames: ['by', 'policy'] as const,
+  registers: [metrics],
+});
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -11,7 +11,13 @@ import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
 import { getNotification, listNotifications, loadPreferences, NOTIFICATION_STATUSES, savePreferences } from '../../stores/notifications';
 import { cancelNotificationUpdate, notificationWorkflowId, rescheduleNotificationUpdate } from '../../workflows/notification';
-import { cancelNotification, NotPendingError, rescheduleNotification, scheduleNotifications, SchedulerUnavailableError } from '../../services/notification-scheduler';
+import {
+  cancelNotification,
+  NotPendingError,
+  rescheduleNotification,
+  scheduleNotifications,
+  SchedulerUnavailableError,
+} from '../../services/notification-scheduler';
 import type { ApiVariables } from '../middleware/auth';
 import { acceptNotification } from './accept';
 
@@ -49,7 +55,10 @@ export function notificationRoutes(ctx: Context) {
         return { notificationId: id, status: view.status, sendAt: view.sendAt, reason: view.reason ?? undefined };
       }
       const handle = (await ctx.temporal()).workflow.getHandle(notificationWorkflowId(config.TIDINGS_ENV, id));
-      const state = action === 'cancel' ? await handle.executeUpdate(cancelNotificationUpdate) : await handle.executeUpdate(rescheduleNotificationUpdate, { args: [action] });
+      const state =
+        action === 'cancel'
+          ? await handle.executeUpdate(cancelNotificationUpdate)
+          : await handle.executeUpdate(rescheduleNotificationUpdate, { args: [action] });
       return { ...state, sendAt: new Date(state.sendAt).toISOString() };
     } catch (err) {
       if (err instanceof NotPendingError) throw new AppError(409, 'not_pending', err.message, {});
@@ -73,54 +82,73 @@ export function notificationRoutes(ctx: Context) {
   /** Scheduling for someone else is a service's act: a user token schedules for its own subject only. */
   function mayScheduleFor(principal: Principal, userId: string, field: string): void {
     if (!actsFor(principal, userId, SCOPES.scheduleAnyNotification)) {
-      throw new AppError(403, 'forbidden', `a user token schedules notifications for its own user only; scheduling for ${userId} needs a service token with scope ${SCOPES.scheduleAnyNotification}`, { field });
+      throw new AppError(
+        403,
+        'forbidden',
+        `a user token schedules notifications for its own user only; scheduling for ${userId} needs a service token with scope ${SCOPES.scheduleAnyNotification}`,
+        { field },
+      );
     }
   }
 
-  return new Hono<{ Variables: ApiVariables }>()
-    .post('/', async (c) => {
-      const n = await jsonBody(c, schema());
-      const principal = c.get('principal');
-      mayScheduleFor(principal, n.userId, 'userId');
-      const taken = await getNotification(ctx.mysql(), n.notificationId);
-      // An id already used by someone this caller may not see: say so, and no more.
-      if (taken && !actsFor(principal, taken.userId, SCOPES.scheduleAnyNotification)) throw new AppError(409, 'id_taken', 'notificationId is already in use; choose another', { field: 'notificationId' });
-      const { created } = await acceptNotification(ctx, n, 'api').catch(unavailable);
-      const stored = await getNotification(ctx.mysql(), n.notificationId);
-      return c.json({ notificationId: n.notificationId, status: stored?.status ?? 'SCHEDULED', duplicate: !created, ...links(stored ?? n) }, 202);
-    })
-    // Many at once (backends scheduling a campaign): one INSERT and one start per bucket, not per item.
-    .post('/batch', async (c) => {
-      const { notifications } = await jsonBody(c, z.object({ notifications: z.array(schema()).min(1).max(BATCH_MAX) }));
-      const ids = notifications.map((n) => n.notificationId);
-      const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
-      if (repeated) throw new AppError(422, 'invalid_request', `notificationId ${repeated} appears twice in the batch`, { field: 'notifications' });
-      const principal = c.get('principal');
-      notifications.forEach((n, i) => mayScheduleFor(principal, n.userId, `notifications.${i}.userId`));
-      const [taken] = await ctx.mysql().query<RowDataPacket[]>('SELECT notification_id, user_id FROM notifications WHERE notification_id IN (?)', [ids]);
-      const foreign = taken.find((t) => !actsFor(principal, String(t.user_id), SCOPES.scheduleAnyNotification));
-      if (foreign) throw new AppError(409, 'id_taken', `notificationId ${String(foreign.notification_id)} is already in use; choose another`, { field: 'notifications' });
-      const results = await scheduleNotifications(scheduler, notifications, 'api').catch(unavailable);
-      return c.json({ notifications: results.map((r) => ({ notificationId: r.notificationId, duplicate: !r.created, statusUrl: `/notifications/${r.notificationId}` })) }, 202);
-    })
-    .get('/', async (c) => {
-      const q = queryParams(c, ListQuery);
-      const principal = c.get('principal');
-      const userId = q.userId ?? principal.userId;
-      if (!actsFor(principal, userId, SCOPES.scheduleAnyNotification)) throw new AppError(403, 'forbidden', "a user token lists its own user's notifications only", { field: 'userId' });
-      return c.json({ notifications: await listNotifications(ctx.mysql(), { ...q, userId }) });
-    })
-    .get('/:id', async (c) => {
-      const n = await ownNotification(c.get('principal'), c.req.param('id'));
-      return c.json({ ...n, ...links(n) });
-    })
-    .patch('/:id', async (c) => {
-      const principal = c.get('principal');
-      await ownNotification(principal, c.req.param('id'));
-      const { sendAt } = await jsonBody(c, z.object({ sendAt: schema().shape.sendAt }));
-      return c.json(await change(principal, c.req.param('id'), { sendAt: Date.parse(sendAt) }));
-    })
-    .delete('/:id', async (c) => c.json(await change(c.get('principal'), c.req.param('id'), 'cancel')));
+  return (
+    new Hono<{ Variables: ApiVariables }>()
+      .post('/', async (c) => {
+        const n = await jsonBody(c, schema());
+        const principal = c.get('principal');
+        mayScheduleFor(principal, n.userId, 'userId');
+        const taken = await getNotification(ctx.mysql(), n.notificationId);
+        // An id already used by someone this caller may not see: say so, and no more.
+        if (taken && !actsFor(principal, taken.userId, SCOPES.scheduleAnyNotification))
+          throw new AppError(409, 'id_taken', 'notificationId is already in use; choose another', { field: 'notificationId' });
+        const { created } = await acceptNotification(ctx, n, 'api').catch(unavailable);
+        const stored = await getNotification(ctx.mysql(), n.notificationId);
+        // Checked again after the insert: a concurrent request may have taken the id between the
+        // check above and here, and its row (status, bucket) must not be shown to this caller.
+        if (stored && !actsFor(principal, stored.userId, SCOPES.scheduleAnyNotification))
+          throw new AppError(409, 'id_taken', 'notificationId is already in use; choose another', { field: 'notificationId' });
+        return c.json({ notificationId: n.notificationId, status: stored?.status ?? 'SCHEDULED', duplicate: !created, ...links(stored ?? n) }, 202);
+      })
+      // Many at once (backends scheduling a campaign): one INSERT and one start per bucket, not per item.
+      .post('/batch', async (c) => {
+        const { notifications } = await jsonBody(c, z.object({ notifications: z.array(schema()).min(1).max(BATCH_MAX) }));
+        const ids = notifications.map((n) => n.notificationId);
+        const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+        if (repeated) throw new AppError(422, 'invalid_request', `notificationId ${repeated} appears twice in the batch`, { field: 'notifications' });
+        const principal = c.get('principal');
+        notifications.forEach((n, i) => mayScheduleFor(principal, n.userId, `notifications.${i}.userId`));
+        const [taken] = await ctx.mysql().query<RowDataPacket[]>('SELECT notification_id, user_id FROM notifications WHERE notification_id IN (?)', [ids]);
+        const foreign = taken.find((t) => !actsFor(principal, String(t.user_id), SCOPES.scheduleAnyNotification));
+        if (foreign)
+          throw new AppError(409, 'id_taken', `notificationId ${String(foreign.notification_id)} is already in use; choose another`, {
+            field: 'notifications',
+          });
+        const results = await scheduleNotifications(scheduler, notifications, 'api').catch(unavailable);
+        return c.json(
+          { notifications: results.map((r) => ({ notificationId: r.notificationId, duplicate: !r.created, statusUrl: `/notifications/${r.notificationId}` })) },
+          202,
+        );
+      })
+      .get('/', async (c) => {
+        const q = queryParams(c, ListQuery);
+        const principal = c.get('principal');
+        const userId = q.userId ?? principal.userId;
+        if (!actsFor(principal, userId, SCOPES.scheduleAnyNotification))
+          throw new AppError(403, 'forbidden', "a user token lists its own user's notifications only", { field: 'userId' });
+        return c.json({ notifications: await listNotifications(ctx.mysql(), { ...q, userId }) });
+      })
+      .get('/:id', async (c) => {
+        const n = await ownNotification(c.get('principal'), c.req.param('id'));
+        return c.json({ ...n, ...links(n) });
+      })
+      .patch('/:id', async (c) => {
+        const principal = c.get('principal');
+        await ownNotification(principal, c.req.param('id'));
+        const { sendAt } = await jsonBody(c, z.object({ sendAt: schema().shape.sendAt }));
+        return c.json(await change(principal, c.req.param('id'), { sendAt: Date.parse(sendAt) }));
+      })
+      .delete('/:id', async (c) => c.json(await change(c.get('principal'), c.req.param('id'), 'cancel')))
+  );
 }
 
 /** `/users/:id/notification-preferences`: read and replace; a user's own (or a service's, with the scope). */

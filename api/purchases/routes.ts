@@ -68,7 +68,13 @@ export function purchaseRoutes(ctx: Context) {
         args: [{ purchaseId, userId, quote: q, resultTimeoutMs: config.PURCHASE_RESULT_TIMEOUT_MS }],
       });
     } catch (err) {
-      throw new AppError(503, 'temporal_unavailable', 'the purchase is recorded but could not be started; retry with the same Idempotency-Key', {}, { cause: err });
+      throw new AppError(
+        503,
+        'temporal_unavailable',
+        'the purchase is recorded but could not be started; retry with the same Idempotency-Key',
+        {},
+        { cause: err },
+      );
     }
   }
 

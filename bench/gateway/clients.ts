@@ -79,7 +79,7 @@ process.on('message', (msg: { cmd: string }) => {
   } else if (msg.cmd === 'count') {
     process.send?.({ cmd: 'count', count });
   } else if (msg.cmd === 'exit') {
-    for (const c of open) (c instanceof WebSocket ? c.terminate() : c.disconnect());
+    for (const c of open) c instanceof WebSocket ? c.terminate() : c.disconnect();
     process.exit(0);
   }
 });

@@ -208,8 +208,7 @@ async function run(system: System, redis: Redis): Promise<SystemResult> {
       max: all.length ? all[all.length - 1]! : Number.NaN,
       sustained: false,
     };
-    step.sustained =
-      achieved >= target * SUSTAINED.achieved && delivered >= published * SUSTAINED.delivered && step.p99 < SUSTAINED.p99Ms;
+    step.sustained = achieved >= target * SUSTAINED.achieved && delivered >= published * SUSTAINED.delivered && step.p99 < SUSTAINED.p99Ms;
     steps.push(step);
     log(
       `${system} @ ${target}/s: achieved ${achieved.toFixed(0)}/s, delivered ${delivered}/${published}, p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms${step.sustained ? '' : '  (not sustained)'}`,

@@ -24,7 +24,10 @@ const ledger = new Hono<{ Variables: ApiVariables }>().post('/entries', async (c
   const body = await jsonBody(c, PostEntry);
   const merchantId = c.get('principal').userId;
   const delta = (body.type === 'credit' ? 1 : -1) * toCents(body.amount);
-  const [rows] = await mysql.query<RowDataPacket[]>('SELECT balance_cents FROM bench_naive_balances WHERE merchant_id = ? AND day = ?', [merchantId, body.occurredAt]);
+  const [rows] = await mysql.query<RowDataPacket[]>('SELECT balance_cents FROM bench_naive_balances WHERE merchant_id = ? AND day = ?', [
+    merchantId,
+    body.occurredAt,
+  ]);
   const current = rows[0] ? Number(rows[0].balance_cents) : 0;
   await mysql.query(
     'INSERT INTO bench_naive_balances (merchant_id, day, balance_cents) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE balance_cents = VALUES(balance_cents)',

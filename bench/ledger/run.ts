@@ -43,11 +43,21 @@ const env = {
 let worker: ChildProcess | undefined;
 async function start(which: 'tidings' | 'naive'): Promise<ChildProcess> {
   // Tidings as deployed: the API and the worker (the relay) in processes of their own.
-  if (which === 'tidings' && !process.env.BENCH_NO_WORKER) worker = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env: { ...env, TIDINGS_ROLES: 'worker' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (which === 'tidings' && !process.env.BENCH_NO_WORKER)
+    worker = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+      cwd: ROOT,
+      env: { ...env, TIDINGS_ROLES: 'worker' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   const child =
     which === 'tidings'
       ? spawn(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] })
-      : fork(path.join(ROOT, 'bench/ledger/naive-server.ts'), [], { cwd: ROOT, env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      : fork(path.join(ROOT, 'bench/ledger/naive-server.ts'), [], {
+          cwd: ROOT,
+          env,
+          execArgv: ['--import', 'tsx'],
+          stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        });
   for (let i = 0; i < 300; i++) {
     try {
       await fetch(`http://127.0.0.1:${PORT}/ledger/entries`, { method: 'POST' });
@@ -84,7 +94,13 @@ async function load(merchants: string[]) {
         const res = await fetch(`http://127.0.0.1:${PORT}/ledger/entries`, {
           method: 'POST',
           headers: { authorization: `Bearer ${tokens[i % merchants.length]!}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ type: 'credit', amount: `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`, currency: 'BRL', description: `bench ${i}`, occurredAt: day }),
+          body: JSON.stringify({
+            type: 'credit',
+            amount: `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`,
+            currency: 'BRL',
+            description: `bench ${i}`,
+            occurredAt: day,
+          }),
         });
         await res.arrayBuffer();
         if (res.status === 201) {
@@ -96,7 +112,14 @@ async function load(merchants: string[]) {
   );
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { accepted: latencies.length, failed, perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), expected };
+  return {
+    accepted: latencies.length,
+    failed,
+    perSecond: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    expected,
+  };
 }
 
 const stamp = Date.now();
@@ -142,7 +165,10 @@ const [lagRows] = await mysql.query<RowDataPacket[]>(
   [tMerchants],
 );
 const lags = lagRows.map((r) => Number(r.lag)).sort((a, b) => a - b);
-const [balRows] = await mysql.query<RowDataPacket[]>('SELECT merchant_id, credits_cents FROM daily_balances WHERE merchant_id IN (?) AND day = ?', [tMerchants, day]);
+const [balRows] = await mysql.query<RowDataPacket[]>('SELECT merchant_id, credits_cents FROM daily_balances WHERE merchant_id IN (?) AND day = ?', [
+  tMerchants,
+  day,
+]);
 const tidingsLost = tMerchants.reduce((lost, m) => lost + (tidings.expected.get(m)! - Number(balRows.find((r) => r.merchant_id === m)?.credits_cents ?? 0)), 0);
 await stop(child);
 if (worker) await stop(worker);
@@ -159,8 +185,14 @@ log('naive: starting');
 child = await start('naive');
 const naive = await load(nMerchants);
 await stop(child);
-const [naiveRows] = await mysql.query<RowDataPacket[]>('SELECT merchant_id, balance_cents FROM bench_naive_balances WHERE merchant_id IN (?) AND day = ?', [nMerchants, day]);
-const naiveLostCents = nMerchants.reduce((lost, m) => lost + (naive.expected.get(m)! - Number(naiveRows.find((r) => r.merchant_id === m)?.balance_cents ?? 0)), 0);
+const [naiveRows] = await mysql.query<RowDataPacket[]>('SELECT merchant_id, balance_cents FROM bench_naive_balances WHERE merchant_id IN (?) AND day = ?', [
+  nMerchants,
+  day,
+]);
+const naiveLostCents = nMerchants.reduce(
+  (lost, m) => lost + (naive.expected.get(m)! - Number(naiveRows.find((r) => r.merchant_id === m)?.balance_cents ?? 0)),
+  0,
+);
 // Each lost update drops one entry's amount; 5.49 is the mean entry, so this is an estimate of how many.
 const naiveLostEntries = Math.round(naiveLostCents / 549.5);
 log(`naive: ${naive.perSecond.toFixed(0)} entries/s, p99 ${naive.p99.toFixed(1)} ms, ~${naiveLostEntries} updates lost`);

@@ -14,7 +14,9 @@ export async function emptyWorkflowCeiling(client: Client, config: Config, total
   try {
     return await worker.runUntil(async () => {
       // Warm-up: the first runs pay for the bundle's load.
-      await Promise.all(Array.from({ length: 20 }, (_, i) => client.workflow.execute(emptyWorkflow, { taskQueue, workflowId: `${config.TIDINGS_ENV}.ceiling-warm-${i}` })));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => client.workflow.execute(emptyWorkflow, { taskQueue, workflowId: `${config.TIDINGS_ENV}.ceiling-warm-${i}` })),
+      );
       const started = Date.now();
       let next = 0;
       await Promise.all(
@@ -38,7 +40,8 @@ export async function workflowTasks(client: Client, idPrefix: string): Promise<{
   let runs = 0;
   let tasks = 0;
   const executions: { workflowId: string; runId: string }[] = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH '${idPrefix}'` })) executions.push({ workflowId: wf.workflowId, runId: wf.runId });
+  for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH '${idPrefix}'` }))
+    executions.push({ workflowId: wf.workflowId, runId: wf.runId });
   for (let i = 0; i < executions.length; i += 32) {
     await Promise.all(
       executions.slice(i, i + 32).map(async ({ workflowId, runId }) => {

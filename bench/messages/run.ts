@@ -135,7 +135,9 @@ for (const rate of RATES) {
     deliveredP99: percentile(d, 99),
   };
   steps.push(step);
-  log(`${rate}/s: ${delivered}/${sent} delivered, ${step.perSecond.toFixed(1)} lifecycles/s, DELIVERED tick p50 ${step.deliveredP50.toFixed(0)} ms p99 ${step.deliveredP99.toFixed(0)} ms`);
+  log(
+    `${rate}/s: ${delivered}/${sent} delivered, ${step.perSecond.toFixed(1)} lifecycles/s, DELIVERED tick p50 ${step.deliveredP50.toFixed(0)} ms p99 ${step.deliveredP99.toFixed(0)} ms`,
+  );
   if (delivered < sent) break; // past saturation
 }
 for (const ws of sockets) ws.terminate();
@@ -143,7 +145,8 @@ system.kill('SIGTERM');
 await new Promise((r) => system.once('exit', r));
 
 const rows = steps.map(
-  (s) => `| ${s.rate} | ${s.sent} | ${s.delivered} | ${s.perSecond.toFixed(1)} | ${s.sentP50.toFixed(0)} / ${s.sentP99.toFixed(0)} | ${s.deliveredP50.toFixed(0)} / ${s.deliveredP99.toFixed(0)} |`,
+  (s) =>
+    `| ${s.rate} | ${s.sent} | ${s.delivered} | ${s.perSecond.toFixed(1)} | ${s.sentP50.toFixed(0)} / ${s.sentP99.toFixed(0)} | ${s.deliveredP50.toFixed(0)} / ${s.deliveredP99.toFixed(0)} |`,
 );
 writeSection(
   'messages',

@@ -47,7 +47,8 @@ log(`ceiling: ${ceiling.perSecond.toFixed(0)} empty workflows/s (${ceiling.total
 const users = Array.from({ length: USERS }, (_, i) => `bench-notify-${stamp}-${i}`);
 for (const u of users) await savePreferences(ctx.mysql(), u, { timezone: 'UTC', channels: ['web'], quietHours: null, mutedUntil: null });
 
-const spawnRole = (roles: string): ChildProcess => spawn(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env: { ...env, TIDINGS_ROLES: roles }, stdio: ['ignore', 'ignore', 'inherit'] });
+const spawnRole = (roles: string): ChildProcess =>
+  spawn(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env: { ...env, TIDINGS_ROLES: roles }, stdio: ['ignore', 'ignore', 'inherit'] });
 const api = spawnRole('api');
 const worker = spawnRole('worker');
 const rssOf = (pid: number | undefined): number => {
@@ -67,7 +68,11 @@ for (let i = 0; ; i++) {
 }
 const token = await signToken(config, 'bench-scheduler', { claims: { scope: SCOPES.scheduleAnyNotification } });
 const post = async (p: string, body: unknown) => {
-  const res = await fetch(`${base}${p}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}${p}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (res.status !== 202) throw new Error(`${p}: ${res.status} ${await res.text()}`);
 };
 
@@ -118,16 +123,20 @@ const deadline = due + SPREAD_MS + 10 * 60_000;
 let sent = 0;
 while (Date.now() < deadline) {
   await sleep(1_000);
-  const [rows] = await ctx.mysql().query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM notifications WHERE notification_id LIKE ? AND status = 'SENT'", [`bench-${stamp}-%`]);
+  const [rows] = await ctx
+    .mysql()
+    .query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM notifications WHERE notification_id LIKE ? AND status = 'SENT'", [`bench-${stamp}-%`]);
   sent = Number(rows[0]!.n);
   if (sent >= total) break;
 }
 clearInterval(rssTimer);
 
-const [rows] = await ctx.mysql().query<RowDataPacket[]>(
-  "SELECT TIMESTAMPDIFF(MICROSECOND, send_at, sent_at) / 1000 AS late FROM notifications WHERE notification_id LIKE ? AND status = 'SENT' AND CAST(SUBSTRING_INDEX(notification_id, '-', -1) AS UNSIGNED) < ?",
-  [`bench-${stamp}-%`, N],
-);
+const [rows] = await ctx
+  .mysql()
+  .query<RowDataPacket[]>(
+    "SELECT TIMESTAMPDIFF(MICROSECOND, send_at, sent_at) / 1000 AS late FROM notifications WHERE notification_id LIKE ? AND status = 'SENT' AND CAST(SUBSTRING_INDEX(notification_id, '-', -1) AS UNSIGNED) < ?",
+    [`bench-${stamp}-%`, N],
+  );
 const late = rows.map((r) => Number(r.late)).sort((a, b) => a - b);
 const early = late.filter((l) => l < 0).length;
 // What reached the users: every notification event on every user channel, repeats included.
@@ -147,8 +156,12 @@ const cost = await workflowTasks(client, `${config.TIDINGS_ENV}.notify-bucket-`)
 const perItem = cost.tasks / total;
 const p99 = percentile(late, 99);
 const max = late[late.length - 1] ?? 0;
-log(`${sent}/${total} SENT; lateness p50 ${percentile(late, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${max.toFixed(0)} ms; lost ${lost}, duplicated ${duplicated}`);
-log(`Temporal: ${cost.workflows} bucket workflows, ${cost.runs} runs, ${cost.tasks} workflow tasks = ${perItem.toFixed(3)} per notification; worker RSS max ${(workerRssMax / 2 ** 20).toFixed(0)} MiB`);
+log(
+  `${sent}/${total} SENT; lateness p50 ${percentile(late, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${max.toFixed(0)} ms; lost ${lost}, duplicated ${duplicated}`,
+);
+log(
+  `Temporal: ${cost.workflows} bucket workflows, ${cost.runs} runs, ${cost.tasks} workflow tasks = ${perItem.toFixed(3)} per notification; worker RSS max ${(workerRssMax / 2 ** 20).toFixed(0)} MiB`,
+);
 
 for (const child of [api, worker]) child.kill('SIGTERM');
 await Promise.all([api, worker].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));

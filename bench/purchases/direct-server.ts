@@ -34,7 +34,14 @@ app.post('/purchases', async (c) => {
   if (!product) throw new AppError(422, 'unknown_product', 'no such product', { field: 'productId' });
   const q = quote(product, body);
   const purchaseId = randomUUID();
-  const message = { type: 'PurchaseRequested', purchaseId, userId: c.get('principal').userId, productId: q.productId, quantity: q.quantity, totalCents: q.totalCents };
+  const message = {
+    type: 'PurchaseRequested',
+    purchaseId,
+    userId: c.get('principal').userId,
+    productId: q.productId,
+    quantity: q.quantity,
+    totalCents: q.totalCents,
+  };
   await ctx.sns().send(new PublishCommand({ TopicArn: topicArn(config, namesOf(config).snsTopics.purchaseRequested.name), Message: JSON.stringify(message) }));
   return c.json({ purchaseId }, 202);
 });

@@ -62,7 +62,12 @@ async function startSystem(which: Path): Promise<ChildProcess> {
     await waitForHttp(`http://127.0.0.1:${API_PORT}/health`);
     return child;
   }
-  const child = fork(path.join(ROOT, 'bench/purchases/direct-server.ts'), [], { cwd: ROOT, env: childEnv, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(path.join(ROOT, 'bench/purchases/direct-server.ts'), [], {
+    cwd: ROOT,
+    env: childEnv,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   await new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`direct server exited ${String(code)}`)));
@@ -145,7 +150,14 @@ async function runLevel(which: Path, concurrency: number): Promise<Level> {
   const elapsed = (performance.now() - started) / 1000;
   for (const c of customers) c.ws.terminate();
   latencies.sort((a, b) => a - b);
-  return { concurrency, completed: latencies.length, failed, perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    concurrency,
+    completed: latencies.length,
+    failed,
+    perSecond: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }
 
 const results: Record<Path, Level[]> = { temporal: [], direct: [] };

@@ -20,9 +20,7 @@ export const createSns = (config: Config): SNSClient => new SNSClient(awsOptions
 export const createSqs = (config: Config): SQSClient => new SQSClient(awsOptions(config));
 
 /** The ARN an SNS topic has in the configured account and region. */
-export const topicArn = (config: Config, name: string): string =>
-  `arn:aws:sns:${config.AWS_REGION}:${config.AWS_ACCOUNT_ID}:${name}`;
+export const topicArn = (config: Config, name: string): string => `arn:aws:sns:${config.AWS_REGION}:${config.AWS_ACCOUNT_ID}:${name}`;
 
 /** The ARN an SQS queue has in the configured account and region. */
-export const queueArn = (config: Config, name: string): string =>
-  `arn:aws:sqs:${config.AWS_REGION}:${config.AWS_ACCOUNT_ID}:${name}`;
+export const queueArn = (config: Config, name: string): string => `arn:aws:sqs:${config.AWS_REGION}:${config.AWS_ACCOUNT_ID}:${name}`;

@@ -5,12 +5,10 @@ import type { Config } from '../config';
 export { Client, Connection };
 
 /** A gRPC connection to the Temporal frontend; close it on shutdown. */
-export const connectTemporal = (config: Config): Promise<Connection> =>
-  Connection.connect({ address: config.TEMPORAL_ADDRESS });
+export const connectTemporal = (config: Config): Promise<Connection> => Connection.connect({ address: config.TEMPORAL_ADDRESS });
 
 /** A Temporal client for the configured namespace over an existing connection. */
-export const createTemporalClient = (config: Config, connection: Connection): Client =>
-  new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+export const createTemporalClient = (config: Config, connection: Connection): Client => new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
 /** The Temporal Web UI page of one workflow run. */
 export function workflowUiUrl(config: Config, workflowId: string, runId?: string): string {

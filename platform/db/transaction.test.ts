@@ -70,7 +70,12 @@ describe('inTransaction against MySQL', () => {
   const scope = uniqueId('deadlock');
   beforeAll(async () => {
     ctx = testContext();
-    await ctx.mysql().query("INSERT INTO idempotency_keys (scope, principal, idem_key, request_hash, resource_id) VALUES (?, 'p', 'x', 'h', '0'), (?, 'p', 'y', 'h', '0')", [scope, scope]);
+    await ctx
+      .mysql()
+      .query("INSERT INTO idempotency_keys (scope, principal, idem_key, request_hash, resource_id) VALUES (?, 'p', 'x', 'h', '0'), (?, 'p', 'y', 'h', '0')", [
+        scope,
+        scope,
+      ]);
   });
   afterAll(async () => {
     await ctx?.mysql().query('DELETE FROM idempotency_keys WHERE scope = ?', [scope]);
@@ -85,7 +90,8 @@ describe('inTransaction against MySQL', () => {
     const lockInOrder = (first: string, second: string) =>
       inTransaction(ctx.mysql(), async (conn) => {
         attempts++;
-        const lock = (key: string) => conn.query<RowDataPacket[]>('SELECT * FROM idempotency_keys WHERE scope = ? AND principal = ? AND idem_key = ? FOR UPDATE', [scope, 'p', key]);
+        const lock = (key: string) =>
+          conn.query<RowDataPacket[]>('SELECT * FROM idempotency_keys WHERE scope = ? AND principal = ? AND idem_key = ? FOR UPDATE', [scope, 'p', key]);
         await lock(first);
         // Only the first attempts meet at the barrier; the retry runs alone.
         if (++arrived === 2) release();

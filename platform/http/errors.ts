@@ -47,5 +47,4 @@ export function onError(log: Logger): ErrorHandler {
 }
 
 /** 404 as JSON, naming the path. */
-export const notFound: NotFoundHandler = (c) =>
-  c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404);
+export const notFound: NotFoundHandler = (c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404);

@@ -19,7 +19,12 @@ export async function jsonBody<S extends z.ZodType>(c: HonoContext, schema: S, {
   if (!parsed.success) throw validationError(parsed.error, 'body');
   const unknown = unknownFields(schema, raw);
   if (unknown.length) {
-    throw new AppError(422, 'unknown_field', `${unknown[0]} is not a field of this request${unknown.length > 1 ? ` (nor ${unknown.slice(1).join(', ')})` : ''}`, { field: unknown[0], fields: unknown });
+    throw new AppError(
+      422,
+      'unknown_field',
+      `${unknown[0]} is not a field of this request${unknown.length > 1 ? ` (nor ${unknown.slice(1).join(', ')})` : ''}`,
+      { field: unknown[0], fields: unknown },
+    );
   }
   return parsed.data;
 }

@@ -24,7 +24,10 @@ export interface GatewayInstance {
  * Builds gateway instances, a publisher (as another process would), tokens and clients over real
  * Redis and real sockets; `close()` tears all of it down.
  */
-export function gatewayFixture(overrides: Record<string, string> = {}, { log = createLogger(testConfig(overrides).LOG_LEVEL, { test: 'gateway' }) }: { log?: Logger } = {}) {
+export function gatewayFixture(
+  overrides: Record<string, string> = {},
+  { log = createLogger(testConfig(overrides).LOG_LEVEL, { test: 'gateway' }) }: { log?: Logger } = {},
+) {
   const config: Config = testConfig(overrides);
   const redisClients = [createRedis(config, log)];
   const publisherRedis = redisClients[0]!;

@@ -7,8 +7,7 @@ import { WORKFLOWS_PATH } from '../../worker';
 import { ROOT } from './context';
 
 /** The time-skipping test server installed by scripts/infra/install.sh (PyPI wheel). */
-export const TEST_SERVER_PATH =
-  process.env.TEMPORAL_TEST_SERVER_PATH ?? path.join(ROOT, '.infra/venv/bin/temporal-test-server');
+export const TEST_SERVER_PATH = process.env.TEMPORAL_TEST_SERVER_PATH ?? path.join(ROOT, '.infra/venv/bin/temporal-test-server');
 
 /** A time-skipping environment on the native test server (one per test file, in beforeAll). */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {

@@ -36,7 +36,10 @@ export const chatPage: Page = (root, app) => {
     messagesEl.innerHTML = messages
       .slice()
       .reverse()
-      .map((m) => `<li data-message-id="${m.messageId}" data-status="${m.status}"><strong>${escapeHtml(m.senderId)}</strong>: ${escapeHtml(m.text)} <span class="tick">${m.senderId === app.userId ? TICKS[m.status] ?? '' : ''}</span></li>`)
+      .map(
+        (m) =>
+          `<li data-message-id="${m.messageId}" data-status="${m.status}"><strong>${escapeHtml(m.senderId)}</strong>: ${escapeHtml(m.text)} <span class="tick">${m.senderId === app.userId ? (TICKS[m.status] ?? '') : ''}</span></li>`,
+      )
       .join('');
   };
   const load = async () => {
@@ -55,8 +58,12 @@ export const chatPage: Page = (root, app) => {
   };
   const refreshList = async () => {
     const { conversations } = await api<{ conversations: { conversationId: string; channel: string }[] }>('GET', '/conversations');
-    list.innerHTML = conversations.map((c) => `<li><button type="button" data-conversation="${c.conversationId}">${escapeHtml(c.channel)} ${c.conversationId.slice(0, 8)}</button></li>`).join('') || '<li>none yet</li>';
-    for (const b of list.querySelectorAll<HTMLButtonElement>('button[data-conversation]')) b.addEventListener('click', () => openConversation(b.dataset.conversation!));
+    list.innerHTML =
+      conversations
+        .map((c) => `<li><button type="button" data-conversation="${c.conversationId}">${escapeHtml(c.channel)} ${c.conversationId.slice(0, 8)}</button></li>`)
+        .join('') || '<li>none yet</li>';
+    for (const b of list.querySelectorAll<HTMLButtonElement>('button[data-conversation]'))
+      b.addEventListener('click', () => openConversation(b.dataset.conversation!));
   };
 
   root.querySelector<HTMLFormElement>('#new-conversation')!.addEventListener('submit', (ev) => {

@@ -40,7 +40,10 @@ export const notificationsPage: Page = (root, app: AppContext) => {
     sendAt = new Date(String(f.get('sendAt'))).getTime();
     const notificationId = `web-${crypto.randomUUID()}`;
     // Opting in first keeps the demo one click; a real app has a preferences screen.
-    api('PUT', `/users/${encodeURIComponent(app.userId)}/notification-preferences`, { timezone: Intl.DateTimeFormat().resolvedOptions().timeZone, channels: ['web'] })
+    api('PUT', `/users/${encodeURIComponent(app.userId)}/notification-preferences`, {
+      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      channels: ['web'],
+    })
       .then(() =>
         api<Scheduled>('POST', '/notifications', {
           notificationId,
@@ -62,7 +65,9 @@ export const notificationsPage: Page = (root, app: AppContext) => {
   root.querySelector('#reschedule')!.addEventListener('click', () => {
     if (!current) return;
     sendAt += 60_000;
-    api<{ notificationId: string; status: string; sendAt: string }>('PATCH', `/notifications/${current.notificationId}`, { sendAt: new Date(sendAt).toISOString() }).then(show, (err: unknown) => showError(form, err));
+    api<{ notificationId: string; status: string; sendAt: string }>('PATCH', `/notifications/${current.notificationId}`, {
+      sendAt: new Date(sendAt).toISOString(),
+    }).then(show, (err: unknown) => showError(form, err));
   });
   root.querySelector('#cancel')!.addEventListener('click', () => {
     if (!current) return;

@@ -34,10 +34,15 @@ export const purchasePage: Page = (root, app) => {
   const timeline = root.querySelector('#timeline')!;
 
   root.querySelector('#simulate')!.addEventListener('click', () => {
-    api<{ installments: number; installmentCents: number; totalCents: number; feesCents: number; currency: string }>('POST', '/purchases/simulate', body()).then(
+    api<{ installments: number; installmentCents: number; totalCents: number; feesCents: number; currency: string }>(
+      'POST',
+      '/purchases/simulate',
+      body(),
+    ).then(
       (q) => {
         showError(form, '');
-        root.querySelector('#quote')!.textContent = `${q.installments} × ${money(q.installmentCents, q.currency)} = ${money(q.totalCents, q.currency)} (fees ${money(q.feesCents, q.currency)})`;
+        root.querySelector('#quote')!.textContent =
+          `${q.installments} × ${money(q.installmentCents, q.currency)} = ${money(q.totalCents, q.currency)} (fees ${money(q.feesCents, q.currency)})`;
       },
       (err: unknown) => showError(form, err),
     );
@@ -49,7 +54,8 @@ export const purchasePage: Page = (root, app) => {
         showError(form, '');
         current = p.purchaseId;
         timeline.innerHTML = '';
-        root.querySelector('#purchase-link')!.innerHTML = `Purchase <code>${escapeHtml(p.purchaseId)}</code> — <a href="${escapeHtml(p.temporalUi)}" target="_blank" rel="noopener">run in the Temporal Web UI</a>`;
+        root.querySelector('#purchase-link')!.innerHTML =
+          `Purchase <code>${escapeHtml(p.purchaseId)}</code> — <a href="${escapeHtml(p.temporalUi)}" target="_blank" rel="noopener">run in the Temporal Web UI</a>`;
       },
       (err: unknown) => showError(form, err),
     );
