@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { startOnce } from '../../platform/clients/temporal';
+import { startOnce, workflowUiUrl } from '../../platform/clients/temporal';
 import type { Context } from '../../runtime/context';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
@@ -103,7 +103,15 @@ export function conversationRoutes(ctx: Context) {
       };
       const producer = await ctx.producer();
       await producer.send({ topic: namesOf(config).topics.messages, messages: [{ key: conversation.conversationId, value: JSON.stringify(outgoing) }] });
-      return c.json({ messageId: stored.messageId, status: stored.status, duplicate: !created }, 202);
+      return c.json(
+        {
+          messageId: stored.messageId,
+          status: stored.status,
+          duplicate: !created,
+          temporalUi: workflowUiUrl(config, messageWorkflowId(config.TIDINGS_ENV, stored.messageId)),
+        },
+        202,
+      );
     })
     .get('/:id/messages', async (c) => {
       await memberOf(c.req.param('id'), c.get('principal').userId);
