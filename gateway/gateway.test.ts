@@ -278,6 +278,7 @@ describe('gateway: lifecycle', () => {
     const a = await fx.instance();
     const user = uniqueId('u');
     const c = await fx.connect(a.url, await fx.token(user));
+    const slowId = (await c.next('welcome')).connectionId;
     await c.next('subscribed');
     // A second reader of the same channel that keeps reading: it must not pay for the slow one.
     const healthy = await fx.connect(a.url, await fx.token(user));
@@ -294,8 +295,14 @@ describe('gateway: lifecycle', () => {
       let published = 0;
       for (let i = 0; i < 400 && a.gateway.sessions.size > 1; i++, published++) await fx.publisher.publish(`user:${user}`, 'big', { payload });
       const session = await closed;
+      // The slow one, with the documented code (docs/gateway-protocol.md, Limits).
+      expect(session.connectionId).toBe(slowId);
       expect(session.closeCode).toBe(4002);
       expect(maxBuffered).toBeLessThan(256 * 1024 + 64 * 1024);
+      // Reading again, the client finds itself disconnected: the close frame if it got through the
+      // full buffers, else the drop a second later.
+      (c.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      expect([4002, 1006]).toContain(await c.closed);
       // The healthy reader got every event and is still connected.
       await healthy.until((f) => f.filter((x) => x.type === 'event').length >= published, 10_000);
       expect(healthy.closeCode).toBeUndefined();

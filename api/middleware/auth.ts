@@ -18,9 +18,12 @@ export function requireJwt(verify: TokenVerifier): MiddlewareHandler<{ Variables
     if (!token) {
       c.header('WWW-Authenticate', 'Bearer');
       const scheme = header?.trim().split(/\s+/)[0];
-      const message = scheme
-        ? `the Authorization header uses the ${scheme} scheme; send "Authorization: Bearer <token>"`
-        : 'missing bearer token: send "Authorization: Bearer <token>"';
+      // Only the scheme is echoed back, never the credentials after it.
+      const message = !scheme
+        ? 'missing bearer token: send "Authorization: Bearer <token>"'
+        : /^bearer$/i.test(scheme)
+          ? 'malformed bearer token: send "Authorization: Bearer <token>" with the token as one word'
+          : `the Authorization header uses the ${scheme.slice(0, 20)} scheme; send "Authorization: Bearer <token>"`;
       throw new AppError(401, 'unauthorized', message, { field: 'authorization' });
     }
     try {

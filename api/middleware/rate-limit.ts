@@ -31,11 +31,10 @@ function clientIp(c: HonoContext): string | undefined {
   }
 }
 
-/** While Redis is unreachable: 1, else 0 (one series per limiter kind). */
+/** While the limiters' Redis is unreachable: 1, else 0. */
 const degradedGauge = new Gauge({
   name: 'tidings_rate_limiter_degraded',
-  help: 'Rate limiter running without Redis (1) or with it (0)',
-  labelNames: ['by'] as const,
+  help: 'Rate limiters running without Redis (1) or with it (0)',
   registers: [metrics],
 });
 /** Requests decided without Redis: `open` (reads let through) or `local` (writes counted in-process). */
@@ -49,6 +48,17 @@ const fallbackTotal = new Counter({
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
+ * Whether a Redis client is known to be down, shared by every limiter using it (per IP and per user
+ * see the same outage): the start and the end of an outage are each logged once, not per limiter.
+ */
+const outages = new WeakMap<Redis, { down: boolean }>();
+const outageOf = (redis: Redis) => {
+  let outage = outages.get(redis);
+  if (!outage) outages.set(redis, (outage = { down: false }));
+  return outage;
+};
+
+/**
  * Limits requests per user or per IP across every API instance (the counters live in Redis).
  * Over the limit: 429 with Retry-After.
  *
@@ -59,10 +69,10 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * `tidings_rate_limiter_degraded` and `tidings_rate_limit_fallback_total` on /metrics.
  */
 export function rateLimit({ redis, log, limit, windowMs, by }: RateLimitOptions): MiddlewareHandler<{ Variables: ApiVariables }> {
-  let degraded = false;
+  const outage = outageOf(redis);
   const local = new Map<string, number>();
   let localWindow = -1;
-  degradedGauge.set({ by }, 0);
+  degradedGauge.set(outage.down ? 1 : 0);
 
   const countLocally = (key: string, window: number): number => {
     if (window !== localWindow) {
@@ -84,18 +94,18 @@ export function rateLimit({ redis, log, limit, windowMs, by }: RateLimitOptions)
     try {
       // Known down and not reconnected yet: decide at once rather than queue each request behind
       // reconnect attempts (seconds each). The first request of an outage finds out the slow way.
-      if (degraded && redis.status !== 'ready') throw new Error(`redis is ${redis.status}`);
+      if (outage.down && redis.status !== 'ready') throw new Error(`redis is ${redis.status}`);
       [count, ttlMs] = (await redis.eval(HIT, 1, key, String(windowMs))) as [number, number];
-      if (degraded) {
-        degraded = false;
-        degradedGauge.set({ by }, 0);
-        log.info({ by }, 'rate limiter: Redis is back; shared counters again');
+      if (outage.down) {
+        outage.down = false;
+        degradedGauge.set(0);
+        log.info('rate limiter: Redis is back; shared counters again');
       }
     } catch (err) {
-      if (!degraded) {
-        degraded = true;
-        degradedGauge.set({ by }, 1);
-        log.warn({ err, by }, 'rate limiter: Redis unreachable; reads let through, writes limited per instance until it is back');
+      if (!outage.down) {
+        outage.down = true;
+        degradedGauge.set(1);
+        log.warn({ err }, 'rate limiter: Redis unreachable; reads let through, writes limited per instance until it is back');
       }
       const policy = READS.has(c.req.method) ? 'open' : 'local';
       fallbackTotal.inc({ by, policy });
