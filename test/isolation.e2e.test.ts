@@ -95,6 +95,9 @@ describe('environments side by side (TIDINGS_ENV)', () => {
       const [ga, gb] = [await fa.instance(), await fb.instance()];
       const ca = await fa.connect(ga.url, await fa.token(user));
       const cb = await fb.connect(gb.url, await fb.token(user));
+      // Subscribed (Redis confirmed) before anything is published: a connection without `since`
+      // gets live events only.
+      await Promise.all([ca.next('subscribed'), cb.next('subscribed')]);
       await fa.publisher.publish(`user:${user}`, 'only-a', { n: 1 });
       await fb.publisher.publish(`user:${user}`, 'only-b', { n: 2 });
       await ca.until((f) => f.some((x) => x.event === 'only-a'));

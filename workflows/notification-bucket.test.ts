@@ -183,7 +183,7 @@ describe('notification buckets (time-skipping server, real MySQL and Redis)', ()
     });
     expect(totals).toMatchObject({ sent: 7, batches: 4 });
     expect((await delivered(u)).sort()).toEqual(items.map((i) => i.notificationId).sort());
-  });
+  }, 120_000);
 
   it('a delivery that keeps failing is retried in later buckets, then dead-lettered and FAILED', async () => {
     const u = await user();
