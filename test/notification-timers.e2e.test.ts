@@ -104,8 +104,9 @@ describe('notification timers across the real servers', () => {
     try {
       await eventually(async () => (await countSent(prefix)) === 200, 30_000, 200);
       const [rows] = await ctx.mysql().query<RowDataPacket[]>('SELECT DISTINCT fired_by FROM notifications WHERE notification_id LIKE ?', [`${prefix}%`]);
-      // One bucket per shard (two shards) for one due time; a margin-late commit may add one.
-      expect(rows.length).toBeLessThanOrEqual(ctx.config.NOTIFY_SHARDS * 2);
+      // One bucket per shard (two shards) for one due time; a margin-late commit may add one, and a
+      // bucket of another suite firing at that moment may take a few (it claims whatever is due).
+      expect(rows.length).toBeLessThanOrEqual(ctx.config.NOTIFY_SHARDS * 2 + 2);
       const client = await ctx.temporal();
       // The buckets' histories list what they fired (local activity markers carry each batch's
       // result): that is how the Web UI answers "why did notification X fire".

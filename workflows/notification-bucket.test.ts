@@ -8,6 +8,11 @@ import { readHistory } from '../gateway/history';
 import type { Context } from '../runtime/context';
 import { cancelNotification, rescheduleNotification, scheduleNotifications } from '../services/notification-scheduler';
 import { savePreferences } from '../stores/notifications';
+import { closeRedis, createRedis } from '../platform/clients/redis';
+import { newEphemeralEnv } from '../platform/names';
+import { ensureDatabase } from '../provision/database';
+import { provisionAll } from '../provision/index';
+import { teardownEnvironment } from '../provision/teardown';
 import { testContext, uniqueId } from '../test/support/context';
 import { useTimeSkipping } from '../test/support/temporal';
 import { notificationBucket } from './notification-bucket';
@@ -23,19 +28,35 @@ describe('notification buckets (time-skipping server, real MySQL and Redis)', ()
   let ctx: Context;
   let failing: Context;
 
-  beforeAll(() => {
-    ctx = testContext({ NOTIFY_SHARDS: '1', NOTIFY_BATCH: '2' });
+  // An environment of its own: on this server's skipped clock (years ahead) every pending row of a
+  // shard is due, so sharing the run's database would let these buckets fire the other suites' rows.
+  const env = newEphemeralEnv('test');
+  beforeAll(async () => {
+    ctx = testContext({ TIDINGS_ENV: env, NOTIFY_SHARDS: '1', NOTIFY_BATCH: '2' });
     // Same database and task queue, but SNS unreachable: email delivery fails every time.
     failing = testContext({
+      TIDINGS_ENV: env,
       NOTIFY_SHARDS: '1',
       NOTIFY_MAX_ATTEMPTS: '3',
       AWS_ENDPOINT: 'http://127.0.0.1:1',
       TEMPORAL_TASK_QUEUE: `${ctx.config.TEMPORAL_TASK_QUEUE}-failing`,
     });
-  });
+    await ensureDatabase(ctx.config);
+    await provisionAll({ config: ctx.config, log: ctx.log, kafka: ctx.kafka(), sns: ctx.sns(), sqs: ctx.sqs(), mysql: ctx.mysql() });
+  }, 120_000);
   afterAll(async () => {
+    const redis = createRedis(ctx.config, ctx.log, 'teardown', { keyPrefix: '' });
+    await teardownEnvironment({
+      config: ctx.config,
+      log: ctx.log,
+      kafka: ctx.kafka(),
+      sns: ctx.sns(),
+      sqs: ctx.sqs(),
+      redis,
+      temporal: await ctx.temporal(),
+    }).finally(() => closeRedis(redis));
     await Promise.all([ctx?.lifecycle.close(), failing?.lifecycle.close()]);
-  });
+  }, 120_000);
 
   const depsOf = (c: Context): NotificationSchedulerDeps => ({
     config: c.config,
