@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { outboxRelay, outboxRelayId } from './workflows/ledger';
+import { messageRelay } from './workflows/message-timers';
+import { messageRelayId } from './contracts/messages';
 import type { Context } from './runtime/context';
 
 /** The workflow bundle's entry; resolved from this file so it works wherever the repo lives. */
@@ -62,6 +64,7 @@ export async function startWorker(ctx: Context): Promise<void> {
   });
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
   if (config.LEDGER_RELAY_ON_START) await ensureOutboxRelay(ctx);
+  if (config.MESSAGE_RELAY_ON_START) await ensureMessageRelay(ctx);
 }
 
 /** Starts the singleton outbox relay unless it runs already (every worker start checks). */
@@ -72,6 +75,28 @@ export async function ensureOutboxRelay(ctx: Context): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowId: outboxRelayId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE),
     args: [{ batchSize: config.LEDGER_RELAY_BATCH, idleMs: config.LEDGER_RELAY_IDLE_MS }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+}
+
+/**
+ * Starts the message outbox relay unless it runs already (every worker start checks). In the
+ * sweep alternative it also fails overdue messages, from a minute back on a fresh start.
+ */
+export async function ensureMessageRelay(ctx: Context): Promise<void> {
+  const { config } = ctx;
+  const client = await ctx.temporal();
+  await client.workflow.start(messageRelay, {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowId: messageRelayId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE),
+    args: [
+      {
+        batchSize: config.MESSAGE_RELAY_BATCH,
+        idleMs: config.MESSAGE_RELAY_IDLE_MS,
+        minAgeMs: 1_000,
+        ...(config.MESSAGE_DEADLINE_MODE === 'sweep' ? { sweep: { sweptTo: Date.now() - 60_000 } } : {}),
+      },
+    ],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
 }

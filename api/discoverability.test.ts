@@ -84,7 +84,7 @@ describe('API discoverability', () => {
     expect(body.temporalUi.dayClose).toContain(encodeURIComponent(`${ctx.config.TIDINGS_ENV}.balance-${merchant}-2026-11-20`));
   });
 
-  it('a sent chat message links its run in the Web UI', async () => {
+  it('a sent chat message links the deadline bucket expected to hold it in the Web UI', async () => {
     const call = await as(uniqueId('sender'));
     const conv = (await (await call('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [uniqueId('f')] })).json()) as {
       conversationId: string;
@@ -92,6 +92,6 @@ describe('API discoverability', () => {
     const sent = await call('POST', `/conversations/${conv.conversationId}/messages`, { clientMessageId: uniqueId('c'), text: 'hello' });
     expect(sent.status).toBe(202);
     const body = (await sent.json()) as { messageId: string; temporalUi: string };
-    expect(body.temporalUi).toContain(encodeURIComponent(`${ctx.config.TIDINGS_ENV}.message-${body.messageId}`));
+    expect(body.temporalUi).toContain(encodeURIComponent(`${ctx.config.TIDINGS_ENV}.msg-deadline-`));
   });
 });

@@ -1,47 +1,31 @@
-// Kafka `msg.status` → the message's lifecycle workflow (signal-with-start). The record's offset is
-// committed only once the signal was accepted; a malformed record is dead-lettered.
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { StatusEventSchema } from '../services/message-status';
+// Kafka `msg.status` → the message row in MySQL (forward-only conditional update) → a tick on the
+// conversation's channel, a batch at a time and with no workflow in between. A batch's offsets are
+// committed only once its statuses are committed in MySQL; a malformed record, or one about a
+// message that does not exist (or not in that conversation), is dead-lettered.
+import { StatusEventSchema, type StatusEvent } from '../services/message-status';
+import { applyStatuses } from '../services/message-delivery';
 import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
-import { message, messageWorkflowId, statusEventSignal } from '../workflows/message';
-import { startKafkaConsumer } from './kafka-runner';
+import { startKafkaBatchConsumer } from './kafka-batch-runner';
 import { parseRecord } from './parse-record';
 
 export async function startMessageStatusConsumer(ctx: Context, opts: { groupId?: string; fromBeginning?: boolean } = {}) {
   const { config } = ctx;
-  return startKafkaConsumer({
+  return startKafkaBatchConsumer<StatusEvent>({
     name: 'msg-status',
     kafka: ctx.kafka(),
     producer: ctx.producer,
     log: ctx.log,
     groupId: opts.groupId ?? namesOf(config).group(config.KAFKA_GROUP_PREFIX, 'msg-status'),
     topics: [namesOf(config).topics.msgStatus],
-    fromBeginning: opts.fromBeginning ?? ctx.config.KAFKA_NEW_GROUP_FROM === 'earliest',
-    handle: async (record) => {
-      const e = parseRecord(StatusEventSchema, record.value?.toString() ?? '');
-      const client = await ctx.temporal();
-      try {
-        await client.workflow.signalWithStart(message, {
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          workflowId: messageWorkflowId(config.TIDINGS_ENV, e.messageId),
-          args: [
-            {
-              messageId: e.messageId,
-              conversationId: e.conversationId,
-              deliverDeadlineMs: config.MESSAGE_DELIVER_DEADLINE_MS,
-              readWaitMs: config.MESSAGE_READ_WAIT_MS,
-            },
-          ],
-          signal: statusEventSignal,
-          signalArgs: [{ status: e.status, at: e.at }],
-          // A late or repeated event for a lifecycle that has ended must not start a second one.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        ctx.log.debug({ messageId: e.messageId, status: e.status }, 'status event for a finished lifecycle ignored');
-      }
+    fromBeginning: opts.fromBeginning ?? config.KAFKA_NEW_GROUP_FROM === 'earliest',
+    parse: (record) => parseRecord(StatusEventSchema, record.value?.toString() ?? ''),
+    handle: async (events) => {
+      const { unknown } = await applyStatuses({ mysql: ctx.mysql(), publisher: ctx.publisher }, events);
+      const refused = new Set(unknown);
+      return events
+        .filter((e) => refused.has(e))
+        .map((item) => ({ item, reason: `messageId: no message ${item.messageId} in conversation ${item.conversationId}` }));
     },
   });
 }

@@ -181,17 +181,21 @@ export const configFields = z.object({
   NOTIFY_BUCKET_MARGIN_MS: z.coerce.number().int().min(50).max(10_000).default(300),
   NOTIFY_BATCH: z.coerce.number().int().min(1).max(2_000).default(500),
 
-  // Chat messages: FAILED when not DELIVERED in time; how long a run waits for READ afterwards.
+  // Chat messages: FAILED when not DELIVERED this long after the message was handed to its channel.
   MESSAGE_DELIVER_DEADLINE_MS: z.coerce
     .number()
     .int()
     .positive()
     .default(2 * 60 * 1000),
-  MESSAGE_READ_WAIT_MS: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(7 * 24 * 3600 * 1000),
+  // The deadline timers: one bucket workflow per time slice (or, for comparison, one sweeping
+  // workflow); how late past its deadline a message may be marked FAILED is at most one slice.
+  MESSAGE_DEADLINE_MODE: z.enum(['buckets', 'sweep']).default('buckets'),
+  MESSAGE_DEADLINE_BUCKET_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  // The outbox relay (the backstop of the API's own dispatch): tick, rows per batch, and whether
+  // the worker role makes sure it runs (tests that do not need it turn it off).
+  MESSAGE_RELAY_IDLE_MS: z.coerce.number().int().min(100).default(2_000),
+  MESSAGE_RELAY_BATCH: z.coerce.number().int().positive().max(2_000).default(500),
+  MESSAGE_RELAY_ON_START: z.stringbool().default(true),
   // Connector simulators (role `simulators`).
   SIM_SENT_DELAY_MS: z.coerce.number().int().min(0).default(150),
   SIM_DELIVERED_DELAY_MS: z.coerce.number().int().min(0).default(400),

@@ -1,11 +1,40 @@
 // The `simulators` role: stand-ins for the WhatsApp and Instagram connectors of the seed. They
 // consume Kafka `messages` and, after configurable delays, emit SENT and then DELIVERED to
 // `msg.status`; a configurable share of messages is never delivered (so the FAILED deadline shows).
-import { produceStatus, type OutgoingMessage } from '../services/message-status';
+import { produceStatus, type OutgoingMessage, type StatusEvent } from '../services/message-status';
 import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Status reports produced while a send is under way go out together in the next one: at chat rates
+ * one Kafka request per report would be the simulators' bottleneck (the producer keeps one request
+ * in flight). Each caller learns whether its own report was sent.
+ */
+function coalesced(send: (events: StatusEvent[]) => Promise<void>): (e: StatusEvent) => Promise<void> {
+  let queue: { e: StatusEvent; done: (err?: unknown) => void }[] = [];
+  let running = false;
+  const loop = async () => {
+    running = true;
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      try {
+        await send(batch.map((q) => q.e));
+        for (const q of batch) q.done();
+      } catch (err) {
+        for (const q of batch) q.done(err);
+      }
+    }
+    running = false;
+  };
+  return (e) =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ e, done: (err) => (err === undefined ? resolve() : reject(err as Error)) });
+      if (!running) void loop();
+    });
+}
 
 export async function startConnectorSimulators(ctx: Context, opts: { groupId?: string; fromBeginning?: boolean } = {}) {
   const { config } = ctx;
@@ -19,6 +48,7 @@ export async function startConnectorSimulators(ctx: Context, opts: { groupId?: s
   await consumer.connect();
   await consumer.subscribe({ topic: namesOf(config).topics.messages, fromBeginning: opts.fromBeginning ?? config.KAFKA_NEW_GROUP_FROM === 'earliest' });
 
+  const emit = coalesced((events) => produceStatus(ctx, events));
   async function simulate(m: OutgoingMessage): Promise<void> {
     const base = {
       messageId: m.messageId,
@@ -28,24 +58,26 @@ export async function startConnectorSimulators(ctx: Context, opts: { groupId?: s
       source: `${m.channel}-simulator`,
     };
     await sleep(config.SIM_SENT_DELAY_MS);
-    await produceStatus(ctx, [{ ...base, status: 'SENT', at: Date.now() }]);
+    await emit({ ...base, status: 'SENT', at: Date.now() });
     if (Math.random() < config.SIM_FAILURE_RATE) return; // lost by the "provider": never delivered
     await sleep(config.SIM_DELIVERED_DELAY_MS);
-    await produceStatus(ctx, [{ ...base, status: 'DELIVERED', at: Date.now() }]);
+    await emit({ ...base, status: 'DELIVERED', at: Date.now() });
   }
 
-  // A whole batch is simulated concurrently (delays overlap), then its offsets are committed.
+  // A whole batch is simulated concurrently (delays overlap), then its offsets are committed. A
+  // report that could not be produced fails the batch, which is simulated again (as a provider
+  // retries its webhook): the reports are idempotent downstream.
   await consumer.run({
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-      await Promise.all(
-        batch.messages.map(async (record) => {
-          try {
-            await simulate(JSON.parse(record.value?.toString() ?? '') as OutgoingMessage);
-          } catch (err) {
-            log.warn({ err, offset: record.offset }, 'simulator skipped a record it could not read');
-          }
-        }),
-      );
+      const readable = batch.messages.flatMap((record) => {
+        try {
+          return [JSON.parse(record.value?.toString() ?? '') as OutgoingMessage];
+        } catch (err) {
+          log.warn({ err, offset: record.offset }, 'simulator skipped a record it could not read');
+          return [];
+        }
+      });
+      await Promise.all(readable.map(simulate));
       for (const record of batch.messages) resolveOffset(record.offset);
       await heartbeat();
     },

@@ -84,21 +84,30 @@ const toView = (r: RowDataPacket): MessageView => ({
   failedAt: iso(r.failed_at),
 });
 
-/** Inserts the message unless the sender already sent this client message id; returns the stored one. */
+/**
+ * Inserts the message unless the sender already sent this client message id; returns the stored
+ * one. The `messages_outbox` trigger (migration 009) writes its outbox row in the same statement's
+ * transaction, so an accepted message is always on its way out, whatever is down afterwards.
+ */
 export async function insertMessage(
   pool: Pool,
   m: { messageId: string; conversationId: string; senderId: string; clientMessageId: string; text: string },
 ): Promise<{ message: MessageView; created: boolean }> {
+  const createdAt = new Date();
   const [r] = await pool.query<ResultSetHeader>(
-    "INSERT IGNORE INTO messages (message_id, conversation_id, sender_id, client_message_id, text, status, created_at) VALUES (?, ?, ?, ?, ?, 'PENDING', CURRENT_TIMESTAMP(3))",
-    [m.messageId, m.conversationId, m.senderId, m.clientMessageId, m.text],
+    "INSERT IGNORE INTO messages (message_id, conversation_id, sender_id, client_message_id, text, status, created_at) VALUES (?, ?, ?, ?, ?, 'PENDING', ?)",
+    [m.messageId, m.conversationId, m.senderId, m.clientMessageId, m.text, createdAt],
   );
+  if (r.affectedRows === 1) {
+    const nothing = { sentAt: null, deliveredAt: null, readAt: null, failedAt: null };
+    return { message: { ...m, status: 'PENDING', createdAt: createdAt.toISOString(), ...nothing }, created: true };
+  }
   const [rows] = await pool.query<RowDataPacket[]>('SELECT * FROM messages WHERE conversation_id = ? AND sender_id = ? AND client_message_id = ?', [
     m.conversationId,
     m.senderId,
     m.clientMessageId,
   ]);
-  return { message: toView(rows[0]!), created: r.affectedRows === 1 };
+  return { message: toView(rows[0]!), created: false };
 }
 
 export async function listMessages(pool: Pool, conversationId: string, { limit, before }: { limit: number; before?: string }) {
@@ -152,4 +161,212 @@ export async function transitionsOf(pool: Pool, messageIds: string[]): Promise<{
   if (messageIds.length === 0) return [];
   const [rows] = await pool.query<RowDataPacket[]>('SELECT message_id, status FROM message_transitions WHERE message_id IN (?)', [messageIds]);
   return rows.map((r) => ({ messageId: r.message_id as string, status: r.status as MessageStatus }));
+}
+
+/** A status hop applied to a message: what is ticked to its conversation. */
+export interface StatusHop {
+  messageId: string;
+  conversationId: string;
+  status: Exclude<MessageStatus, 'PENDING'>;
+  at: number;
+}
+
+/** A status event as connectors (SENT, DELIVERED) and readers (READ) report it. */
+export interface StatusReport {
+  messageId: string;
+  conversationId: string;
+  status: 'SENT' | 'DELIVERED' | 'READ';
+  at: number;
+}
+
+const RANK: Record<MessageStatus, number> = { PENDING: 0, SENT: 1, DELIVERED: 2, READ: 3, FAILED: 9 };
+const FORWARD = ['SENT', 'DELIVERED', 'READ'] as const;
+
+/** Builds `CASE message_id WHEN ? THEN ? … END` over the given rows (params appended to `params`). */
+function caseOf(rows: [string, unknown][], params: unknown[], otherwise = 'NULL'): string {
+  for (const [id, v] of rows) params.push(id, v);
+  return `CASE message_id ${rows.map(() => 'WHEN ? THEN ?').join(' ')} ELSE ${otherwise} END`;
+}
+
+/**
+ * Applies status reports forward only, in one transaction for the whole batch: the rows are
+ * locked (in id order, as every writer of many rows does), each message moves to the furthest
+ * status reported for it, bringing skipped steps along in order (READ on a SENT message records
+ * DELIVERED too), with one conditional UPDATE (`status` must still be what was read). A duplicate
+ * or a regression changes nothing, and FAILED is terminal. `beforeCommit` gets the hops (the
+ * caller ticks them there: a failed tick rolls the batch back, and the ticks are deduplicated by
+ * message and status, so the retry shows each once). Reports about messages that do not exist, or
+ * not in the conversation they name, are returned as `unknown` and change nothing.
+ */
+export async function applyStatusReports(
+  pool: Pool,
+  reports: StatusReport[],
+  beforeCommit: (hops: StatusHop[]) => Promise<void>,
+): Promise<{ hops: StatusHop[]; unknown: StatusReport[] }> {
+  if (reports.length === 0) return { hops: [], unknown: [] };
+  const ids = [...new Set(reports.map((r) => r.messageId))].sort();
+  return inTransaction(
+    pool,
+    async (conn) => {
+      const [rows] = await conn.query<RowDataPacket[]>(
+        'SELECT message_id, conversation_id, status FROM messages WHERE message_id IN (?) ORDER BY message_id FOR UPDATE',
+        [ids],
+      );
+      const current = new Map(rows.map((r) => [r.message_id as string, { conversationId: r.conversation_id as string, status: r.status as MessageStatus }]));
+      const unknown = reports.filter((r) => current.get(r.messageId)?.conversationId !== r.conversationId);
+      const hops: StatusHop[] = [];
+      const moves: { id: string; from: MessageStatus; to: MessageStatus; at: Partial<Record<'SENT' | 'DELIVERED' | 'READ', Date>> }[] = [];
+      for (const id of ids) {
+        const now = current.get(id);
+        const mine = reports.filter((r) => r.messageId === id && r.conversationId === now?.conversationId);
+        if (!now || mine.length === 0 || now.status === 'FAILED') continue;
+        const target = mine.reduce((a, b) => (RANK[b.status] > RANK[a.status] ? b : a));
+        if (RANK[target.status] <= RANK[now.status]) continue; // a duplicate or a regression
+        const move: (typeof moves)[number] = { id, from: now.status, to: target.status, at: {} };
+        for (const s of FORWARD) {
+          if (RANK[s] <= RANK[now.status] || RANK[s] > RANK[target.status]) continue;
+          // A step's own report gives its time; a step brought along takes the time of the report that implied it.
+          const at = mine.find((r) => r.status === s)?.at ?? target.at;
+          move.at[s] = new Date(at);
+          hops.push({ messageId: id, conversationId: now.conversationId, status: s, at });
+        }
+        moves.push(move);
+      }
+      if (moves.length > 0) {
+        const params: unknown[] = [];
+        const status = caseOf(
+          moves.map((m) => [m.id, m.to]),
+          params,
+        );
+        const column = (s: 'SENT' | 'DELIVERED' | 'READ') => {
+          const set = moves.filter((m) => m.at[s]).map((m): [string, unknown] => [m.id, m.at[s]]);
+          return set.length ? `${COLUMN[s]} = COALESCE(${COLUMN[s]}, ${caseOf(set, params)})` : undefined;
+        };
+        const sets = [`status = ${status}`, column('SENT'), column('DELIVERED'), column('READ')].filter(Boolean).join(', ');
+        const expected = caseOf(
+          moves.map((m) => [m.id, m.from]),
+          params,
+        );
+        params.push(moves.map((m) => m.id));
+        const [r] = await conn.query<ResultSetHeader>(`UPDATE messages SET ${sets} WHERE status = ${expected} AND message_id IN (?)`, params);
+        // The rows are locked: anything else means a writer that does not lock, which is a bug.
+        if (r.affectedRows !== moves.length) throw new Error(`status update matched ${r.affectedRows} of ${moves.length} messages`);
+        await conn.query('INSERT IGNORE INTO message_transitions (message_id, status, at) VALUES ?', [
+          hops.map((h) => [h.messageId, h.status, new Date(h.at)]),
+        ]);
+        await beforeCommit(hops);
+      }
+      return { hops, unknown };
+    },
+    { isolation: 'READ COMMITTED' },
+  );
+}
+
+/**
+ * Marks FAILED the messages whose delivery deadline is in (from, to] and that are still PENDING or
+ * SENT (a batch of `limit`, oldest deadline first): one conditional UPDATE over the locked rows.
+ * `beforeCommit` ticks them (see applyStatusReports).
+ */
+export async function expireDeadlines(
+  pool: Pool,
+  window: { from: number; to: number; limit: number; now: number },
+  beforeCommit: (hops: StatusHop[]) => Promise<void>,
+): Promise<{ hops: StatusHop[]; more: boolean }> {
+  return inTransaction(
+    pool,
+    async (conn) => {
+      const [rows] = await conn.query<RowDataPacket[]>(
+        `SELECT message_id, conversation_id FROM messages WHERE deadline_at > ? AND deadline_at <= ? AND status IN ('PENDING', 'SENT')
+         ORDER BY deadline_at, message_id LIMIT ? FOR UPDATE`,
+        [new Date(window.from), new Date(window.to), window.limit],
+      );
+      if (rows.length === 0) return { hops: [], more: false };
+      const hops: StatusHop[] = rows.map((r) => ({
+        messageId: r.message_id as string,
+        conversationId: r.conversation_id as string,
+        status: 'FAILED',
+        at: window.now,
+      }));
+      const ids = hops.map((h) => h.messageId);
+      await conn.query(`UPDATE messages SET status = 'FAILED', failed_at = ? WHERE message_id IN (?) AND status IN ('PENDING', 'SENT')`, [
+        new Date(window.now),
+        ids,
+      ]);
+      await conn.query('INSERT IGNORE INTO message_transitions (message_id, status, at) VALUES ?', [hops.map((h) => [h.messageId, h.status, new Date(h.at)])]);
+      await beforeCommit(hops);
+      return { hops, more: rows.length >= window.limit };
+    },
+    { isolation: 'READ COMMITTED' },
+  );
+}
+
+/** A message leaving through the outbox: what Kafka `messages` carries, plus its outbox row. */
+export interface OutboxMessage {
+  messageId: string;
+  conversationId: string;
+  organizationId: string;
+  channel: ConnectorChannel;
+  senderId: string;
+  text: string;
+}
+
+/**
+ * Claims outbox rows (these messages, or the oldest ones older than `olderThan`; SKIP LOCKED, so
+ * the API's dispatch and the relay never block on or double-claim a row), runs `send` with them
+ * (the caller arms their deadline and publishes to Kafka there: a failed send rolls the claim
+ * back and the rows stay for the relay), then records the deadline and removes the rows.
+ */
+export async function dispatchOutbox(
+  pool: Pool,
+  which: { messageIds: string[] } | { olderThan: number; limit: number },
+  send: (messages: OutboxMessage[]) => Promise<{ deadlineAt: number }>,
+): Promise<OutboxMessage[]> {
+  return inTransaction(
+    pool,
+    async (conn) => {
+      const [claimed] =
+        'messageIds' in which
+          ? await conn.query<RowDataPacket[]>('SELECT id, message_id FROM message_outbox WHERE message_id IN (?) ORDER BY id FOR UPDATE SKIP LOCKED', [
+              which.messageIds,
+            ])
+          : await conn.query<RowDataPacket[]>('SELECT id, message_id FROM message_outbox WHERE created_at <= ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED', [
+              new Date(which.olderThan),
+              which.limit,
+            ]);
+      if (claimed.length === 0) return [];
+      const ids = claimed.map((r) => r.message_id as string);
+      const [rows] = await conn.query<RowDataPacket[]>(
+        `SELECT m.message_id, m.conversation_id, m.sender_id, m.text, c.organization_id, c.channel
+         FROM messages m JOIN conversations c USING (conversation_id) WHERE m.message_id IN (?)`,
+        [ids],
+      );
+      const byId = new Map(rows.map((r) => [r.message_id as string, r]));
+      // Claim order is commit order, near enough: a conversation's messages leave in the order sent.
+      const messages: OutboxMessage[] = ids.flatMap((id) => {
+        const r = byId.get(id);
+        return r
+          ? [
+              {
+                messageId: id,
+                conversationId: r.conversation_id as string,
+                organizationId: r.organization_id as string,
+                channel: r.channel as ConnectorChannel,
+                senderId: r.sender_id as string,
+                text: r.text as string,
+              },
+            ]
+          : [];
+      });
+      const { deadlineAt } = await send(messages);
+      await conn.query('UPDATE messages SET dispatched_at = COALESCE(dispatched_at, CURRENT_TIMESTAMP(3)), deadline_at = ? WHERE message_id IN (?)', [
+        new Date(deadlineAt),
+        ids,
+      ]);
+      await conn.query('DELETE FROM message_outbox WHERE id IN (?)', [claimed.map((r) => r.id as number)]);
+      return messages;
+      // READ COMMITTED: the claim locks only the rows it returns, not the gap after them, so the
+      // API's inserts (the trigger's outbox rows) never wait for a dispatch.
+    },
+    { isolation: 'READ COMMITTED' },
+  );
 }

@@ -14,14 +14,14 @@ import type { Context } from '../runtime/context';
 import { dlqTopic } from '../platform/names';
 import { startConnectorSimulators } from '../simulators/connectors';
 import { startWorker } from '../worker';
-import { messageWorkflowId } from '../workflows/message';
 import { eventually, groupAtEnd, testContext, testNames, uniqueId } from './support/context';
 import { TestClient } from './support/gateway';
 
 const names = testNames();
 
-// Chat message lifecycle across the real servers: API → Kafka `messages` → connector simulators →
-// `msg.status` → consumer → workflow per message → MySQL and the conversation's WebSocket channel.
+// Chat message lifecycle across the real servers: API (message + outbox row) → Kafka `messages` →
+// connector simulators → `msg.status` → consumer (conditional update in MySQL) → the conversation's
+// WebSocket channel. Outages and kills: test/messages-durability.e2e.test.ts.
 describe('message status lifecycle across the real servers', () => {
   let ctx: Context;
   let app: ReturnType<typeof createApiApp>;
@@ -51,12 +51,21 @@ describe('message status lifecycle across the real servers', () => {
     return ((await res.json()) as { conversationId: string }).conversationId;
   };
 
+  /** Message rows written straight to MySQL, their outbox rows removed: the test plays the channel. */
+  const insertUndispatched = async (conversationId: string, ids: string[]) => {
+    await ctx
+      .mysql()
+      .query('INSERT INTO messages (message_id, conversation_id, sender_id, client_message_id, text, status, created_at) VALUES ?', [
+        ids.map((m) => [m, conversationId, 'someone', m.slice(0, 32), 'hi', 'PENDING', new Date()]),
+      ]);
+    await ctx.mysql().query('DELETE FROM message_outbox WHERE message_id IN (?)', [ids]);
+  };
+
   beforeAll(async () => {
     ctx = testContext({
       GATEWAY_PORT: '0',
       SIM_SENT_DELAY_MS: '50',
       SIM_DELIVERED_DELAY_MS: '100',
-      MESSAGE_READ_WAIT_MS: '20000',
       GATEWAY_STREAM_MAXLEN: '5000',
     });
     app = createApiApp(ctx);
@@ -98,31 +107,44 @@ describe('message status lifecycle across the real servers', () => {
     expect(ticks()).toEqual(['SENT', 'DELIVERED', 'READ']);
     expect(carolSocket.of('event', channel)).toEqual([]);
 
-    const page = (await (await as(alice)('GET', `/conversations/${id}/messages`)).json()) as {
-      messages: { status: string; sentAt: string; deliveredAt: string; readAt: string }[];
-    };
-    expect(page.messages[0]).toMatchObject({ status: 'READ' });
-    expect(Date.parse(page.messages[0]!.sentAt)).toBeLessThanOrEqual(Date.parse(page.messages[0]!.deliveredAt));
-    // A late, repeated event for the finished lifecycle starts no second run and changes nothing.
-    const client = await ctx.temporal();
-    const handle = client.workflow.getHandle(messageWorkflowId(ctx.config.TIDINGS_ENV, messageId));
-    const { runId } = await eventually(async () => {
-      const d = await handle.describe();
-      return d.status.name === 'COMPLETED' && d;
-    }, 15_000);
-    await produceStatus(ctx, [{ messageId, conversationId: id, organizationId: 'org-1', channel: 'whatsapp', status: 'DELIVERED', at: Date.now() }]);
+    const page = async () =>
+      (
+        (await (await as(alice)('GET', `/conversations/${id}/messages`)).json()) as {
+          messages: { status: string; sentAt: string; deliveredAt: string; readAt: string }[];
+        }
+      ).messages[0]!;
+    const first = await page();
+    expect(first).toMatchObject({ status: 'READ' });
+    expect(Date.parse(first.sentAt)).toBeLessThanOrEqual(Date.parse(first.deliveredAt));
+    expect(Date.parse(first.deliveredAt)).toBeLessThanOrEqual(Date.parse(first.readAt));
+    // Late, repeated and regressing reports change nothing and tick nothing; nor does reading again.
+    await produceStatus(ctx, [
+      { messageId, conversationId: id, organizationId: 'org-1', channel: 'whatsapp', status: 'DELIVERED', at: Date.now() },
+      { messageId, conversationId: id, organizationId: 'org-1', channel: 'whatsapp', status: 'SENT', at: Date.now() },
+      { messageId, conversationId: id, organizationId: 'org-1', channel: 'whatsapp', status: 'READ', at: Date.now() },
+    ]);
+    expect(await (await as(bob)('POST', `/conversations/${id}/read`, { upToMessageId: messageId })).json()).toEqual({ marked: 0 });
     await new Promise((r) => setTimeout(r, 1_500));
-    const after = await handle.describe();
-    expect(after.runId).toBe(runId);
-    expect(after.status.name).toBe('COMPLETED');
+    expect(await page()).toEqual(first);
+    expect(ticks()).toEqual(['SENT', 'DELIVERED', 'READ']);
+    // No workflow per message: the message is out of the outbox and its deadline is armed.
+    const [[row]] = (await ctx
+      .mysql()
+      .query<RowDataPacket[]>('SELECT dispatched_at, deadline_at FROM messages WHERE message_id = ?', [messageId])) as unknown as [
+      [{ dispatched_at: Date; deadline_at: Date }],
+    ];
+    expect(row.deadline_at.getTime() - row.dispatched_at.getTime()).toBeGreaterThanOrEqual(ctx.config.MESSAGE_DELIVER_DEADLINE_MS - 1_000);
+    const [outbox] = await ctx.mysql().query<RowDataPacket[]>('SELECT 1 FROM message_outbox WHERE message_id = ?', [messageId]);
+    expect(outbox).toEqual([]);
     // The same client message id is the same message.
     const again = await as(alice)('POST', `/conversations/${id}/messages`, { clientMessageId: 'c-1', text: 'olá' });
     expect(await again.json()).toMatchObject({ messageId, duplicate: true });
   }, 40_000);
 
   it('the msg.status consumer restarted in the middle of a burst of 500 messages: no transition lost or applied twice', async () => {
-    const conversationId = randomUUID();
+    const conversationId = await conversation(uniqueId('alice'), [uniqueId('bob')]);
     const ids = Array.from({ length: 500 }, () => randomUUID());
+    await insertUndispatched(conversationId, ids);
     const base = { conversationId, organizationId: 'org-1', channel: 'instagram' as const };
     const half = ids.length / 2;
     await produceStatus(
@@ -200,6 +222,8 @@ describe('message status lifecycle across the real servers', () => {
     try {
       const marker = uniqueId('bad');
       const good = randomUUID();
+      const stranger = randomUUID();
+      await insertUndispatched(id, [good]);
       const producer = await ctx.producer();
       // Same key: the bad records sit in front of the good one on the same partition.
       await producer.send({
@@ -207,6 +231,11 @@ describe('message status lifecycle across the real servers', () => {
         messages: [
           { key: good, value: `garbage ${marker}` },
           { key: good, value: JSON.stringify({ messageId: good, status: 'SEEN', marker }) },
+          // A well-formed report about a message that does not exist (or not in that conversation).
+          {
+            key: good,
+            value: JSON.stringify({ messageId: stranger, conversationId: id, organizationId: marker, channel: 'whatsapp', status: 'SENT', at: Date.now() }),
+          },
           {
             key: good,
             value: JSON.stringify({ messageId: good, conversationId: id, organizationId: 'org-1', channel: 'whatsapp', status: 'SENT', at: Date.now() }),
@@ -219,9 +248,15 @@ describe('message status lifecycle across the real servers', () => {
       }, 20_000);
       const mine = await eventually(async () => {
         const found = dead.filter((d) => d.includes(marker));
-        return found.length === 2 && found;
+        return found.length === 3 && found;
       }, 20_000);
-      expect(mine.map((d) => d.split('|')[0])).toEqual(['not JSON', expect.stringMatching(/^conversationId:/)]);
+      expect(mine.map((d) => d.split('|')[0])).toEqual([
+        'not JSON',
+        expect.stringMatching(/^conversationId:/),
+        expect.stringMatching(/^messageId: no message/),
+      ]);
+      const [strangers] = await ctx.mysql().query<RowDataPacket[]>('SELECT 1 FROM message_transitions WHERE message_id = ?', [stranger]);
+      expect(strangers).toEqual([]);
     } finally {
       await reader.stop();
     }

@@ -13,7 +13,7 @@ describe('message lifecycle (time-skipping test server)', () => {
 
   async function run(events: StatusEvent['status'][][], deliverDeadlineMs = 60_000) {
     const recorded: string[] = [];
-    const activities: MessageActivities = {
+    const activities: Pick<MessageActivities, 'recordMessageTransition'> = {
       async recordMessageTransition({ status }) {
         recorded.push(status);
       },

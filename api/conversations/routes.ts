@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { startOnce, workflowUiUrl } from '../../platform/clients/temporal';
+import { workflowUiUrl } from '../../platform/clients/temporal';
 import type { Context } from '../../runtime/context';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
-import { namesOf } from '../../platform/names';
 import {
   conversationsOf,
   createConversation,
@@ -15,11 +14,9 @@ import {
   isMember,
   listMessages,
   unreadUpTo,
-  type MessageView,
 } from '../../stores/conversations';
-import { message, messageWorkflowId } from '../../workflows/message';
 import type { ApiVariables } from '../middleware/auth';
-import { produceStatus, type OutgoingMessage } from '../../services/message-status';
+import { applyStatuses, bucketIdFor, createMessageDispatcher } from '../../services/message-delivery';
 
 export const MAX_TEXT = 4096;
 const userId = z.string().min(1).max(128);
@@ -39,8 +36,7 @@ const SendMessage = z.object({
 const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.uuid().optional() });
 const MarkRead = z.object({ upToMessageId: z.uuid() });
 
-/** What travels on Kafka `messages` (keyed by conversation, so one conversation keeps its order). */
-/** `/conversations`: create, send (to Kafka `messages`), list with statuses, read receipts. */
+/** `/conversations`: create, send (MySQL first; out through the outbox to Kafka `messages`), list with statuses, read receipts. */
 export function conversationRoutes(ctx: Context) {
   const { config } = ctx;
 
@@ -53,20 +49,13 @@ export function conversationRoutes(ctx: Context) {
     return conversation;
   }
 
-  async function startLifecycle(m: MessageView): Promise<void> {
-    await startOnce(await ctx.temporal(), message, {
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowId: messageWorkflowId(config.TIDINGS_ENV, m.messageId),
-      args: [
-        {
-          messageId: m.messageId,
-          conversationId: m.conversationId,
-          deliverDeadlineMs: config.MESSAGE_DELIVER_DEADLINE_MS,
-          readWaitMs: config.MESSAGE_READ_WAIT_MS,
-        },
-      ],
-    });
-  }
+  // Messages leave through the outbox: sent from here right after the commit, or by the relay
+  // workflow when that fails (Kafka or Temporal down), so the answer never waits on either.
+  const dispatcher = createMessageDispatcher({ ...ctx, mysql: ctx.mysql(), log: ctx.log });
+  ctx.lifecycle.add('message dispatcher', dispatcher, async (d) => {
+    d.stop();
+    await d.drain();
+  });
 
   return new Hono<{ Variables: ApiVariables }>()
     .post('/', async (c) => {
@@ -90,25 +79,16 @@ export function conversationRoutes(ctx: Context) {
         clientMessageId: body.clientMessageId,
         text: body.text,
       });
-      // The lifecycle starts before the message leaves, so its delivery deadline covers the trip.
-      // A retry of the same client message id repeats both steps; both are idempotent downstream.
-      await startLifecycle(stored);
-      const outgoing: OutgoingMessage = {
-        messageId: stored.messageId,
-        conversationId: conversation.conversationId,
-        organizationId: conversation.organizationId,
-        channel: conversation.channel,
-        senderId: me,
-        text: stored.text,
-      };
-      const producer = await ctx.producer();
-      await producer.send({ topic: namesOf(config).topics.messages, messages: [{ key: conversation.conversationId, value: JSON.stringify(outgoing) }] });
+      // Accepted once committed (the message and its outbox row). A retry of the same client
+      // message id kicks the dispatch again, which sends it if it is still waiting in the outbox.
+      dispatcher.kick(stored.messageId);
       return c.json(
         {
           messageId: stored.messageId,
           status: stored.status,
           duplicate: !created,
-          temporalUi: workflowUiUrl(config, messageWorkflowId(config.TIDINGS_ENV, stored.messageId)),
+          // The deadline bucket it is expected in (one held back by an outage gets a later one).
+          temporalUi: workflowUiUrl(config, bucketIdFor(config, Date.now())),
         },
         202,
       );
@@ -126,19 +106,13 @@ export function conversationRoutes(ctx: Context) {
       if (!target || target.conversationId !== conversation.conversationId) {
         throw new AppError(404, 'not_found', `no message ${upToMessageId} in this conversation`, { field: 'upToMessageId' });
       }
-      // The reader's receipt is a READ event on msg.status, like the connectors' SENT and DELIVERED.
+      // The reader's receipt is applied here, as the msg.status consumer applies the connectors'
+      // reports (forward only, ticked before the commit): it needs neither Kafka nor a workflow.
       const unread = await unreadUpTo(ctx.mysql(), conversation.conversationId, me, upToMessageId);
-      await produceStatus(
-        ctx,
-        unread.map((m) => ({
-          messageId: m.messageId,
-          conversationId: m.conversationId,
-          organizationId: conversation.organizationId,
-          channel: conversation.channel,
-          status: 'READ',
-          at: Date.now(),
-          source: 'reader',
-        })),
+      const at = Date.now();
+      await applyStatuses(
+        { mysql: ctx.mysql(), publisher: ctx.publisher },
+        unread.map((m) => ({ messageId: m.messageId, conversationId: m.conversationId, status: 'READ' as const, at })),
       );
       return c.json({ marked: unread.length });
     });

@@ -1,167 +1,266 @@
 // Chat benchmark: members subscribed to their conversations on the gateway; messages sent through
-// the API at rising rates; each goes API → Kafka `messages` → connector simulators → `msg.status` →
-// consumer → workflow `message` → MySQL + `conversation:{id}`. Reports lifecycles/s and the time from
-// the send to the SENT and DELIVERED ticks on the WebSocket. Run with `npm run bench:messages`.
-import { spawn } from 'node:child_process';
+// the API at rising rates; each goes API (message + outbox row) → Kafka `messages` → connector
+// simulators → `msg.status` → consumer (conditional update in MySQL) → `conversation:{id}`, with the
+// delivery deadline in Temporal (one bucket workflow per slice, or the sweep alternative). Reports,
+// per deadline design: lifecycles/s, the SENT and DELIVERED ticks' latency from the send, messages
+// lost, how late FAILED came for the ones the simulators never delivered, and the workflow tasks
+// per message counted from the server; plus the dev server's empty-workflow ceiling, all in one
+// run. `npm run bench:messages` (BENCH_RATES, BENCH_SECONDS, BENCH_MODES=buckets,sweep).
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { WebSocket } from 'ws';
 import { signToken } from '../../platform/auth/jwt';
 import { loadConfig } from '../../platform/config';
+import { createLogger } from '../../platform/logger';
+import { createContext } from '../../runtime/context';
 import { machine, percentile, writeSection } from '../lib/report';
+import { emptyWorkflowCeiling, workflowTasks } from '../lib/temporal-cost';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const RATES = (process.env.BENCH_RATES ?? '10,25,50,100').split(',').map(Number);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CONVERSATIONS = 20;
-const API = 'http://127.0.0.1:4401';
-const env = {
+const RATES = (process.env.BENCH_RATES ?? '100,200,300,400').split(',').map(Number);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const MODES = (process.env.BENCH_MODES ?? 'buckets,sweep').split(',') as ('buckets' | 'sweep')[];
+const CONVERSATIONS = 50;
+const FAILURE_RATE = 0.01;
+const DEADLINE_MS = 10_000;
+const SLICE_MS = 5_000;
+// Two processes, so the system can use both cores: the HTTP side (API, whose dispatch sends to
+// Kafka and arms the deadlines, and the worker) and the event side (consumers, simulators, gateway).
+const PROCESSES = ['api,worker', 'consumers,simulators,gateway'];
+const API_PORT = 4400 + Math.floor(Math.random() * 50) * 2;
+const API = `http://127.0.0.1:${API_PORT}`;
+const stamp = Date.now().toString(36);
+const baseEnv = {
   ...process.env,
   LOG_LEVEL: 'warn',
-  API_PORT: '4401',
-  GATEWAY_PORT: '4402',
-  TEMPORAL_TASK_QUEUE: `bench-messages-${Date.now()}`,
+  API_PORT: String(API_PORT),
+  GATEWAY_PORT: String(API_PORT + 1),
   SELF_CHECK_ON_START: 'false',
   LEDGER_RELAY_ON_START: 'false',
   API_RATE_LIMIT_PER_USER: '100000000',
   API_RATE_LIMIT_PER_IP: '100000000',
   SIM_SENT_DELAY_MS: '0',
   SIM_DELIVERED_DELAY_MS: '0',
-  MESSAGE_READ_WAIT_MS: '10000',
+  SIM_FAILURE_RATE: String(FAILURE_RATE),
+  MESSAGE_DELIVER_DEADLINE_MS: String(DEADLINE_MS),
+  MESSAGE_DEADLINE_BUCKET_MS: String(SLICE_MS),
   // Fresh groups that start at the end of each topic: earlier runs' records are not replayed.
-  KAFKA_GROUP_PREFIX: `bench-${Date.now()}`,
   KAFKA_NEW_GROUP_FROM: 'latest',
 };
-const config = loadConfig(env);
+const config = loadConfig(baseEnv);
+const ctx = createContext(config, createLogger('warn'));
+const client = await ctx.temporal();
 const log = (m: string) => process.stdout.write(`[bench:messages] ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const system = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
-for (let i = 0; ; i++) {
-  try {
-    await fetch(`${API}/health`);
-    break;
-  } catch {
-    if (i > 300) throw new Error('system did not start');
-    await sleep(200);
-  }
-}
-await sleep(5_000); // consumers join their groups
-
-const stamp = Date.now();
-const sender = `bench-sender-${stamp}`;
-const senderToken = await signToken(config, sender, { ttlSeconds: 7200 });
-const sentAt = new Map<string, number>();
-const ticks = { SENT: [] as number[], DELIVERED: [] as number[] };
-let delivered = 0;
-const conversations: string[] = [];
-const sockets: WebSocket[] = [];
-for (let i = 0; i < CONVERSATIONS; i++) {
-  const reader = `bench-reader-${stamp}-${i}`;
-  const res = await fetch(`${API}/conversations`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${senderToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ organizationId: 'bench-org', channel: i % 2 ? 'instagram' : 'whatsapp', members: [reader] }),
-  });
-  const { conversationId } = (await res.json()) as { conversationId: string };
-  conversations.push(conversationId);
-  const ws = new WebSocket(`ws://127.0.0.1:4402/ws`, { headers: { authorization: `Bearer ${await signToken(config, reader, { ttlSeconds: 7200 })}` } });
-  sockets.push(ws);
-  await new Promise<void>((resolve) => {
-    ws.on('message', (raw) => {
-      const f = JSON.parse(raw.toString()) as { type: string; channel?: string; event?: string; data?: { messageId: string; status: 'SENT' | 'DELIVERED' } };
-      if (f.type === 'subscribed' && f.channel === `conversation:${conversationId}`) resolve();
-      if (f.type === 'welcome') ws.send(JSON.stringify({ type: 'subscribe', channel: `conversation:${conversationId}` }));
-      if (f.event !== 'message.status' || !f.data) return;
-      const t0 = sentAt.get(f.data.messageId);
-      if (t0 === undefined || !(f.data.status in ticks)) return;
-      ticks[f.data.status].push(performance.now() - t0);
-      if (f.data.status === 'DELIVERED') delivered++;
-    });
-  });
-}
-log(`${CONVERSATIONS} conversations, one subscribed member each`);
+log(`environment ${config.TIDINGS_ENV}; measuring the dev server's empty-workflow ceiling`);
+const ceiling = await emptyWorkflowCeiling(client, config);
+log(`ceiling: ${ceiling.perSecond.toFixed(0)} empty workflows/s (${ceiling.total} runs, 64 in flight)`);
 
 interface Step {
   rate: number;
   sent: number;
   delivered: number;
+  failed: number;
+  lost: number;
   perSecond: number;
   sentP50: number;
   sentP99: number;
   deliveredP50: number;
   deliveredP99: number;
+  failedLateP50: number;
+  failedLateMax: number;
 }
-const steps: Step[] = [];
-let n = 0;
-for (const rate of RATES) {
-  ticks.SENT.length = 0;
-  ticks.DELIVERED.length = 0;
-  delivered = 0;
-  let sent = 0;
-  const started = performance.now();
-  const inFlight: Promise<void>[] = [];
-  while (performance.now() - started < SECONDS * 1000) {
-    const due = Math.floor(((performance.now() - started) / 1000) * rate);
-    while (sent < due) {
-      const i = n++;
-      sent++;
-      const t0 = performance.now();
-      inFlight.push(
-        fetch(`${API}/conversations/${conversations[i % CONVERSATIONS]}/messages`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${senderToken}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ clientMessageId: `b${i}`, text: `message ${i}` }),
-        })
-          .then((r) => r.json() as Promise<{ messageId: string }>)
-          .then(({ messageId }) => void sentAt.set(messageId, t0)),
-      );
-    }
-    await sleep(5);
-  }
-  await Promise.all(inFlight);
-  const sendSeconds = (performance.now() - started) / 1000;
-  for (let i = 0; i < 120 && delivered < sent; i++) await sleep(250);
-  const elapsed = (performance.now() - started) / 1000;
-  const s = [...ticks.SENT].sort((a, b) => a - b);
-  const d = [...ticks.DELIVERED].sort((a, b) => a - b);
-  const step = {
-    rate,
-    sent,
-    delivered,
-    perSecond: delivered / Math.max(elapsed, sendSeconds),
-    sentP50: percentile(s, 50),
-    sentP99: percentile(s, 99),
-    deliveredP50: percentile(d, 50),
-    deliveredP99: percentile(d, 99),
-  };
-  steps.push(step);
-  log(
-    `${rate}/s: ${delivered}/${sent} delivered, ${step.perSecond.toFixed(1)} lifecycles/s, DELIVERED tick p50 ${step.deliveredP50.toFixed(0)} ms p99 ${step.deliveredP99.toFixed(0)} ms`,
-  );
-  if (delivered < sent) break; // past saturation
+interface ModeResult {
+  mode: 'buckets' | 'sweep';
+  steps: Step[];
+  messages: number;
+  tasks: number;
+  workflows: number;
+  runs: number;
 }
-for (const ws of sockets) ws.terminate();
-system.kill('SIGTERM');
-await new Promise((r) => system.once('exit', r));
 
-const rows = steps.map(
-  (s) =>
-    `| ${s.rate} | ${s.sent} | ${s.delivered} | ${s.perSecond.toFixed(1)} | ${s.sentP50.toFixed(0)} / ${s.sentP99.toFixed(0)} | ${s.deliveredP50.toFixed(0)} / ${s.deliveredP99.toFixed(0)} |`,
+async function runMode(mode: 'buckets' | 'sweep'): Promise<ModeResult> {
+  const taskQueue = `bench-messages-${stamp}-${mode}`;
+  const env = { ...baseEnv, TEMPORAL_TASK_QUEUE: taskQueue, MESSAGE_DEADLINE_MODE: mode, KAFKA_GROUP_PREFIX: `bench-${stamp}-${mode}` };
+  const children: ChildProcess[] = PROCESSES.map((roles) =>
+    spawn(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env: { ...env, TIDINGS_ROLES: roles }, stdio: ['ignore', 'ignore', 'inherit'] }),
+  );
+  // Should the benchmark die, the system it started must not outlive it.
+  const reap = () => children.forEach((c) => c.kill('SIGKILL'));
+  process.once('exit', reap);
+  for (let i = 0; ; i++) {
+    if ((await fetch(`${API}/ready`).catch(() => undefined))?.ok) break;
+    if (i > 240) throw new Error('the system did not become ready');
+    await sleep(250);
+  }
+  await sleep(5_000); // consumers join their groups
+
+  const sender = `bench-sender-${stamp}-${mode}`;
+  const senderToken = await signToken(config, sender, { ttlSeconds: 7200 });
+  const sentAt = new Map<string, number>();
+  // Arrival times by message: a tick can arrive before the send's own 202 has been read here.
+  const arrivals = new Map<string, Partial<Record<'SENT' | 'DELIVERED' | 'FAILED', number>>>();
+  let finished = 0;
+  const conversations: string[] = [];
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < CONVERSATIONS; i++) {
+    const reader = `bench-reader-${stamp}-${mode}-${i}`;
+    const res = await fetch(`${API}/conversations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${senderToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ organizationId: 'bench-org', channel: i % 2 ? 'instagram' : 'whatsapp', members: [reader] }),
+    });
+    const { conversationId } = (await res.json()) as { conversationId: string };
+    conversations.push(conversationId);
+    const ws = new WebSocket(`ws://127.0.0.1:${API_PORT + 1}/ws`, {
+      headers: { authorization: `Bearer ${await signToken(config, reader, { ttlSeconds: 7200 })}` },
+    });
+    sockets.push(ws);
+    await new Promise<void>((resolve) => {
+      ws.on('message', (raw) => {
+        const f = JSON.parse(raw.toString()) as { type: string; channel?: string; event?: string; data?: { messageId: string; status: string } };
+        if (f.type === 'subscribed' && f.channel === `conversation:${conversationId}`) resolve();
+        if (f.type === 'welcome') ws.send(JSON.stringify({ type: 'subscribe', channel: `conversation:${conversationId}` }));
+        if (f.event !== 'message.status' || !f.data) return;
+        const a = arrivals.get(f.data.messageId) ?? {};
+        if (f.data.status === 'SENT' || f.data.status === 'DELIVERED' || f.data.status === 'FAILED') a[f.data.status] ??= performance.now();
+        if (f.data.status !== 'SENT') finished++;
+        arrivals.set(f.data.messageId, a);
+      });
+    });
+  }
+  log(`${mode}: ${CONVERSATIONS} conversations, one subscribed member each`);
+
+  const steps: Step[] = [];
+  let n = 0;
+  let messages = 0;
+  for (const rate of RATES) {
+    sentAt.clear();
+    const finishedBefore = finished;
+    let sent = 0;
+    const started = performance.now();
+    const inFlight: Promise<void>[] = [];
+    while (performance.now() - started < SECONDS * 1000) {
+      const due = Math.floor(((performance.now() - started) / 1000) * rate);
+      while (sent < due) {
+        const i = n++;
+        sent++;
+        const t0 = performance.now();
+        inFlight.push(
+          fetch(`${API}/conversations/${conversations[i % CONVERSATIONS]}/messages`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${senderToken}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ clientMessageId: `b${i}`, text: `message ${i}` }),
+          })
+            .then((r) => r.json() as Promise<{ messageId: string }>)
+            .then(({ messageId }) => void sentAt.set(messageId, t0))
+            // Not accepted (the API overwhelmed): counted as lost, never as delivered.
+            .catch(() => undefined),
+        );
+      }
+      await sleep(2);
+    }
+    await Promise.all(inFlight);
+    messages += sent;
+    const sendSeconds = (performance.now() - started) / 1000;
+    // Lifecycles finish with DELIVERED; the few never delivered finish with FAILED, up to one
+    // deadline plus one slice after their send.
+    let deliveredAt = performance.now();
+    for (let waited = 0; waited < DEADLINE_MS + SLICE_MS + 20_000 && finished - finishedBefore < sent; waited += 250) {
+      if (finished - finishedBefore < sent * (1 - 3 * FAILURE_RATE)) deliveredAt = performance.now();
+      await sleep(250);
+    }
+    const of = (status: 'SENT' | 'DELIVERED' | 'FAILED', minus = 0) =>
+      [...sentAt]
+        .flatMap(([id, t0]) => {
+          const at = arrivals.get(id)?.[status];
+          return at === undefined ? [] : [at - t0 - minus];
+        })
+        .sort((a, b) => a - b);
+    const d = of('DELIVERED');
+    const s = of('SENT');
+    const f = of('FAILED', DEADLINE_MS);
+    const step: Step = {
+      rate,
+      sent,
+      delivered: d.length,
+      failed: f.length,
+      lost: sent - d.length - f.length,
+      perSecond: d.length / Math.max(sendSeconds, (deliveredAt - started) / 1000),
+      sentP50: percentile(s, 50),
+      sentP99: percentile(s, 99),
+      deliveredP50: percentile(d, 50),
+      deliveredP99: percentile(d, 99),
+      failedLateP50: percentile(f, 50),
+      failedLateMax: f.length ? f[f.length - 1]! : Number.NaN,
+    };
+    steps.push(step);
+    log(
+      `${mode} ${rate}/s: ${step.delivered} delivered + ${step.failed} failed of ${sent} (${step.lost} lost), ${step.perSecond.toFixed(1)} lifecycles/s, ` +
+        `DELIVERED tick p50 ${step.deliveredP50.toFixed(0)} ms p99 ${step.deliveredP99.toFixed(0)} ms; FAILED late p50 ${step.failedLateP50.toFixed(0)} ms`,
+    );
+    if (step.lost > 0 || step.deliveredP99 > 5_000) break; // past saturation
+  }
+  for (const ws of sockets) ws.terminate();
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(undefined) : c.once('exit', r)))));
+  process.removeListener('exit', reap);
+  const prefix = `${config.TIDINGS_ENV}.`;
+  const buckets = await workflowTasks(client, `${prefix}msg-deadline-${taskQueue}-`);
+  const relay = await workflowTasks(client, `${prefix}message-relay-${taskQueue}`);
+  const tasks = buckets.tasks + relay.tasks;
+  log(
+    `${mode}: ${tasks} workflow tasks for ${messages} messages = ${(tasks / messages).toFixed(4)} per message (buckets ${buckets.tasks}, relay ${relay.tasks})`,
+  );
+  return { mode, steps, messages, tasks, workflows: buckets.workflows + relay.workflows, runs: buckets.runs + relay.runs };
+}
+
+const results: ModeResult[] = [];
+for (const mode of MODES) results.push(await runMode(mode));
+await ctx.lifecycle.close();
+
+const sustained = (s: Step) => s.perSecond >= 0.95 * s.rate && s.lost === 0 && s.deliveredP99 < 500;
+const fmt = (v: number) => (Number.isNaN(v) ? '—' : v.toFixed(0));
+const rows = results.flatMap((r) =>
+  r.steps.map(
+    (s) =>
+      `| ${r.mode} | ${s.rate} | ${s.sent} | ${s.delivered} / ${s.failed} / **${s.lost}** | ${s.perSecond.toFixed(1)} | ${fmt(s.sentP50)} / ${fmt(s.sentP99)} | ${fmt(s.deliveredP50)} / **${fmt(s.deliveredP99)}** | ${fmt(s.failedLateP50)} / ${fmt(s.failedLateMax)} | ${sustained(s) ? 'yes' : 'no'} |`,
+  ),
 );
+const costRows = results.map(
+  (r) =>
+    `| ${r.mode} | ${r.messages} | ${r.tasks} (${r.workflows} workflows, ${r.runs} runs) | **${(r.tasks / r.messages).toFixed(4)}** | ${Math.max(0, ...r.steps.filter(sustained).map((s) => s.perSecond)).toFixed(0)}/s |`,
+);
+const main = results[0]!;
+const best = main.steps.filter(sustained).sort((a, b) => b.perSecond - a.perSecond)[0];
+const at300 = main.steps.find((s) => s.rate === 300);
+const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 writeSection(
   'messages',
   `## Chat message lifecycle: send → SENT and DELIVERED ticks on the WebSocket
 
 - **Date:** ${new Date().toISOString()}
 - **Machine:** ${machine()}
-- **Command:** \`BENCH_RATES=${RATES.join(',')} BENCH_SECONDS=${SECONDS} npm run bench:messages\`
-- **Load:** ${CONVERSATIONS} conversations, each with one member subscribed to \`conversation:{id}\` on the gateway; messages sent through \`POST /conversations/:id/messages\` at each rate for ${SECONDS} s. The whole system in one process (\`main.ts\`, all roles, connector simulators with no artificial delay) on the Temporal dev server. Latency = from the send request to the tick arriving on the member's socket; a lifecycle counts when DELIVERED arrived.
+- **Command:** \`BENCH_RATES=${RATES.join(',')} BENCH_SECONDS=${SECONDS} BENCH_MODES=${MODES.join(',')} npm run bench:messages\`
+- **Load:** ${CONVERSATIONS} conversations, each with one member subscribed to \`conversation:{id}\` on the gateway; messages sent through \`POST /conversations/:id/messages\` at each rate for ${SECONDS} s (open loop). The system as two processes (\`main.ts\` roles ${PROCESSES.map((p) => `\`${p}\``).join(' and ')}), connector simulators with no artificial delay and ${FAILURE_RATE * 100}% of messages never delivered, delivery deadline ${DEADLINE_MS / 1000} s, deadline slices of ${SLICE_MS / 1000} s. Latency = from the send request to the tick on the member's socket; a lifecycle counts when DELIVERED arrived; lost = neither DELIVERED nor FAILED arrived; FAILED lateness = FAILED tick − (send + deadline). Sustained = ≥ 95% of the target rate, 0 lost, DELIVERED p99 < 500 ms.
+- **Design:** MySQL first (message + outbox row in one statement, 202), the API's own dispatch to Kafka \`messages\` with the outbox relay workflow as backstop, status reports applied in MySQL by conditional updates in batches and ticked from the consumer; Temporal holds only the deadlines ([message-status.md](message-status.md)).
 
-| target msg/s | sent | delivered | lifecycles/s | SENT tick p50 / p99 ms | DELIVERED tick p50 / p99 ms |
-|---|---|---|---|---|---|
+| deadline design | target msg/s | sent | delivered / failed / lost | lifecycles/s | SENT tick p50 / p99 ms | DELIVERED tick p50 / p99 ms | FAILED late p50 / max ms | sustained |
+|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Each message costs a workflow start and two signal-with-starts (SENT, DELIVERED), i.e. three workflow tasks, on the dev server that shares the two cores with Kafka, moto, MariaDB, Redis and the system itself.`,
+| deadline design | messages | workflow tasks (from the server's histories) | per message | best sustained |
+|---|---|---|---|---|
+${costRows.join('\n')}
+
+Dev server ceiling in the same run: **${ceiling.perSecond.toFixed(0)} empty workflows/s** (64 in flight).
+
+**Against the targets** (${main.mode}) — ≥ 300 lifecycles/s sustained with DELIVERED p99 < 500 ms and 0 lost: ${at300 ? `${at300.perSecond.toFixed(0)}/s, p99 ${fmt(at300.deliveredP99)} ms, ${at300.lost} lost — ${verdict(sustained(at300) && at300.perSecond >= 300 * 0.95)}` : 'rate 300 not run'}${best ? ` (best sustained ${best.perSecond.toFixed(0)}/s at ${best.rate}/s)` : ''}; ≤ 0.5 workflow tasks per message: ${(main.tasks / main.messages).toFixed(4)} — ${verdict(main.tasks / main.messages <= 0.5)}.
+
+**The design it replaces** (one \`message\` workflow per message, signal-with-start per status, measured 2026-11-23 on this machine with 20 conversations): 9.7 lifecycles/s at 10/s (DELIVERED p99 542 ms), 16.8/s at 25/s (p99 9.4 s), 14.4/s at 50/s (p99 27 s), 8.6/s at 100/s with 612 of 999 never delivered in the window; three workflow tasks per message.
+
+Everything (Kafka, Temporal, MariaDB, Redis, moto, the system and the load generator) shares the two cores.`,
 );
 log('results written to docs/benchmarks.md');
 process.exit(0);

@@ -36,8 +36,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // The run's database even when the caller's shell names another one.
     MYSQL_DATABASE: undefined,
     TEMPORAL_TASK_QUEUE: uniqueId(`tidings-${env}`),
-    // Only the ledger tests run the outbox relay (it would outlive each test's worker otherwise).
+    // Only the ledger tests run the outbox relay (it would outlive each test's worker otherwise);
+    // likewise only the chat tests that need it run the message relay.
     LEDGER_RELAY_ON_START: 'false',
+    MESSAGE_RELAY_ON_START: 'false',
     ...overrides,
   });
 }

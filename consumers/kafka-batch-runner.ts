@@ -1,0 +1,110 @@
+import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { PoisonMessageError } from '../platform/errors';
+import type { Logger } from '../platform/logger';
+import { dlqTopic } from '../platform/names';
+
+export interface KafkaBatchConsumerOptions<T> {
+  name: string;
+  kafka: Kafka;
+  producer: () => Promise<Producer>;
+  log: Logger;
+  groupId: string;
+  topics: string[];
+  /** Where a group with no committed offset starts. */
+  fromBeginning?: boolean;
+  /** Records handed to `handle` at most at once. */
+  maxBatch?: number;
+  /** Reads one record; throw PoisonMessageError for one that can never be processed (dead-lettered). */
+  parse: (message: KafkaMessage) => T;
+  /**
+   * Processes the parsed records of a run of one partition, durably. Returns the ones to
+   * dead-letter, with the reason. Any error is retried from the first record of the run (nothing of
+   * it is committed), so `handle` must be idempotent.
+   */
+  handle: (items: T[]) => Promise<{ item: T; reason: string }[]>;
+}
+
+export interface RunningKafkaConsumer {
+  /** Resolves once the consumer has joined its group and has partitions. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A kafkajs consumer that processes a partition's records a batch at a time and commits their
+ * offsets only after `handle` returned (a crash in between replays the batch). Poison records go to
+ * `<topic>.dlq` with the reason, and the partition moves on.
+ */
+export async function startKafkaBatchConsumer<T>(opts: KafkaBatchConsumerOptions<T>): Promise<RunningKafkaConsumer> {
+  const log = opts.log.child({ consumer: opts.name, groupId: opts.groupId });
+  const consumer = opts.kafka.consumer({
+    groupId: opts.groupId,
+    sessionTimeout: 15_000,
+    heartbeatInterval: 1_000,
+    retry: { retries: 8 },
+    maxWaitTimeInMs: 100,
+  });
+  let joined: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (joined = resolve));
+  consumer.on(consumer.events.GROUP_JOIN, () => joined());
+  await consumer.connect();
+  for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
+  const maxBatch = opts.maxBatch ?? 500;
+  await consumer.run({
+    eachBatchAutoResolve: false,
+    autoCommit: true,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+      const { topic, partition } = batch;
+      for (let i = 0; i < batch.messages.length; i += maxBatch) {
+        if (!isRunning() || isStale()) return;
+        const records = batch.messages.slice(i, i + maxBatch);
+        const good: { item: T; record: KafkaMessage }[] = [];
+        const dead: { record: KafkaMessage; reason: string }[] = [];
+        for (const record of records) {
+          try {
+            good.push({ item: opts.parse(record), record });
+          } catch (err) {
+            if (!(err instanceof PoisonMessageError)) throw err;
+            dead.push({ record, reason: err.message });
+          }
+        }
+        const refused = await opts.handle(good.map((g) => g.item));
+        for (const r of refused) {
+          const g = good.find((x) => x.item === r.item);
+          if (g) dead.push({ record: g.record, reason: r.reason });
+        }
+        if (dead.length > 0) {
+          dead.sort((a, b) => Number(BigInt(a.record.offset) - BigInt(b.record.offset)));
+          for (const d of dead) log.warn({ topic, partition, offset: d.record.offset, reason: d.reason }, 'record dead-lettered');
+          const producer = await opts.producer();
+          await producer.send({
+            topic: dlqTopic(topic),
+            messages: dead.map(({ record, reason }) => ({
+              key: record.key,
+              value: record.value,
+              headers: {
+                'x-dlq-reason': reason,
+                'x-source-topic': topic,
+                'x-source-partition': String(partition),
+                'x-source-offset': record.offset,
+                'x-consumer-group': opts.groupId,
+              },
+            })),
+          });
+        }
+        // Only now, with the batch applied (and its poison dead-lettered), may its offsets move.
+        resolveOffset(records[records.length - 1]!.offset);
+        await commitOffsetsIfNecessary();
+        await heartbeat();
+      }
+    },
+  });
+  log.info({ topics: opts.topics }, 'kafka batch consumer started');
+  return {
+    ready,
+    async stop() {
+      await consumer.disconnect();
+      log.info('kafka consumer stopped');
+    },
+  };
+}

@@ -1,0 +1,314 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { RowDataPacket } from 'mysql2/promise';
+import { WebSocket } from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiApp } from '../api/app';
+import { startKafkaBatchConsumer } from '../consumers/kafka-batch-runner';
+import { startMessageStatusConsumer } from '../consumers/message-status';
+import { startGateway } from '../gateway/server';
+import { signToken } from '../platform/auth/jwt';
+import { loadConfig, type Config } from '../platform/config';
+import { createLogger } from '../platform/logger';
+import { namesOf, newEphemeralEnv } from '../platform/names';
+import { createContext, type Context } from '../runtime/context';
+import { conversationAuthorizer } from '../services/conversation-channel';
+import { produceStatus } from '../services/message-status';
+import { startConnectorSimulators } from '../simulators/connectors';
+import { startWorker } from '../worker';
+import { ROOT, eventually, freePort, uniqueId } from './support/context';
+import { TestClient } from './support/gateway';
+import { testKafkaBroker, type TestKafkaBroker } from './support/kafka-broker';
+
+// What the chat keeps through outages and kills, on a Kafka broker of this file's own (the same
+// jars and settings as the shared one, on its own ports and data directory, so kill -9 hurts no one)
+// and an environment of its own on the shared MySQL, Redis and Temporal (provisioned here, removed
+// at the end):
+// - Kafka killed mid-flow: sending still answers 202, reading still works, and once the broker is
+//   back every message is delivered with its ticks in order, none FAILED;
+// - the worker killed mid-flow: status hops go on without it (no workflow per message), and the
+//   deadline of the messages never delivered fires once it is back (FAILED, terminal);
+// - MySQL first: a status report is committed to Kafka only once applied in MySQL, and a message is
+//   accepted only once in MySQL.
+describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', () => {
+  let broker: TestKafkaBroker;
+  let env: string;
+  let ctx: Context;
+  let app: ReturnType<typeof createApiApp>;
+  let gatewayUrl: string;
+  let statusConsumer: Awaited<ReturnType<typeof startMessageStatusConsumer>>;
+  let simulators: Awaited<ReturnType<typeof startConnectorSimulators>> | undefined;
+  const sockets: WebSocket[] = [];
+  const children: ChildProcess[] = [];
+
+  const configFor = (overrides: Record<string, string> = {}): Config =>
+    loadConfig({
+      ...process.env,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      TIDINGS_ENV: env,
+      MYSQL_DATABASE: undefined,
+      KAFKA_BROKERS: broker.brokers,
+      TEMPORAL_TASK_QUEUE: uniqueId(`tidings-${env}`),
+      LEDGER_RELAY_ON_START: 'false',
+      MESSAGE_RELAY_IDLE_MS: '500',
+      GATEWAY_PORT: '0',
+      SIM_SENT_DELAY_MS: '50',
+      SIM_DELIVERED_DELAY_MS: '300',
+      API_RATE_LIMIT_PER_USER: '100000',
+      ...overrides,
+    });
+  /** The environment of a child process of this file's system (its database follows from TIDINGS_ENV). */
+  const childEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => {
+    const e: NodeJS.ProcessEnv = { ...process.env, TIDINGS_ENV: env, KAFKA_BROKERS: broker.brokers, LOG_LEVEL: 'warn', ...extra };
+    delete e.MYSQL_DATABASE;
+    return e;
+  };
+  const provision = (...args: string[]) =>
+    execFileSync(process.execPath, ['--import', 'tsx', 'provision/cli.ts', ...args], { cwd: ROOT, env: childEnv({}), stdio: 'inherit' });
+  const as = (application: ReturnType<typeof createApiApp>, user: string) => async (method: string, path: string, body?: unknown) =>
+    application.request(path, {
+      method,
+      headers: { authorization: `Bearer ${await signToken(ctx.config, user)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const connect = async (user: string, channel: string) => {
+    const ws = new WebSocket(gatewayUrl, { headers: { authorization: `Bearer ${await signToken(ctx.config, user)}` } });
+    sockets.push(ws);
+    const c = new TestClient(ws);
+    await c.opened;
+    await c.next('subscribed');
+    c.send({ type: 'subscribe', channel });
+    await c.next('subscribed', channel);
+    return c;
+  };
+  const conversation = async (owner: string, members: string[]) => {
+    const res = await as(app, owner)('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { conversationId: string }).conversationId;
+  };
+  const statuses = async (ids: string[]) => {
+    const [rows] = await ctx.mysql().query<RowDataPacket[]>('SELECT message_id, status FROM messages WHERE message_id IN (?)', [ids]);
+    return new Map(rows.map((r) => [r.message_id as string, r.status as string]));
+  };
+  const ticksOf = (c: TestClient, channel: string, messageId: string) =>
+    c
+      .of('event', channel)
+      .filter((e) => (e.data as { messageId: string }).messageId === messageId)
+      .map((e) => (e.data as { status: string }).status);
+
+  beforeAll(async () => {
+    broker = await testKafkaBroker('test-kafka-durability');
+    await broker.start();
+    env = newEphemeralEnv('test');
+    provision();
+    ctx = createContext(configFor({ MESSAGE_RELAY_ON_START: 'true' }), createLogger(process.env.LOG_LEVEL ?? 'warn', { test: true }));
+    app = createApiApp(ctx);
+    gatewayUrl = await startGateway(ctx, { conversation: conversationAuthorizer(ctx) });
+    await startWorker(ctx);
+    [statusConsumer, simulators] = await Promise.all([
+      startMessageStatusConsumer(ctx, { fromBeginning: true }),
+      startConnectorSimulators(ctx, { fromBeginning: true }),
+    ]);
+    await Promise.all([statusConsumer.ready, simulators.ready]);
+  }, 180_000);
+  afterAll(async () => {
+    for (const ws of sockets) ws.terminate();
+    for (const child of children) child.kill('SIGKILL');
+    await simulators?.stop().catch(() => undefined);
+    await statusConsumer?.stop().catch(() => undefined);
+    await ctx?.lifecycle.close();
+    if (broker && !broker.running()) await broker.start().catch(() => undefined);
+    if (env) provision('--teardown');
+    await broker?.destroy();
+  }, 120_000);
+
+  it('Kafka killed mid-flow: sends answer 202 and reads work during the outage; once it is back every message is DELIVERED, ticks in order', async () => {
+    const [alice, bob] = [uniqueId('alice'), uniqueId('bob')];
+    const id = await conversation(alice, [bob]);
+    const channel = `conversation:${id}`;
+    const bobSocket = await connect(bob, channel);
+    const send = async (i: number) => {
+      const started = Date.now();
+      const res = await as(app, alice)('POST', `/conversations/${id}/messages`, { clientMessageId: `k${i}`, text: `message ${i}` });
+      expect(res.status).toBe(202);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      return ((await res.json()) as { messageId: string }).messageId;
+    };
+    const first = await send(0);
+    await bobSocket.until(() => ticksOf(bobSocket, channel, first).includes('DELIVERED'), 20_000);
+
+    const ids = [first];
+    try {
+      // Mid-flow: some of these are on their way (SENT, or still at the connector) when Kafka dies.
+      for (let i = 1; i <= 5; i++) ids.push(await send(i));
+      await bobSocket.until(() => ids.slice(1).some((m) => ticksOf(bobSocket, channel, m).includes('SENT')), 20_000);
+      await broker.kill();
+      for (let i = 6; i <= 15; i++) ids.push(await send(i));
+      // The same client message id again during the outage: the same message, still 202.
+      const again = await as(app, alice)('POST', `/conversations/${id}/messages`, { clientMessageId: 'k15', text: 'message 15' });
+      expect(again.status).toBe(202);
+      expect(await again.json()).toMatchObject({ messageId: ids[15], duplicate: true });
+      const [waiting] = await ctx.mysql().query<RowDataPacket[]>('SELECT message_id FROM message_outbox WHERE message_id IN (?)', [ids.slice(6)]);
+      expect(waiting).toHaveLength(10);
+      // A read receipt does not need Kafka either.
+      const read = await as(app, bob)('POST', `/conversations/${id}/read`, { upToMessageId: first });
+      expect(await read.json()).toEqual({ marked: 1 });
+      await bobSocket.until(() => ticksOf(bobSocket, channel, first).includes('READ'), 5_000);
+      await new Promise((r) => setTimeout(r, 1_000));
+    } finally {
+      await broker.start();
+    }
+
+    await eventually(
+      async () => {
+        const s = await statuses(ids);
+        return ids.slice(1).every((m) => s.get(m) === 'DELIVERED');
+      },
+      90_000,
+      250,
+    ).catch(async (err: unknown) => {
+      throw new Error(`not all delivered: ${JSON.stringify([...(await statuses(ids)).entries()])}`, { cause: err });
+    });
+    expect((await statuses([first])).get(first)).toBe('READ');
+    await bobSocket.until(() => ids.slice(1).every((m) => ticksOf(bobSocket, channel, m).length >= 2), 10_000);
+    for (const m of ids.slice(1)) expect(ticksOf(bobSocket, channel, m)).toEqual(['SENT', 'DELIVERED']);
+    expect(ticksOf(bobSocket, channel, first)).toEqual(['SENT', 'DELIVERED', 'READ']);
+    const [left] = await ctx.mysql().query<RowDataPacket[]>('SELECT 1 FROM message_outbox WHERE message_id IN (?)', [ids]);
+    expect(left).toEqual([]);
+  }, 180_000);
+
+  it('the worker killed mid-flow: statuses still apply without it; the deadline of undelivered messages fires once it is back', async () => {
+    // From here the test plays the channel: it reports SENT for every message and DELIVERED for half.
+    await simulators?.stop();
+    simulators = undefined;
+    const short = { MESSAGE_DELIVER_DEADLINE_MS: '3000', MESSAGE_DEADLINE_BUCKET_MS: '1000', MESSAGE_RELAY_ON_START: 'false' };
+    const config = configFor(short);
+    const ctx2 = createContext(config, createLogger(config.LOG_LEVEL, { test: true }));
+    const app2 = createApiApp(ctx2);
+    const spawnWorker = async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+        cwd: ROOT,
+        env: childEnv({
+          ...short,
+          TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+          TIDINGS_ROLES: 'worker',
+          SELF_CHECK_ON_START: 'false',
+          LEDGER_RELAY_ON_START: 'false',
+        }),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      children.push(child);
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (d: Buffer) => d.toString().includes('Tidings is up') && resolve());
+        child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+      });
+      return child;
+    };
+    try {
+      let worker = await spawnWorker();
+      const [alice, bob] = [uniqueId('alice'), uniqueId('bob')];
+      const id = await conversation(alice, [bob]);
+      const channel = `conversation:${id}`;
+      const bobSocket = await connect(bob, channel);
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const res = await as(app2, alice)('POST', `/conversations/${id}/messages`, { clientMessageId: `w${i}`, text: `message ${i}` });
+        ids.push(((await res.json()) as { messageId: string }).messageId);
+      }
+      // Handed to the channel with their deadline armed (the bucket started, asleep in Temporal).
+      await eventually(async () => {
+        const [rows] = await ctx.mysql().query<RowDataPacket[]>('SELECT 1 FROM messages WHERE message_id IN (?) AND deadline_at IS NOT NULL', [ids]);
+        return rows.length === ids.length;
+      }, 15_000);
+      worker.kill('SIGKILL');
+      await new Promise((r) => worker.once('exit', r));
+
+      const report = (status: 'SENT' | 'DELIVERED', which: string[]) =>
+        produceStatus(
+          ctx,
+          which.map((messageId) => ({ messageId, conversationId: id, organizationId: 'org-1', channel: 'whatsapp' as const, status, at: Date.now() })),
+        );
+      const [delivered, silent] = [ids.slice(0, 3), ids.slice(3)];
+      await report('SENT', ids);
+      await report('DELIVERED', delivered);
+      await eventually(async () => {
+        const s = await statuses(ids);
+        return delivered.every((m) => s.get(m) === 'DELIVERED') && silent.every((m) => s.get(m) === 'SENT');
+      }, 20_000);
+      // Past the deadline with no worker: nothing has failed them yet.
+      await new Promise((r) => setTimeout(r, 4_500));
+      expect([...(await statuses(silent)).values()]).toEqual(['SENT', 'SENT', 'SENT']);
+
+      worker = await spawnWorker();
+      await eventually(async () => {
+        const s = await statuses(ids);
+        return silent.every((m) => s.get(m) === 'FAILED');
+      }, 30_000);
+      const s = await statuses(ids);
+      for (const m of delivered) expect(s.get(m)).toBe('DELIVERED');
+      await bobSocket.until(() => silent.every((m) => ticksOf(bobSocket, channel, m).includes('FAILED')), 10_000);
+      for (const m of silent) expect(ticksOf(bobSocket, channel, m)).toEqual(['SENT', 'FAILED']);
+      for (const m of delivered) expect(ticksOf(bobSocket, channel, m)).toEqual(['SENT', 'DELIVERED']);
+      // FAILED is terminal: the channel answering late changes nothing.
+      await report('DELIVERED', silent);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect([...(await statuses(silent)).values()]).toEqual(['FAILED', 'FAILED', 'FAILED']);
+      worker.kill('SIGKILL');
+    } finally {
+      await ctx2.lifecycle.close();
+    }
+  }, 120_000);
+
+  it('MySQL first: with MySQL unreachable a send is refused and a status report stays uncommitted on Kafka until it is applied', async () => {
+    const deadPort = String(await freePort());
+    const down = createContext(configFor({ MYSQL_PORT: deadPort, MYSQL_POOL_SIZE: '2' }), createLogger('silent'));
+    try {
+      const [alice, bob] = [uniqueId('alice'), uniqueId('bob')];
+      const id = await conversation(alice, [bob]);
+      const refused = await as(createApiApp(down), alice)('POST', `/conversations/${id}/messages`, { clientMessageId: 'm1', text: 'hi' });
+      expect(refused.status).toBeGreaterThanOrEqual(500);
+
+      const res = await as(app, alice)('POST', `/conversations/${id}/messages`, { clientMessageId: 'm2', text: 'hi' });
+      const { messageId } = (await res.json()) as { messageId: string };
+      // A consumer group of its own whose MySQL is down: it reads the report but cannot apply it.
+      const group = uniqueId('msg-status-mysql-down');
+      const topic = namesOf(ctx.config).topics.msgStatus;
+      const admin = ctx.kafka().admin();
+      await admin.connect();
+      const committed = async () => (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions.map((p) => p.offset).join(',');
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId: group, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+      const before = await committed();
+      let attempts = 0;
+      const failing = await startKafkaBatchConsumer({
+        name: 'msg-status-mysql-down',
+        kafka: ctx.kafka(),
+        producer: ctx.producer,
+        log: createLogger('silent'),
+        groupId: group,
+        topics: [topic],
+        parse: (r) => r,
+        handle: async (records) => {
+          attempts++;
+          await down.mysql().query('SELECT 1');
+          return records.map((item) => ({ item, reason: 'unreachable' }));
+        },
+      });
+      await failing.ready;
+      await produceStatus(ctx, [{ messageId, conversationId: id, organizationId: 'org-1', channel: 'whatsapp', status: 'DELIVERED', at: Date.now() }]);
+      await eventually(async () => attempts >= 2, 30_000);
+      await failing.stop();
+      expect(await committed()).toBe(before);
+      // The same group with MySQL back applies it, then commits.
+      const healthy = await startMessageStatusConsumer(ctx, { groupId: group, fromBeginning: true });
+      try {
+        await eventually(async () => (await statuses([messageId])).get(messageId) === 'DELIVERED', 20_000);
+        await eventually(async () => (await committed()) !== before, 20_000);
+      } finally {
+        await healthy.stop();
+        await admin.disconnect();
+      }
+    } finally {
+      await down.lifecycle.close();
+    }
+  }, 120_000);
+});

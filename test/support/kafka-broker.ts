@@ -1,0 +1,92 @@
+// A throwaway Kafka broker for tests that kill it: the same jars and KRaft settings as
+// scripts/infra/up.sh, on ports and a data directory of its own (under .data/), so `kill -9` hurts
+// nobody else. Restarting it reuses the data directory: topics, records and offsets survive.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import path from 'node:path';
+import { ROOT, freePort } from './context';
+
+const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+
+export interface TestKafkaBroker {
+  /** `127.0.0.1:<port>`, for KAFKA_BROKERS. */
+  brokers: string;
+  start(): Promise<void>;
+  /** kill -9, and wait for the process to be gone. */
+  kill(): Promise<void>;
+  running(): boolean;
+  /** Kills it (if running) and removes its data directory. */
+  destroy(): Promise<void>;
+}
+
+export async function testKafkaBroker(name: string): Promise<TestKafkaBroker> {
+  const home = path.join(ROOT, '.infra', readdirSync(path.join(ROOT, '.infra')).find((d) => d.startsWith('kafka-')) ?? 'kafka-missing');
+  const [port, controllerPort] = [await freePort(), await freePort()];
+  const dir = path.join(ROOT, '.data', `${name}-${port}`);
+  mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  const props = path.join(dir, 'server.properties');
+  writeFileSync(
+    props,
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      'controller.listener.names=CONTROLLER',
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      `log.dirs=${path.join(dir, 'logs')}`,
+      'num.partitions=3',
+      'offsets.topic.replication.factor=1',
+      'offsets.topic.num.partitions=3',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'group.initial.rebalance.delay.ms=0',
+      'auto.create.topics.enable=false',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    path.join(dir, 'log4j.properties'),
+    'log4j.rootLogger=WARN, stdout\nlog4j.appender.stdout=org.apache.log4j.ConsoleAppender\nlog4j.appender.stdout.layout=org.apache.log4j.PatternLayout\n',
+  );
+  const java = ['-Xms128m', '-Xmx384m', '-cp', `${home}/libs/*`, `-Dlog4j.configuration=file:${path.join(dir, 'log4j.properties')}`];
+  const clusterId = execFileSync('java', [...java, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).trim();
+  execFileSync('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted'], { stdio: 'ignore' });
+
+  let proc: ChildProcess | undefined;
+  const reap = () => proc?.kill('SIGKILL');
+  process.once('exit', reap);
+  const broker: TestKafkaBroker = {
+    brokers: `127.0.0.1:${port}`,
+    running: () => proc !== undefined && proc.exitCode === null && proc.signalCode === null,
+    async start() {
+      proc = spawn('java', [...java, 'kafka.Kafka', props], { stdio: 'ignore' });
+      for (let i = 0; !(await portOpen(port)); i++) {
+        if (i > 600 || !broker.running()) throw new Error(`test kafka broker did not start on ${port}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async kill() {
+      const p = proc;
+      if (!p || !broker.running()) return;
+      await new Promise<void>((resolve) => {
+        p.once('exit', () => resolve());
+        p.kill('SIGKILL');
+      });
+    },
+    async destroy() {
+      await broker.kill();
+      process.removeListener('exit', reap);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return broker;
+}

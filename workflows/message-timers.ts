@@ -1,0 +1,57 @@
+import { continueAsNew, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import type { MessageDeadlineBucketInput, MessageRelayInput, MessageTimerActivities } from '../contracts/messages';
+
+export type { MessageDeadlineBucketInput, MessageRelayInput } from '../contracts/messages';
+
+// Local activities: a batch is a few MySQL statements and publishes, and running it inside the
+// workflow task is what makes a bucket cost one workflow task and a relay tick one. Retried until
+// they succeed: both are idempotent (conditional updates, deduplicated ticks, claimed rows).
+const timers = proxyLocalActivities<MessageTimerActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+/**
+ * The delivery deadline of every message whose deadline falls in one time slice: when the slice
+ * ends, the messages still PENDING or SENT become FAILED (in batches), then the run ends. Started
+ * with a start delay by whoever hands the first message of the slice to its channel. The ids it
+ * failed are in each batch's result, in this run's history.
+ */
+export async function messageDeadlineBucket(input: MessageDeadlineBucketInput): Promise<number> {
+  let failed = input.carried ?? 0;
+  const wait = input.fireAt - Date.now();
+  if (wait > 0) await sleep(wait);
+  for (let inRun = 0; ; inRun++) {
+    if (inRun >= 200 || workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof messageDeadlineBucket>({ ...input, carried: failed });
+    }
+    const r = await timers.expireMessages({ from: input.fireAt - input.sliceMs, to: input.fireAt, limit: input.batch });
+    failed += r.failed.length;
+    if (!r.more) return failed;
+  }
+}
+
+// Continue-as-new after this many ticks keeps the history short however long the relay runs.
+const TICKS_PER_RUN = 500;
+
+/**
+ * The durable backstop of the API's own dispatch: every tick, sends the outbox rows that have
+ * waited longer than `minAgeMs` (Kafka or the API was down, or the API died after its commit).
+ * In the sweep alternative it also fails the overdue messages since the last sweep.
+ */
+export async function messageRelay(input: MessageRelayInput): Promise<void> {
+  let sweptTo = input.sweep?.sweptTo ?? 0;
+  for (let i = 0; i < TICKS_PER_RUN; i++) {
+    let claimed = 0;
+    do claimed = (await timers.relayMessageOutbox({ limit: input.batchSize, minAgeMs: input.minAgeMs })).claimed;
+    while (claimed >= input.batchSize);
+    if (input.sweep) {
+      const to = Date.now();
+      let more = true;
+      while (more) more = (await timers.expireMessages({ from: sweptTo, to, limit: input.batchSize })).more;
+      sweptTo = to;
+    }
+    await sleep(input.idleMs);
+  }
+  await continueAsNew<typeof messageRelay>({ ...input, ...(input.sweep ? { sweep: { sweptTo } } : {}) });
+}
