@@ -1,7 +1,8 @@
 // Chat message status events on Kafka: what connectors (SENT, DELIVERED) and readers (READ) emit,
 // shared by the API, the msg.status consumer and the connector simulators.
 import { z } from 'zod';
-import type { Context } from '../runtime/context';
+import type { Producer } from 'kafkajs';
+import type { Config } from '../platform/config';
 import { namesOf } from '../platform/names';
 
 /** A message on its way to a connector: what Kafka `messages` carries. */
@@ -27,7 +28,7 @@ export const StatusEventSchema = z.object({
 export type StatusEvent = z.infer<typeof StatusEventSchema>;
 
 /** Produces status events keyed by message (one message's events stay in order on one partition). */
-export async function produceStatus(ctx: Context, events: StatusEvent[]): Promise<void> {
+export async function produceStatus(ctx: { config: Config; producer(): Promise<Producer> }, events: StatusEvent[]): Promise<void> {
   if (events.length === 0) return;
   const producer = await ctx.producer();
   await producer.send({ topic: namesOf(ctx.config).topics.msgStatus, messages: events.map((e) => ({ key: e.messageId, value: JSON.stringify(e) })) });
