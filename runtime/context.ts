@@ -1,6 +1,7 @@
 import { Partitioners, type Producer } from 'kafkajs';
 import { createSns, createSqs } from '../platform/clients/aws';
 import { createKafka } from '../platform/clients/kafka';
+import { createRecoveringProducer } from '../platform/clients/kafka-producer';
 import { createMysqlPool } from '../platform/clients/mysql';
 import { closeRedis, createRedis } from '../platform/clients/redis';
 import { connectTemporal, createTemporalClient } from '../platform/clients/temporal';
@@ -33,11 +34,21 @@ function lazyAsync<T>(make: () => Promise<T>): () => Promise<T> {
 export function createContext(config: Config, log: Logger = createLogger(config.LOG_LEVEL)) {
   const lifecycle = new Lifecycle(log, config.SHUTDOWN_TIMEOUT_MS);
   const kafka = lazy(() => createKafka(config, log));
-  const producer = lazyAsync(async (): Promise<Producer> => {
-    const p = kafka().producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-    await p.connect();
-    return lifecycle.add('kafka producer', p, (x) => x.disconnect());
-  });
+  const producers = lazy(() =>
+    lifecycle.add(
+      'kafka producer',
+      createRecoveringProducer(
+        async (): Promise<Producer> => {
+          const p = kafka().producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+          await p.connect();
+          return p;
+        },
+        log.child({ component: 'kafka-producer' }),
+      ),
+      (x) => x.close(),
+    ),
+  );
+  const producer = (): Promise<Producer> => producers().get();
   const temporalConnection = lazyAsync(async () => lifecycle.add('temporal connection', await connectTemporal(config), (c) => c.close()));
   const redis = lazy(() => lifecycle.add('redis', createRedis(config, log), closeRedis));
   const presence = lazy(() => createPresence(redis()));
