@@ -7,29 +7,38 @@ import { createRecoveringProducer } from './kafka-producer';
 // does for ever once its sequence numbers are out of step with the broker's.
 function fakeProducers() {
   const made: { id: number; sent: number; disconnected: boolean }[] = [];
-  let failing = false;
+  let failing: false | 'fatal' | 'timeout' = false;
   const make = async (): Promise<Producer> => {
     const me = { id: made.length + 1, sent: 0, disconnected: false };
     made.push(me);
     const send = async () => {
-      if (failing) throw new Error('The broker received an out of order sequence number');
+      if (failing === 'fatal') {
+        // As kafkajs reports it: a protocol error, wrapped once its retries are exhausted.
+        const protocol = Object.assign(new Error('The broker received an out of order sequence number'), { type: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+        throw Object.assign(new Error(protocol.message, { cause: protocol }), { name: 'KafkaJSNumberOfRetriesExceeded' });
+      }
+      if (failing === 'timeout') throw Object.assign(new Error('Timeout while acquiring lock'), { name: 'KafkaJSLockTimeout' });
       me.sent++;
       return [];
     };
     return { send, sendBatch: send, disconnect: async () => void (me.disconnected = true) } as unknown as Producer;
   };
-  return { made, make, fail: (on: boolean) => (failing = on) };
+  return { made, make, fail: (how: false | 'fatal' | 'timeout') => (failing = how) };
 }
 
 describe('the recovering Kafka producer', () => {
   const log = createLogger('silent');
 
-  it('replaces a producer whose send failed, once, and disconnects the old one', async () => {
+  it('replaces a producer whose send failed out of sequence, once, and disconnects the old one; keeps it after a timeout', async () => {
     const f = fakeProducers();
     const producers = createRecoveringProducer(f.make, log);
     await (await producers.get()).send({ topic: 't', messages: [] });
     const held = await producers.get();
-    f.fail(true);
+    // A timeout is not fatal: the producer stays (replacing it would fail every send queued on it).
+    f.fail('timeout');
+    await expect(held.send({ topic: 't', messages: [] })).rejects.toThrow(/lock/);
+    expect(producers.replaced()).toBe(0);
+    f.fail('fatal');
     // Two sends fail on the same producer at once: one replacement, not two.
     await Promise.all([
       expect(held.send({ topic: 't', messages: [] })).rejects.toThrow(/out of order/),
