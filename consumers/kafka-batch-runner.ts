@@ -1,7 +1,7 @@
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { PoisonMessageError } from '../platform/errors';
 import type { Logger } from '../platform/logger';
-import { dlqTopic } from '../platform/names';
+import { deadLetter, joinGroup, type RunningKafkaConsumer } from './kafka-group';
 
 export interface KafkaBatchConsumerOptions<T> {
   name: string;
@@ -24,11 +24,7 @@ export interface KafkaBatchConsumerOptions<T> {
   handle: (items: T[]) => Promise<{ item: T; reason: string }[]>;
 }
 
-export interface RunningKafkaConsumer {
-  /** Resolves once the consumer has joined its group and has partitions. */
-  ready: Promise<void>;
-  stop(): Promise<void>;
-}
+export type { RunningKafkaConsumer } from './kafka-group';
 
 /**
  * A kafkajs consumer that processes a partition's records a batch at a time and commits their
@@ -37,18 +33,12 @@ export interface RunningKafkaConsumer {
  */
 export async function startKafkaBatchConsumer<T>(opts: KafkaBatchConsumerOptions<T>): Promise<RunningKafkaConsumer> {
   const log = opts.log.child({ consumer: opts.name, groupId: opts.groupId });
-  const consumer = opts.kafka.consumer({
+  const { consumer, ready } = await joinGroup(opts.kafka, {
     groupId: opts.groupId,
-    sessionTimeout: 15_000,
-    heartbeatInterval: 1_000,
-    retry: { retries: 8 },
+    topics: opts.topics,
+    fromBeginning: opts.fromBeginning ?? true,
     maxWaitTimeInMs: 100,
   });
-  let joined: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (joined = resolve));
-  consumer.on(consumer.events.GROUP_JOIN, () => joined());
-  await consumer.connect();
-  for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
   const maxBatch = opts.maxBatch ?? 500;
   await consumer.run({
     eachBatchAutoResolve: false,
@@ -76,21 +66,7 @@ export async function startKafkaBatchConsumer<T>(opts: KafkaBatchConsumerOptions
         if (dead.length > 0) {
           dead.sort((a, b) => Number(BigInt(a.record.offset) - BigInt(b.record.offset)));
           for (const d of dead) log.warn({ topic, partition, offset: d.record.offset, reason: d.reason }, 'record dead-lettered');
-          const producer = await opts.producer();
-          await producer.send({
-            topic: dlqTopic(topic),
-            messages: dead.map(({ record, reason }) => ({
-              key: record.key,
-              value: record.value,
-              headers: {
-                'x-dlq-reason': reason,
-                'x-source-topic': topic,
-                'x-source-partition': String(partition),
-                'x-source-offset': record.offset,
-                'x-consumer-group': opts.groupId,
-              },
-            })),
-          });
+          await deadLetter(await opts.producer(), { topic, partition, groupId: opts.groupId }, dead);
         }
         // Only now, with the batch applied (and its poison dead-lettered), may its offsets move.
         resolveOffset(records[records.length - 1]!.offset);

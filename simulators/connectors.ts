@@ -4,6 +4,7 @@
 import { produceStatus, type OutgoingMessage, type StatusEvent } from '../services/message-status';
 import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
+import { joinGroup } from '../consumers/kafka-group';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,14 +40,11 @@ function coalesced(send: (events: StatusEvent[]) => Promise<void>): (e: StatusEv
 export async function startConnectorSimulators(ctx: Context, opts: { groupId?: string; fromBeginning?: boolean } = {}) {
   const { config } = ctx;
   const log = ctx.log.child({ role: 'simulators' });
-  const consumer = ctx
-    .kafka()
-    .consumer({ groupId: opts.groupId ?? namesOf(config).group(config.KAFKA_GROUP_PREFIX, 'connectors'), sessionTimeout: 15_000, heartbeatInterval: 1_000 });
-  let joined: () => void = () => undefined;
-  const ready = new Promise<void>((r) => (joined = r));
-  consumer.on(consumer.events.GROUP_JOIN, () => joined());
-  await consumer.connect();
-  await consumer.subscribe({ topic: namesOf(config).topics.messages, fromBeginning: opts.fromBeginning ?? config.KAFKA_NEW_GROUP_FROM === 'earliest' });
+  const { consumer, ready } = await joinGroup(ctx.kafka(), {
+    groupId: opts.groupId ?? namesOf(config).group(config.KAFKA_GROUP_PREFIX, 'connectors'),
+    topics: [namesOf(config).topics.messages],
+    fromBeginning: opts.fromBeginning ?? config.KAFKA_NEW_GROUP_FROM === 'earliest',
+  });
 
   const emit = coalesced((events) => produceStatus(ctx, events));
   async function simulate(m: OutgoingMessage): Promise<void> {
