@@ -1,17 +1,8 @@
-import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import { PoisonMessageError } from '../platform/errors';
-import type { Logger } from '../platform/logger';
-import { deadLetter, joinGroup, type RunningKafkaConsumer } from './kafka-group';
+import { deadLetter, joinGroup, type KafkaConsumerBase, type RunningKafkaConsumer } from './kafka-group';
 
-export interface KafkaBatchConsumerOptions<T> {
-  name: string;
-  kafka: Kafka;
-  producer: () => Promise<Producer>;
-  log: Logger;
-  groupId: string;
-  topics: string[];
-  /** Where a group with no committed offset starts. */
-  fromBeginning?: boolean;
+export interface KafkaBatchConsumerOptions<T> extends KafkaConsumerBase {
   /** Records handed to `handle` at most at once. */
   maxBatch?: number;
   /** Reads one record; throw PoisonMessageError for one that can never be processed (dead-lettered). */

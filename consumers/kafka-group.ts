@@ -2,7 +2,21 @@
 // settings (and say when it has partitions), and dead-letter records it can never process to
 // `<topic>.dlq` with the reason and where they came from.
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Logger } from '../platform/logger';
 import { dlqTopic } from '../platform/names';
+
+/** What every Tidings consumer is given. */
+export interface KafkaConsumerBase {
+  name: string;
+  kafka: Kafka;
+  /** For dead letters. */
+  producer: () => Promise<Producer>;
+  log: Logger;
+  groupId: string;
+  topics: string[];
+  /** Where a group with no committed offset starts; production groups start at the beginning. */
+  fromBeginning?: boolean;
+}
 
 export interface JoinedConsumer {
   consumer: Consumer;

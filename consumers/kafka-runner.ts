@@ -1,17 +1,8 @@
-import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import { PoisonMessageError } from '../platform/errors';
-import type { Logger } from '../platform/logger';
-import { deadLetter, joinGroup, type RunningKafkaConsumer } from './kafka-group';
+import { deadLetter, joinGroup, type KafkaConsumerBase, type RunningKafkaConsumer } from './kafka-group';
 
-export interface KafkaConsumerOptions {
-  name: string;
-  kafka: Kafka;
-  producer: () => Promise<Producer>;
-  log: Logger;
-  groupId: string;
-  topics: string[];
-  /** Where a group with no committed offset starts; production groups start at the beginning. */
-  fromBeginning?: boolean;
+export interface KafkaConsumerOptions extends KafkaConsumerBase {
   /**
    * Processes one record. Throw PoisonMessageError for a record that can never succeed: it goes to
    * `<topic>.dlq` with the reason and the partition moves on. Any other error is retried (the
