@@ -48,6 +48,22 @@ if [ $# -eq 0 ]; then
   [ "$web_rc" -eq 0 ] || vitest_rc=$web_rc
 fi
 
+# The cluster profile (README, "Cluster profile"): one flow of each journey on the real
+# temporal-server on PostgreSQL, with two workers and two gateways. Its first run builds
+# temporal-server from its Go module (minutes); later runs reuse .infra/. TIDINGS_CLUSTER_TESTS=0
+# leaves it out of a local run (its tests are then neither run nor counted).
+cluster_results=.data/vitest-cluster-results.json
+rm -f "$cluster_results"
+if [ $# -eq 0 ] && [ "${TIDINGS_CLUSTER_TESTS:-1}" != 0 ]; then
+  if bash scripts/infra/cluster.sh; then
+    npx vitest run --config vitest.cluster.config.ts --reporter=default --reporter=json --outputFile.json="$cluster_results"
+    cluster_rc=$?
+    [ "$cluster_rc" -eq 0 ] || vitest_rc=$cluster_rc
+  else
+    echo "[test] cluster profile FAILED to start (scripts/infra/cluster.sh)"; failed_checks=$((failed_checks + 1))
+  fi
+fi
+
 # Beside a live system (npm start on this machine, as CI runs it): its own flows still work after the
 # suite ran next to it, and its database holds none of the suite's rows.
 # .ci/run starts one first and sets EXPECT_LIVE=1, so a live system that failed to start fails the run.
@@ -71,6 +87,6 @@ node -e '
   if (read === 0 && rc !== "0") failed += 1;
   passed += Number(passedChecks); failed += Number(failedChecks);
   console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
-' "$results,$web_results" "$passed_checks" "$failed_checks" "$vitest_rc" >"$summary"
+' "$results,$web_results,$cluster_results" "$passed_checks" "$failed_checks" "$vitest_rc" >"$summary"
 cat "$summary"
 [ "$vitest_rc" -eq 0 ] && [ "$failed_checks" -eq 0 ]

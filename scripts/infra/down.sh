@@ -4,7 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-for name in kafka temporal moto mariadb redis; do
+for name in temporal-ui temporal-cluster kafka temporal moto mariadb redis; do
   pidfile="$PIDS/$name.pid"
   [ -f "$pidfile" ] || continue
   pid=$(cat "$pidfile")
@@ -16,4 +16,12 @@ for name in kafka temporal moto mariadb redis; do
   fi
   rm -f "$pidfile"
 done
+# PostgreSQL of the cluster profile: its own clean shutdown (it runs as the postgres user).
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -f "$PIDS/postgres.pid" ] && [ -n "$PG_BIN" ] && [ -f "$DATA/postgres/postmaster.pid" ]; then
+  step "stopping postgres"
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$DATA/postgres" stop -m fast >/dev/null || true
+  else "$PG_BIN/pg_ctl" -D "$DATA/postgres" stop -m fast >/dev/null || true; fi
+  rm -f "$PIDS/postgres.pid"
+fi
 step "stopped"
