@@ -6,6 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-deps.sh
 bash scripts/infra/up.sh
+# TIDINGS_PROFILE=cluster: the same benchmark on the real temporal-server (README, "Cluster
+# profile"); its results go to a section of their own beside the dev server's.
+if [ "${TIDINGS_PROFILE:-dev}" = cluster ]; then
+  bash scripts/infra/cluster.sh
+  export TEMPORAL_ADDRESS="127.0.0.1:${TEMPORAL_CLUSTER_PORT:-7333}" TEMPORAL_UI_URL="http://127.0.0.1:${TEMPORAL_CLUSTER_UI_PORT:-8333}"
+fi
 TIDINGS_ENV="$(node --import tsx -e "import('./platform/names.ts').then((m) => console.log(m.newEphemeralEnv('bench')))")"
 export TIDINGS_ENV
 echo "[bench] environment $TIDINGS_ENV (removed at the end)"

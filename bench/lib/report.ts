@@ -24,8 +24,21 @@ export function percentile(sorted: Float64Array | number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+/** On the cluster profile (TIDINGS_PROFILE=cluster): its own section, titled and commanded as such. */
+function forProfile(name: string, markdown: string): { name: string; markdown: string } {
+  if (process.env.TIDINGS_PROFILE !== 'cluster') return { name, markdown };
+  return {
+    name: `${name}-cluster`,
+    markdown: markdown
+      .replace(/^## (.*)$/m, '## $1 — cluster profile (temporal-server 1.32 on PostgreSQL)')
+      .replace(/dev server ceiling/g, 'temporal-server ceiling')
+      .replace('**Command:** `', '**Command:** `TIDINGS_PROFILE=cluster '),
+  };
+}
+
 /** Replaces (or appends) one benchmark's section of docs/benchmarks.md, between markers. */
-export function writeSection(name: string, markdown: string): void {
+export function writeSection(section: string, text: string): void {
+  const { name, markdown } = forProfile(section, text);
   const start = `<!-- bench:${name}:start -->`;
   const end = `<!-- bench:${name}:end -->`;
   const block = `${start}\n${markdown.trim()}\n${end}`;
