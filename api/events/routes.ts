@@ -7,8 +7,8 @@ import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../plat
 import { inTransaction } from '../../platform/db/transaction';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
-import { getEventTrail, insertAcceptedEvent, listEvents, type EventEnvelope } from '../../stores/events';
-import { eventFanOut, eventWorkflowId } from '../../workflows/event-fan-out';
+import { EVENT_FAN_OUT_WORKFLOW, eventWorkflowId, type EventEnvelope, type EventFanOutWorkflow } from '../../contracts/events';
+import { getEventTrail, insertAcceptedEvent, listEvents } from '../../stores/events';
 import type { ApiVariables } from '../middleware/auth';
 
 /** Largest payload accepted, serialized (SNS takes 256 KiB per message, envelope included). */
@@ -33,7 +33,7 @@ export function eventRoutes(ctx: Context) {
   /** Starts the run unless it exists (a retry after a failed start, or a concurrent duplicate). */
   async function startRun(event: EventEnvelope, requestId: string): Promise<void> {
     try {
-      await startOnce(await ctx.temporal(), eventFanOut, {
+      await startOnce<EventFanOutWorkflow>(await ctx.temporal(), EVENT_FAN_OUT_WORKFLOW, {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowId: eventWorkflowId(config.TIDINGS_ENV, event.eventId),
         memo: { requestId },
