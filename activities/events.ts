@@ -5,7 +5,9 @@ import type { Publisher } from '../gateway/publisher';
 import { topicArn } from '../platform/clients/aws';
 import type { Config } from '../platform/config';
 import { namesOf } from '../platform/names';
-import { finishEvent, recordTrailStep, type EventEnvelope, type EventStatus, type TrailStep } from '../stores/events';
+import type { EventActivities, EventEnvelope, EventStatus } from '../contracts/events';
+import { pushTrailUpdate } from '../services/event-trail';
+import { finishEvent, recordTrailStep } from '../stores/events';
 
 export interface EventDeps {
   config: Config;
@@ -15,13 +17,8 @@ export interface EventDeps {
   publisher: () => Publisher;
 }
 
-/** Tells the event's owner, live, that its trail moved (the web UI's Events page listens). */
-export async function pushTrailUpdate(publisher: Publisher, userId: string, eventId: string, step: TrailStep | EventStatus): Promise<void> {
-  await publisher.publish(`user:${userId}`, 'event.trail', { eventId, step }, { countConnections: false });
-}
-
 /** Activities of the event fan-out workflow: one per broker, each recording its trail step. */
-export function createEventActivities(deps: EventDeps) {
+export function createEventActivities(deps: EventDeps): EventActivities {
   return {
     async publishEventToSns(event: EventEnvelope): Promise<string> {
       const { MessageId } = await deps.sns.send(
@@ -51,4 +48,4 @@ export function createEventActivities(deps: EventDeps) {
   };
 }
 
-export type EventActivities = ReturnType<typeof createEventActivities>;
+export type { EventActivities };

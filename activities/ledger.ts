@@ -6,7 +6,16 @@ import { startOnce } from '../platform/clients/temporal';
 import type { Config } from '../platform/config';
 import { namesOf } from '../platform/names';
 import { balanceView, closeDay, dailyBalances, markCloseScheduled, relayBatch } from '../stores/ledger';
-import { DAY_CLOSE_WORKFLOW, dayCloseWorkflowId, LEDGER_BALANCE_EVENT, ledgerChannel, type DayCloseWorkflow, type LedgerActivities } from '../contracts/ledger';
+import {
+  DAY_CLOSE_WORKFLOW,
+  dayCloseWorkflowId,
+  LEDGER_BALANCE_EVENT,
+  ledgerChannel,
+  type DayCloseWorkflow,
+  type DayToClose,
+  type LedgerActivities,
+  type RelayBatchResult,
+} from '../contracts/ledger';
 import type { Publisher } from '../gateway/publisher';
 
 export interface LedgerDeps {
@@ -20,8 +29,7 @@ export interface LedgerDeps {
 /** Activities of the outbox relay and the day close. */
 export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
   return {
-    /** One batch of the outbox: apply, publish, mark dispatched; then schedule the new days' close. */
-    async relayOutboxBatch(limit: number): Promise<{ claimed: number; applied: number }> {
+    async relayOutboxBatch(limit: number, opts?: { closes: 'return' }): Promise<RelayBatchResult> {
       const producer = await deps.producer();
       const { entries, applied, daysToSchedule } = await relayBatch(deps.mysql, limit, async (batch) => {
         if (batch.length === 0) return;
@@ -30,15 +38,19 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
           messages: batch.map((e) => ({ key: e.merchantId, value: JSON.stringify(e) })),
         });
       });
-      if (daysToSchedule.length > 0) {
+      const daysToClose: DayToClose[] = daysToSchedule.map((d) => ({
+        workflowId: dayCloseWorkflowId(deps.config.TIDINGS_ENV, d.merchantId, d.day),
+        input: { merchantId: d.merchantId, day: d.day, closeAt: endOfLocalDay(d.timezone, d.day) + deps.config.LEDGER_CLOSE_GRACE_MS },
+      }));
+      if (opts?.closes !== 'return' && daysToClose.length > 0) {
         const client = await deps.temporal();
-        for (const d of daysToSchedule) {
+        for (const d of daysToClose) {
           await startOnce<DayCloseWorkflow>(client, DAY_CLOSE_WORKFLOW, {
             taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-            workflowId: dayCloseWorkflowId(deps.config.TIDINGS_ENV, d.merchantId, d.day),
-            args: [{ merchantId: d.merchantId, day: d.day, closeAt: endOfLocalDay(d.timezone, d.day) + deps.config.LEDGER_CLOSE_GRACE_MS }],
+            workflowId: d.workflowId,
+            args: [d.input],
           });
-          await markCloseScheduled(deps.mysql, d);
+          await markCloseScheduled(deps.mysql, d.input);
         }
       }
       // Live: each touched day's new balance to its merchant's ledger channel (the web page updates
@@ -52,7 +64,11 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
             .publish(ledgerChannel(e.merchantId), LEDGER_BALANCE_EVENT, { date: e.occurredOn, days: days.map(balanceView) }, { countConnections: false });
         }
       }
-      return { claimed: entries.length, applied };
+      return opts?.closes === 'return' ? { claimed: entries.length, applied, daysToClose } : { claimed: entries.length, applied };
+    },
+
+    async markDayClosesStarted(days: { merchantId: string; day: string }[]): Promise<void> {
+      for (const d of days) await markCloseScheduled(deps.mysql, d);
     },
 
     async closeLedgerDay(merchantId: string, day: string): Promise<void> {

@@ -1,26 +1,18 @@
 // Consumers B and C of the event fan-out: each stores the event once in its own table and
 // confirms to the event's workflow. B reads SQS `events-b`; C reads SQS `events-c` and Kafka `events`.
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { z } from 'zod';
-import { pushTrailUpdate } from '../activities/events';
+import { EventEnvelopeSchema } from '../contracts/event-envelope';
+import { eventStoredSignal, eventWorkflowId, type EventEnvelope, type Sink } from '../contracts/events';
+import { pushTrailUpdate } from '../services/event-trail';
 import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
-import { storeInSink, type EventEnvelope, type Sink } from '../stores/events';
-import { eventStoredSignal, eventWorkflowId } from '../workflows/event-fan-out';
+import { storeInSink } from '../stores/events';
 import { startKafkaConsumer } from './kafka-runner';
 import { parseRecord } from './parse-record';
 import { startSqsConsumer } from './sqs-runner';
 
-const Envelope = z.object({
-  eventId: z.uuid(),
-  type: z.string().min(1).max(100),
-  payload: z.unknown(),
-  userId: z.string().min(1).max(128),
-  acceptedAt: z.iso.datetime(),
-});
-
 /** Parses an event envelope off a broker; anything malformed is poison (retrying cannot fix it). */
-export const parseEnvelope = (raw: string): EventEnvelope => parseRecord(Envelope, raw, 'invalid event envelope') as EventEnvelope;
+export const parseEnvelope = (raw: string): EventEnvelope => parseRecord(EventEnvelopeSchema, raw, 'invalid event envelope');
 
 /** Stores the event in `sink` (once) and confirms to its workflow. */
 async function consume(ctx: Context, sink: Sink, raw: string, source: 'sqs' | 'kafka'): Promise<void> {

@@ -14,9 +14,28 @@ export interface DayCloseInput {
   closeAt: number;
 }
 
-/** The day-close workflow's type, started by name from the relay's activity. */
+/** The day-close workflow's type, started by name by relays that predate the child workflow. */
 export const DAY_CLOSE_WORKFLOW = 'dayClose';
 export type DayCloseWorkflow = (input: DayCloseInput) => Promise<void>;
+
+/**
+ * The relay starts each day close as a child workflow (before: its activity started them). Relay
+ * runs recorded before the change replay the old branch (`patched` is false there).
+ */
+export const DAY_CLOSE_AS_CHILD = 'ledger-day-close-as-child';
+
+/** A day whose close the relay starts: the child's id and input, named by the activity (it has the config). */
+export interface DayToClose {
+  workflowId: string;
+  input: DayCloseInput;
+}
+
+export interface RelayBatchResult {
+  claimed: number;
+  applied: number;
+  /** Days first touched by this batch, returned when the relay starts their close itself. */
+  daysToClose?: DayToClose[];
+}
 
 /** The one outbox relay per environment and task queue. */
 export const outboxRelayId = (env: string, taskQueue: string): string => `${env}.outbox-relay-${taskQueue}`;
@@ -26,8 +45,14 @@ export const dayCloseWorkflowId = (env: string, merchantId: string, day: string)
 
 /** The relay's and the day close's steps (activities/ledger.ts implements them). */
 export interface LedgerActivities {
-  /** One batch of the outbox: apply, publish, mark dispatched; then schedule the new days' close. */
-  relayOutboxBatch(limit: number): Promise<{ claimed: number; applied: number }>;
+  /**
+   * One batch of the outbox: apply, publish, mark dispatched. The days it touches first are returned
+   * (`closes: 'return'`) for the relay to start as children, or else started here (relays that
+   * predate DAY_CLOSE_AS_CHILD).
+   */
+  relayOutboxBatch(limit: number, opts?: { closes: 'return' }): Promise<RelayBatchResult>;
+  /** The relay started these days' close: later batches touching them leave them be. */
+  markDayClosesStarted(days: { merchantId: string; day: string }[]): Promise<void>;
   closeLedgerDay(merchantId: string, day: string): Promise<void>;
 }
 

@@ -5,15 +5,16 @@ import type { Producer } from 'kafkajs';
 import type { Config } from '../platform/config';
 import { namesOf } from '../platform/names';
 
-/** A message on its way to a connector: what Kafka `messages` carries. */
-export interface OutgoingMessage {
-  messageId: string;
-  conversationId: string;
-  organizationId: string;
-  channel: 'whatsapp' | 'instagram';
-  senderId: string;
-  text: string;
-}
+/** A message on its way to a connector: what Kafka `messages` carries (connectors parse it, no cast). */
+export const OutgoingMessageSchema = z.object({
+  messageId: z.uuid(),
+  conversationId: z.uuid(),
+  organizationId: z.string().min(1).max(128),
+  channel: z.enum(['whatsapp', 'instagram']),
+  senderId: z.string(),
+  text: z.string(),
+});
+export type OutgoingMessage = z.infer<typeof OutgoingMessageSchema>;
 
 /** A record of Kafka `msg.status`, as connectors (SENT, DELIVERED) and readers (READ) emit it. */
 export const StatusEventSchema = z.object({

@@ -1,7 +1,7 @@
 // The `simulators` role: stand-ins for the WhatsApp and Instagram connectors of the seed. They
 // consume Kafka `messages` and, after configurable delays, emit SENT and then DELIVERED to
 // `msg.status`; a configurable share of messages is never delivered (so the FAILED deadline shows).
-import { produceStatus, type OutgoingMessage, type StatusEvent } from '../services/message-status';
+import { OutgoingMessageSchema, produceStatus, type OutgoingMessage, type StatusEvent } from '../services/message-status';
 import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
 import { joinGroup } from '../consumers/kafka-group';
@@ -69,7 +69,7 @@ export async function startConnectorSimulators(ctx: Context, opts: { groupId?: s
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       const readable = batch.messages.flatMap((record) => {
         try {
-          return [JSON.parse(record.value?.toString() ?? '') as OutgoingMessage];
+          return [OutgoingMessageSchema.parse(JSON.parse(record.value?.toString() ?? ''))];
         } catch (err) {
           log.warn({ err, offset: record.offset }, 'simulator skipped a record it could not read');
           return [];

@@ -3,21 +3,22 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { inTransaction } from '../platform/db/transaction';
 
-/** What travels on SNS and Kafka for one event. */
-export interface EventEnvelope {
+export type EventStatus = 'ACCEPTED' | 'COMPLETED' | 'INCOMPLETE';
+/** The two consumers, each storing every event once in its own table. */
+export type Sink = 'b' | 'c';
+
+/** The trail's steps, in the order an event passes them. */
+export const TRAIL_STEPS = ['accepted', 'published_sns', 'published_kafka', 'stored_b', 'stored_c'] as const;
+export type TrailStep = (typeof TRAIL_STEPS)[number];
+
+/** An accepted event's columns (contracts/events' EventEnvelope fits it; stores import no contract). */
+export interface EventRow {
   eventId: string;
   type: string;
   payload: unknown;
   userId: string;
   acceptedAt: string;
 }
-
-export type EventStatus = 'ACCEPTED' | 'COMPLETED' | 'INCOMPLETE';
-export type Sink = 'b' | 'c';
-
-/** The trail's steps, in the order an event passes them. */
-export const TRAIL_STEPS = ['accepted', 'published_sns', 'published_kafka', 'stored_b', 'stored_c'] as const;
-export type TrailStep = (typeof TRAIL_STEPS)[number];
 
 export interface EventTrail {
   eventId: string;
@@ -32,7 +33,7 @@ export interface EventTrail {
   complete: boolean;
 }
 
-export async function insertAcceptedEvent(conn: PoolConnection, e: EventEnvelope): Promise<void> {
+export async function insertAcceptedEvent(conn: PoolConnection, e: EventRow): Promise<void> {
   await conn.query('INSERT INTO events (event_id, type, payload, user_id, status, accepted_at) VALUES (?, ?, ?, ?, ?, ?)', [
     e.eventId,
     e.type,
@@ -58,7 +59,7 @@ export async function recordTrailStep(db: Pool | PoolConnection, eventId: string
  * Stores an event in one consumer's table, once: a second delivery only counts itself. The trail
  * step is written in the same transaction, so "stored" in the trail means stored. True if new.
  */
-export async function storeInSink(pool: Pool, sink: Sink, e: EventEnvelope, source: 'sqs' | 'kafka'): Promise<boolean> {
+export async function storeInSink(pool: Pool, sink: Sink, e: EventRow, source: 'sqs' | 'kafka'): Promise<boolean> {
   return inTransaction(pool, async (conn) => {
     const [r] = await conn.query<ResultSetHeader>(
       `INSERT INTO event_store_${sink} (event_id, type, payload, source, stored_at) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP(3))

@@ -138,7 +138,7 @@ export async function applyEntries(conn: PoolConnection, entries: LedgerEntry[])
   return fresh.length;
 }
 
-export async function markCloseScheduled(pool: Pool, d: DayToSchedule): Promise<void> {
+export async function markCloseScheduled(pool: Pool, d: { merchantId: string; day: string }): Promise<void> {
   await pool.query('UPDATE daily_balances SET close_scheduled = 1 WHERE merchant_id = ? AND day = ?', [d.merchantId, d.day]);
 }
 

@@ -8,8 +8,9 @@ import { startKafkaConsumer } from '../consumers/kafka-runner';
 import { signToken } from '../platform/auth/jwt';
 import type { Context } from '../runtime/context';
 import { dlqTopic } from '../platform/names';
-import { sinkRow, type EventEnvelope, type EventTrail } from '../stores/events';
-import { eventWorkflowId } from '../workflows/event-fan-out';
+import type { EventEnvelope } from '../contracts/events';
+import { sinkRow, type EventTrail } from '../stores/events';
+import { eventWorkflowId } from '../contracts/events';
 import { startWorker } from '../worker';
 import { eventually, groupAtEnd, testContext, testNames, uniqueId } from './support/context';
 

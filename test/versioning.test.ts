@@ -36,3 +36,19 @@ describe('changing a workflow safely (patched)', () => {
     for (const e of errors) expect(e).toMatch(/DeterminismViolation|Nondeterminism|nondeterminism/i);
   }, 60_000);
 });
+
+// The second patch: the ledger relay starts each day close as a child workflow (before: its
+// activity did). Both kinds of relay history are kept, and test/replay.test.ts replays them all.
+describe('the relay before and after patched(DAY_CLOSE_AS_CHILD)', () => {
+  const relays = readdirSync(path.join(ROOT, 'test/histories/outboxRelay')).map(
+    (f) => JSON.parse(readFileSync(path.join(ROOT, 'test/histories/outboxRelay', f), 'utf8')) as { eventTypes: string[] },
+  );
+
+  it('has a relay history from before the patch: day closes started by the activity, no marker, no child', () => {
+    expect(relays.some((h) => !h.eventTypes.includes('MARKER_RECORDED') && !h.eventTypes.includes('START_CHILD_WORKFLOW_EXECUTION_INITIATED'))).toBe(true);
+  });
+
+  it('has one from after it: the marker, then day closes started as children', () => {
+    expect(relays.some((h) => h.eventTypes.includes('MARKER_RECORDED') && h.eventTypes.includes('START_CHILD_WORKFLOW_EXECUTION_INITIATED'))).toBe(true);
+  });
+});

@@ -1,27 +1,5 @@
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { EventActivities } from '../activities/events';
-import type { EventEnvelope, Sink } from '../stores/events';
-
-export interface EventFanOutInput {
-  event: EventEnvelope;
-  /** How long to wait for both consumers before the run ends INCOMPLETE (the trail keeps filling). */
-  confirmTimeoutMs: number;
-}
-
-export type EventRunStatus = 'PUBLISHING' | 'AWAITING_CONSUMERS' | 'COMPLETED' | 'INCOMPLETE';
-
-export interface EventProgress {
-  status: EventRunStatus;
-  published: { sns: boolean; kafka: boolean };
-  stored: Record<Sink, boolean>;
-}
-
-/** One run per event: a retried POST or a duplicate start joins the same workflow. */
-export const eventWorkflowId = (env: string, eventId: string): string => `${env}.event-${eventId}`;
-
-/** A consumer stored the event (sent by consumers B and C; duplicates are harmless). */
-export const eventStoredSignal = defineSignal<[{ sink: Sink }]>('eventStored');
-export const eventProgressQuery = defineQuery<EventProgress>('eventProgress');
+import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { eventProgressQuery, eventStoredSignal, type EventActivities, type EventFanOutInput, type EventProgress } from '../contracts/events';
 
 // Publishing retries until the broker takes it: the API already accepted the event.
 const brokers = proxyActivities<EventActivities>({

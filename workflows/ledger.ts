@@ -1,5 +1,6 @@
-import { condition, continueAsNew, defineSignal, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
-import type { DayCloseInput, LedgerActivities, OutboxRelayInput } from '../contracts/ledger';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
+import { condition, continueAsNew, defineSignal, ParentClosePolicy, patched, proxyActivities, setHandler, sleep, startChild } from '@temporalio/workflow';
+import { DAY_CLOSE_AS_CHILD, type DayCloseInput, type DayToClose, type LedgerActivities, type OutboxRelayInput } from '../contracts/ledger';
 
 // The contract's names, for the callers that import them from here.
 export { dayCloseWorkflowId, outboxRelayId, type DayCloseInput, type OutboxRelayInput } from '../contracts/ledger';
@@ -25,13 +26,39 @@ export async function outboxRelay(input: OutboxRelayInput): Promise<void> {
   setHandler(outboxWakeSignal, () => {
     woken = true;
   });
+  // Decided once per run: a run recorded before the change keeps its activity-started closes.
+  const closesAsChildren = patched(DAY_CLOSE_AS_CHILD);
   for (let i = 0; i < BATCHES_PER_RUN; i++) {
     woken = false; // a wake that arrives while the batch runs triggers another batch at once
-    const { claimed } = await relay.relayOutboxBatch(input.batchSize);
+    const { claimed, daysToClose } = closesAsChildren
+      ? await relay.relayOutboxBatch(input.batchSize, { closes: 'return' })
+      : await relay.relayOutboxBatch(input.batchSize);
+    if (daysToClose && daysToClose.length > 0) await startDayCloses(daysToClose);
     if (claimed >= input.batchSize || woken) continue;
     await condition(() => woken, input.idleMs);
   }
   await continueAsNew<typeof outboxRelay>(input);
+}
+
+/**
+ * Each day close as a child of the relay, visible under it in the Web UI. Abandoned, not cancelled,
+ * when the relay continues as new or stops: the close must outlive it. A day already started (by a
+ * batch whose mark did not land, or a close long over) is rejected by id and left as it is.
+ */
+async function startDayCloses(days: DayToClose[]): Promise<void> {
+  for (const d of days) {
+    try {
+      await startChild(dayClose, {
+        workflowId: d.workflowId,
+        args: [d.input],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+  await relay.markDayClosesStarted(days.map(({ input }) => ({ merchantId: input.merchantId, day: input.day })));
 }
 
 /** Sleeps until the merchant's day is over (plus grace), then closes it: a durable timer, not cron. */

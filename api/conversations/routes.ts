@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { workflowUiUrl } from '../../platform/clients/temporal';
-import type { Context } from '../../runtime/context';
+import type { Client } from '@temporalio/client';
+import type { Producer } from 'kafkajs';
+import type { Pool } from 'mysql2/promise';
+import type { Publisher } from '../../gateway/publisher';
+import type { Config } from '../../platform/config';
+import type { Lifecycle } from '../../platform/lifecycle';
+import type { Logger } from '../../platform/logger';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
 import {
@@ -37,12 +43,25 @@ const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).defa
 const MarkRead = z.object({ upToMessageId: z.uuid() });
 
 /** `/conversations`: create, send (MySQL first; out through the outbox to Kafka `messages`), list with statuses, read receipts. */
-export function conversationRoutes(ctx: Context) {
-  const { config } = ctx;
+export interface ConversationRouteDeps {
+  config: Config;
+  log: Logger;
+  mysql: () => Pool;
+  /** The dispatcher's: Kafka `messages`, and Temporal for deadline buckets and the relay. */
+  producer: () => Promise<Producer>;
+  temporal: () => Promise<Client>;
+  /** Read receipts tick the conversation's channel. */
+  publisher: () => Publisher;
+  /** Drains the dispatcher at shutdown. */
+  lifecycle: Pick<Lifecycle, 'add'>;
+}
+
+export function conversationRoutes(deps: ConversationRouteDeps) {
+  const { config } = deps;
 
   /** The conversation, if the caller may see it: 404 when unknown or when not a member. */
   async function memberOf(conversationId: string, user: string) {
-    const conversation = z.uuid().safeParse(conversationId).success ? await getConversation(ctx.mysql(), conversationId) : undefined;
+    const conversation = z.uuid().safeParse(conversationId).success ? await getConversation(deps.mysql(), conversationId) : undefined;
     if (!conversation) throw new AppError(404, 'not_found', `no conversation ${conversationId}`, { field: 'id' });
     // Not a member: "not found" too, so conversation ids cannot be probed.
     if (!conversation.members.includes(user)) throw new AppError(404, 'not_found', `no conversation ${conversationId}`, { field: 'id' });
@@ -51,8 +70,8 @@ export function conversationRoutes(ctx: Context) {
 
   // Messages leave through the outbox: sent from here right after the commit, or by the relay
   // workflow when that fails (Kafka or Temporal down), so the answer never waits on either.
-  const dispatcher = createMessageDispatcher({ ...ctx, mysql: ctx.mysql(), log: ctx.log });
-  ctx.lifecycle.add('message dispatcher', dispatcher, async (d) => {
+  const dispatcher = createMessageDispatcher({ ...deps, mysql: deps.mysql(), log: deps.log });
+  deps.lifecycle.add('message dispatcher', dispatcher, async (d) => {
     d.stop();
     await d.drain();
   });
@@ -63,16 +82,16 @@ export function conversationRoutes(ctx: Context) {
       const me = c.get('principal').userId;
       const conversationId = randomUUID();
       const members = [...new Set([me, ...body.members])];
-      await createConversation(ctx.mysql(), { conversationId, organizationId: body.organizationId, channel: body.channel, members });
+      await createConversation(deps.mysql(), { conversationId, organizationId: body.organizationId, channel: body.channel, members });
       return c.json({ conversationId, organizationId: body.organizationId, channel: body.channel, members }, 201);
     })
-    .get('/', async (c) => c.json({ conversations: await conversationsOf(ctx.mysql(), c.get('principal').userId) }))
+    .get('/', async (c) => c.json({ conversations: await conversationsOf(deps.mysql(), c.get('principal').userId) }))
     .get('/:id', async (c) => c.json(await memberOf(c.req.param('id'), c.get('principal').userId)))
     .post('/:id/messages', async (c) => {
       const me = c.get('principal').userId;
       const conversation = await memberOf(c.req.param('id'), me);
       const body = await jsonBody(c, SendMessage);
-      const { message: stored, created } = await insertMessage(ctx.mysql(), {
+      const { message: stored, created } = await insertMessage(deps.mysql(), {
         messageId: randomUUID(),
         conversationId: conversation.conversationId,
         senderId: me,
@@ -96,22 +115,22 @@ export function conversationRoutes(ctx: Context) {
     .get('/:id/messages', async (c) => {
       await memberOf(c.req.param('id'), c.get('principal').userId);
       const q = queryParams(c, ListQuery);
-      return c.json(await listMessages(ctx.mysql(), c.req.param('id'), q));
+      return c.json(await listMessages(deps.mysql(), c.req.param('id'), q));
     })
     .post('/:id/read', async (c) => {
       const me = c.get('principal').userId;
       const conversation = await memberOf(c.req.param('id'), me);
       const { upToMessageId } = await jsonBody(c, MarkRead);
-      const target = await getMessage(ctx.mysql(), upToMessageId);
+      const target = await getMessage(deps.mysql(), upToMessageId);
       if (!target || target.conversationId !== conversation.conversationId) {
         throw new AppError(404, 'not_found', `no message ${upToMessageId} in this conversation`, { field: 'upToMessageId' });
       }
       // The reader's receipt is applied here, as the msg.status consumer applies the connectors'
       // reports (forward only, ticked before the commit): it needs neither Kafka nor a workflow.
-      const unread = await unreadUpTo(ctx.mysql(), conversation.conversationId, me, upToMessageId);
+      const unread = await unreadUpTo(deps.mysql(), conversation.conversationId, me, upToMessageId);
       const at = Date.now();
       await applyStatuses(
-        { mysql: ctx.mysql(), publisher: ctx.publisher },
+        { mysql: deps.mysql(), publisher: deps.publisher },
         unread.map((m) => ({ messageId: m.messageId, conversationId: m.conversationId, status: 'READ' as const, at })),
       );
       return c.json({ marked: unread.length });

@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { startOnce, workflowUiUrl } from '../../platform/clients/temporal';
-import type { Context } from '../../runtime/context';
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'mysql2/promise';
+import type { Config } from '../../platform/config';
 import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../platform/db/idempotency';
 import { inTransaction } from '../../platform/db/transaction';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
-import { getEventTrail, insertAcceptedEvent, listEvents, type EventEnvelope } from '../../stores/events';
-import { eventFanOut, eventWorkflowId } from '../../workflows/event-fan-out';
+import { EVENT_FAN_OUT_WORKFLOW, eventWorkflowId, type EventEnvelope, type EventFanOutWorkflow } from '../../contracts/events';
+import { getEventTrail, insertAcceptedEvent, listEvents } from '../../stores/events';
 import type { ApiVariables } from '../middleware/auth';
 
 /** Largest payload accepted, serialized (SNS takes 256 KiB per message, envelope included). */
@@ -26,14 +28,21 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
+/** What the event routes use: MySQL for the event and its trail, Temporal for its run. */
+export interface EventRouteDeps {
+  config: Config;
+  mysql: () => Pool;
+  temporal: () => Promise<Client>;
+}
+
 /** `/events`: publish an event (durable dual write through Temporal) and read where it went. */
-export function eventRoutes(ctx: Context) {
-  const { config } = ctx;
+export function eventRoutes(deps: EventRouteDeps) {
+  const { config } = deps;
 
   /** Starts the run unless it exists (a retry after a failed start, or a concurrent duplicate). */
   async function startRun(event: EventEnvelope, requestId: string): Promise<void> {
     try {
-      await startOnce(await ctx.temporal(), eventFanOut, {
+      await startOnce<EventFanOutWorkflow>(await deps.temporal(), EVENT_FAN_OUT_WORKFLOW, {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowId: eventWorkflowId(config.TIDINGS_ENV, event.eventId),
         memo: { requestId },
@@ -56,7 +65,7 @@ export function eventRoutes(ctx: Context) {
       const key = idempotencyKeyFrom(c.req.header('idempotency-key'), false);
       const body = await jsonBody(c, PublishEvent);
       const fresh: EventEnvelope = { eventId: randomUUID(), type: body.type, payload: body.payload, userId, acceptedAt: new Date().toISOString() };
-      const earlierId = await inTransaction(ctx.mysql(), async (conn) => {
+      const earlierId = await inTransaction(deps.mysql(), async (conn) => {
         if (key) {
           const earlier = await claimIdempotencyKey(conn, { scope: 'events', principal: userId, key, hash: requestHash(body), resourceId: fresh.eventId });
           if (earlier) return earlier;
@@ -68,7 +77,7 @@ export function eventRoutes(ctx: Context) {
       let event = fresh;
       if (earlierId) {
         // The claim committed with the event, so the row is there; its absence is a broken invariant.
-        const earlier = await getEventTrail(ctx.mysql(), earlierId);
+        const earlier = await getEventTrail(deps.mysql(), earlierId);
         if (!earlier) throw new Error(`event ${earlierId} of an idempotency key is missing`);
         event = { ...fresh, eventId, acceptedAt: earlier.acceptedAt };
         // A replay answers exactly what the first request answered, marked as a replay.
@@ -83,12 +92,12 @@ export function eventRoutes(ctx: Context) {
     })
     .get('/', async (c) => {
       const q = queryParams(c, ListQuery);
-      return c.json({ events: await listEvents(ctx.mysql(), c.get('principal').userId, q) });
+      return c.json({ events: await listEvents(deps.mysql(), c.get('principal').userId, q) });
     })
     .get('/:id', async (c) => {
       const id = c.req.param('id');
       const parsed = z.uuid().safeParse(id);
-      const trail = parsed.success ? await getEventTrail(ctx.mysql(), id, c.get('principal').userId) : undefined;
+      const trail = parsed.success ? await getEventTrail(deps.mysql(), id, c.get('principal').userId) : undefined;
       if (!trail) throw new AppError(404, 'not_found', `no event ${id}`, { field: 'id' });
       return c.json({ ...trail, temporalUi: workflowUiUrl(config, eventWorkflowId(config.TIDINGS_ENV, id)) });
     });

@@ -3,7 +3,10 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { DECIMAL_AMOUNT, fromCents, toCents } from '../../domain/money';
 import { workflowUiUrl } from '../../platform/clients/temporal';
-import type { Context } from '../../runtime/context';
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'mysql2/promise';
+import type { Config } from '../../platform/config';
+import type { Logger } from '../../platform/logger';
 import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../platform/db/idempotency';
 import { inTransaction } from '../../platform/db/transaction';
 import { AppError } from '../../platform/errors';
@@ -37,10 +40,18 @@ const BalancesQuery = z
   .refine((q) => q.date !== undefined || (q.from !== undefined && q.to !== undefined), { message: 'give date, or from and to', path: ['date'] })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 
+/** What the ledger routes use: MySQL for entries and balances, Temporal only to wake the relay (best effort). */
+export interface LedgerRouteDeps {
+  config: Config;
+  log: Logger;
+  mysql: () => Pool;
+  temporal: () => Promise<Client>;
+}
+
 /** `/ledger`: post entries (outbox, no dependency on Temporal or Kafka), list them, daily balances. */
-export function ledgerRoutes(ctx: Context) {
-  const { config, log } = ctx;
-  const poster = createGroupCommitter(ctx.mysql());
+export function ledgerRoutes(deps: LedgerRouteDeps) {
+  const { config, log } = deps;
+  const poster = createGroupCommitter(deps.mysql());
   // An entry's runs in the Web UI: the relay that applies it, and the close of its day.
   const view = (e: LedgerEntry) => ({
     ...e,
@@ -68,7 +79,7 @@ export function ledgerRoutes(ctx: Context) {
     new Promise((resolve) => setTimeout(resolve, delay).unref())
       .then(() => {
         lastSent = Date.now();
-        return ctx.temporal();
+        return deps.temporal();
       })
       .then((client) =>
         client.workflow.signalWithStart(outboxRelay, {
@@ -106,7 +117,7 @@ export function ledgerRoutes(ctx: Context) {
         wakeRelay();
         return c.json(view(stored), 201);
       }
-      const outcome = await inTransaction(ctx.mysql(), async (conn) => {
+      const outcome = await inTransaction(deps.mysql(), async (conn) => {
         const earlier = await claimIdempotencyKey(conn, { scope: 'ledger', principal: merchantId, key, hash: requestHash(body), resourceId: entry.entryId });
         return earlier ? { earlier } : { stored: await insertEntryWithOutbox(conn, entry) };
       });
@@ -115,7 +126,7 @@ export function ledgerRoutes(ctx: Context) {
         return c.json(view(outcome.stored), 201);
       }
       // A replay answers like the original (201, the same entry), marked as a replay.
-      const earlier = await getEntry(ctx.mysql(), outcome.earlier);
+      const earlier = await getEntry(deps.mysql(), outcome.earlier);
       // The claim committed with the entry, so the row is there; its absence is a broken invariant.
       if (!earlier) throw new Error(`ledger entry ${outcome.earlier} of an idempotency key is missing`);
       c.header('Idempotent-Replayed', 'true');
@@ -123,7 +134,7 @@ export function ledgerRoutes(ctx: Context) {
     })
     .get('/entries', async (c) => {
       const q = queryParams(c, EntriesQuery);
-      const page = await listEntries(ctx.mysql(), c.get('principal').userId, q.date, { limit: q.limit, after: q.cursor });
+      const page = await listEntries(deps.mysql(), c.get('principal').userId, q.date, { limit: q.limit, after: q.cursor });
       return c.json({ entries: page.entries.map(view), nextCursor: page.nextCursor });
     })
     .get('/balances/daily', async (c) => {
@@ -131,7 +142,7 @@ export function ledgerRoutes(ctx: Context) {
       const from = q.date ?? q.from!;
       const to = q.date ?? q.to!;
       if ((Date.parse(to) - Date.parse(from)) / 86_400_000 > 366) throw new AppError(400, 'invalid_request', 'at most 366 days at once', { field: 'to' });
-      const days = await dailyBalances(ctx.mysql(), c.get('principal').userId, from, to);
+      const days = await dailyBalances(deps.mysql(), c.get('principal').userId, from, to);
       return c.json({
         merchantId: c.get('principal').userId,
         from,

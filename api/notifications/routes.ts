@@ -6,7 +6,6 @@ import { notificationSchema, PreferencesSchema } from '../../domain/notification
 import { rootMessage } from '../../domain/root-cause';
 import { actsFor, SCOPES, type Principal } from '../../platform/auth/jwt';
 import { workflowUiUrl } from '../../platform/clients/temporal';
-import type { Context } from '../../runtime/context';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
 import { getNotification, listNotifications, loadPreferences, NOTIFICATION_STATUSES, savePreferences } from '../../stores/notifications';
@@ -19,7 +18,7 @@ import {
   SchedulerUnavailableError,
 } from '../../services/notification-scheduler';
 import type { ApiVariables } from '../middleware/auth';
-import { acceptNotification } from './accept';
+import { acceptNotification, type NotificationDeps } from './accept';
 
 const ListQuery = z.object({
   /** Default: the caller. Another user's needs the service scope. */
@@ -32,7 +31,7 @@ const ListQuery = z.object({
 const BATCH_MAX = 1_000;
 
 /** `/notifications`: schedule (one or a batch), read, reschedule, cancel. */
-export function notificationRoutes(ctx: Context) {
+export function notificationRoutes(ctx: NotificationDeps) {
   const { config } = ctx;
   const schema = () => notificationSchema(Date.now, config.NOTIFY_PAST_TOLERANCE_MS);
   const scheduler = { config, mysql: ctx.mysql(), temporal: ctx.temporal };
@@ -152,7 +151,7 @@ export function notificationRoutes(ctx: Context) {
 }
 
 /** `/users/:id/notification-preferences`: read and replace; a user's own (or a service's, with the scope). */
-export function userRoutes(ctx: Context) {
+export function userRoutes(ctx: Pick<NotificationDeps, 'mysql'>) {
   const subject = (c: { req: { param(k: string): string }; get(k: 'principal'): Principal }) => {
     const userId = c.req.param('id');
     if (!/^[\x21-\x7e]{1,128}$/.test(userId)) throw new AppError(400, 'invalid_request', 'bad user id', { field: 'id' });

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { asUser, config, json, log, untouchedPool, untouchedTemporal } from '../../test/support/routes';
+import { ledgerRoutes } from './routes';
+
+// In process, with collaborators that must not be touched (test/ledger.e2e.test.ts crosses the
+// real servers): the edge refuses bad entries and queries before any write or signal.
+function app() {
+  const db = untouchedPool();
+  const temporal = untouchedTemporal();
+  return { app: asUser(ledgerRoutes({ config, log, mysql: () => db.pool, temporal }), 'merchant-1'), db, temporal };
+}
+const entry = { type: 'credit', amount: '10.00', currency: 'BRL', description: 'sale', occurredAt: '2026-01-15' };
+
+describe('/ledger in process', () => {
+  it.each([
+    [{ ...entry, amount: '10.001' }, 'amount'],
+    [{ ...entry, amount: '0.00' }, 'amount'],
+    [{ ...entry, currency: 'brl' }, 'currency'],
+    [{ ...entry, type: 'refund' }, 'type'],
+    [{ ...entry, occurredAt: '15/01/2026' }, 'occurredAt'],
+  ])('refuses %j with 400 naming %s, writing nothing and waking nothing', async (body, field) => {
+    const { app: a, db, temporal } = app();
+    const res = await a.request('/entries', json('POST', body));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'invalid_request', field } });
+    expect(db.query).not.toHaveBeenCalled();
+    expect(db.getConnection).not.toHaveBeenCalled();
+    expect(temporal).not.toHaveBeenCalled();
+  });
+
+  it('refuses a misspelt field with 422 instead of dropping it', async () => {
+    const { app: a, db } = app();
+    const res = await a.request('/entries', json('POST', { ...entry, descripton: 'x' }));
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ error: { code: 'unknown_field', field: 'descripton' } });
+    expect(db.getConnection).not.toHaveBeenCalled();
+  });
+
+  it('needs a date to list entries, and from <= to for balances', async () => {
+    const { app: a, db } = app();
+    const list = await a.request('/entries');
+    expect(list.status).toBe(400);
+    expect(await list.json()).toMatchObject({ error: { field: 'date' } });
+    const range = await a.request('/balances/daily?from=2026-02-01&to=2026-01-01');
+    expect(range.status).toBe(400);
+    expect(await range.json()).toMatchObject({ error: { field: 'from' } });
+    expect(db.query).not.toHaveBeenCalled();
+  });
+});
