@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { PoisonMessageError } from '../platform/errors';
-import { deadLetter, joinGroup, type KafkaConsumerBase, type RunningKafkaConsumer } from './kafka-group';
+import { deadLetter, joinGroup, type KafkaConsumerBase, type RunningKafkaConsumer } from '../platform/clients/kafka-group';
 
 export interface KafkaBatchConsumerOptions<T> extends KafkaConsumerBase {
   /** Records handed to `handle` at most at once. */
@@ -15,7 +15,7 @@ export interface KafkaBatchConsumerOptions<T> extends KafkaConsumerBase {
   handle: (items: T[]) => Promise<{ item: T; reason: string }[]>;
 }
 
-export type { RunningKafkaConsumer } from './kafka-group';
+export type { RunningKafkaConsumer } from '../platform/clients/kafka-group';
 
 /**
  * A kafkajs consumer that processes a partition's records a batch at a time and commits their

@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { PoisonMessageError } from '../platform/errors';
-import { deadLetter, joinGroup, type KafkaConsumerBase, type RunningKafkaConsumer } from './kafka-group';
+import { deadLetter, joinGroup, type KafkaConsumerBase, type RunningKafkaConsumer } from '../platform/clients/kafka-group';
 
 export interface KafkaConsumerOptions extends KafkaConsumerBase {
   /**
@@ -11,7 +11,7 @@ export interface KafkaConsumerOptions extends KafkaConsumerBase {
   handle: (message: KafkaMessage, topic: string, partition: number) => Promise<void>;
 }
 
-export type { RunningKafkaConsumer } from './kafka-group';
+export type { RunningKafkaConsumer } from '../platform/clients/kafka-group';
 
 /** A kafkajs consumer that commits a record's offset only after its handler returned. */
 export async function startKafkaConsumer(opts: KafkaConsumerOptions): Promise<RunningKafkaConsumer> {

@@ -4,7 +4,7 @@
 import { OutgoingMessageSchema, produceStatus, type OutgoingMessage, type StatusEvent } from '../services/message-status';
 import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
-import { joinGroup } from '../consumers/kafka-group';
+import { joinGroup } from '../platform/clients/kafka-group';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

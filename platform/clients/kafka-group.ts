@@ -2,8 +2,8 @@
 // settings (and say when it has partitions), and dead-letter records it can never process to
 // `<topic>.dlq` with the reason and where they came from.
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import type { Logger } from '../platform/logger';
-import { dlqTopic } from '../platform/names';
+import type { Logger } from '../logger';
+import { dlqTopic } from '../names';
 
 /** What every Tidings consumer is given. */
 export interface KafkaConsumerBase {
