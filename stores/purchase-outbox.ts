@@ -32,13 +32,13 @@ export interface PurchaseMessage {
 }
 
 /** Accepts a purchase of the outbox design: the row, its RECEIVED stamp and its outbox row, in the caller's transaction. */
-export async function insertOutboxPurchase(conn: PoolConnection, purchaseId: string, userId: string, q: Quote): Promise<void> {
+export async function insertOutboxPurchase(conn: PoolConnection, purchaseId: string, userId: string, q: Quote, at: Date): Promise<void> {
   await conn.query(
-    `INSERT INTO purchases (purchase_id, user_id, product_id, quantity, installments, amount_cents, total_cents, installment_cents, status, journey)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'RECEIVED', 'outbox')`,
-    [purchaseId, userId, q.productId, q.quantity, q.installments, q.amountCents, q.totalCents, q.installmentCents],
+    `INSERT INTO purchases (purchase_id, user_id, product_id, quantity, installments, amount_cents, total_cents, installment_cents, status, journey, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'RECEIVED', 'outbox', ?, ?)`,
+    [purchaseId, userId, q.productId, q.quantity, q.installments, q.amountCents, q.totalCents, q.installmentCents, at, at],
   );
-  await conn.query("INSERT INTO purchase_timeline (purchase_id, status, at) VALUES (?, 'RECEIVED', CURRENT_TIMESTAMP(3))", [purchaseId]);
+  await conn.query("INSERT INTO purchase_timeline (purchase_id, status, at) VALUES (?, 'RECEIVED', ?)", [purchaseId, at]);
   await conn.query("INSERT INTO purchase_outbox (purchase_id, kind) VALUES (?, 'PurchaseRequested')", [purchaseId]);
 }
 

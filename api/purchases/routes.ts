@@ -51,23 +51,29 @@ export function purchaseRoutes(ctx: Context) {
     await d.drain();
   });
   /**
-   * `temporalUi`: the run that holds the purchase's deadline (the bucket of its slice; an estimate
-   * until PurchaseRequested is out), or the purchase's own run for a purchase of the workflow design.
+   * `temporalUi`: the run that holds the purchase's deadline (the bucket of its slice once
+   * PurchaseRequested is out; before that, and in the POST answer, the bucket it is due in if sent
+   * at once, so that every replay answers the same), or the purchase's own run for a purchase of the
+   * workflow design.
    */
-  const links = (purchaseId: string, timing?: { journey: string; deadlineAt: number | null }) => ({
+  type Timing = { journey: string; createdAt: number; deadlineAt: number | null };
+  const links = (purchaseId: string, timing: Timing | undefined) => ({
     statusUrl: `/purchases/${purchaseId}`,
     temporalUi: workflowUiUrl(
       config,
       timing?.journey === 'workflow'
         ? purchaseWorkflowId(config.TIDINGS_ENV, purchaseId)
-        : purchaseBucketIdFor(config, (timing?.deadlineAt ?? Date.now() + config.PURCHASE_RESULT_TIMEOUT_MS) - config.PURCHASE_RESULT_TIMEOUT_MS),
+        : purchaseBucketIdFor(config, timing?.deadlineAt ? timing.deadlineAt - config.PURCHASE_RESULT_TIMEOUT_MS : (timing?.createdAt ?? Date.now())),
     ),
   });
-  const timingOf = async (pool: Pool, ids: string[]) => {
-    if (ids.length === 0) return new Map<string, { journey: string; deadlineAt: number | null }>();
-    const [rows] = await pool.query<RowDataPacket[]>('SELECT purchase_id, journey, deadline_at FROM purchases WHERE purchase_id IN (?)', [ids]);
+  const timingOf = async (pool: Pool, ids: string[]): Promise<Map<string, Timing>> => {
+    if (ids.length === 0) return new Map();
+    const [rows] = await pool.query<RowDataPacket[]>('SELECT purchase_id, journey, created_at, deadline_at FROM purchases WHERE purchase_id IN (?)', [ids]);
     return new Map(
-      rows.map((r) => [r.purchase_id as string, { journey: r.journey as string, deadlineAt: r.deadline_at ? (r.deadline_at as Date).getTime() : null }]),
+      rows.map((r) => [
+        r.purchase_id as string,
+        { journey: r.journey as string, createdAt: (r.created_at as Date).getTime(), deadlineAt: r.deadline_at ? (r.deadline_at as Date).getTime() : null },
+      ]),
     );
   };
 
@@ -91,11 +97,12 @@ export function purchaseRoutes(ctx: Context) {
       const body = await jsonBody(c, PurchaseRequest);
       const q = await quoteFor(body);
       const fresh = randomUUID();
+      const at = new Date();
       const earlier = await inTransaction(ctx.mysql(), async (conn) => {
         const found = await claimIdempotencyKey(conn, { scope: 'purchases', principal: userId, key, hash: requestHash(body), resourceId: fresh });
         // The purchase, its RECEIVED stamp and its outbox row commit together: accepted means it will
         // reach fulfillment, whether or not SNS and Temporal are up right now.
-        if (!found) await insertOutboxPurchase(conn, fresh, userId, q);
+        if (!found) await insertOutboxPurchase(conn, fresh, userId, q, at);
         return found;
       });
       const purchaseId = earlier ?? fresh;
@@ -105,8 +112,8 @@ export function purchaseRoutes(ctx: Context) {
       // A replay answers exactly what the first request answered (however many arrive at once); the
       // purchase's current status is at statusUrl.
       if (earlier) c.header('Idempotent-Replayed', 'true');
-      const timing = earlier ? (await timingOf(ctx.mysql(), [purchaseId])).get(purchaseId) : undefined;
-      return c.json({ purchaseId, status: 'RECEIVED', ...links(purchaseId, timing) }, 202);
+      const timing = (earlier && (await timingOf(ctx.mysql(), [purchaseId])).get(purchaseId)) || { journey: 'outbox', createdAt: at.getTime() };
+      return c.json({ purchaseId, status: 'RECEIVED', ...links(purchaseId, { ...timing, deadlineAt: null }) }, 202);
     })
     .get('/', async (c) => {
       const { limit, cursor } = queryParams(c, ListQuery);
@@ -142,7 +149,7 @@ export function purchaseRoutes(ctx: Context) {
       if (done.outcome === 'cancelled') {
         // PurchaseCancelled (the compensation) is committed in the outbox: sent now, or by the relay.
         if (done.compensate) dispatcher.kick(id);
-        return c.json({ purchaseId: id, status: 'CANCELLED', reason: done.hop.detail, ...links(id) });
+        return c.json({ purchaseId: id, status: 'CANCELLED', reason: done.hop.detail, ...links(id, (await timingOf(ctx.mysql(), [id])).get(id)) });
       }
       return cancelThroughRun(id, reason);
     });
@@ -153,7 +160,12 @@ export function purchaseRoutes(ctx: Context) {
     try {
       const state = await client.workflow.getHandle(purchaseWorkflowId(config.TIDINGS_ENV, id)).executeUpdate(cancelPurchaseUpdate, { args: [{ reason }] });
       return new Response(
-        JSON.stringify({ purchaseId: id, status: state.status, reason: state.reason ?? null, ...links(id, { journey: 'workflow', deadlineAt: null }) }),
+        JSON.stringify({
+          purchaseId: id,
+          status: state.status,
+          reason: state.reason ?? null,
+          ...links(id, { journey: 'workflow', createdAt: 0, deadlineAt: null }),
+        }),
         {
           status: 200,
           headers: { 'content-type': 'application/json' },
