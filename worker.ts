@@ -4,6 +4,8 @@ import { createActivities } from './activities';
 import { outboxRelay, outboxRelayId } from './workflows/ledger';
 import { messageRelay } from './workflows/message-timers';
 import { messageRelayId } from './contracts/messages';
+import { purchaseRelay } from './workflows/purchase-timers';
+import { purchaseRelayId } from './contracts/purchase';
 import type { Context } from './runtime/context';
 
 /** The workflow bundle's entry; resolved from this file so it works wherever the repo lives. */
@@ -65,6 +67,19 @@ export async function startWorker(ctx: Context): Promise<void> {
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
   if (config.LEDGER_RELAY_ON_START) await ensureOutboxRelay(ctx);
   if (config.MESSAGE_RELAY_ON_START) await ensureMessageRelay(ctx);
+  if (config.PURCHASE_RELAY_ON_START) await ensurePurchaseRelay(ctx);
+}
+
+/** Starts the purchase outbox relay unless it runs already (every worker start checks). */
+export async function ensurePurchaseRelay(ctx: Context): Promise<void> {
+  const { config } = ctx;
+  const client = await ctx.temporal();
+  await client.workflow.start(purchaseRelay, {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowId: purchaseRelayId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE),
+    args: [{ batchSize: config.MESSAGE_RELAY_BATCH, idleMs: config.MESSAGE_RELAY_IDLE_MS, minAgeMs: 1_000 }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
 }
 
 /** Starts the singleton outbox relay unless it runs already (every worker start checks). */

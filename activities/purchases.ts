@@ -7,18 +7,35 @@ import { topicArn } from '../platform/clients/aws';
 import type { Config } from '../platform/config';
 import { namesOf } from '../platform/names';
 import { blockReason, getProduct, recordStatus, type PurchaseStatus } from '../stores/purchases';
-import { PURCHASE_INVALID, type PurchaseActivities, type PurchaseMessage } from '../contracts/purchase';
+import { PURCHASE_INVALID, type PurchaseActivities, type PurchaseMessage, type PurchaseTimerActivities } from '../contracts/purchase';
+import type { Client } from '@temporalio/client';
+import { dispatchPurchases, expireDuePurchases } from '../services/purchase-delivery';
 
 export interface PurchaseDeps {
   config: Config;
   sns: SNSClient;
   mysql: Pool;
   publisher: () => Publisher;
+  temporal: () => Promise<Client>;
 }
 
-/** Activities of the purchase workflow. */
-export function createPurchaseActivities(deps: PurchaseDeps): PurchaseActivities {
+/**
+ * Activities of the purchase journey: the timers of the outbox design (local activities of the
+ * deadline buckets and the relay), and the steps of the one-workflow-per-purchase design, kept
+ * registered so that runs started before the redesign finish.
+ */
+export function createPurchaseActivities(deps: PurchaseDeps): PurchaseActivities & PurchaseTimerActivities {
+  const delivery = { ...deps, sns: () => deps.sns };
   return {
+    async expirePurchases({ from, to, limit }) {
+      const { hops, more } = await expireDuePurchases(delivery, { from, to, limit });
+      return { expired: hops.map((h) => h.purchaseId), more };
+    },
+    async relayPurchaseOutbox({ limit, minAgeMs }) {
+      const { claimed } = await dispatchPurchases(delivery, { olderThan: Date.now() - minAgeMs, limit });
+      return { claimed };
+    },
+
     /** Product exists, terms possible, customer not blocked; a failure here is final. */
     async validatePurchase({ userId, quote: q }: { userId: string; quote: Quote }): Promise<void> {
       const product = await getProduct(deps.mysql, q.productId);

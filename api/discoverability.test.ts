@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../platform/auth/jwt';
 import type { Context } from '../runtime/context';
-import { purchaseWorkflowId } from '../workflows/purchase';
-import { testContext, uniqueId } from '../test/support/context';
+import { eventually, testContext, uniqueId } from '../test/support/context';
 import { createApiApp } from './app';
 
 // What a client can discover without reading the code: the catalogue, its own purchases page by
@@ -68,10 +67,16 @@ describe('API discoverability', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { field: 'cursor' } });
 
-    // The run remembers the request that started it.
-    const described = await (await ctx.temporal()).workflow.getHandle(purchaseWorkflowId(ctx.config.TIDINGS_ENV, made[0]!)).describe();
-    expect(await described.memo).toMatchObject({ requestId: 'list-0' });
-    await (await ctx.temporal()).workflow.getHandle(purchaseWorkflowId(ctx.config.TIDINGS_ENV, made[0]!)).terminate('test over');
+    // Each purchase links the run that holds its deadline: the bucket of its slice, which the API's
+    // dispatch starts (no workflow per purchase, docs/purchase-journey.md).
+    const bucket = await eventually(async () => {
+      const view = (await (await alice('GET', `/purchases/${made[0]!}`)).json()) as { status: string; temporalUi: string };
+      return view.status === 'PENDING' ? decodeURIComponent(view.temporalUi.split('/workflows/')[1]!) : undefined;
+    }, 10_000);
+    expect(bucket).toContain(`${ctx.config.TIDINGS_ENV}.purchase-deadline-`);
+    const described = await (await ctx.temporal()).workflow.getHandle(bucket).describe();
+    expect(described.type).toBe('purchaseDeadlineBucket');
+    await (await ctx.temporal()).workflow.getHandle(bucket).terminate('test over');
   });
 
   it('a ledger post links the runs that apply it and close its day', async () => {

@@ -1,6 +1,6 @@
 // The purchase journey's consumers: fulfillment (SQS `purchase-processing`, fed by the SNS topics
 // purchase-requested and purchase-cancelled) and the results consumer (SQS `purchase-results`)
-// that signals each purchase's workflow.
+// that applies each result in MySQL and pushes it (docs/purchase-journey.md).
 import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
@@ -8,6 +8,7 @@ import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
 import { cancelContract, effectContract } from '../stores/purchases';
 import { fulfillmentResultSignal, purchaseWorkflowId, type FulfillmentResult, type PurchaseMessage } from '../workflows/purchase';
+import { applyResults } from '../services/purchase-delivery';
 import { parseRecord } from './parse-record';
 import { startSqsConsumer } from './sqs-runner';
 
@@ -67,7 +68,7 @@ export async function startFulfillment(ctx: Context, opts: PurchaseConsumerOptio
   return { stop: () => consumer.stop() };
 }
 
-/** Results: each fulfillment report becomes a signal to `purchase-{id}` (late ones are dropped). */
+/** Results: each fulfillment report is applied forward-only in MySQL and pushed; duplicates and late ones change nothing. */
 export async function startPurchaseResults(ctx: Context, opts: PurchaseConsumerOptions = {}) {
   const consumer = startSqsConsumer({
     name: 'purchase-results',
@@ -79,15 +80,22 @@ export async function startPurchaseResults(ctx: Context, opts: PurchaseConsumerO
     pollers: ctx.config.SQS_POLLERS,
     handle: async (body) => {
       const result = parseRecord(Result, body, 'fulfillment result') as FulfillmentResult;
-      try {
-        const client = await ctx.temporal();
-        await client.workflow.getHandle(purchaseWorkflowId(ctx.config.TIDINGS_ENV, result.purchaseId)).signal(fulfillmentResultSignal, result);
-      } catch (err) {
-        // The run already ended (expired or cancelled): its compensation handles the contract.
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-        ctx.log.info({ purchaseId: result.purchaseId, kind: result.kind }, 'result for a finished purchase dropped');
-      }
+      // Applied and pushed before this returns: the runner deletes the SQS message only then, so a
+      // crash in between redelivers it (and the forward-only update makes the redelivery a no-op).
+      const { workflow } = await applyResults({ mysql: ctx.mysql(), publisher: ctx.publisher }, [result]);
+      // A purchase of the workflow design (its run started before the upgrade) still hears through its run.
+      for (const r of workflow) await signalRun(r);
     },
   });
+  async function signalRun(result: FulfillmentResult): Promise<void> {
+    try {
+      const client = await ctx.temporal();
+      await client.workflow.getHandle(purchaseWorkflowId(ctx.config.TIDINGS_ENV, result.purchaseId)).signal(fulfillmentResultSignal, result);
+    } catch (err) {
+      // The run already ended (expired or cancelled): its compensation handles the contract.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      ctx.log.info({ purchaseId: result.purchaseId, kind: result.kind }, 'result for a finished purchase dropped');
+    }
+  }
   return { stop: () => consumer.stop() };
 }

@@ -154,6 +154,11 @@ export const configFields = z.object({
     .int()
     .positive()
     .default(5 * 60 * 1000),
+  // The purchase deadlines: one bucket workflow per time slice, so a purchase may EXPIRE up to one
+  // slice after its deadline. The purchase outbox relay (the backstop of the API's own dispatch)
+  // shares the message relay's tick and batch; the worker role makes sure it runs unless turned off.
+  PURCHASE_DEADLINE_BUCKET_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  PURCHASE_RELAY_ON_START: z.stringbool().default(true),
 
   // Ledger: the relay's batch and backstop tick; how long after a merchant's midnight a day closes.
   LEDGER_RELAY_BATCH: z.coerce.number().int().positive().max(1000).default(200),

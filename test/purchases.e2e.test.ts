@@ -16,15 +16,22 @@ import { TestClient } from './support/gateway';
 
 const names = testNames();
 
-// The purchase journey across the real servers: API → Temporal → SNS → SQS → fulfillment →
-// purchase-results → signal → statuses pushed to the user's WebSocket through the gateway.
+// The purchase journey across the real servers: API (purchase + outbox row in one transaction) →
+// dispatch (validate, deadline bucket armed, SNS) → SQS → fulfillment → purchase-results → applied
+// in MySQL → statuses pushed to the user's WebSocket through the gateway.
 describe('purchase journey across the real servers', () => {
   let ctx: Context;
   let workerCtx: Context;
   let app: ReturnType<typeof createApiApp>;
   let gatewayUrl: string;
   let fulfillment: { stop(): Promise<void> } | undefined;
-  let results: { stop(): Promise<void> };
+  let results: { stop(): Promise<void> } | undefined;
+  // A second system on the same servers with short deadlines (3 s, 1 s buckets) and its purchase
+  // relay running: the expiry and outage cases.
+  let shortCtx: Context;
+  let shortWorker: Context;
+  let shortApp: ReturnType<typeof createApiApp>;
+  const extraCtxs: Context[] = [];
   const sockets: WebSocket[] = [];
   const consumerOpts = { waitSeconds: 1, retryDelaySeconds: 0 };
 
@@ -47,14 +54,14 @@ describe('purchase journey across the real servers', () => {
           .map((e) => (e.data as { status: string }).status),
     };
   };
-  const api = (token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-    app.request(path, {
+  const api = (token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, on = app) =>
+    on.request(path, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
-  const buy = async (token: string, body: unknown = { productId: 'insurance-home', quantity: 1, installments: 1 }) => {
-    const res = await api(token, 'POST', '/purchases', body, { 'idempotency-key': uniqueId('k') });
+  const buy = async (token: string, body: unknown = { productId: 'insurance-home', quantity: 1, installments: 1 }, on = app) => {
+    const res = await api(token, 'POST', '/purchases', body, { 'idempotency-key': uniqueId('k') }, on);
     expect(res.status).toBe(202);
     return (await res.json()) as { purchaseId: string; statusUrl: string; temporalUi: string };
   };
@@ -77,12 +84,20 @@ describe('purchase journey across the real servers', () => {
     await restartWorker();
     fulfillment = await startFulfillment(ctx, consumerOpts);
     results = await startPurchaseResults(ctx, consumerOpts);
+    const short = { PURCHASE_RESULT_TIMEOUT_MS: '3000', PURCHASE_DEADLINE_BUCKET_MS: '1000', MESSAGE_RELAY_IDLE_MS: '300' };
+    shortCtx = testContext(short);
+    shortApp = createApiApp(shortCtx);
+    shortWorker = testContext({ ...short, TEMPORAL_TASK_QUEUE: shortCtx.config.TEMPORAL_TASK_QUEUE, PURCHASE_RELAY_ON_START: 'true' });
+    await startWorker(shortWorker);
   }, 60_000);
   afterAll(async () => {
     for (const ws of sockets) ws.terminate();
     await fulfillment?.stop();
     await results?.stop();
     await workerCtx?.lifecycle.close();
+    await shortWorker?.lifecycle.close();
+    await shortCtx?.lifecycle.close();
+    for (const c of extraCtxs) await c.lifecycle.close();
     await ctx?.lifecycle.close();
   });
 
@@ -105,15 +120,16 @@ describe('purchase journey across the real servers', () => {
     }
   });
 
-  it('POST /purchases: the user sees PENDING, PROCESSING, COMPLETED live; MySQL is final; queues drained; history shows each step', async () => {
+  it('POST /purchases: the user sees PENDING, PROCESSING, COMPLETED live; MySQL is final; queues drained; no workflow per purchase', async () => {
     const u = await user();
     const { purchaseId, statusUrl, temporalUi } = await buy(u.token);
     expect(statusUrl).toBe(`/purchases/${purchaseId}`);
-    expect(temporalUi).toContain(purchaseWorkflowId(ctx.config.TIDINGS_ENV, purchaseId));
+    // The run that holds the purchase's deadline: the bucket of its slice.
+    expect(temporalUi).toContain(`${ctx.config.TIDINGS_ENV}.purchase-deadline-${ctx.config.TEMPORAL_TASK_QUEUE}-`);
     await u.client.until(() => u.statuses().includes('COMPLETED'), 30_000);
     expect(u.statuses()).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
 
-    const view = (await (await api(u.token, 'GET', statusUrl)).json()) as { status: string; timeline: { status: string }[] };
+    const view = (await (await api(u.token, 'GET', statusUrl)).json()) as { status: string; timeline: { status: string }[]; temporalUi: string };
     expect(view.status).toBe('COMPLETED');
     expect(view.timeline.map((t) => t.status)).toEqual(['RECEIVED', 'PENDING', 'PROCESSING', 'COMPLETED']);
     expect(await contractOf(ctx.mysql(), purchaseId)).toEqual({ status: 'ACTIVE', quantity: 1 });
@@ -121,22 +137,16 @@ describe('purchase journey across the real servers', () => {
       async () => (await queueDepth(names.queues.purchaseProcessing.name)) === 0 && (await queueDepth(names.queues.purchaseResults.name)) === 0,
       20_000,
     );
+    const [outbox] = await ctx.mysql().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM purchase_outbox WHERE purchase_id = ?', [purchaseId]);
+    expect(Number(outbox[0]!.n)).toBe(0);
 
-    const handle = (await ctx.temporal()).workflow.getHandle(purchaseWorkflowId(ctx.config.TIDINGS_ENV, purchaseId));
-    expect(await handle.result()).toMatchObject({ status: 'COMPLETED' });
-    const events = (await handle.fetchHistory()).events ?? [];
-    // Steps run as local activities: each leaves a marker in the history, in order.
-    const markers = events.map((e) => e.markerRecordedEventAttributes).filter((m) => m?.markerName === 'core_local_activity');
-    const activities = markers.map((m) => {
-      const text = Object.values(m?.details ?? {})
-        .flatMap((p) => p.payloads ?? [])
-        .map((p) => Buffer.from(p.data ?? []).toString())
-        .join(' ');
-      return ['validatePurchase', 'recordPurchaseStatus', 'publishPurchaseMessage'].find((n) => text.includes(n));
-    });
-    expect(activities).toEqual(['validatePurchase', 'recordPurchaseStatus', 'publishPurchaseMessage', 'recordPurchaseStatus', 'recordPurchaseStatus']);
-    const signals = events.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName).filter(Boolean);
-    expect(signals).toEqual(['fulfillmentResult', 'fulfillmentResult']);
+    // Temporal holds the deadline (one bucket per slice, waiting for its start delay), not the purchase.
+    const client = await ctx.temporal();
+    const bucketId = decodeURIComponent(view.temporalUi).split('/workflows/')[1]!.split('/')[0]!;
+    const bucket = await client.workflow.getHandle(bucketId).describe();
+    expect(bucket.type).toBe('purchaseDeadlineBucket');
+    expect(bucket.status.name).toBe('RUNNING');
+    await expect(client.workflow.getHandle(purchaseWorkflowId(ctx.config.TIDINGS_ENV, purchaseId)).describe()).rejects.toThrow();
   }, 45_000);
 
   it('a blocked customer is REJECTED with the reason, and nothing is contracted', async () => {
@@ -150,7 +160,7 @@ describe('purchase journey across the real servers', () => {
     expect(await contractOf(ctx.mysql(), purchaseId)).toBeUndefined();
   }, 30_000);
 
-  it('worker killed while the workflow waits: restarted, the purchase completes and each status is pushed once', async () => {
+  it('worker killed while the purchase waits: it completes without it, each status pushed once; the restarted worker changes nothing', async () => {
     await fulfillment!.stop();
     fulfillment = undefined;
     const u = await user();
@@ -160,9 +170,9 @@ describe('purchase journey across the real servers', () => {
     await workerCtx.lifecycle.close(); // the worker is gone while the purchase waits for its result
     fulfillment = await startFulfillment(ctx, consumerOpts); // the result arrives with no worker up
     await eventually(async () => (await contractOf(ctx.mysql(), purchaseId))?.status === 'ACTIVE', 20_000);
-    await restartWorker();
     await u.client.until(() => u.statuses().includes('COMPLETED'), 30_000);
-    await new Promise((r) => setTimeout(r, 500)); // anything duplicated would have arrived by now
+    await restartWorker();
+    await new Promise((r) => setTimeout(r, 1_000)); // anything duplicated would have arrived by now
     expect(u.statuses()).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
   }, 60_000);
 
@@ -206,7 +216,7 @@ describe('purchase journey across the real servers', () => {
     expect(u.statuses().filter((s) => s === 'COMPLETED')).toHaveLength(1);
   }, 40_000);
 
-  it('bad input: 400/422 naming the field, 413 for a huge body, and no purchase or workflow started', async () => {
+  it('bad input: 400/422 naming the field, 413 for a huge body, and no purchase, outbox row or workflow started', async () => {
     const client = await ctx.temporal();
     const purchaseRuns = async () => (await client.workflow.count(`TaskQueue = '${ctx.config.TEMPORAL_TASK_QUEUE}' AND WorkflowType = 'purchase'`)).count;
     const runsBefore = await purchaseRuns();
@@ -235,7 +245,72 @@ describe('purchase journey across the real servers', () => {
     expect(await purchaseRuns()).toBe(runsBefore);
   }, 30_000);
 
+  it('no result before the deadline: the bucket EXPIRES the purchase with the reason and compensates it; a late result changes nothing', async () => {
+    await fulfillment?.stop();
+    fulfillment = undefined;
+    const u = await user();
+    const { purchaseId } = await buy(u.token, undefined, shortApp);
+    await u.client.until(() => u.statuses().includes('EXPIRED'), 20_000);
+    const expired = u.client.of('event').find((e) => (e.data as { status: string }).status === 'EXPIRED')!;
+    expect((expired.data as { detail: string }).detail).toBe('no fulfillment result within 3 s');
+    // PurchaseCancelled left through the outbox: fulfillment, back, releases whatever the request reserves.
+    await eventually(async () => {
+      const [rows] = await ctx.mysql().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM purchase_outbox WHERE purchase_id = ?', [purchaseId]);
+      return Number(rows[0]!.n) === 0;
+    }, 10_000);
+    fulfillment = await startFulfillment(ctx, consumerOpts);
+    await eventually(async () => (await contractOf(ctx.mysql(), purchaseId))?.status === 'CANCELLED', 20_000);
+    await eventually(async () => (await queueDepth(names.queues.purchaseResults.name)) === 0, 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(u.statuses()).toEqual(['PENDING', 'EXPIRED']);
+    const view = (await (await api(u.token, 'GET', `/purchases/${purchaseId}`)).json()) as { status: string; reason: string };
+    expect(view).toMatchObject({ status: 'EXPIRED', reason: 'no fulfillment result within 3 s' });
+  }, 60_000);
+
+  it('SNS or Temporal unreachable at POST: 202, nothing lost; the relay delivers once they are back', async () => {
+    fulfillment ??= await startFulfillment(ctx, consumerOpts);
+    const queue = shortCtx.config.TEMPORAL_TASK_QUEUE;
+    const noSns = testContext({ TEMPORAL_TASK_QUEUE: queue, AWS_ENDPOINT: 'http://127.0.0.1:9', PURCHASE_RESULT_TIMEOUT_MS: '60000' });
+    const noTemporal = testContext({ TEMPORAL_TASK_QUEUE: queue, TEMPORAL_ADDRESS: '127.0.0.1:9', PURCHASE_RESULT_TIMEOUT_MS: '60000' });
+    extraCtxs.push(noSns, noTemporal);
+    for (const down of [noSns, noTemporal]) {
+      const u = await user();
+      const { purchaseId } = await buy(u.token, undefined, createApiApp(down));
+      // The API's own dispatch fails; the row waits in the outbox for the relay (the short system's worker).
+      await u.client.until(() => u.statuses().includes('COMPLETED'), 30_000);
+      expect(u.statuses()).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
+      expect(await contractOf(ctx.mysql(), purchaseId)).toEqual({ status: 'ACTIVE', quantity: 1 });
+    }
+  }, 90_000);
+
+  it('a fulfillment result is acknowledged only once it is applied: with MySQL unreachable it stays queued, and is applied when the consumer can', async () => {
+    await fulfillment?.stop();
+    fulfillment = undefined;
+    const u = await user();
+    const { purchaseId } = await buy(u.token);
+    await u.client.until(() => u.statuses().includes('PENDING'), 20_000);
+    await results?.stop();
+    const noMysql = testContext({ MYSQL_PORT: '9' });
+    extraCtxs.push(noMysql);
+    // A slow retry: the queue dead-letters after 5 receives, and this consumer must not use them all.
+    const failing = await startPurchaseResults(noMysql, { waitSeconds: 1, retryDelaySeconds: 2 });
+    const sqs = ctx.sqs();
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: names.queues.purchaseResults.name }));
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify({ purchaseId, kind: 'COMPLETED' }) }));
+    await new Promise((r) => setTimeout(r, 3_000)); // received and failed, more than once
+    expect(await queueDepth(names.queues.purchaseResults.name)).toBeGreaterThan(0);
+    expect(u.statuses()).toEqual(['PENDING']);
+    await failing.stop();
+    results = await startPurchaseResults(ctx, consumerOpts);
+    await u.client.until(() => u.statuses().includes('COMPLETED'), 30_000);
+    expect(u.statuses()).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
+    await eventually(async () => (await queueDepth(names.queues.purchaseResults.name)) === 0, 20_000);
+    // Fulfillment, back, finds the contract to effect: the purchase is already COMPLETED, its results change nothing.
+    fulfillment = await startFulfillment(ctx, consumerOpts);
+  }, 60_000);
+
   it('a poison message is retried, never deleted, and lands in the dead-letter queue after N receives', async () => {
+    fulfillment ??= await startFulfillment(ctx, consumerOpts);
     const marker = uniqueId('poison');
     const sqs = ctx.sqs();
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: names.queues.purchaseProcessing.name }));

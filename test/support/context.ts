@@ -37,9 +37,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     MYSQL_DATABASE: undefined,
     TEMPORAL_TASK_QUEUE: uniqueId(`tidings-${env}`),
     // Only the ledger tests run the outbox relay (it would outlive each test's worker otherwise);
-    // likewise only the chat tests that need it run the message relay.
+    // likewise only the chat and purchase tests that need them run the message and purchase relays.
     LEDGER_RELAY_ON_START: 'false',
     MESSAGE_RELAY_ON_START: 'false',
+    PURCHASE_RELAY_ON_START: 'false',
     ...overrides,
   });
 }

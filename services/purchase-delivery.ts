@@ -1,0 +1,194 @@
+// The purchase journey without a workflow per purchase (docs/purchase-journey.md): a purchase
+// leaves through its outbox (the API's own dispatch right after the commit, the relay workflow as
+// the durable backstop), fulfillment's results are applied in MySQL with forward-only conditional
+// updates and pushed on the user's channel, and Temporal holds only the deadlines (one bucket
+// workflow per time slice). Shared by the API, the results consumer and the activities.
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'mysql2/promise';
+import {
+  PURCHASE_DEADLINE_BUCKET_WORKFLOW,
+  PURCHASE_STATUS_EVENT,
+  purchaseChannel,
+  purchaseDeadlineBucketId,
+  purchaseSliceEnd,
+  type FulfillmentResult,
+  type PurchaseDeadlineBucketWorkflow,
+  type PurchaseMessage,
+} from '../contracts/purchase';
+import type { Publisher } from '../gateway/publisher';
+import { topicArn } from '../platform/clients/aws';
+import type { Config } from '../platform/config';
+import { withTimeout } from '../platform/errors';
+import type { Logger } from '../platform/logger';
+import { namesOf } from '../platform/names';
+import { applyPurchaseResults, cancelOutboxPurchase, dispatchPurchaseOutbox, expirePurchaseDeadlines, type PurchaseHop } from '../stores/purchase-outbox';
+
+export interface PurchaseDeliveryDeps {
+  config: Config;
+  mysql: Pool;
+  sns: () => SNSClient;
+  temporal: () => Promise<Client>;
+  publisher: () => Publisher;
+  /** Start deadline buckets with a start delay (default); off for the time-skipping test server. */
+  startDelay?: boolean;
+}
+
+/** A dispatch must not hold its claim for long: past this, the rows go back to the relay. */
+const SEND_TIMEOUT_MS = 5_000;
+
+/** Pushes hops on their users' channels: each purchase's hops in order, purchases side by side. */
+export async function pushHops(publisher: Publisher, hops: PurchaseHop[]): Promise<void> {
+  const byPurchase = new Map<string, PurchaseHop[]>();
+  for (const h of hops) byPurchase.set(h.purchaseId, [...(byPurchase.get(h.purchaseId) ?? []), h]);
+  await Promise.all(
+    [...byPurchase.values()].map(async (own) => {
+      for (const h of own) {
+        await publisher.publish(
+          purchaseChannel(h.userId),
+          PURCHASE_STATUS_EVENT,
+          { purchaseId: h.purchaseId, status: h.status, detail: h.detail, at: new Date(h.at).toISOString() },
+          // The same hop pushed again (a transaction retried after its push) is not shown twice.
+          { countConnections: false, dedupeId: `purchase:${h.purchaseId}:${h.status}` },
+        );
+      }
+    }),
+  );
+}
+
+// Buckets this process has started (or found running): one start call per slice, not per purchase.
+const armed = new Map<string, number>();
+
+/** Makes sure the deadline bucket of the slice ending at `fireAt` exists; returns its id. */
+export async function ensurePurchaseDeadlineBucket(deps: PurchaseDeliveryDeps, fireAt: number, now = Date.now()): Promise<string> {
+  const { config } = deps;
+  const workflowId = purchaseDeadlineBucketId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE, fireAt);
+  if (armed.has(workflowId)) return workflowId;
+  const client = await deps.temporal();
+  await client.workflow.start<PurchaseDeadlineBucketWorkflow>(PURCHASE_DEADLINE_BUCKET_WORKFLOW, {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowId,
+    // Sleeping until its time: use it. Closed: its time has passed (a dispatch slower than the
+    // deadline); a new run fires at once and expires what is overdue in its slice.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    ...(deps.startDelay === false ? {} : { startDelay: Math.max(0, fireAt - now) }),
+    args: [{ fireAt, sliceMs: config.PURCHASE_DEADLINE_BUCKET_MS, batch: config.MESSAGE_RELAY_BATCH }],
+    memo: { fireAt: new Date(fireAt).toISOString() },
+  });
+  armed.set(workflowId, fireAt);
+  if (armed.size > 10_000) for (const [id, at] of armed) if (at < now) armed.delete(id);
+  return workflowId;
+}
+
+/** The deadline bucket of a purchase dispatched at `at` (for links in responses). */
+export const purchaseBucketIdFor = (config: Config, at: number): string =>
+  purchaseDeadlineBucketId(
+    config.TIDINGS_ENV,
+    config.TEMPORAL_TASK_QUEUE,
+    purchaseSliceEnd(at + config.PURCHASE_RESULT_TIMEOUT_MS, config.PURCHASE_DEADLINE_BUCKET_MS),
+  );
+
+async function publishAll(deps: PurchaseDeliveryDeps, messages: PurchaseMessage[]): Promise<void> {
+  const topics = namesOf(deps.config).snsTopics;
+  const sns = deps.sns();
+  await Promise.all(
+    messages.map((m) =>
+      sns.send(
+        new PublishCommand({
+          TopicArn: topicArn(deps.config, (m.type === 'PurchaseRequested' ? topics.purchaseRequested : topics.purchaseCancelled).name),
+          Message: JSON.stringify(m),
+        }),
+      ),
+    ),
+  );
+}
+
+/**
+ * Hands outbox rows to fulfillment: validates each request (REJECTED with the reason, or PENDING),
+ * arms the deadlines (the bucket of their slice), publishes to SNS, removes the rows and pushes,
+ * all under the claim. Nothing goes to fulfillment without its deadline armed, and a failed send
+ * keeps the rows.
+ */
+export async function dispatchPurchases(deps: PurchaseDeliveryDeps, which: { purchaseIds: string[] } | { olderThan: number; limit: number }) {
+  const { config } = deps;
+  const now = Date.now();
+  const deadlineAt = now + config.PURCHASE_RESULT_TIMEOUT_MS;
+  return dispatchPurchaseOutbox(
+    deps.mysql,
+    which,
+    deadlineAt,
+    (messages) =>
+      withTimeout(
+        'dispatching purchases',
+        SEND_TIMEOUT_MS,
+        (async () => {
+          if (messages.some((m) => m.type === 'PurchaseRequested')) {
+            await ensurePurchaseDeadlineBucket(deps, purchaseSliceEnd(deadlineAt, config.PURCHASE_DEADLINE_BUCKET_MS), now);
+          }
+          await publishAll(deps, messages);
+        })(),
+      ),
+    (hops) => pushHops(deps.publisher(), hops),
+  );
+}
+
+/** Applies fulfillment's results in MySQL and pushes what changed, before the commit. */
+export async function applyResults(deps: Pick<PurchaseDeliveryDeps, 'mysql' | 'publisher'>, results: FulfillmentResult[]) {
+  return applyPurchaseResults(deps.mysql, results, (hops) => pushHops(deps.publisher(), hops));
+}
+
+/** Cancels a purchase of the outbox design; pushes CANCELLED before the commit. */
+export async function cancelPurchase(deps: Pick<PurchaseDeliveryDeps, 'mysql' | 'publisher'>, purchaseId: string, userId: string, reason: string) {
+  return cancelOutboxPurchase(deps.mysql, purchaseId, userId, reason, (hops) => pushHops(deps.publisher(), hops));
+}
+
+/** EXPIRES the purchases due in (from, to] (a batch), pushes EXPIRED and sends their compensation. */
+export async function expireDuePurchases(deps: PurchaseDeliveryDeps, window: { from: number; to: number; limit: number }) {
+  const seconds = Math.round(deps.config.PURCHASE_RESULT_TIMEOUT_MS / 1000);
+  const r = await expirePurchaseDeadlines(deps.mysql, { ...window, now: Date.now(), detail: `no fulfillment result within ${seconds} s` }, (hops) =>
+    pushHops(deps.publisher(), hops),
+  );
+  // The compensation rows are committed: send them now, or the relay will.
+  if (r.hops.length > 0) await dispatchPurchases(deps, { purchaseIds: r.hops.map((h) => h.purchaseId) }).catch(() => undefined);
+  return r;
+}
+
+/**
+ * The API's own dispatch: purchases committed by this process are sent right away, those committed
+ * while a dispatch is under way together in the next one. A failure leaves the rows to the relay
+ * and is logged once per outage.
+ */
+export function createPurchaseDispatcher(deps: PurchaseDeliveryDeps & { log: Logger }) {
+  let queued: string[] = [];
+  let running: Promise<void> | undefined;
+  let failing = false;
+  const loop = async () => {
+    while (queued.length > 0) {
+      const ids = queued.splice(0, deps.config.MESSAGE_RELAY_BATCH);
+      try {
+        await dispatchPurchases(deps, { purchaseIds: ids });
+        if (failing) deps.log.info('purchase dispatch works again');
+        failing = false;
+      } catch (err) {
+        if (!failing) deps.log.warn({ err, purchases: ids.length }, 'purchase dispatch failed; the purchase relay will send them');
+        failing = true;
+      }
+    }
+    running = undefined;
+  };
+  return {
+    kick(purchaseId: string): void {
+      queued.push(purchaseId);
+      running ??= loop();
+    },
+    async drain(): Promise<void> {
+      while (running) await running;
+    },
+    stop(): void {
+      queued = [];
+    },
+  };
+}
+
+export type PurchaseDispatcher = ReturnType<typeof createPurchaseDispatcher>;
