@@ -131,6 +131,25 @@ describe('web app in headless Chromium', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'ledger.png'), fullPage: true });
   }, 60_000);
 
+  it('Ledger: a second currency is shown beside the first, with its entries and a line in the chart', async () => {
+    await page.goto(`${base}/#/ledger`);
+    await page.reload();
+    await page.locator('.balance[data-currency="BRL"]').waitFor({ timeout: 10_000 });
+    await page.getByLabel('Currency').selectOption('USD');
+    await page.getByLabel('Amount').fill('3.50');
+    await page.getByRole('button', { name: 'Post entry' }).click();
+    await page.locator('.balance[data-currency="USD"][data-pending="0"][data-closing="3.50"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('.balance[data-currency="BRL"][data-closing="20.00"]').count()).toBe(1);
+    // Formatted per currency by Intl.NumberFormat, not "USD 3.50".
+    const usd = await page.locator('.balance[data-currency="USD"] .closing').textContent();
+    expect(usd).toBe(await page.evaluate(() => new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' }).format(3.5)));
+    await page.locator('#entries li').nth(2).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#entries li').count()).toBe(3);
+    await page.locator('svg.chart polyline[data-series="USD"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('svg.chart polyline[data-series="BRL"]').count()).toBe(1);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'ledger-currencies.png'), fullPage: true });
+  }, 60_000);
+
   it('Notifications: a scheduled web notification arrives in the live inbox at its time; a pending one can be cancelled', async () => {
     await page.goto(`${base}/#/notifications`);
     await page.locator('#prefs-state', { hasText: 'Not set yet' }).waitFor({ timeout: 10_000 });
