@@ -131,8 +131,31 @@ describe('web app in headless Chromium', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'ledger.png'), fullPage: true });
   }, 60_000);
 
+  it('Ledger: a second currency is shown beside the first, with its entries and a line in the chart', async () => {
+    await page.goto(`${base}/#/ledger`);
+    await page.reload();
+    await page.locator('.balance[data-currency="BRL"]').waitFor({ timeout: 10_000 });
+    await page.getByLabel('Currency').selectOption('USD');
+    await page.getByLabel('Amount').fill('3.50');
+    await page.getByRole('button', { name: 'Post entry' }).click();
+    await page.locator('.balance[data-currency="USD"][data-pending="0"][data-closing="3.50"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('.balance[data-currency="BRL"][data-closing="20.00"]').count()).toBe(1);
+    // Formatted per currency by Intl.NumberFormat, not "USD 3.50".
+    const usd = await page.locator('.balance[data-currency="USD"] .closing').textContent();
+    expect(usd).toBe(await page.evaluate(() => new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' }).format(3.5)));
+    await page.locator('#entries li').nth(2).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#entries li').count()).toBe(3);
+    await page.locator('svg.chart polyline[data-series="USD"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('svg.chart polyline[data-series="BRL"]').count()).toBe(1);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'ledger-currencies.png'), fullPage: true });
+  }, 60_000);
+
   it('Notifications: a scheduled web notification arrives in the live inbox at its time; a pending one can be cancelled', async () => {
     await page.goto(`${base}/#/notifications`);
+    await page.locator('#prefs-state', { hasText: 'Not set yet' }).waitFor({ timeout: 10_000 });
+    await page.getByLabel('web').check();
+    await page.getByRole('button', { name: 'Save preferences' }).click();
+    await page.locator('#prefs-state', { hasText: 'Saved: web' }).waitFor({ timeout: 10_000 });
     await page.getByRole('button', { name: 'Schedule', exact: true }).click(); // the form defaults to a few seconds ahead
     await page.locator('#notify-state', { hasText: 'SCHEDULED' }).waitFor({ timeout: 10_000 });
     await page.locator('#inbox li').first().waitFor({ timeout: 30_000 });
@@ -150,6 +173,136 @@ describe('web app in headless Chromium', () => {
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.locator('#notify-state', { hasText: 'CANCELLED' }).waitFor({ timeout: 10_000 });
   }, 60_000);
+
+  /** The signed-in page's bearer token, for calls made "from another device". */
+  const sessionToken = async () =>
+    JSON.parse((await page.evaluate(() => sessionStorage.getItem('tidings.session'))) ?? '{}') as { token: string; userId: string };
+  const asUser = async (method: string, url: string, body?: unknown) => {
+    const { token } = await sessionToken();
+    return fetch(`${base}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  };
+
+  it('Notifications: a reload shows the inbox from the API, not an empty list', async () => {
+    await page.goto(`${base}/#/notifications`);
+    const sent = await page.locator('#inbox li').first().getAttribute('data-notification-id');
+    await page.reload();
+    await page.locator(`#inbox li[data-notification-id="${sent}"]`).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#inbox-state').textContent()).toBe('');
+  }, 30_000);
+
+  it('Notifications: scheduling leaves preferences chosen elsewhere (email, quiet hours) as they were', async () => {
+    const chosen = { timezone: 'America/Sao_Paulo', channels: ['email', 'web'], quietHours: { start: '22:00', end: '07:00' }, mutedUntil: null };
+    const { userId } = await sessionToken();
+    expect((await asUser('PUT', `/users/${userId}/notification-preferences`, chosen)).status).toBe(200);
+    await page.goto(`${base}/#/notifications`);
+    await page.reload(); // the same hash as before: nothing would load the page again
+    await page.locator('#prefs-state', { hasText: 'quiet 22:00–07:00' }).waitFor({ timeout: 10_000 });
+    expect(await page.getByLabel('email').isChecked()).toBe(true);
+    expect(await page.getByLabel('Quiet hours from').inputValue()).toBe('22:00');
+    const inAnHour = new Date(Date.now() + 3_600_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+    await page.getByLabel('Send at').fill(inAnHour);
+    await page.getByRole('button', { name: 'Schedule', exact: true }).click();
+    await page.locator('#notify-state', { hasText: 'SCHEDULED' }).waitFor({ timeout: 10_000 });
+    const after = (await (await asUser('GET', `/users/${userId}/notification-preferences`)).json()) as typeof chosen;
+    expect({ ...after, channels: [...after.channels].sort() }).toMatchObject(chosen);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('#notify-state', { hasText: 'CANCELLED' }).waitFor({ timeout: 10_000 });
+  }, 30_000);
+
+  it('Purchase: a double click on Contract makes one purchase (one request, one Idempotency-Key)', async () => {
+    const count = async () => ((await (await asUser('GET', '/purchases?limit=100')).json()) as { purchases: unknown[] }).purchases.length;
+    const before = await count();
+    await page.goto(`${base}/#/purchase`);
+    const posts: (string | null)[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/purchases') posts.push(r.headers()['idempotency-key'] ?? null);
+    });
+    await page.getByRole('button', { name: 'Contract' }).dblclick();
+    await page.locator('#purchase-link code').waitFor({ timeout: 15_000 });
+    expect(posts).toHaveLength(1);
+    expect(await count()).toBe(before + 1);
+  }, 30_000);
+
+  it('Purchase: on a 503 the user is told what to do, and Retry sends the same Idempotency-Key', async () => {
+    await page.goto(`${base}/#/purchase`);
+    const keys: string[] = [];
+    let refused = false;
+    await page.route('**/purchases', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      if (refused) return route.continue();
+      refused = true;
+      return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'busy' } }) });
+    });
+    try {
+      await page.getByRole('button', { name: 'Contract' }).click();
+      await page.locator('#purchase-retry-box', { hasText: 'retry' }).waitFor({ timeout: 10_000 });
+      expect(await page.locator('body').textContent()).not.toContain('Idempotency-Key');
+      await page.getByRole('button', { name: 'Retry' }).click();
+      await page.locator('#purchase-link code').waitFor({ timeout: 15_000 });
+      expect(keys).toHaveLength(2);
+      expect(keys[1]).toBe(keys[0]);
+      // A new intent (the next Contract) gets a key of its own.
+      await page.getByRole('button', { name: 'Contract' }).click();
+      await page.waitForFunction(() => document.querySelector('#purchase-form')?.getAttribute('aria-busy') === 'false');
+      await page.locator('#purchase-link code').waitFor();
+      expect(keys).toHaveLength(3);
+      expect(keys[2]).not.toBe(keys[0]);
+    } finally {
+      await page.unroute('**/purchases');
+    }
+  }, 30_000);
+
+  it('Sessions: the header says who is signed in; an expired or refused token leads to sign-in with a message; sign-out', async () => {
+    const context = await browser.newContext();
+    const other = await context.newPage();
+    try {
+      await other.goto(base);
+      const name = uniqueId('session-user');
+      await other.getByLabel('Demo user').fill(name);
+      await other.getByRole('button', { name: 'Sign in' }).click();
+      await other.locator('#whoami', { hasText: name }).waitFor({ timeout: 10_000 });
+      // Empty state for a user with no history.
+      await other.goto(`${base}/#/notifications`);
+      await other.locator('#inbox-state', { hasText: 'No notifications yet' }).waitFor({ timeout: 10_000 });
+
+      // Expired (its exp is past): caught before any call, on load.
+      const session = JSON.parse((await other.evaluate(() => sessionStorage.getItem('tidings.session'))) ?? '{}') as { userId: string; token: string };
+      const [h, , sig] = session.token.split('.');
+      const claims = (exp: number) => Buffer.from(JSON.stringify({ sub: name, exp })).toString('base64url');
+      const expired = `${h}.${claims(Math.floor(Date.now() / 1000) - 60)}.${sig}`;
+      await other.evaluate((s) => sessionStorage.setItem('tidings.session', s), JSON.stringify({ ...session, token: expired }));
+      await other.reload();
+      await other.locator('#signin-notice', { hasText: 'session expired' }).waitFor({ timeout: 10_000 });
+      expect(await other.locator('#whoami').count()).toBe(0);
+
+      // Refused by the API (401: revoked, or a bad signature): the same way out, not a dead page.
+      const refused = `${h}.${claims(Math.floor(Date.now() / 1000) + 3600)}.${sig}`;
+      await other.evaluate((s) => sessionStorage.setItem('tidings.session', s), JSON.stringify({ ...session, token: refused }));
+      await other.goto(`${base}/#/notifications`);
+      await other.reload();
+      await other.locator('#signin-notice', { hasText: 'session expired' }).waitFor({ timeout: 10_000 });
+      expect(await other.locator('#connection').textContent()).not.toContain('reconnecting');
+
+      await other.getByLabel('Demo user').fill(name);
+      await other.getByRole('button', { name: 'Sign in' }).click();
+      await other.getByRole('button', { name: 'Sign out' }).click();
+      await other.locator('#signin-notice', { hasText: 'signed out' }).waitFor({ timeout: 10_000 });
+      expect(await other.evaluate(() => sessionStorage.getItem('tidings.session'))).toBeNull();
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it('an unknown route shows a 404 view, not another page', async () => {
+    await page.goto(`${base}/#/no-such-page`);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#purchase-form').count()).toBe(0);
+  }, 30_000);
 
   it('Chat: the sender sees SENT and DELIVERED, then READ once the second user opens the conversation', async () => {
     const bobId = uniqueId('bob');

@@ -4,6 +4,20 @@
 let token = '';
 export const setToken = (t: string): void => void (token = t);
 export const getToken = (): string => token;
+let onUnauthorized: () => void = () => undefined;
+/** What to do when the API refuses the token (expired or revoked): the shell sends the user to sign in. */
+export const setOnUnauthorized = (f: () => void): void => void (onUnauthorized = f);
+
+/** When the token stops being accepted (ms since the epoch), from its `exp`; 0 if it cannot be read. */
+export function tokenExpiry(t: string): number {
+  try {
+    const part = t.split('.')[1] ?? '';
+    const claims = JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown };
+    return typeof claims.exp === 'number' ? claims.exp * 1000 : 0;
+  } catch {
+    return 0;
+  }
+}
 
 export class ApiError extends Error {
   constructor(
@@ -16,12 +30,19 @@ export class ApiError extends Error {
 }
 
 export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const res = await fetch(path, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    // fetch's own "Failed to fetch" says nothing a user can act on.
+    throw new ApiError(0, 'Could not reach the server: check your connection and try again.');
+  }
   const json = (await res.json().catch(() => ({}))) as { error?: { message: string; field?: string } };
+  if (res.status === 401 && token) onUnauthorized();
   if (!res.ok) throw new ApiError(res.status, json.error?.message ?? `HTTP ${res.status}`, json.error?.field);
   return json as T;
 }

@@ -1,7 +1,8 @@
 // The web app's shell: demo sign-in, the gateway connection (with its state shown), and a page
 // per journey chosen by the URL hash.
 import { GatewayClient, type ClientEvents } from '../../gateway/client';
-import { api, setToken, showError } from './api';
+import { CloseCode } from '../../gateway/close-codes';
+import { api, escapeHtml, setOnUnauthorized, setToken, showError, tokenExpiry } from './api';
 import type { AppContext, Page } from './page';
 import { chatPage } from './pages/chat';
 import { eventsPage } from './pages/events';
@@ -14,10 +15,26 @@ const PAGES: Record<string, Page> = { purchase: purchasePage, events: eventsPage
 const main = document.getElementById('page')!;
 const indicator = document.getElementById('connection')!;
 
-async function signIn(): Promise<{ userId: string; token: string }> {
-  const saved = sessionStorage.getItem('tidings.session');
-  if (saved) return JSON.parse(saved) as { userId: string; token: string };
+const SESSION = 'tidings.session';
+const account = document.getElementById('account')!;
+
+/** A saved session still accepted for a while; an expired one is dropped with the reason shown. */
+function savedSession(): { session?: { userId: string; token: string }; expired: boolean } {
+  const saved = sessionStorage.getItem(SESSION);
+  if (!saved) return { expired: false };
+  const session = JSON.parse(saved) as { userId: string; token: string };
+  if (tokenExpiry(session.token) > Date.now()) return { session, expired: false };
+  sessionStorage.removeItem(SESSION);
+  return { expired: true };
+}
+
+async function signIn(notice = ''): Promise<{ userId: string; token: string }> {
+  const { session, expired } = savedSession();
+  if (session) return session;
+  const message = notice || (expired ? 'Your session expired. Sign in again.' : '');
+  account.innerHTML = '';
   main.innerHTML = `<h1>Sign in</h1>
+    ${message ? `<p id="signin-notice" class="notice" role="alert">${escapeHtml(message)}</p>` : ''}
     <form id="signin" class="card">
       <label>Demo user <input name="userId" required autocomplete="username" value="demo-${Math.floor(Math.random() * 1000)}" /></label>
       <span class="field-error" data-error-for="userId"></span>
@@ -31,7 +48,7 @@ async function signIn(): Promise<{ userId: string; token: string }> {
       const userId = String(new FormData(form).get('userId'));
       api<{ token: string }>('POST', '/dev/token', { userId }).then(
         ({ token }) => {
-          sessionStorage.setItem('tidings.session', JSON.stringify({ userId, token }));
+          sessionStorage.setItem(SESSION, JSON.stringify({ userId, token }));
           resolve({ userId, token });
         },
         (err: unknown) => showError(form, err),
@@ -53,27 +70,71 @@ function showConnection(s: ClientEvents['state']): void {
   } else indicator.textContent = s.state === 'open' ? 'connected' : s.state;
 }
 
-async function start(): Promise<void> {
-  const config = await api<AppContext['config']>('GET', '/config.json');
-  const { userId, token } = await signIn();
+let gateway: GatewayClient | undefined;
+let signedOut = false;
+
+/** Ends the session (sign-out, or the token expired): the gateway closed and the sign-in form shown. */
+function endSession(notice: string): void {
+  if (signedOut) return;
+  signedOut = true;
+  sessionStorage.removeItem(SESSION);
+  setToken('');
+  gateway?.close();
+  gateway = undefined;
+  indicator.dataset.state = 'closed';
+  indicator.textContent = 'signed out';
+  void session(notice);
+}
+
+async function session(notice = ''): Promise<void> {
+  const { userId, token } = await signIn(notice);
+  signedOut = false;
   setToken(token);
-  const gateway = new GatewayClient({ url: config.gatewayUrl, getToken: () => token });
-  gateway.on('state', showConnection);
-  let listeners: ((e: ClientEvents['event']) => void)[] = [];
+  account.innerHTML = `<span id="whoami">Signed in as <strong>${escapeHtml(userId)}</strong></span> <button type="button" id="signout">Sign out</button>`;
+  account.querySelector('#signout')!.addEventListener('click', () => endSession('You signed out.'));
+  const expired = () => endSession('Your session expired. Sign in again.');
+  // The gateway asks before every attempt: an expired token ends the session instead of
+  // reconnecting forever with a token the gateway refuses.
+  gateway = new GatewayClient({
+    url: config.gatewayUrl,
+    getToken: () => {
+      if (tokenExpiry(token) <= Date.now()) queueMicrotask(expired);
+      return token;
+    },
+  });
+  gateway.on('state', (s) => {
+    if (s.closeCode === CloseCode.tokenExpired) expired();
+    else if (!signedOut) showConnection(s);
+  });
   gateway.on('event', (e) => listeners.forEach((l) => l(e)));
   gateway.connect();
-  const app: AppContext = { userId, gateway, config, onEvent: (l) => void listeners.push(l) };
-
-  const route = () => {
-    const name = location.hash.replace(/^#\//, '') || 'purchase';
-    listeners = [];
-    for (const a of document.querySelectorAll('nav a')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${name}`);
-    document.querySelector('nav a[aria-current]')?.setAttribute('aria-current', 'page');
-    (PAGES[name] ?? purchasePage)(main, app);
-    main.focus();
-  };
-  window.addEventListener('hashchange', route);
+  app = { userId, gateway, config, onEvent: (l) => void listeners.push(l) };
   route();
+}
+
+let config: AppContext['config'];
+let app: AppContext | undefined;
+let listeners: ((e: ClientEvents['event']) => void)[] = [];
+
+function route(): void {
+  if (!app || signedOut) return;
+  const name = location.hash.replace(/^#\//, '') || 'purchase';
+  listeners = [];
+  for (const a of document.querySelectorAll('nav a')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${name}`);
+  document.querySelector('nav a[aria-current]')?.setAttribute('aria-current', 'page');
+  const page = PAGES[name];
+  if (page) page(main, app);
+  else
+    main.innerHTML = `<h1 id="not-found">Page not found</h1>
+      <p>There is no page <code>${escapeHtml(location.hash || location.pathname)}</code>. Choose one of the journeys above, or go to <a href="#/purchase">Purchase</a>.</p>`;
+  main.focus();
+}
+
+async function start(): Promise<void> {
+  config = await api<AppContext['config']>('GET', '/config.json');
+  setOnUnauthorized(() => endSession('Your session expired. Sign in again.'));
+  window.addEventListener('hashchange', route);
+  await session();
 }
 
 void start();

@@ -2,6 +2,7 @@
 // consolidated report of every currency, kept current by the relay's pushes on the merchant's
 // ledger channel (no polling), with a small bar chart.
 import { api, escapeHtml, showError } from '../api';
+import { lineChart } from '../chart';
 import type { Page } from '../page';
 
 interface Day {
@@ -24,6 +25,8 @@ export const ledgerPage: Page = (root, app) => {
     <form id="entry-form" class="card" novalidate>
       <label>Type <select name="type"><option value="credit">credit</option><option value="debit">debit</option></select></label>
       <span class="field-error" data-error-for="type"></span>
+      <label>Currency <select name="currency"><option>BRL</option><option>USD</option><option>EUR</option></select></label>
+      <span class="field-error" data-error-for="currency"></span>
       <label>Amount <input name="amount" inputmode="decimal" value="10.00" /></label>
       <span class="field-error" data-error-for="amount"></span>
       <label>Description <input name="description" value="sale" /></label>
@@ -33,7 +36,9 @@ export const ledgerPage: Page = (root, app) => {
       <button type="submit">Post entry</button>
       <span class="field-error" data-error-for="form"></span>
     </form>
-    <section class="card" aria-labelledby="report-h"><h2 id="report-h">Daily balance</h2><div id="report" aria-live="polite"></div></section>`;
+    <section class="card" aria-labelledby="report-h"><h2 id="report-h">Daily balance</h2><div id="report" aria-live="polite">Loading…</div></section>
+    <section class="card" aria-labelledby="chart-h"><h2 id="chart-h">Closing balance, last 14 days</h2><div id="chart">Loading…</div></section>
+    <section class="card" aria-labelledby="entries-h"><h2 id="entries-h">Entries of the day</h2><p id="entries-state">Loading…</p><ul id="entries" class="timeline"></ul></section>`;
   const form = root.querySelector<HTMLFormElement>('#entry-form')!;
   const report = root.querySelector('#report')!;
   const shownDate = () => String(new FormData(form).get('occurredAt')) || today;
@@ -64,8 +69,65 @@ export const ledgerPage: Page = (root, app) => {
       })
       .join('');
   };
+  const entriesList = root.querySelector('#entries')!;
+  const entriesState = root.querySelector('#entries-state')!;
+  const chart = root.querySelector('#chart')!;
+  const loadEntries = async (date: string) => {
+    const { entries } = await api<{ entries: { entryId: string; type: string; amount: string; currency: string; description: string; createdAt: string }[] }>(
+      'GET',
+      `/ledger/entries?date=${encodeURIComponent(date)}&limit=100`,
+    );
+    if (date !== shownDate()) return;
+    entriesState.textContent = entries.length ? '' : `No entries on ${date}.`;
+    entriesList.innerHTML = entries
+      .map(
+        (e) =>
+          `<li data-entry-id="${escapeHtml(e.entryId)}">${escapeHtml(e.type)} <strong>${escapeHtml(money(e.type === 'debit' ? `-${e.amount}` : e.amount, e.currency))}</strong> — ${escapeHtml(e.description)} (${new Date(e.createdAt).toLocaleTimeString()})</li>`,
+      )
+      .join('');
+  };
+  // The chart: each currency's closing balance over the 14 days ending at the shown date; fetched
+  // once per date, then patched from the pushed balances (no polling of the report).
+  let range: { to: string; days: Day[] } | undefined;
+  const renderChart = () => {
+    if (!range) return;
+    const from = new Date(Date.parse(range.to) - 13 * 86_400_000).toISOString().slice(0, 10);
+    const labels = Array.from({ length: 14 }, (_, i) => new Date(Date.parse(from) + i * 86_400_000).toISOString().slice(0, 10));
+    const days = range.days;
+    const currencies = [...new Set(days.map((d) => d.currency))].sort();
+    if (!currencies.length) {
+      chart.textContent = 'No balances in these 14 days yet.';
+      return;
+    }
+    // A day without a row keeps the previous closing balance (nothing moved).
+    const series = currencies.map((currency) => {
+      let last = 0;
+      const values = labels.map((l) => {
+        const d = days.find((x) => x.currency === currency && x.date === l);
+        if (d) last = Number(d.closing);
+        return last;
+      });
+      return { name: currency, values };
+    });
+    chart.innerHTML = lineChart(labels, series, (currency, v) => money(String(v), currency));
+  };
+  const loadChart = async (date: string) => {
+    const from = new Date(Date.parse(date) - 13 * 86_400_000).toISOString().slice(0, 10);
+    const { days } = await api<{ days: Day[] }>('GET', `/ledger/balances/daily?from=${from}&to=${encodeURIComponent(date)}`);
+    if (date !== shownDate()) return;
+    range = { to: date, days };
+    renderChart();
+  };
+  const patchChart = (date: string, days: Day[]) => {
+    if (!range || date > range.to) return;
+    range = { to: range.to, days: [...range.days.filter((d) => d.date !== date), ...days] };
+    renderChart();
+  };
+  const failed = (el: Element) => (err: unknown) => (el.textContent = `Could not load: ${err instanceof Error ? err.message : String(err)}`);
   const load = async () => {
     const date = shownDate();
+    void loadEntries(date).catch(failed(entriesState));
+    void loadChart(date).catch(failed(chart));
     const { days } = await api<{ days: Day[] }>('GET', `/ledger/balances/daily?date=${encodeURIComponent(date)}`);
     show(date, days);
   };
@@ -76,15 +138,17 @@ export const ledgerPage: Page = (root, app) => {
     if (e.channel !== `ledger:${app.userId}` || e.event !== 'ledger.balance') return;
     const { date, days } = e.data as { date: string; days: Day[] };
     show(date, days);
+    patchChart(date, days);
+    if (date === shownDate()) void loadEntries(date).catch(failed(entriesState));
   });
-  form.querySelector('input[name="occurredAt"]')!.addEventListener('change', () => void load());
+  form.querySelector('input[name="occurredAt"]')!.addEventListener('change', () => void load().catch(failed(report)));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const f = new FormData(form);
     api('POST', '/ledger/entries', {
       type: String(f.get('type')),
       amount: String(f.get('amount')),
-      currency: 'BRL',
+      currency: String(f.get('currency')),
       description: String(f.get('description')),
       occurredAt: String(f.get('occurredAt')),
     }).then(
@@ -95,5 +159,5 @@ export const ledgerPage: Page = (root, app) => {
       (err: unknown) => showError(form, err),
     );
   });
-  void load();
+  void load().catch(failed(report));
 };
