@@ -16,6 +16,7 @@ import { requireJwt, type ApiVariables } from './middleware/auth';
 import { rateLimit } from './middleware/rate-limit';
 import { ledgerRoutes } from './ledger/routes';
 import { notificationRoutes, userRoutes } from './notifications/routes';
+import { openApiRoutes } from './openapi/routes';
 import { pingRoutes } from './ping/routes';
 import { productRoutes } from './products/routes';
 import { purchaseRoutes } from './purchases/routes';
@@ -79,6 +80,8 @@ export function createApiApp(ctx: Context, resources: Record<string, Hono<{ Vari
   app.route('/ping', pingRoutes(ctx));
   // Open: the web app, its config and the demo sign-in (off unless DEV_SIGN_IN=true).
   app.route('/', webRoutes(ctx));
+  // Open: the API's OpenAPI document and a page rendering it.
+  app.route('/', openApiRoutes());
 
   // Every business route: per-IP limit first (cheap, also stops token guessing), then the JWT,
   // then the per-user limit.

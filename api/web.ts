@@ -7,6 +7,8 @@ import type { Context } from '../runtime/context';
 import { AppError } from '../platform/errors';
 import { jsonBody } from '../platform/http/validate';
 
+export const DevTokenRequest = z.object({ userId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, . _ -, at most 64') });
+
 const DIST = path.relative(process.cwd(), path.resolve(path.dirname(new URL(import.meta.url).pathname), '../web/dist'));
 
 /** The web app (web/dist), what it needs to know (`/config.json`), and the demo sign-in. */
@@ -17,7 +19,7 @@ export function webRoutes(ctx: Context): Hono {
   // Development only: a token for any user name. Off unless DEV_SIGN_IN=true (refused in production).
   app.post('/dev/token', async (c) => {
     if (!config.DEV_SIGN_IN) throw new AppError(404, 'not_found', 'demo sign-in is disabled (set DEV_SIGN_IN=true in development)');
-    const { userId } = await jsonBody(c, z.object({ userId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, . _ -, at most 64') }));
+    const { userId } = await jsonBody(c, DevTokenRequest);
     return c.json({ userId, token: await signToken(config, userId, { ttlSeconds: 8 * 3600 }) });
   });
   app.get('/', serveStatic({ path: `${DIST}/index.html` }));

@@ -17,4 +17,9 @@ export TIDINGS_ENV
 echo "[bench] environment $TIDINGS_ENV (removed at the end)"
 trap 'LOG_LEVEL=warn node --import tsx provision/cli.ts --teardown || true' EXIT
 LOG_LEVEL=warn node --import tsx provision/cli.ts
+# The gateway benchmark compares against Centrifugo, built from its Go module on first use (minutes).
+if [ "$1" = gateway ]; then
+  CENTRIFUGO_BIN="$(bash scripts/infra/install-centrifugo.sh)"
+  export CENTRIFUGO_BIN
+fi
 node --import tsx "bench/$1/run.ts"

@@ -37,6 +37,8 @@ const PUBLIC_ROUTES: Record<string, string> = {
   'GET /app.css': 'its style sheet',
   'GET /config.json': 'public gateway and Web UI addresses',
   'POST /dev/token': 'development sign-in, off unless DEV_SIGN_IN=true (checked below)',
+  'GET /openapi.json': 'the API description, the same for everyone',
+  'GET /docs': 'the page rendering it',
 };
 
 describe('cross-user: B against A, on every route and channel', () => {

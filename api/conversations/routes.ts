@@ -27,20 +27,20 @@ import { applyStatuses, bucketIdFor, createMessageDispatcher } from '../../servi
 export const MAX_TEXT = 4096;
 const userId = z.string().min(1).max(128);
 
-const CreateConversation = z.object({
+export const CreateConversation = z.object({
   organizationId: z.string().min(1).max(128),
   channel: z.enum(['whatsapp', 'instagram']),
   members: z.array(userId).min(1).max(100),
 });
-const SendMessage = z.object({
+export const SendMessage = z.object({
   clientMessageId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64'),
   text: z
     .string()
     .refine((t) => t.trim().length > 0, 'must not be empty')
     .refine((t) => t.length <= MAX_TEXT, `at most ${MAX_TEXT} characters`),
 });
-const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.uuid().optional() });
-const MarkRead = z.object({ upToMessageId: z.uuid() });
+export const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.uuid().optional() });
+export const MarkRead = z.object({ upToMessageId: z.uuid() });
 
 /** `/conversations`: create, send (MySQL first; out through the outbox to Kafka `messages`), list with statuses, read receipts. */
 export interface ConversationRouteDeps {

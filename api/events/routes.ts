@@ -16,14 +16,14 @@ import type { ApiVariables } from '../middleware/auth';
 /** Largest payload accepted, serialized (SNS takes 256 KiB per message, envelope included). */
 export const MAX_EVENT_PAYLOAD_BYTES = 64 * 1024;
 
-const PublishEvent = z.object({
+export const PublishEvent = z.object({
   type: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'letters, digits, . _ : -, at most 100, starting with a letter or digit'),
   payload: z
     .record(z.string(), z.unknown())
     .refine((p) => Buffer.byteLength(JSON.stringify(p)) <= MAX_EVENT_PAYLOAD_BYTES, `must be at most ${MAX_EVENT_PAYLOAD_BYTES} bytes as JSON`),
 });
 
-const ListQuery = z.object({
+export const ListQuery = z.object({
   type: z.string().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });

@@ -29,13 +29,13 @@ export const PostEntry = z.object({
   occurredAt: isoDate,
 });
 
-const EntriesQuery = z.object({
+export const EntriesQuery = z.object({
   date: isoDate,
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.uuid().optional(),
 });
 
-const BalancesQuery = z
+export const BalancesQuery = z
   .object({ date: isoDate.optional(), from: isoDate.optional(), to: isoDate.optional() })
   .refine((q) => q.date !== undefined || (q.from !== undefined && q.to !== undefined), { message: 'give date, or from and to', path: ['date'] })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });

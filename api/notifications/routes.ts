@@ -20,7 +20,7 @@ import {
 import type { ApiVariables } from '../middleware/auth';
 import { acceptNotification, type NotificationDeps } from './accept';
 
-const ListQuery = z.object({
+export const ListQuery = z.object({
   /** Default: the caller. Another user's needs the service scope. */
   userId: z.string().min(1).max(128).optional(),
   status: z.enum(NOTIFICATION_STATUSES).optional(),
@@ -28,7 +28,7 @@ const ListQuery = z.object({
 });
 
 /** Notifications per POST /notifications/batch. */
-const BATCH_MAX = 1_000;
+export const BATCH_MAX = 1_000;
 
 /** `/notifications`: schedule (one or a batch), read, reschedule, cancel. */
 export function notificationRoutes(ctx: NotificationDeps) {

@@ -7,7 +7,7 @@ import type { Config } from '../../platform/config';
 import { validationError } from '../../platform/http/errors';
 import { ping, pingWorkflowId } from '../../workflows/ping';
 
-const PingRequest = z.object({
+export const PingRequest = z.object({
   pingId: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64')

@@ -18,14 +18,14 @@ import { FINAL_STATUSES, getProduct, getPurchase, listPurchases } from '../../st
 import { cancelPurchaseUpdate, purchaseWorkflowId } from '../../workflows/purchase';
 import type { ApiVariables } from '../middleware/auth';
 
-const PurchaseRequest = z.object({
+export const PurchaseRequest = z.object({
   productId: z.string().min(1).max(64),
   quantity: z.number().int().positive().max(10_000),
   installments: z.number().int().min(1).max(120),
 });
-const CancelRequest = z.object({ reason: z.string().max(200).optional() });
+export const CancelRequest = z.object({ reason: z.string().max(200).optional() });
 /** `cursor` is the opaque `nextCursor` of the previous page. */
-const ListQuery = z.object({
+export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z
     .string()

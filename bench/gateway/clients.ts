@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import { signToken } from '../../platform/auth/jwt';
 import { loadConfig } from '../../platform/config';
 
-const system = process.env.SYSTEM as 'tidings' | 'socketio';
+const system = process.env.SYSTEM as 'tidings' | 'socketio' | 'centrifugo';
 const url = process.env.URL!;
 const n = Number(process.env.N);
 const prefix = process.env.PREFIX!;
@@ -41,6 +41,31 @@ async function connectOne(i: number): Promise<void> {
         }
         const at = text.lastIndexOf('"publishedAt":');
         record(Number(text.slice(at + 14, -1)));
+      });
+      ws.on('error', () => {
+        failed++;
+        resolve();
+      });
+    });
+    open.push(ws);
+  } else if (system === 'centrifugo') {
+    // Centrifugo's JSON protocol by hand: connect with the token (the personal channel is subscribed
+    // server-side), answer its pings (an empty command), publications arrive as pushes; one frame may
+    // carry several replies separated by newlines.
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    await new Promise<void>((resolve) => {
+      ws.on('open', () => ws.send(JSON.stringify({ id: 1, connect: { token, name: 'bench' } })));
+      ws.on('message', (data) => {
+        for (const line of data.toString().split('\n')) {
+          if (line === '{}') ws.send('{}');
+          else if (line.startsWith('{"push"')) {
+            const at = line.lastIndexOf('"publishedAt":');
+            record(Number.parseFloat(line.slice(at + 14)));
+          } else if (line.startsWith('{"id":1')) {
+            if (!line.includes('"connect"')) failed++;
+            resolve();
+          }
+        }
       });
       ws.on('error', () => {
         failed++;

@@ -1,5 +1,6 @@
 // Gateway benchmark: N connections, one user channel each, events published at rising rates;
-// Tidings' gateway and Socket.IO (Redis adapter) on the identical load, in the same run.
+// Tidings' gateway, Socket.IO (Redis adapter) and Centrifugo (Redis engine) on the identical load,
+// in the same run.
 // Run with `npm run bench:gateway` (servers must be up: `npm run infra:up`). Writes docs/benchmarks.md.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,9 @@ import { Redis } from 'ioredis';
 import { createPresence } from '../../gateway/registry';
 import { createPublisher } from '../../gateway/publisher';
 import { loadConfig } from '../../platform/config';
+import { namesOf } from '../../platform/names';
 import { machine, percentile, writeSection } from '../lib/report';
+import { centrifugoPublisher, startCentrifugo } from './centrifugo';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
@@ -21,12 +24,16 @@ const MAX_IN_FLIGHT = 1_000;
 const SUSTAINED = { achieved: 0.95, delivered: 0.999, p99Ms: 250 };
 const TIDINGS_PORT = 4101;
 const SOCKETIO_PORT = 4102;
+const CENTRIFUGO_PORT = 4103;
+/** Built by scripts/bench.sh (scripts/infra/install-centrifugo.sh) before this runs. */
+const CENTRIFUGO_BIN = process.env.CENTRIFUGO_BIN ?? '';
+const SYSTEMS = (process.env.BENCH_SYSTEMS ?? 'tidings,socketio,centrifugo').split(',') as System[];
 
 const config = loadConfig();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => process.stdout.write(`[bench:gateway] ${msg}\n`);
 
-type System = 'tidings' | 'socketio';
+type System = 'tidings' | 'socketio' | 'centrifugo';
 interface Step {
   target: number;
   achieved: number;
@@ -36,6 +43,8 @@ interface Step {
   p99: number;
   max: number;
   sustained: boolean;
+  /** Server CPU (user + system) per 1,000 messages delivered, in CPU-milliseconds. */
+  cpuMsPer1000: number;
 }
 interface SystemResult {
   system: System;
@@ -49,6 +58,13 @@ interface SystemResult {
 function rssKb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+}
+
+/** CPU time (user + system) a process has used, in ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function once<T>(child: ChildProcess, cmd: string): Promise<T> {
@@ -87,6 +103,11 @@ async function startServer(system: System): Promise<ChildProcess> {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     await waitForHttp(`http://127.0.0.1:${TIDINGS_PORT}/health`);
+    return child;
+  }
+  if (system === 'centrifugo') {
+    const child = startCentrifugo(CENTRIFUGO_BIN, config, CENTRIFUGO_PORT);
+    await waitForHttp(`http://127.0.0.1:${CENTRIFUGO_PORT}/health`);
     return child;
   }
   const child = fork(path.join(ROOT, 'bench/gateway/socketio-server.ts'), [], {
@@ -138,12 +159,16 @@ async function publishAtRate(publishOne: (user: number) => Promise<unknown>, rat
   return { published: sent - errors, achieved: sent / Math.max(wallSeconds, seconds) };
 }
 
-async function run(system: System, redis: Redis): Promise<SystemResult> {
+async function run(system: System, redis: Redis, prefixedRedis: Redis): Promise<SystemResult> {
   log(`${system}: starting server`);
   const server = await startServer(system);
   await sleep(1_000);
   const rssBefore = rssKb(server.pid!);
-  const url = system === 'tidings' ? `ws://127.0.0.1:${TIDINGS_PORT}/ws` : `http://127.0.0.1:${SOCKETIO_PORT}`;
+  const url = {
+    tidings: `ws://127.0.0.1:${TIDINGS_PORT}/ws`,
+    socketio: `http://127.0.0.1:${SOCKETIO_PORT}`,
+    centrifugo: `ws://127.0.0.1:${CENTRIFUGO_PORT}/connection/websocket`,
+  }[system];
   const prefix = `bench-${system}-${Date.now()}-`;
   const perChild = Math.ceil(CONNECTIONS / CLIENT_PROCESSES);
   const connectStarted = Date.now();
@@ -166,12 +191,16 @@ async function run(system: System, redis: Redis): Promise<SystemResult> {
 
   let publishOne: (user: number) => Promise<unknown>;
   if (system === 'tidings') {
-    const publisher = createPublisher(redis, {
+    // The gateway reads its environment's prefixed keys and channels, so the publisher must too.
+    const publisher = createPublisher(prefixedRedis, {
       maxLen: config.GATEWAY_STREAM_MAXLEN,
       ttlSeconds: config.GATEWAY_STREAM_TTL_SECONDS,
       presence: createPresence(redis),
     });
     publishOne = (u) => publisher.publish(`user:${userName(u)}`, 'bench', { n: u }, { countConnections: false });
+  } else if (system === 'centrifugo') {
+    const publish = centrifugoPublisher(CENTRIFUGO_PORT);
+    publishOne = (u) => publish(`#${userName(u)}`, { n: u, publishedAt: performance.timeOrigin + performance.now() });
   } else {
     const emitter = new Emitter(redis);
     publishOne = (u) => {
@@ -183,6 +212,7 @@ async function run(system: System, redis: Redis): Promise<SystemResult> {
   const steps: Step[] = [];
   for (const target of RATES) {
     await Promise.all(clients.map((c) => (c.send({ cmd: 'reset' }), once(c, 'reset-done'))));
+    const cpuBefore = cpuMs(server.pid!);
     const { published, achieved } = await publishAtRate(publishOne, target, STEP_SECONDS);
     // Drain: wait until deliveries stop arriving (or everything arrived).
     let delivered = 0;
@@ -196,6 +226,7 @@ async function run(system: System, redis: Redis): Promise<SystemResult> {
       }
       delivered = now;
     }
+    const cpuUsed = cpuMs(server.pid!) - cpuBefore;
     const reports = await Promise.all(clients.map((c) => (c.send({ cmd: 'report' }), once<{ latencies: number[] }>(c, 'report'))));
     const all = Float64Array.from(reports.flatMap((r) => r.latencies)).sort();
     const step: Step = {
@@ -207,11 +238,12 @@ async function run(system: System, redis: Redis): Promise<SystemResult> {
       p99: percentile(all, 99),
       max: all.length ? all[all.length - 1]! : Number.NaN,
       sustained: false,
+      cpuMsPer1000: delivered ? (cpuUsed / delivered) * 1000 : Number.NaN,
     };
     step.sustained = achieved >= target * SUSTAINED.achieved && delivered >= published * SUSTAINED.delivered && step.p99 < SUSTAINED.p99Ms;
     steps.push(step);
     log(
-      `${system} @ ${target}/s: achieved ${achieved.toFixed(0)}/s, delivered ${delivered}/${published}, p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms${step.sustained ? '' : '  (not sustained)'}`,
+      `${system} @ ${target}/s: achieved ${achieved.toFixed(0)}/s, delivered ${delivered}/${published}, p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms, server CPU ${step.cpuMsPer1000.toFixed(0)} ms/1000 msg${step.sustained ? '' : '  (not sustained)'}`,
     );
     if (!step.sustained && steps.filter((s) => !s.sustained).length >= 2) break; // two failures: past saturation
   }
@@ -232,51 +264,64 @@ async function run(system: System, redis: Redis): Promise<SystemResult> {
 const highestSustained = (r: SystemResult) => Math.max(0, ...r.steps.filter((s) => s.sustained).map((s) => s.achieved));
 
 function toMarkdown(results: SystemResult[], command: string): string {
-  const [tidings, socketio] = results as [SystemResult, SystemResult];
+  const by = (name: System) => results.find((r) => r.system === name);
+  const tidings = by('tidings')!;
   const at5000 = tidings.steps.find((s) => s.target === 5000);
-  const ratio = highestSustained(tidings) / Math.max(1, highestSustained(socketio));
+  const ratio = (other: SystemResult | undefined) => (other ? highestSustained(tidings) / Math.max(1, highestSustained(other)) : Number.NaN);
   const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '—');
+  /** Server CPU per 1,000 messages over the sustained steps (the cost the server pays per message). */
+  const cpuPer1000 = (r: SystemResult) => {
+    const ok = r.steps.filter((s) => s.sustained && Number.isFinite(s.cpuMsPer1000));
+    return ok.length ? ok.reduce((a, s) => a + s.cpuMsPer1000, 0) / ok.length : Number.NaN;
+  };
   const rows = results.flatMap((r) =>
     r.steps.map(
       (s) =>
-        `| ${r.system} | ${s.target} | ${s.achieved.toFixed(0)} | ${s.delivered}/${s.published} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ${s.sustained ? 'yes' : 'no'} |`,
+        `| ${r.system} | ${s.target} | ${s.achieved.toFixed(0)} | ${s.delivered}/${s.published} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ${ms(s.cpuMsPer1000)} | ${s.sustained ? 'yes' : 'no'} |`,
     ),
   );
   const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
+  const col = (f: (r: SystemResult) => string) => results.map(f).join(' | ');
+  const socketio = by('socketio');
+  const centrifugo = by('centrifugo');
   return `## Gateway: publish-to-delivery latency, sustained rate, memory per connection
 
 - **Date:** ${new Date().toISOString()}
 - **Machine:** ${machine()}
 - **Command:** \`${command}\`
-- **Load:** ${CONNECTIONS} WebSocket connections, each authenticated as its own user and subscribed to its own \`user:{id}\` channel, held by ${CLIENT_PROCESSES} load-generator processes on the same machine; events published round-robin over the users from a separate process at rising rates, ${STEP_SECONDS} s per rate. Tidings publishes through \`gateway/publisher.ts\` (Lua: XADD to the channel's bounded stream + PUBLISH); Socket.IO 4.8 with \`@socket.io/redis-adapter\`, events emitted by \`@socket.io/redis-emitter\` to the user's room (PUBLISH only, no history). Latency = arrival time in the client − publish timestamp (same clock).
+- **Load:** ${CONNECTIONS} WebSocket connections, each authenticated as its own user and subscribed to its own user channel, held by ${CLIENT_PROCESSES} load-generator processes on the same machine; events published round-robin over the users from a separate process at rising rates, ${STEP_SECONDS} s per rate, the same for each system, one system at a time, on the same Redis. Tidings publishes through \`gateway/publisher.ts\` (Lua: XADD to the channel's bounded stream + PUBLISH); Socket.IO 4.8 with \`@socket.io/redis-adapter\`, events emitted by \`@socket.io/redis-emitter\` to the user's room (PUBLISH only, no history); Centrifugo v6.9.1 (built from its Go module by \`scripts/infra/install-centrifugo.sh\`) with its Redis engine (prefix of the bench environment) and the same HS256 JWTs, each connection subscribed server-side to its personal channel \`#<user>\` with a bounded history (${config.GATEWAY_STREAM_MAXLEN}, like Tidings' streams), published through its HTTP server API (\`/api/batch\`, the publishes of one event-loop tick per request), clients speaking its JSON protocol over WebSocket (\`bench/gateway/clients.ts\`). Latency = arrival time in the client − publish timestamp (same clock). Server CPU = user + system time of the server process during the step, per 1,000 messages delivered.
 - **Sustained** = publisher achieved ≥ ${SUSTAINED.achieved * 100}% of the target, ≥ ${SUSTAINED.delivered * 100}% delivered, p99 < ${SUSTAINED.p99Ms} ms.
 
-| system | target msg/s | achieved msg/s | delivered/published | p50 ms | p99 ms | max ms | sustained |
-|---|---|---|---|---|---|---|---|
+| system | target msg/s | achieved msg/s | delivered/published | p50 ms | p99 ms | max ms | server CPU ms / 1,000 msg | sustained |
+|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-| | Tidings | Socket.IO |
-|---|---|---|
-| time to open all connections | ${tidings.connectSeconds.toFixed(1)} s | ${socketio.connectSeconds.toFixed(1)} s |
-| server RSS idle → with all connections | ${tidings.rssBeforeMb.toFixed(0)} → ${tidings.rssAfterMb.toFixed(0)} MB | ${socketio.rssBeforeMb.toFixed(0)} → ${socketio.rssAfterMb.toFixed(0)} MB |
-| RSS per connection | ${tidings.rssPerConnKb.toFixed(1)} KB | ${socketio.rssPerConnKb.toFixed(1)} KB |
-| highest sustained rate | ${highestSustained(tidings).toFixed(0)} msg/s | ${highestSustained(socketio).toFixed(0)} msg/s |
+| | ${col((r) => r.system)} |
+|---|${results.map(() => '---').join('|')}|
+| time to open all connections | ${col((r) => `${r.connectSeconds.toFixed(1)} s`)} |
+| server RSS idle → with all connections | ${col((r) => `${r.rssBeforeMb.toFixed(0)} → ${r.rssAfterMb.toFixed(0)} MB`)} |
+| RSS per connection | ${col((r) => `${r.rssPerConnKb.toFixed(1)} KB`)} |
+| highest sustained rate | ${col((r) => `${highestSustained(r).toFixed(0)} msg/s`)} |
+| server CPU per 1,000 msg (mean over sustained steps) | ${col((r) => `${ms(cpuPer1000(r))} ms`)} |
 
 **Against the targets**
 - p99 < 50 ms at 5,000 msg/s with ${CONNECTIONS} connections: ${at5000 ? `p99 ${ms(at5000.p99)} ms — ${verdict(at5000.p99 < 50 && at5000.sustained)}` : 'not measured'}
 - ≤ 20 KB RSS per connection: ${tidings.rssPerConnKb.toFixed(1)} KB — ${verdict(tidings.rssPerConnKb <= 20)}
-- ≥ 2× Socket.IO's sustained rate: ${ratio.toFixed(2)}× — ${verdict(ratio >= 2)}
+- ≥ 2× Socket.IO's sustained rate: ${ratio(socketio).toFixed(2)}× — ${verdict(ratio(socketio) >= 2)}
+- ≥ Centrifugo per core (server CPU per 1,000 msg no higher than Centrifugo's): ${centrifugo ? `${ms(cpuPer1000(tidings))} vs ${ms(cpuPer1000(centrifugo))} ms — ${verdict(cpuPer1000(tidings) <= cpuPer1000(centrifugo))}; sustained rate ${ratio(centrifugo).toFixed(2)}× Centrifugo's` : 'not measured'}
 
-All processes (Redis, gateway, load generators, publisher) share the ${machine().split(',')[0]} cores, so the figures are a floor for a gateway given its own machine.`;
+All processes (Redis, servers, load generators, publisher) share the ${machine().split(',')[0]} cores, so the figures are a floor for a gateway given its own machine, and the highest sustained rate is bounded by the load generators as much as by the server.`;
 }
 
 const redis = new Redis(config.REDIS_URL, { enableAutoPipelining: true });
+const prefixedRedis = new Redis(config.REDIS_URL, { enableAutoPipelining: true, keyPrefix: namesOf(config).redisPrefix });
 try {
   const results: SystemResult[] = [];
-  for (const system of ['tidings', 'socketio'] as const) results.push(await run(system, redis));
+  for (const system of SYSTEMS) results.push(await run(system, redis, prefixedRedis));
   const command = `BENCH_CONNECTIONS=${CONNECTIONS} BENCH_RATES=${RATES.join(',')} BENCH_STEP_SECONDS=${STEP_SECONDS} npm run bench:gateway`;
   writeSection('gateway', toMarkdown(results, command));
   log('results written to docs/benchmarks.md');
 } finally {
   redis.disconnect();
+  prefixedRedis.disconnect();
 }
