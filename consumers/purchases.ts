@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
 import { cancelContract, effectContract } from '../stores/purchases';
-import { fulfillmentResultSignal, purchaseWorkflowId, type FulfillmentResult, type PurchaseMessage } from '../workflows/purchase';
+import { fulfillmentResultSignal, purchaseWorkflowId, type FulfillmentResult, type PurchaseMessage } from '../contracts/purchase';
 import { applyResults } from '../services/purchase-delivery';
 import { parseRecord } from './parse-record';
 import { startSqsConsumer } from './sqs-runner';
@@ -79,7 +79,7 @@ export async function startPurchaseResults(ctx: Context, opts: PurchaseConsumerO
     retryDelaySeconds: opts.retryDelaySeconds ?? ctx.config.SQS_RETRY_DELAY_SECONDS,
     pollers: ctx.config.SQS_POLLERS,
     handle: async (body) => {
-      const result = parseRecord(Result, body, 'fulfillment result') as FulfillmentResult;
+      const result: FulfillmentResult = parseRecord(Result, body, 'fulfillment result');
       // Applied and pushed before this returns: the runner deletes the SQS message only then, so a
       // crash in between redelivers it (and the forward-only update makes the redelivery a no-op).
       const { workflow } = await applyResults({ mysql: ctx.mysql(), publisher: ctx.publisher }, [result]);

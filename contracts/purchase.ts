@@ -1,5 +1,6 @@
 // The purchase journey's contract: what the API, the workflow, its activities and the fulfillment
 // consumers agree on. Plain types and constants only, so every side imports it and none imports another.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Quote } from '../domain/purchase-quote';
 import type { PurchaseStatus } from '../stores/purchases';
 
@@ -37,6 +38,12 @@ export const purchaseWorkflowId = (env: string, purchaseId: string): string => `
 
 /** Validation failures are final: retrying cannot make a blocked customer unblocked. */
 export const PURCHASE_INVALID = 'PurchaseInvalid';
+
+/** Fulfillment's result for a purchase of the workflow design (runs started before the outbox design). */
+export const fulfillmentResultSignal = defineSignal<[FulfillmentResult]>('fulfillmentResult');
+export const purchaseStateQuery = defineQuery<PurchaseState>('purchaseState');
+/** Cancels while fulfillment has not started; rejected (the caller gets 409) afterwards. */
+export const cancelPurchaseUpdate = defineUpdate<PurchaseState, [{ reason?: string }]>('cancelPurchase');
 
 /** The purchase workflow's steps (activities/purchases.ts implements them). */
 export interface PurchaseActivities {

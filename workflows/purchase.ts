@@ -1,5 +1,8 @@
-import { ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import {
+  cancelPurchaseUpdate,
+  fulfillmentResultSignal,
+  purchaseStateQuery,
   PURCHASE_INVALID,
   type FulfillmentResult,
   type PurchaseActivities,
@@ -12,6 +15,9 @@ import type { PurchaseStatus } from '../stores/purchases';
 
 // The contract's names, for the callers that import them from here.
 export {
+  cancelPurchaseUpdate,
+  fulfillmentResultSignal,
+  purchaseStateQuery,
   PURCHASE_INVALID,
   purchaseWorkflowId,
   type FulfillmentResult,
@@ -21,11 +27,6 @@ export {
 } from '../contracts/purchase';
 
 type FinalResult = Exclude<FulfillmentResult, { kind: 'PROCESSING' }>;
-
-export const fulfillmentResultSignal = defineSignal<[FulfillmentResult]>('fulfillmentResult');
-export const purchaseStateQuery = defineQuery<PurchaseState>('purchaseState');
-/** Cancels while fulfillment has not started; rejected (the caller gets 409) afterwards. */
-export const cancelPurchaseUpdate = defineUpdate<PurchaseState, [{ reason?: string }]>('cancelPurchase');
 
 // Local activities: each step is a short, idempotent write (MySQL, Redis, SNS), so running it in the
 // worker that holds the workflow saves the server a schedule/dispatch round trip per step (the

@@ -7,7 +7,12 @@ import { z } from 'zod';
 import { rootMessage } from '../../domain/root-cause';
 import { ImpossibleTermsError, quote, type Quote, type QuoteRequest } from '../../domain/purchase-quote';
 import { workflowUiUrl } from '../../platform/clients/temporal';
-import type { Context } from '../../runtime/context';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { Client } from '@temporalio/client';
+import type { Publisher } from '../../gateway/publisher';
+import type { Config } from '../../platform/config';
+import type { Lifecycle } from '../../platform/lifecycle';
+import type { Logger } from '../../platform/logger';
 import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../platform/db/idempotency';
 import { inTransaction } from '../../platform/db/transaction';
 import { AppError } from '../../platform/errors';
@@ -15,7 +20,7 @@ import { jsonBody, queryParams } from '../../platform/http/validate';
 import { createPurchaseDispatcher, cancelPurchase, purchaseBucketIdFor } from '../../services/purchase-delivery';
 import { insertOutboxPurchase } from '../../stores/purchase-outbox';
 import { FINAL_STATUSES, getProduct, getPurchase, listPurchases } from '../../stores/purchases';
-import { cancelPurchaseUpdate, purchaseWorkflowId } from '../../workflows/purchase';
+import { cancelPurchaseUpdate, purchaseWorkflowId } from '../../contracts/purchase';
 import type { ApiVariables } from '../middleware/auth';
 
 export const PurchaseRequest = z.object({
@@ -43,7 +48,19 @@ export const ListQuery = z.object({
 });
 
 /** `/purchases`: quote (sync), contract (async through the `purchase` workflow), status, cancel. */
-export function purchaseRoutes(ctx: Context) {
+/** What the purchase routes use (not the whole process context). */
+export interface PurchaseRouteDeps {
+  config: Config;
+  log: Logger;
+  mysql: () => Pool;
+  sns: () => SNSClient;
+  temporal: () => Promise<Client>;
+  publisher: () => Publisher;
+  /** The dispatcher is drained on shutdown. */
+  lifecycle: Pick<Lifecycle, 'add'>;
+}
+
+export function purchaseRoutes(ctx: PurchaseRouteDeps) {
   const { config } = ctx;
   const dispatcher = createPurchaseDispatcher({ ...ctx, mysql: ctx.mysql(), log: ctx.log });
   ctx.lifecycle.add('purchase dispatcher', dispatcher, async (d) => {
