@@ -231,7 +231,7 @@ writeSection(
 
 - **Date:** ${new Date().toISOString()}
 - **Machine:** ${machine()}
-- **Command:** \`flock /tmp/tidings-heavy.lock env BENCH_CONCURRENCY=${LEVELS.join(',')} BENCH_SECONDS=${SECONDS} npm run bench:purchases\`
+- **Command:** \`BENCH_CONCURRENCY=${LEVELS.join(',')} BENCH_SECONDS=${SECONDS} npm run bench:purchases\`
 - **Load:** closed-loop customers (one per concurrency slot), each with its own JWT and WebSocket; a customer POSTs a purchase (Idempotency-Key, gift card) and waits for COMPLETED on its socket before the next. ${SECONDS} s per level after a warm-up. Deadline ${DEADLINE_MS / 1000} s, buckets of ${SLICE_MS / 1000} s (short, so that every bucket fires before the count).
 - **Tidings (outbox design, docs/purchase-journey.md):** the whole system in one process (\`main.ts\`: api, gateway, worker, consumers; 4 SQS pollers) on the Temporal CLI dev server (SQLite): purchase + Idempotency-Key + outbox row in one transaction → 202 → the API's dispatcher validates, arms the deadline bucket of the slice (one workflow per ${SLICE_MS / 1000} s, start delay), publishes to SNS, PENDING → SQS → fulfillment → purchase-results → forward-only update in MySQL → PROCESSING, COMPLETED pushed; the relay workflow is the backstop.
 - **Direct path (fair baseline, bench/purchases/direct-server.ts):** the same business work hand-written without Temporal: validation (product, terms, blocked customer), purchase + Idempotency-Key + deadline in one transaction, SNS, the same fulfillment consumer, results written into the purchase row with the same forward-only update, pushed on the same gateway; a deadline poller (every second) expires and compensates. No outbox (a failed publish after the commit is lost), no durable timer.
