@@ -17,6 +17,7 @@ import {
 import type { Publisher } from '../gateway/publisher';
 import type { Config } from '../platform/config';
 import { withTimeout } from '../platform/errors';
+import { createCoalescingDispatcher } from '../platform/coalescing-dispatcher';
 import type { Logger } from '../platform/logger';
 import { namesOf } from '../platform/names';
 import { applyStatusReports, dispatchOutbox, expireDeadlines, type OutboxMessage, type StatusHop, type StatusReport } from '../stores/conversations';
@@ -127,44 +128,14 @@ export async function dispatch(deps: MessageDeliveryDeps, which: { messageIds: s
   });
 }
 
-/**
- * The API's own dispatch: messages committed by this process are sent right away, those committed
- * while a dispatch is under way together in the next one (so a burst costs a few Kafka requests,
- * not one each). A failure leaves the rows to the relay and is logged once per outage.
- */
+/** The API's own dispatch of the messages it committed (the relay workflow is the backstop). */
 export function createMessageDispatcher(deps: MessageDeliveryDeps & { log: Logger }) {
-  let queued: string[] = [];
-  let running: Promise<void> | undefined;
-  let failing = false;
-  const loop = async () => {
-    while (queued.length > 0) {
-      const ids = queued.splice(0, deps.config.MESSAGE_RELAY_BATCH);
-      try {
-        await dispatch(deps, { messageIds: ids });
-        if (failing) deps.log.info('message dispatch works again');
-        failing = false;
-      } catch (err) {
-        if (!failing) deps.log.warn({ err, messages: ids.length }, 'message dispatch failed; the outbox relay will send them');
-        failing = true;
-      }
-    }
-    running = undefined;
-  };
-  return {
-    /** Dispatch this committed message soon. */
-    kick(messageId: string): void {
-      queued.push(messageId);
-      running ??= loop();
-    },
-    /** Resolves once what was kicked has been tried (for shutdown and tests). */
-    async drain(): Promise<void> {
-      while (running) await running;
-    },
-    /** Forget what is queued (shutdown: the relay sends it). */
-    stop(): void {
-      queued = [];
-    },
-  };
+  return createCoalescingDispatcher({
+    what: 'message',
+    batch: deps.config.MESSAGE_RELAY_BATCH,
+    log: deps.log,
+    dispatch: (ids) => dispatch(deps, { messageIds: ids }),
+  });
 }
 
 export type MessageDispatcher = ReturnType<typeof createMessageDispatcher>;

@@ -20,6 +20,7 @@ import type { Publisher } from '../gateway/publisher';
 import { topicArn } from '../platform/clients/aws';
 import type { Config } from '../platform/config';
 import { withTimeout } from '../platform/errors';
+import { createCoalescingDispatcher } from '../platform/coalescing-dispatcher';
 import type { Logger } from '../platform/logger';
 import { namesOf } from '../platform/names';
 import { applyPurchaseResults, cancelOutboxPurchase, dispatchPurchaseOutbox, expirePurchaseDeadlines, type PurchaseHop } from '../stores/purchase-outbox';
@@ -154,41 +155,14 @@ export async function expireDuePurchases(deps: PurchaseDeliveryDeps, window: { f
   return r;
 }
 
-/**
- * The API's own dispatch: purchases committed by this process are sent right away, those committed
- * while a dispatch is under way together in the next one. A failure leaves the rows to the relay
- * and is logged once per outage.
- */
+/** The API's own dispatch of the purchases it committed (the relay workflow is the backstop). */
 export function createPurchaseDispatcher(deps: PurchaseDeliveryDeps & { log: Logger }) {
-  let queued: string[] = [];
-  let running: Promise<void> | undefined;
-  let failing = false;
-  const loop = async () => {
-    while (queued.length > 0) {
-      const ids = queued.splice(0, deps.config.MESSAGE_RELAY_BATCH);
-      try {
-        await dispatchPurchases(deps, { purchaseIds: ids });
-        if (failing) deps.log.info('purchase dispatch works again');
-        failing = false;
-      } catch (err) {
-        if (!failing) deps.log.warn({ err, purchases: ids.length }, 'purchase dispatch failed; the purchase relay will send them');
-        failing = true;
-      }
-    }
-    running = undefined;
-  };
-  return {
-    kick(purchaseId: string): void {
-      queued.push(purchaseId);
-      running ??= loop();
-    },
-    async drain(): Promise<void> {
-      while (running) await running;
-    },
-    stop(): void {
-      queued = [];
-    },
-  };
+  return createCoalescingDispatcher({
+    what: 'purchase',
+    batch: deps.config.MESSAGE_RELAY_BATCH,
+    log: deps.log,
+    dispatch: (ids) => dispatchPurchases(deps, { purchaseIds: ids }),
+  });
 }
 
 export type PurchaseDispatcher = ReturnType<typeof createPurchaseDispatcher>;
