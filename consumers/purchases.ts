@@ -1,11 +1,12 @@
 // The purchase journey's consumers: fulfillment (SQS `purchase-processing`, fed by the SNS topics
 // purchase-requested and purchase-cancelled) and the results consumer (SQS `purchase-results`)
 // that applies each result in MySQL and pushes it (docs/purchase-journey.md).
-import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
+import { createSqsBatchSender } from '../platform/clients/aws-batch';
 import { cancelContract, effectContract } from '../stores/purchases';
 import { fulfillmentResultSignal, purchaseWorkflowId, type FulfillmentResult, type PurchaseMessage } from '../contracts/purchase';
 import { applyResults } from '../services/purchase-delivery';
@@ -39,10 +40,14 @@ export interface PurchaseConsumerOptions {
 export async function startFulfillment(ctx: Context, opts: PurchaseConsumerOptions = {}) {
   const sqs = ctx.sqs();
   let resultsUrl: string | undefined;
-  const report = async (result: FulfillmentResult) => {
+  // The handlers of one receive run together, so their reports leave in one batch request each
+  // step (PROCESSING for all, then the outcomes) instead of two requests per purchase.
+  const send = createSqsBatchSender(sqs, async () => {
     resultsUrl ??= (await sqs.send(new GetQueueUrlCommand({ QueueName: namesOf(ctx.config).queues.purchaseResults.name }))).QueueUrl;
-    await sqs.send(new SendMessageCommand({ QueueUrl: resultsUrl, MessageBody: JSON.stringify(result) }));
-  };
+    if (!resultsUrl) throw new Error('purchase-results queue has no URL');
+    return resultsUrl;
+  });
+  const report = (result: FulfillmentResult) => send(JSON.stringify(result));
   const consumer = startSqsConsumer({
     name: 'fulfillment',
     sqs,

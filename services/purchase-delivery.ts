@@ -3,7 +3,7 @@
 // the durable backstop), fulfillment's results are applied in MySQL with forward-only conditional
 // updates and pushed on the user's channel, and Temporal holds only the deadlines (one bucket
 // workflow per time slice). Shared by the API, the results consumer and the activities.
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'mysql2/promise';
 import {
@@ -18,6 +18,7 @@ import {
 } from '../contracts/purchase';
 import type { Publisher } from '../gateway/publisher';
 import { topicArn } from '../platform/clients/aws';
+import { createSnsBatchPublisher } from '../platform/clients/aws-batch';
 import type { Config } from '../platform/config';
 import { withTimeout } from '../platform/errors';
 import { createCoalescingDispatcher } from '../platform/coalescing-dispatcher';
@@ -92,15 +93,12 @@ export const purchaseBucketIdFor = (config: Config, at: number): string =>
 
 async function publishAll(deps: PurchaseDeliveryDeps, messages: PurchaseMessage[]): Promise<void> {
   const topics = namesOf(deps.config).snsTopics;
-  const sns = deps.sns();
+  // One claim's messages leave in PublishBatch requests (ten per request): SNS requests, not
+  // messages, are what the broker path runs out of first (docs/purchase-journey.md).
+  const publish = createSnsBatchPublisher(deps.sns());
   await Promise.all(
     messages.map((m) =>
-      sns.send(
-        new PublishCommand({
-          TopicArn: topicArn(deps.config, (m.type === 'PurchaseRequested' ? topics.purchaseRequested : topics.purchaseCancelled).name),
-          Message: JSON.stringify(m),
-        }),
-      ),
+      publish(topicArn(deps.config, (m.type === 'PurchaseRequested' ? topics.purchaseRequested : topics.purchaseCancelled).name), JSON.stringify(m)),
     ),
   );
 }

@@ -5,7 +5,7 @@
 // per deadline design: lifecycles/s, the SENT and DELIVERED ticks' latency from the send, messages
 // lost, how late FAILED came for the ones the simulators never delivered, and the workflow tasks
 // per message counted from the server; plus the dev server's empty-workflow ceiling, all in one
-// run. `npm run bench:messages` (BENCH_RATES, BENCH_SECONDS, BENCH_MODES=buckets,sweep).
+// run. `npm run bench:messages` (BENCH_RATES, BENCH_SECONDS, BENCH_MODES=buckets,sweep, BENCH_CPU_PROF=dir).
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { WebSocket } from 'ws';
@@ -27,6 +27,11 @@ const SLICE_MS = 5_000;
 // Two processes, so the system can use both cores: the HTTP side (API, whose dispatch sends to
 // Kafka and arms the deadlines, and the worker) and the event side (consumers, simulators, gateway).
 const PROCESSES = ['api,worker', 'consumers,simulators,gateway'];
+// BENCH_CPU_PROF=<dir>: each system process writes a V8 CPU profile there when it exits (open it in
+// Chrome DevTools or speedscope) — to see where a rate's time goes before tuning anything.
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
+const cpuProfileFlags = (roles: string): string[] =>
+  CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${roles.replace(/,/g, '+')}.cpuprofile`] : [];
 const API_PORT = 4400 + Math.floor(Math.random() * 50) * 2;
 const API = `http://127.0.0.1:${API_PORT}`;
 const stamp = Date.now().toString(36);
@@ -84,7 +89,11 @@ async function runMode(mode: 'buckets' | 'sweep'): Promise<ModeResult> {
   const taskQueue = `bench-messages-${stamp}-${mode}`;
   const env = { ...baseEnv, TEMPORAL_TASK_QUEUE: taskQueue, MESSAGE_DEADLINE_MODE: mode, KAFKA_GROUP_PREFIX: `bench-${stamp}-${mode}` };
   const children: ChildProcess[] = PROCESSES.map((roles) =>
-    spawn(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env: { ...env, TIDINGS_ROLES: roles }, stdio: ['ignore', 'ignore', 'inherit'] }),
+    spawn(process.execPath, [...cpuProfileFlags(roles), '--import', 'tsx', 'main.ts'], {
+      cwd: ROOT,
+      env: { ...env, TIDINGS_ROLES: roles },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
   );
   // Should the benchmark die, the system it started must not outlive it.
   const reap = () => children.forEach((c) => c.kill('SIGKILL'));
