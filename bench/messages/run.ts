@@ -8,6 +8,7 @@
 // run. `npm run bench:messages` (BENCH_RATES, BENCH_SECONDS, BENCH_MODES=buckets,sweep, BENCH_CPU_PROF=dir).
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import type { RowDataPacket } from 'mysql2/promise';
 import { WebSocket } from 'ws';
 import { signToken } from '../../platform/auth/jwt';
 import { loadConfig } from '../../platform/config';
@@ -28,10 +29,11 @@ const SLICE_MS = 5_000;
 // Kafka and arms the deadlines, and the worker) and the event side (consumers, simulators, gateway).
 const PROCESSES = ['api,worker', 'consumers,simulators,gateway'];
 // BENCH_CPU_PROF=<dir>: each system process writes a V8 CPU profile there when it exits (open it in
-// Chrome DevTools or speedscope) — to see where a rate's time goes before tuning anything.
+// Chrome DevTools or speedscope), one folder per process and one file per thread — to see where a
+// rate's time goes before tuning anything.
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
 const cpuProfileFlags = (roles: string): string[] =>
-  CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${roles.replace(/,/g, '+')}.cpuprofile`] : [];
+  CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.join(CPU_PROF_DIR, roles.replace(/,/g, '+'))}`] : [];
 const API_PORT = 4400 + Math.floor(Math.random() * 50) * 2;
 const API = `http://127.0.0.1:${API_PORT}`;
 const stamp = Date.now().toString(36);
@@ -57,6 +59,7 @@ const ctx = createContext(config, createLogger('warn'));
 const client = await ctx.temporal();
 const log = (m: string) => process.stdout.write(`[bench:messages] ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fmt = (v: number) => (Number.isNaN(v) ? '—' : v.toFixed(0));
 
 log(`environment ${config.TIDINGS_ENV}; measuring the dev server's empty-workflow ceiling`);
 const ceiling = await emptyWorkflowCeiling(client, config);
@@ -75,6 +78,45 @@ interface Step {
   deliveredP99: number;
   failedLateP50: number;
   failedLateMax: number;
+  stages?: Record<Stage, { p50: number; p99: number }>;
+}
+
+// Where a lifecycle's time goes, from the timestamps the system keeps on each message row (one
+// clock: everything runs on this machine): accepted = the send request until the row's commit
+// (created_at); dispatch = until the dispatcher had it on Kafka `messages` (dispatched_at is
+// stamped after the produce); channel = until the connector said SENT (sent_at, the simulator's
+// clock); tick = until the SENT tick reached the member's socket.
+const STAGES = ['accepted', 'dispatch', 'channel', 'tick'] as const;
+type Stage = (typeof STAGES)[number];
+async function stageLatencies(
+  sentAt: Map<string, number>,
+  arrivals: Map<string, Partial<Record<'SENT' | 'DELIVERED' | 'FAILED', number>>>,
+): Promise<Record<Stage, { p50: number; p99: number }>> {
+  const ids = [...sentAt.keys()];
+  const values: Record<Stage, number[]> = { accepted: [], dispatch: [], channel: [], tick: [] };
+  const epoch = (t: number) => performance.timeOrigin + t;
+  for (let i = 0; i < ids.length; i += 1000) {
+    const [rows] = await ctx
+      .mysql()
+      .query<RowDataPacket[]>('SELECT message_id, created_at, dispatched_at, sent_at FROM messages WHERE message_id IN (?)', [ids.slice(i, i + 1000)]);
+    for (const r of rows) {
+      const id = r.message_id as string;
+      const t0 = epoch(sentAt.get(id)!);
+      const created = (r.created_at as Date).getTime();
+      const dispatched = (r.dispatched_at as Date | null)?.getTime();
+      const sent = (r.sent_at as Date | null)?.getTime();
+      const ticked = arrivals.get(id)?.SENT;
+      values.accepted.push(created - t0);
+      if (dispatched !== undefined) values.dispatch.push(dispatched - created);
+      if (dispatched !== undefined && sent !== undefined) values.channel.push(sent - dispatched);
+      if (sent !== undefined && ticked !== undefined) values.tick.push(epoch(ticked) - sent);
+    }
+  }
+  const summary = (v: number[]) => {
+    const sorted = v.sort((a, b) => a - b);
+    return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  };
+  return { accepted: summary(values.accepted), dispatch: summary(values.dispatch), channel: summary(values.channel), tick: summary(values.tick) };
 }
 interface ModeResult {
   mode: 'buckets' | 'sweep';
@@ -204,11 +246,13 @@ async function runMode(mode: 'buckets' | 'sweep'): Promise<ModeResult> {
       failedLateP50: percentile(f, 50),
       failedLateMax: f.length ? f[f.length - 1]! : Number.NaN,
     };
+    step.stages = await stageLatencies(sentAt, arrivals);
     steps.push(step);
     log(
       `${mode} ${rate}/s: ${step.delivered} delivered + ${step.failed} failed of ${sent} (${step.lost} lost), ${step.perSecond.toFixed(1)} lifecycles/s, ` +
         `DELIVERED tick p50 ${step.deliveredP50.toFixed(0)} ms p99 ${step.deliveredP99.toFixed(0)} ms; FAILED late p50 ${step.failedLateP50.toFixed(0)} ms`,
     );
+    log(`${mode} ${rate}/s stages p50 / p99 ms: ${STAGES.map((k) => `${k} ${fmt(step.stages![k].p50)} / ${fmt(step.stages![k].p99)}`).join(', ')}`);
     if (step.lost > 0 || step.deliveredP99 > 5_000) break; // past saturation
   }
   for (const ws of sockets) ws.terminate();
@@ -230,7 +274,6 @@ for (const mode of MODES) results.push(await runMode(mode));
 await ctx.lifecycle.close();
 
 const sustained = (s: Step) => s.perSecond >= 0.95 * s.rate && s.lost === 0 && s.deliveredP99 < 500;
-const fmt = (v: number) => (Number.isNaN(v) ? '—' : v.toFixed(0));
 const rows = results.flatMap((r) =>
   r.steps.map(
     (s) =>

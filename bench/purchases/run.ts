@@ -6,6 +6,7 @@
 // Tidings spent per purchase. Run with `npm run bench:purchases`. Writes docs/benchmarks.md.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import type { RowDataPacket } from 'mysql2/promise';
 import { WebSocket } from 'ws';
 import { signToken } from '../../platform/auth/jwt';
 import { loadConfig } from '../../platform/config';
@@ -24,6 +25,10 @@ const DEADLINE_MS = 15_000;
 const SLICE_MS = 5_000;
 const log = (m: string) => process.stdout.write(`[bench:purchases] ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// BENCH_CPU_PROF=<dir>: both systems write V8 CPU profiles there when they exit (a folder each, a
+// file per thread).
+const cpuProfileFlags = (name: string): string[] =>
+  process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, name)}`] : [];
 
 type Path = 'temporal' | 'direct';
 interface Level {
@@ -33,6 +38,45 @@ interface Level {
   perSecond: number;
   p50: number;
   p99: number;
+  stages?: Record<Stage, { p50: number; p99: number }>;
+}
+
+interface Traced {
+  purchaseId: string;
+  posted: number;
+  completedOnSocket: number;
+}
+
+// Where a Tidings purchase's time goes, from its timeline rows (one clock: everything runs on this
+// machine): accepted = POST until RECEIVED was committed; dispatch = until PENDING (validated,
+// deadline armed, published to SNS); fulfillment = until fulfillment's PROCESSING report was
+// applied (SNS → SQS → fulfillment → results queue → results consumer); outcome = until COMPLETED
+// was applied; push = until COMPLETED reached the customer's socket.
+const STAGES = ['accepted', 'dispatch', 'fulfillment', 'outcome', 'push'] as const;
+type Stage = (typeof STAGES)[number];
+async function stageLatencies(traced: Traced[]): Promise<Record<Stage, { p50: number; p99: number }>> {
+  const values: Record<Stage, number[]> = { accepted: [], dispatch: [], fulfillment: [], outcome: [], push: [] };
+  for (let i = 0; i < traced.length; i += 1000) {
+    const chunk = traced.slice(i, i + 1000);
+    const [rows] = await ctx
+      .mysql()
+      .query<RowDataPacket[]>('SELECT purchase_id, status, at FROM purchase_timeline WHERE purchase_id IN (?)', [chunk.map((t) => t.purchaseId)]);
+    const at = new Map(rows.map((r) => [`${r.purchase_id as string}:${r.status as string}`, (r.at as Date).getTime()]));
+    for (const t of chunk) {
+      const [received, pending, processing, completed] = ['RECEIVED', 'PENDING', 'PROCESSING', 'COMPLETED'].map((s) => at.get(`${t.purchaseId}:${s}`));
+      if (received === undefined || pending === undefined || processing === undefined || completed === undefined) continue;
+      values.accepted.push(received - t.posted);
+      values.dispatch.push(pending - received);
+      values.fulfillment.push(processing - pending);
+      values.outcome.push(completed - processing);
+      values.push.push(t.completedOnSocket - completed);
+    }
+  }
+  const summary = (v: number[]) => {
+    const sorted = v.sort((a, b) => a - b);
+    return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  };
+  return Object.fromEntries(STAGES.map((k) => [k, summary(values[k])])) as Record<Stage, { p50: number; p99: number }>;
 }
 
 const childEnv = {
@@ -73,14 +117,18 @@ async function waitForHttp(url: string): Promise<void> {
 
 async function startSystem(which: Path): Promise<ChildProcess> {
   if (which === 'temporal') {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [...cpuProfileFlags('tidings'), '--import', 'tsx', 'main.ts'], {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     await waitForHttp(`http://127.0.0.1:${API_PORT}/health`);
     return child;
   }
   const child = fork(path.join(ROOT, 'bench/purchases/direct-server.ts'), [], {
     cwd: ROOT,
     env: childEnv,
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...cpuProfileFlags('direct'), '--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   await new Promise((resolve, reject) => {
@@ -118,7 +166,7 @@ async function customer(which: Path, id: string) {
   return {
     ws,
     /** One purchase; resolves with its latency (ms) from POST to the final status on the socket. */
-    async once(): Promise<number> {
+    async once(trace?: Traced[]): Promise<number> {
       const started = performance.now();
       const res = await fetch(`http://127.0.0.1:${API_PORT}/purchases`, {
         method: 'POST',
@@ -139,6 +187,7 @@ async function customer(which: Path, id: string) {
       waiting.delete(purchaseId);
       early.delete(purchaseId);
       if (status !== 'COMPLETED') throw new Error(`purchase ${purchaseId} ended ${status}`);
+      trace?.push({ purchaseId, posted: performance.timeOrigin + started, completedOnSocket: performance.timeOrigin + performance.now() });
       return performance.now() - started;
     },
   };
@@ -147,6 +196,7 @@ async function customer(which: Path, id: string) {
 async function runLevel(which: Path, concurrency: number): Promise<Level> {
   const customers = await Promise.all(Array.from({ length: concurrency }, (_, i) => customer(which, `bench-${which}-${concurrency}-${i}-${Date.now()}`)));
   const latencies: number[] = [];
+  const traced: Traced[] = [];
   let failed = 0;
   const until = performance.now() + SECONDS * 1000;
   const started = performance.now();
@@ -154,7 +204,7 @@ async function runLevel(which: Path, concurrency: number): Promise<Level> {
     customers.map(async (c) => {
       while (performance.now() < until) {
         try {
-          latencies.push(await c.once());
+          latencies.push(await c.once(which === 'temporal' ? traced : undefined));
         } catch (err) {
           failed++;
           log(`${which}: ${(err as Error).message}`);
@@ -172,6 +222,7 @@ async function runLevel(which: Path, concurrency: number): Promise<Level> {
     perSecond: latencies.length / elapsed,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    ...(which === 'temporal' ? { stages: await stageLatencies(traced) } : {}),
   };
 }
 
@@ -189,6 +240,8 @@ for (const which of ['temporal', 'direct'] as const) {
       results[which].push(r);
       if (which === 'temporal') purchases += r.completed + r.failed;
       log(`${which} × ${c}: ${r.perSecond.toFixed(1)}/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, ${r.failed} failed`);
+      if (r.stages)
+        log(`${which} × ${c} stages p50 / p99 ms: ${STAGES.map((k) => `${k} ${r.stages![k].p50.toFixed(0)} / ${r.stages![k].p99.toFixed(0)}`).join(', ')}`);
     }
     if (which === 'temporal') {
       // Every bucket armed by this run fires (one workflow task each) before the count.
