@@ -63,8 +63,10 @@ export async function startFulfillment(ctx: Context, opts: PurchaseConsumerOptio
         ctx.log.info({ purchaseId: m.purchaseId, done }, 'purchase compensated');
         return;
       }
-      await report({ purchaseId: m.purchaseId, kind: 'PROCESSING' });
-      const outcome = await effectContract(ctx.mysql(), m.purchaseId, m.productId, m.quantity);
+      // PROCESSING goes out while the contract is effected (one broker round trip less per
+      // receive); the outcome is reported only after it, so the user's timeline keeps its order.
+      const processing = report({ purchaseId: m.purchaseId, kind: 'PROCESSING' });
+      const [outcome] = await Promise.all([effectContract(ctx.mysql(), m.purchaseId, m.productId, m.quantity), processing]);
       // A tombstone means the purchase was cancelled first: nothing to report.
       if (outcome.outcome === 'COMPLETED') await report({ purchaseId: m.purchaseId, kind: 'COMPLETED' });
       else if (outcome.outcome === 'REJECTED') await report({ purchaseId: m.purchaseId, kind: 'REJECTED', reason: outcome.reason });

@@ -20,6 +20,7 @@ import { withTimeout } from '../platform/errors';
 import { createCoalescingDispatcher } from '../platform/coalescing-dispatcher';
 import type { Logger } from '../platform/logger';
 import { namesOf } from '../platform/names';
+import { armWithNext } from './bucket-arming';
 import { applyStatusReports, dispatchOutbox, expireDeadlines, type OutboxMessage, type StatusHop, type StatusReport } from '../stores/conversations';
 
 export interface MessageDeliveryDeps {
@@ -68,29 +69,30 @@ export async function expireDue(deps: Pick<MessageDeliveryDeps, 'mysql' | 'publi
   return expireDeadlines(deps.mysql, window, (hops) => tick(deps.publisher(), hops));
 }
 
-// Buckets this process has started (or found running): one start call per slice, not per message.
-const armed = new Map<string, number>();
-
-/** Makes sure the deadline bucket of the slice ending at `fireAt` exists; returns its id. */
+/** Makes sure the deadline bucket of the slice ending at `fireAt` exists (and arms the next one); returns its id. */
 export async function ensureDeadlineBucket(deps: MessageDeliveryDeps, fireAt: number, now = Date.now()): Promise<string> {
   const { config } = deps;
-  const workflowId = messageDeadlineBucketId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE, fireAt);
-  if (armed.has(workflowId)) return workflowId;
-  const client = await deps.temporal();
-  await client.workflow.start<MessageDeadlineBucketWorkflow>(MESSAGE_DEADLINE_BUCKET_WORKFLOW, {
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowId,
-    // Sleeping until its time: use it. Closed: its time has passed (a dispatch slower than the
-    // deadline); a new run fires at once and fails what is overdue in its slice.
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    ...(deps.startDelay === false ? {} : { startDelay: Math.max(0, fireAt - now) }),
-    args: [{ fireAt, sliceMs: config.MESSAGE_DEADLINE_BUCKET_MS, batch: config.MESSAGE_RELAY_BATCH }],
-    memo: { fireAt: new Date(fireAt).toISOString() },
-  });
-  armed.set(workflowId, fireAt);
-  if (armed.size > 10_000) for (const [id, at] of armed) if (at < now) armed.delete(id);
-  return workflowId;
+  return armWithNext(
+    (at) => ({
+      workflowId: messageDeadlineBucketId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE, at),
+      start: async () => {
+        const client = await deps.temporal();
+        await client.workflow.start<MessageDeadlineBucketWorkflow>(MESSAGE_DEADLINE_BUCKET_WORKFLOW, {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          workflowId: messageDeadlineBucketId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE, at),
+          // Sleeping until its time: use it. Closed: its time has passed (a dispatch slower than the
+          // deadline); a new run fires at once and fails what is overdue in its slice.
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          ...(deps.startDelay === false ? {} : { startDelay: Math.max(0, at - now) }),
+          args: [{ fireAt: at, sliceMs: config.MESSAGE_DEADLINE_BUCKET_MS, batch: config.MESSAGE_RELAY_BATCH }],
+          memo: { fireAt: new Date(at).toISOString() },
+        });
+      },
+    }),
+    fireAt,
+    config.MESSAGE_DEADLINE_BUCKET_MS,
+  );
 }
 
 /** The deadline bucket a message dispatched now would be in (for links in responses). */

@@ -24,6 +24,7 @@ import { withTimeout } from '../platform/errors';
 import { createCoalescingDispatcher } from '../platform/coalescing-dispatcher';
 import type { Logger } from '../platform/logger';
 import { namesOf } from '../platform/names';
+import { armWithNext } from './bucket-arming';
 import { applyPurchaseResults, cancelOutboxPurchase, dispatchPurchaseOutbox, expirePurchaseDeadlines, type PurchaseHop } from '../stores/purchase-outbox';
 
 export interface PurchaseDeliveryDeps {
@@ -58,29 +59,30 @@ export async function pushHops(publisher: Publisher, hops: PurchaseHop[]): Promi
   );
 }
 
-// Buckets this process has started (or found running): one start call per slice, not per purchase.
-const armed = new Map<string, number>();
-
-/** Makes sure the deadline bucket of the slice ending at `fireAt` exists; returns its id. */
+/** Makes sure the deadline bucket of the slice ending at `fireAt` exists (and arms the next one); returns its id. */
 export async function ensurePurchaseDeadlineBucket(deps: PurchaseDeliveryDeps, fireAt: number, now = Date.now()): Promise<string> {
   const { config } = deps;
-  const workflowId = purchaseDeadlineBucketId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE, fireAt);
-  if (armed.has(workflowId)) return workflowId;
-  const client = await deps.temporal();
-  await client.workflow.start<PurchaseDeadlineBucketWorkflow>(PURCHASE_DEADLINE_BUCKET_WORKFLOW, {
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowId,
-    // Sleeping until its time: use it. Closed: its time has passed (a dispatch slower than the
-    // deadline); a new run fires at once and expires what is overdue in its slice.
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    ...(deps.startDelay === false ? {} : { startDelay: Math.max(0, fireAt - now) }),
-    args: [{ fireAt, sliceMs: config.PURCHASE_DEADLINE_BUCKET_MS, batch: config.MESSAGE_RELAY_BATCH }],
-    memo: { fireAt: new Date(fireAt).toISOString() },
-  });
-  armed.set(workflowId, fireAt);
-  if (armed.size > 10_000) for (const [id, at] of armed) if (at < now) armed.delete(id);
-  return workflowId;
+  return armWithNext(
+    (at) => ({
+      workflowId: purchaseDeadlineBucketId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE, at),
+      start: async () => {
+        const client = await deps.temporal();
+        await client.workflow.start<PurchaseDeadlineBucketWorkflow>(PURCHASE_DEADLINE_BUCKET_WORKFLOW, {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          workflowId: purchaseDeadlineBucketId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE, at),
+          // Sleeping until its time: use it. Closed: its time has passed (a dispatch slower than the
+          // deadline); a new run fires at once and expires what is overdue in its slice.
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          ...(deps.startDelay === false ? {} : { startDelay: Math.max(0, at - now) }),
+          args: [{ fireAt: at, sliceMs: config.PURCHASE_DEADLINE_BUCKET_MS, batch: config.MESSAGE_RELAY_BATCH }],
+          memo: { fireAt: new Date(at).toISOString() },
+        });
+      },
+    }),
+    fireAt,
+    config.PURCHASE_DEADLINE_BUCKET_MS,
+  );
 }
 
 /** The deadline bucket of a purchase dispatched at `at` (for links in responses). */

@@ -35,14 +35,17 @@ export async function createConversation(pool: Pool, c: Conversation): Promise<v
 }
 
 export async function getConversation(pool: Pool, conversationId: string): Promise<Conversation | undefined> {
-  const [rows] = await pool.query<RowDataPacket[]>('SELECT * FROM conversations WHERE conversation_id = ?', [conversationId]);
+  // One round trip (every message send asks): the conversation's row once per member.
+  const [rows] = await pool.query<RowDataPacket[]>(
+    'SELECT c.organization_id, c.channel, m.user_id FROM conversations c LEFT JOIN conversation_members m USING (conversation_id) WHERE c.conversation_id = ? ORDER BY m.user_id',
+    [conversationId],
+  );
   if (!rows[0]) return undefined;
-  const [members] = await pool.query<RowDataPacket[]>('SELECT user_id FROM conversation_members WHERE conversation_id = ? ORDER BY user_id', [conversationId]);
   return {
     conversationId,
     organizationId: rows[0].organization_id as string,
     channel: rows[0].channel as ConnectorChannel,
-    members: members.map((m) => m.user_id as string),
+    members: rows.flatMap((r) => (r.user_id === null ? [] : [r.user_id as string])),
   };
 }
 
