@@ -85,13 +85,16 @@ export const chatPage: Page = (root, app) => {
   };
   const reloadThread = coalesce(() => void load().catch(failedTo(messagesState, 'load the messages')));
   const openConversation = (id: string) => {
+    const again = open === id;
     open = id;
     thread.hidden = false;
     const c = conversations.find((x) => x.conversationId === id);
     threadTitle.textContent = c ? `Messages with ${nameOf(c)}` : 'Messages';
     for (const b of list.querySelectorAll<HTMLElement>('button[data-conversation]')) b.toggleAttribute('aria-current', b.dataset.conversation === id);
-    messagesEl.innerHTML = '';
-    setState(messagesState, 'loading', 'Loading the messages…');
+    if (!again) {
+      messagesEl.innerHTML = '';
+      setState(messagesState, 'loading', 'Loading the messages…');
+    }
     reloadThread();
   };
 
@@ -143,9 +146,9 @@ export const chatPage: Page = (root, app) => {
       start().then(
         async ({ conversationId, reused }) => {
           showError(startForm, '');
-          startOutcome.textContent = reused ? `You already have a conversation with ${member}: it is open below.` : `Conversation with ${member} started.`;
           await refreshList();
           openConversation(conversationId);
+          startOutcome.textContent = reused ? `You already have a conversation with ${member}: it is open below.` : `Conversation with ${member} started.`;
           sendForm.querySelector<HTMLInputElement>('input[name="text"]')!.focus();
         },
         (err: unknown) => showError(startForm, err),

@@ -89,10 +89,14 @@ export const purchasePage: Page = (root, app) => {
     cancelButton.hidden = !hops.length || hops.some((h) => !CANCELLABLE.has(h.status));
   };
   const follow = async (purchaseId: string) => {
-    current = { purchaseId, hops: current?.purchaseId === purchaseId ? current.hops : new Map() };
-    cancelOutcome.textContent = '';
-    timelineEl.innerHTML = '';
-    linkEl.textContent = 'Loading the purchase…';
+    const same = current?.purchaseId === purchaseId;
+    current = { purchaseId, hops: same ? current!.hops : new Map() };
+    if (!same) {
+      // Another purchase: the last one's cancel outcome no longer applies.
+      cancelOutcome.textContent = '';
+      timelineEl.innerHTML = '';
+      linkEl.textContent = 'Loading the purchase…';
+    }
     try {
       const p = await api<Detail>('GET', `/purchases/${purchaseId}`);
       if (current.purchaseId !== purchaseId) return;
