@@ -37,13 +37,15 @@ check imports npx depcruise --config .dependency-cruiser.cjs --output-type err a
 
 # Two runs: the browser tests (test/web*.test.ts) start the whole system (its consumers share the
 # real queues), so they run after the rest, not beside it. Path arguments narrow the runs: a web test
-# file goes to the second run, any other path to the first; options (-t …) go to both; a run left
-# with no path of its own is skipped.
+# file goes to the second run, any other path to the first; options (from the first argument that
+# starts with -, with their values: -t 'some name') go to both; a run left with no path of its own
+# is skipped.
 results=.data/vitest-results.json
 web_results=.data/vitest-web-results.json
 rm -f "$results" "$web_results"
 paths=() web_paths=() options=()
 for arg in "$@"; do
+  if [ ${#options[@]} -gt 0 ]; then options+=("$arg"); continue; fi
   case "$arg" in
     -*) options+=("$arg") ;;
     test/web*.test.ts | ./test/web*.test.ts) web_paths+=("$arg") ;;
