@@ -359,6 +359,7 @@ describe('web app in headless Chromium', () => {
       expect(await page.locator('#conversations li').count()).toBe(conversationsBefore);
       await page.locator('#messages li', { hasText: 'olá, Bob' }).waitFor({ timeout: 10_000 });
       expect(await page.locator('#messages li').count()).toBe(1);
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'chat-thread-desktop.png'), fullPage: true });
     } finally {
       await bobContext.close();
     }
@@ -503,6 +504,26 @@ describe('web app in headless Chromium', () => {
     }
     await page.setViewportSize({ width: 1280, height: 900 });
   }, 90_000);
+
+  it('a list that cannot load says so in words (not "Failed to fetch"), on every page with a history', async () => {
+    const lists: [string, string, RegExp][] = [
+      ['purchase', '#history-state', /\/purchases\?/],
+      ['events', '#events-state', /\/events\?/],
+      ['chat', '#conversations-state', /\/conversations$/],
+      ['notifications', '#inbox-state', /\/notifications\?/],
+    ];
+    for (const [name, state, url] of lists) {
+      await page.route(url, (route) => route.abort('internetdisconnected'));
+      try {
+        await page.goto(`${base}/#/${name}`);
+        await page.reload();
+        await page.locator(state, { hasText: 'Could not reach the server: check your connection' }).waitFor({ timeout: 10_000 });
+        expect(await page.locator('#page').textContent()).not.toContain('Failed to fetch');
+      } finally {
+        await page.unroute(url);
+      }
+    }
+  }, 30_000);
 
   it('keyboard: the page heading takes focus on navigation, and Tab reaches the first control', async () => {
     await page.goto(`${base}/#/events`);
