@@ -104,6 +104,24 @@ describe('GatewayClient against real gateways', () => {
     expect(states.filter((s) => s.state === 'reconnecting')).toHaveLength(0);
   });
 
+  it('recovers what a channel published while it was away even when it had no event before (a new user, a new conversation)', async () => {
+    const fx = setup();
+    const a = await fx.instance({ room: () => true });
+    const user = uniqueId('u');
+    const room = `room:${uniqueId('r')}`;
+    const { c, events, gaps } = client(a.url, () => fx.token(user));
+    c.subscribe(room);
+    c.connect();
+    await eventually(async () => c.state === 'open' && c.positions.has(room));
+    c.close();
+    await fx.publisher.publish(`user:${user}`, 'n', { n: 1 });
+    await fx.publisher.publish(room, 'n', { n: 1 });
+    c.connect();
+    await eventually(async () => events.length === 2);
+    expect(events.map((e) => e.channel).sort()).toEqual([room, `user:${user}`].sort());
+    expect(gaps).toEqual([]);
+  });
+
   it('reports a gap when the history it needs is gone, so the app refetches', async () => {
     const fx = setup();
     const a = await fx.instance();

@@ -181,7 +181,10 @@ export class GatewayClient {
       case 'subscribed': {
         const at = this.positions.get(frame.channel);
         if (!frame.recovered) this.emit('gap', { channel: frame.channel });
-        if (!at || !frame.recovered || at.epoch !== frame.epoch) this.positions.set(frame.channel, { offset: frame.offset, epoch: frame.epoch });
+        if (!at || !frame.recovered) this.positions.set(frame.channel, { offset: frame.offset, epoch: frame.epoch });
+        // Recovered from before the channel's first event (we held 0-0 with no epoch): keep our
+        // offset, so the replay that follows is delivered, under the epoch the channel now has.
+        else if (at.epoch !== frame.epoch) this.positions.set(frame.channel, { offset: at.offset, epoch: frame.epoch });
         this.emit('subscribed', { channel: frame.channel, recovered: frame.recovered, replayed: frame.replayed });
         return;
       }

@@ -95,6 +95,27 @@ describe('gateway: recovery', () => {
     expect(again.of('event')).toHaveLength(4);
   });
 
+  it('replays a channel that had no event yet when the client subscribed (offset 0-0, no epoch) instead of reporting a gap', async () => {
+    const a = await fx.instance();
+    const user = uniqueId('u');
+    const channel = `user:${user}`;
+    const first = await fx.connect(a.url, await fx.token(user));
+    const empty = await first.next('subscribed');
+    expect(empty).toMatchObject({ channel, offset: '0-0', epoch: '' });
+    first.ws.close();
+    await first.closed;
+
+    const missed = [];
+    for (let n = 1; n <= 2; n++) missed.push(await fx.publisher.publish(channel, 'n', { n }));
+    const again = await fx.connect(a.url, await fx.token(user));
+    await again.next('subscribed');
+    again.send({ type: 'subscribe', channel, since: empty.offset, epoch: empty.epoch });
+    await again.until((f) => f.filter((x) => x.type === 'subscribed').length === 2);
+    expect(again.of('subscribed')[1]).toMatchObject({ recovered: true, replayed: 2, epoch: missed[0]!.epoch });
+    await again.until((f) => f.filter((x) => x.type === 'event').length === 2);
+    expect(again.of('event').map((e) => e.offset)).toEqual(missed.map((m) => m.offset));
+  });
+
   it('has no gap or duplicate at the seam when events keep arriving during the replay', async () => {
     const a = await fx.instance();
     const user = uniqueId('u');

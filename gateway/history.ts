@@ -23,7 +23,11 @@ export async function readHistory(redis: Redis, channel: string, since?: string,
   const [currentEpoch = '', offset = '0-0'] = (await redis.hmget(keys.meta, 'epoch', 'last')).map((v) => v ?? undefined);
   const result = (recovered: boolean, events: EventFrame[] = []): History => ({ recovered, events, offset, epoch: currentEpoch });
   if (since === undefined) return result(true);
-  if (epoch !== undefined && epoch !== currentEpoch) return result(false);
+  // A client that subscribed before the channel's first event holds `0-0` with no epoch (none
+  // existed yet): everything since the channel began is what it missed, still exact, as the first
+  // entry's predecessor says whether anything was trimmed. Any other epoch mismatch is a lost history.
+  const beforeFirstEvent = since === '0-0' && (epoch === '' || epoch === undefined);
+  if (epoch !== undefined && epoch !== currentEpoch && !beforeFirstEvent) return result(false);
   const ahead = compareOffsets(since, offset);
   if (ahead > 0) return result(false); // an offset this channel never issued
   if (ahead === 0) return result(true); // nothing missed

@@ -16,6 +16,13 @@ await build({
   outfile: path.join(out, 'app.js'),
   logLevel: 'warning',
 });
-await copyFile(path.join(ROOT, 'web/src/styles.css'), path.join(out, 'app.css'));
+// The styles with what they @import from packages (uPlot's), in one file.
+await build({
+  entryPoints: [path.join(ROOT, 'web/src/styles.css')],
+  bundle: true,
+  minify: true,
+  outfile: path.join(out, 'app.css'),
+  logLevel: 'warning',
+});
 await copyFile(path.join(ROOT, 'web/index.html'), path.join(out, 'index.html'));
 console.log('[web] built web/dist');

@@ -35,15 +35,32 @@ check format npx prettier --check --log-level warn .
 # Import rules: no cycles, activities never import workflows, workflows stay pure (.dependency-cruiser.cjs).
 check imports npx depcruise --config .dependency-cruiser.cjs --output-type err activities api bench consumers contracts domain gateway platform provision runtime scripts services simulators stores test web/src workflows main.ts worker.ts
 
-# Two runs: the browser tests start the whole system (its consumers share the real queues), so
-# they run after the rest, not beside it. A path argument narrows the first run and skips the second.
+# Two runs: the browser tests (test/web*.test.ts) start the whole system (its consumers share the
+# real queues), so they run after the rest, not beside it. Path arguments narrow the runs: a web test
+# file goes to the second run, any other path to the first; options (from the first argument that
+# starts with -, with their values: -t 'some name') go to both; a run left with no path of its own
+# is skipped.
 results=.data/vitest-results.json
 web_results=.data/vitest-web-results.json
 rm -f "$results" "$web_results"
-npx vitest run --reporter=default --reporter=json --outputFile.json="$results" --exclude 'test/web*.test.ts' "$@"
-vitest_rc=$?
-if [ $# -eq 0 ]; then
-  npx vitest run --reporter=default --reporter=json --outputFile.json="$web_results" test/web.e2e.test.ts
+paths=() web_paths=() options=()
+for arg in "$@"; do
+  if [ ${#options[@]} -gt 0 ]; then options+=("$arg"); continue; fi
+  case "$arg" in
+    -*) options+=("$arg") ;;
+    test/web*.test.ts | ./test/web*.test.ts) web_paths+=("$arg") ;;
+    *) paths+=("$arg") ;;
+  esac
+done
+narrowed=$(( ${#paths[@]} + ${#web_paths[@]} ))
+vitest_rc=0
+if [ "$narrowed" -eq 0 ] || [ ${#paths[@]} -gt 0 ]; then
+  npx vitest run --reporter=default --reporter=json --outputFile.json="$results" --exclude 'test/web*.test.ts' "${paths[@]}" "${options[@]}"
+  vitest_rc=$?
+fi
+if [ "$narrowed" -eq 0 ] || [ ${#web_paths[@]} -gt 0 ]; then
+  [ "$narrowed" -eq 0 ] && web_paths=(test/web)
+  npx vitest run --reporter=default --reporter=json --outputFile.json="$web_results" "${web_paths[@]}" "${options[@]}"
   web_rc=$?
   [ "$web_rc" -eq 0 ] || vitest_rc=$web_rc
 fi

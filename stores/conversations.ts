@@ -49,22 +49,63 @@ export async function getConversation(pool: Pool, conversationId: string): Promi
   };
 }
 
-/** The conversations a user belongs to, newest first. */
+/** The latest message of a conversation, as a list shows it. */
+export interface LastMessage {
+  messageId: string;
+  senderId: string;
+  text: string;
+  status: MessageStatus;
+  createdAt: string;
+}
+
+export interface ConversationSummary extends Conversation {
+  createdAt: string;
+  lastMessage: LastMessage | null;
+}
+
+/**
+ * The conversations a user belongs to, with their members and latest message, most recently active
+ * first. `withUser` keeps only those that user is also a member of (finding the conversation one
+ * already has with someone, instead of starting another).
+ */
 export async function conversationsOf(
   pool: Pool,
   userId: string,
-  limit = 50,
-): Promise<{ conversationId: string; organizationId: string; channel: ConnectorChannel; createdAt: string }[]> {
+  { limit = 50, withUser }: { limit?: number; withUser?: string } = {},
+): Promise<ConversationSummary[]> {
   const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT c.* FROM conversations c JOIN conversation_members m USING (conversation_id) WHERE m.user_id = ? ORDER BY c.created_at DESC LIMIT ?`,
-    [userId, limit],
+    `SELECT c.* FROM conversations c JOIN conversation_members m USING (conversation_id) WHERE m.user_id = ?
+       ${withUser ? 'AND c.conversation_id IN (SELECT conversation_id FROM conversation_members WHERE user_id = ?)' : ''}
+     ORDER BY c.created_at DESC LIMIT ?`,
+    withUser ? [userId, withUser, limit] : [userId, limit],
   );
-  return rows.map((r) => ({
-    conversationId: r.conversation_id as string,
-    organizationId: r.organization_id as string,
-    channel: r.channel as ConnectorChannel,
-    createdAt: (r.created_at as Date).toISOString(),
-  }));
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.conversation_id as string);
+  const [members] = await pool.query<RowDataPacket[]>(
+    'SELECT conversation_id, user_id FROM conversation_members WHERE conversation_id IN (?) ORDER BY user_id',
+    [ids],
+  );
+  // One row per conversation: its newest message (the messages_conversation index serves each lookup).
+  const [last] = await pool.query<RowDataPacket[]>(
+    `SELECT m.* FROM messages m WHERE m.conversation_id IN (?) AND m.message_id = (
+       SELECT l.message_id FROM messages l WHERE l.conversation_id = m.conversation_id ORDER BY l.created_at DESC, l.message_id DESC LIMIT 1)`,
+    [ids],
+  );
+  const lastOf = new Map(last.map((r) => [r.conversation_id as string, toView(r)]));
+  const summaries = rows.map((r): ConversationSummary => {
+    const id = r.conversation_id as string;
+    const m = lastOf.get(id);
+    return {
+      conversationId: id,
+      organizationId: r.organization_id as string,
+      channel: r.channel as ConnectorChannel,
+      members: members.filter((x) => x.conversation_id === id).map((x) => x.user_id as string),
+      createdAt: (r.created_at as Date).toISOString(),
+      lastMessage: m ? { messageId: m.messageId, senderId: m.senderId, text: m.text, status: m.status, createdAt: m.createdAt } : null,
+    };
+  });
+  const activity = (c: ConversationSummary) => c.lastMessage?.createdAt ?? c.createdAt;
+  return summaries.sort((a, b) => activity(b).localeCompare(activity(a)));
 }
 
 export async function isMember(pool: Pool, conversationId: string, userId: string): Promise<boolean> {

@@ -260,8 +260,9 @@ describe('cross-user: B against A, on every route and channel', () => {
   });
 
   it('conversations: a non-member cannot read, list, post to or mark read A’s conversation, nor mark A’s message read from elsewhere', async () => {
-    const { bId, a, b } = await pair();
-    const conv = await a('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [uniqueId('f')] });
+    const { aId, bId, a, b } = await pair();
+    const friend = uniqueId('f');
+    const conv = await a('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [friend] });
     const id = String(conv.body.conversationId);
     const sent = await a('POST', `/conversations/${id}/messages`, { clientMessageId: 'm1', text: 'private' });
     expect(sent.status).toBe(202);
@@ -273,12 +274,22 @@ describe('cross-user: B against A, on every route and channel', () => {
     expectNotFound(await b('POST', `/conversations/${id}/messages`, { clientMessageId: 'm1', text: 'intruding' }), unknown);
     expectNotFound(await b('POST', `/conversations/${id}/read`, { upToMessageId: messageId }), unknown);
     // B's own conversation is B's; A's message id is no message of it.
-    const own = await b('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [uniqueId('f')] });
+    const own = await b('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [friend] });
     expect(own.status).toBe(201);
     expect(own.body.members).toContain(bId);
     const read = await b('POST', `/conversations/${String(own.body.conversationId)}/read`, { upToMessageId: messageId });
     expect(read).toMatchObject({ status: 404, body: { error: { field: 'upToMessageId' } } });
     expect(((await b('GET', '/conversations')).body.conversations as Json[]).map((c) => c.conversationId)).toEqual([own.body.conversationId]);
+    // "My conversations with X" (`?with=`) finds B's own with the same friend, never A's, and none with A.
+    const shared = async (as: typeof a, other: string) =>
+      ((await as('GET', `/conversations?with=${other}`)).body.conversations as Json[]).map((c) => c.conversationId);
+    expect(await shared(b, friend)).toEqual([own.body.conversationId]);
+    expect(await shared(b, aId)).toEqual([]);
+    expect(await shared(a, friend)).toEqual([id]);
+    // The list shows A's latest message to A only, with who is in it.
+    const [mine] = (await a('GET', '/conversations')).body.conversations as Json[];
+    expect(mine).toMatchObject({ conversationId: id, members: [aId, friend].sort(), lastMessage: { text: 'private', senderId: aId } });
+    expect(((await b('GET', '/conversations')).body.conversations as Json[])[0]).toMatchObject({ lastMessage: null });
 
     const messages = (await a('GET', `/conversations/${id}/messages`)).body.messages as Json[];
     expect(messages.map((m) => [m.messageId, m.text, m.status])).toEqual([[messageId, 'private', 'PENDING']]);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxRelayId } from '../workflows/ledger';
 import { freePort, ROOT, testEnv, uniqueId } from './support/context';
@@ -88,9 +88,11 @@ describe('web app in headless Chromium', () => {
     await page.getByRole('button', { name: 'Contract' }).click();
     await page.locator('#timeline li[data-status="COMPLETED"]').waitFor({ timeout: 30_000 });
     const statuses = await page.locator('#timeline li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.status));
-    expect(statuses).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
+    expect(statuses).toEqual(['RECEIVED', 'PENDING', 'PROCESSING', 'COMPLETED']);
+    // The history lists it, its status kept current by the same pushes.
+    const purchaseId = await page.locator('#purchase-link code').textContent();
+    await page.locator(`#history li[data-purchase-id="${purchaseId}"][data-status="COMPLETED"]`).waitFor({ timeout: 10_000 });
     expect(await page.getByRole('link', { name: 'run in the Temporal Web UI' }).getAttribute('href')).toContain(`/workflows/${testEnv()}.purchase-`);
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'purchase.png'), fullPage: true });
   }, 60_000);
 
   it('Events: publishing shows the trail filling in until complete, without a reload', async () => {
@@ -100,7 +102,13 @@ describe('web app in headless Chromium', () => {
     await page.locator('#trail-complete').waitFor({ timeout: 30_000 });
     const steps = await page.locator('#trail li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.step));
     expect(steps).toEqual(['accepted', 'published_sns', 'published_kafka', 'stored_b', 'stored_c']);
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'events.png'), fullPage: true });
+    // After a reload the event is in the history, and its trail is a click away.
+    const eventId = await page.locator('#trail code').textContent();
+    await page.reload();
+    await page.locator(`#event-history li[data-event-id="${eventId}"]`).waitFor({ timeout: 10_000 });
+    await page.locator(`#event-history li[data-event-id="${eventId}"] button`).click();
+    await page.locator('#trail-complete').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#trail li').count()).toBe(5);
   }, 60_000);
 
   it('Ledger: a bad amount is shown next to its field; a posted entry is consolidated into the daily report live', async () => {
@@ -128,7 +136,6 @@ describe('web app in headless Chromium', () => {
     expect(posted.status).toBe(201);
     await page.locator('.balance[data-currency="BRL"][data-pending="0"][data-closing="20.00"]').waitFor({ timeout: 30_000 });
     expect(reportRequests).toEqual([]);
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'ledger.png'), fullPage: true });
   }, 60_000);
 
   it('Ledger: a second currency is shown beside the first, with its entries and a line in the chart', async () => {
@@ -145,9 +152,12 @@ describe('web app in headless Chromium', () => {
     expect(usd).toBe(await page.evaluate(() => new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' }).format(3.5)));
     await page.locator('#entries li').nth(2).waitFor({ timeout: 10_000 });
     expect(await page.locator('#entries li').count()).toBe(3);
-    await page.locator('svg.chart polyline[data-series="USD"]').waitFor({ timeout: 10_000 });
-    expect(await page.locator('svg.chart polyline[data-series="BRL"]').count()).toBe(1);
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'ledger-currencies.png'), fullPage: true });
+    // The chart is uPlot's: a canvas with one line per currency, named in its legend.
+    await page.locator('#chart[data-series="BRL,USD"] .uplot canvas').waitFor({ timeout: 10_000 });
+    const legend = await page.locator('#chart .u-legend .u-series .u-label').allTextContents();
+    expect(legend).toEqual(['Day', 'BRL', 'USD']);
+    const box = await page.locator('#chart canvas').boundingBox();
+    expect(box?.width).toBeGreaterThan(200);
   }, 60_000);
 
   it('Notifications: a scheduled web notification arrives in the live inbox at its time; a pending one can be cancelled', async () => {
@@ -160,7 +170,6 @@ describe('web app in headless Chromium', () => {
     await page.locator('#notify-state', { hasText: 'SCHEDULED' }).waitFor({ timeout: 10_000 });
     await page.locator('#inbox li').first().waitFor({ timeout: 30_000 });
     await page.locator('#notify-state', { hasText: 'SENT' }).waitFor({ timeout: 10_000 });
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'notifications.png'), fullPage: true });
 
     const inAnHour = new Date(Date.now() + 3_600_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
     await page.getByLabel('Send at').fill(inAnHour);
@@ -324,20 +333,203 @@ describe('web app in headless Chromium', () => {
       await bob.locator('button[data-conversation]').first().click();
       await bob.locator('#messages li', { hasText: 'olá, Bob' }).waitFor({ timeout: 10_000 });
 
+      // Bob's list names the conversation by who is in it, with the last message.
+      await bob
+        .locator('#conversations .conv-name', {
+          hasText: await page.evaluate(() => (JSON.parse(sessionStorage.getItem('tidings.session') ?? '{}') as { userId: string }).userId),
+        })
+        .waitFor();
+      expect(await bob.locator('#conversations .preview').first().textContent()).toContain('olá, Bob');
+
+      // READ is a blue double tick, not words; each message has its time.
       await page.locator('#messages li[data-status="READ"]').waitFor({ timeout: 30_000 });
-      expect(await page.locator('#messages li .tick').first().textContent()).toBe('✓✓ read');
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'chat.png'), fullPage: true });
+      const tick = page.locator('#messages li .tick').first();
+      expect(await tick.textContent()).toBe('✓✓');
+      expect(await tick.getAttribute('aria-label')).toBe('Read');
+      expect(await tick.evaluate((el) => getComputedStyle(el).color)).toBe('rgb(29, 140, 248)');
+      expect(await page.locator('#messages li time').first().getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
+      await page.locator('#conversations .conv-name', { hasText: bobId }).waitFor();
+      expect(await page.locator('#conversations').textContent()).not.toContain('whatsapp c');
+
+      // Starting again with Bob opens the same conversation instead of a second one.
+      const conversationsBefore = await page.locator('#conversations li').count();
+      await page.getByLabel('Talk to (user)').fill(bobId);
+      await page.getByRole('button', { name: 'Start conversation' }).click();
+      await page.locator('#start-outcome', { hasText: 'already have a conversation' }).waitFor({ timeout: 10_000 });
+      expect(await page.locator('#conversations li').count()).toBe(conversationsBefore);
+      await page.locator('#messages li', { hasText: 'olá, Bob' }).waitFor({ timeout: 10_000 });
+      expect(await page.locator('#messages li').count()).toBe(1);
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'chat-thread-desktop.png'), fullPage: true });
     } finally {
       await bobContext.close();
     }
   }, 90_000);
 
-  it('works at phone width with labelled controls', async () => {
-    await page.setViewportSize({ width: 360, height: 740 });
+  it('Purchase: the history survives a reload; Cancel shows its outcome', async () => {
     await page.goto(`${base}/#/purchase`);
-    await page.getByLabel('Quantity').waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'purchase-phone.png'), fullPage: true });
+    await page.reload();
+    await page.locator('#history li').first().waitFor({ timeout: 10_000 });
+    expect(await page.locator('#history-state').isHidden()).toBe(true);
+    // Contract and cancel at once: cancelled if fulfillment had not started, else told why not.
+    await page.getByRole('button', { name: 'Contract' }).click();
+    await page
+      .getByRole('button', { name: 'Cancel this purchase' })
+      .click({ timeout: 3_000 })
+      .catch(() => undefined);
+    const outcome = await page.locator('#cancel-outcome').textContent();
+    if (outcome) {
+      await page
+        .locator('#cancel-outcome', { hasText: /Cancelled: you will not be charged|Could not cancel: (purchase is already|fulfillment has started)/ })
+        .waitFor({ timeout: 10_000 });
+      if ((await page.locator('#cancel-outcome').textContent())?.startsWith('Cancelled'))
+        await page.locator('#timeline li[data-status="CANCELLED"]').waitFor({ timeout: 10_000 });
+    } else {
+      // Fulfillment started before the button could be pressed: it is no longer offered.
+      await page.locator('#timeline li[data-status="PROCESSING"]').waitFor({ timeout: 10_000 });
+      expect(await page.getByRole('button', { name: 'Cancel this purchase' }).isHidden()).toBe(true);
+    }
+  }, 30_000);
+
+  it('Live updates missed while the gateway connection was down arrive after the reconnect, without a reload (ledger and user channels)', async () => {
+    const context = await browser.newContext();
+    const other = await context.newPage();
+    // The page's gateway socket goes through this route. While `down`, a new connection is held
+    // open without an answer (as a dead network would); `up()` fails the held ones, so the client
+    // reconnects (to the server) on its next, short backoff.
+    let down = false;
+    const held: WebSocketRoute[] = [];
+    const live: WebSocketRoute[] = [];
+    const subscribed: { channel: string; recovered: boolean; replayed: number }[] = [];
+    await other.routeWebSocket(/\/ws/, (ws) => {
+      if (down) return void held.push(ws);
+      const server = ws.connectToServer();
+      server.onMessage((m) => {
+        const frame = JSON.parse(String(m)) as { type: string; channel: string; recovered: boolean; replayed: number };
+        if (frame.type === 'subscribed') subscribed.push(frame);
+        ws.send(m);
+      });
+      live.push(ws);
+    });
+    const drop = async () => {
+      down = true;
+      await live.pop()!.close({ code: 4000, reason: 'test: network down' });
+      await other.locator('#connection:not([data-state="open"])').waitFor({ timeout: 5_000 });
+    };
+    const up = async () => {
+      down = false;
+      for (const ws of held.splice(0)) await ws.close({ code: 4000, reason: 'test: network back' });
+    };
+    try {
+      await other.goto(base);
+      const name = uniqueId('reconnect-user');
+      await other.getByLabel('Demo user').fill(name);
+      await other.getByRole('button', { name: 'Sign in' }).click();
+      await other.locator('#whoami', { hasText: name }).waitFor({ timeout: 10_000 });
+      const { token } = JSON.parse((await other.evaluate(() => sessionStorage.getItem('tidings.session'))) ?? '{}') as { token: string };
+      const call = (method: string, url: string, body: unknown, headers: Record<string, string> = {}) =>
+        fetch(`${base}${url}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(body),
+        });
+      const requests: string[] = [];
+      other.on('request', (r) => requests.push(new URL(r.url()).pathname));
+
+      // The ledger channel: an entry posted (elsewhere) and consolidated while the page is offline.
+      await other.goto(`${base}/#/ledger`);
+      await other.locator('#report', { hasText: 'No entries' }).waitFor({ timeout: 10_000 });
+      await expect.poll(() => subscribed.some((f) => f.channel === `ledger:${name}`), { timeout: 10_000 }).toBe(true);
+      await other.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+      await drop();
+      const day = await other.getByLabel('Date').inputValue();
+      expect((await call('POST', '/ledger/entries', { type: 'credit', amount: '5.25', currency: 'EUR', description: 'offline', occurredAt: day })).status).toBe(
+        201,
+      );
+      await expect
+        .poll(
+          async () => (await (await fetch(`${base}/ledger/balances/daily?date=${day}`, { headers: { authorization: `Bearer ${token}` } })).json()) as unknown,
+          { timeout: 20_000 },
+        )
+        .toMatchObject({ days: [{ currency: 'EUR', closing: '5.25', pendingEntries: 0 }] });
+      const reportRequests = requests.filter((p) => p.startsWith('/ledger/balances')).length;
+      await up();
+      await other.locator('.balance[data-currency="EUR"][data-closing="5.25"]').waitFor({ timeout: 20_000 });
+      // Replayed by the gateway from the page's last offset, not refetched.
+      expect(requests.filter((p) => p.startsWith('/ledger/balances')).length).toBe(reportRequests);
+      expect(subscribed.filter((f) => f.channel === `ledger:${name}`).at(-1)).toMatchObject({ recovered: true });
+      expect(subscribed.filter((f) => f.channel === `ledger:${name}`).at(-1)!.replayed).toBeGreaterThan(0);
+
+      // The user's own channel (resumed at the upgrade): a purchase made elsewhere while offline.
+      await other.evaluate(() => (location.hash = '#/purchase'));
+      await other.locator('#history-state', { hasText: 'No purchases yet' }).waitFor({ timeout: 10_000 });
+      await drop();
+      const made = (await (
+        await call('POST', '/purchases', { productId: 'gift-card-100', quantity: 1, installments: 1 }, { 'idempotency-key': uniqueId('k') })
+      ).json()) as { purchaseId: string };
+      await expect
+        .poll(
+          async () =>
+            ((await (await fetch(`${base}/purchases/${made.purchaseId}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string })
+              .status,
+          { timeout: 20_000 },
+        )
+        .toBe('COMPLETED');
+      await up();
+      await other.locator(`#history li[data-purchase-id="${made.purchaseId}"][data-status="COMPLETED"]`).waitFor({ timeout: 20_000 });
+      expect(subscribed.filter((f) => f.channel === `user:${name}`).at(-1)).toMatchObject({ recovered: true });
+      expect(subscribed.filter((f) => f.channel === `user:${name}`).at(-1)!.replayed).toBeGreaterThan(0);
+      expect(await other.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+
+  it('every page at desktop and phone width: no sideways scrolling; screenshots in .data/screenshots/', async () => {
+    const pages = ['purchase', 'chat', 'events', 'ledger', 'notifications', 'no-such-page'];
+    for (const [width, height, suffix] of [
+      [1280, 900, 'desktop'],
+      [360, 740, 'phone'],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      for (const name of pages) {
+        await page.goto(`${base}/#/${name}`);
+        await page.reload();
+        await page.locator('#connection[data-state="open"]').waitFor({ timeout: 15_000 });
+        // Loaded: no list or card still says it is loading.
+        await page.waitForFunction(() => !/Loading/.test(document.querySelector('#page')?.textContent ?? ''), undefined, { timeout: 15_000 });
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, `${name} at ${width} px`).toBeLessThanOrEqual(0);
+        await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${suffix}.png`), fullPage: true });
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }, 90_000);
+
+  it('a list that cannot load says so in words (not "Failed to fetch"), on every page with a history', async () => {
+    const lists: [string, string, RegExp][] = [
+      ['purchase', '#history-state', /\/purchases\?/],
+      ['events', '#events-state', /\/events\?/],
+      ['chat', '#conversations-state', /\/conversations$/],
+      ['notifications', '#inbox-state', /\/notifications\?/],
+    ];
+    for (const [name, state, url] of lists) {
+      await page.route(url, (route) => route.abort('internetdisconnected'));
+      try {
+        await page.goto(`${base}/#/${name}`);
+        await page.reload();
+        await page.locator(state, { hasText: 'Could not reach the server: check your connection' }).waitFor({ timeout: 10_000 });
+        expect(await page.locator('#page').textContent()).not.toContain('Failed to fetch');
+      } finally {
+        await page.unroute(url);
+      }
+    }
+  }, 30_000);
+
+  it('keyboard: the page heading takes focus on navigation, and Tab reaches the first control', async () => {
+    await page.goto(`${base}/#/events`);
+    await page.getByRole('heading', { name: 'Events', exact: true }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('page');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('type');
   }, 30_000);
 });

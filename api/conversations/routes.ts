@@ -41,6 +41,8 @@ export const SendMessage = z.object({
 });
 export const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.uuid().optional() });
 export const MarkRead = z.object({ upToMessageId: z.uuid() });
+/** `with`: only the conversations shared with that user (how a client finds one to reuse). */
+export const ConversationsQuery = z.object({ with: userId.optional(), limit: z.coerce.number().int().min(1).max(100).default(50) });
 
 /** `/conversations`: create, send (MySQL first; out through the outbox to Kafka `messages`), list with statuses, read receipts. */
 export interface ConversationRouteDeps {
@@ -85,7 +87,12 @@ export function conversationRoutes(deps: ConversationRouteDeps) {
       await createConversation(deps.mysql(), { conversationId, organizationId: body.organizationId, channel: body.channel, members });
       return c.json({ conversationId, organizationId: body.organizationId, channel: body.channel, members }, 201);
     })
-    .get('/', async (c) => c.json({ conversations: await conversationsOf(deps.mysql(), c.get('principal').userId) }))
+    .get('/', async (c) => {
+      const q = queryParams(c, ConversationsQuery);
+      return c.json({
+        conversations: await conversationsOf(deps.mysql(), c.get('principal').userId, { limit: q.limit, ...(q.with ? { withUser: q.with } : {}) }),
+      });
+    })
     .get('/:id', async (c) => c.json(await memberOf(c.req.param('id'), c.get('principal').userId)))
     .post('/:id/messages', async (c) => {
       const me = c.get('principal').userId;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { notificationSchema, PreferencesSchema } from '../../domain/notification';
-import { CreateConversation, ListQuery as MessagesQuery, MarkRead, SendMessage } from '../conversations/routes';
+import { ConversationsQuery, CreateConversation, ListQuery as MessagesQuery, MarkRead, SendMessage } from '../conversations/routes';
 import { ListQuery as EventsQuery, PublishEvent } from '../events/routes';
 import { BalancesQuery, EntriesQuery, PostEntry } from '../ledger/routes';
 import { BATCH_MAX, ListQuery as NotificationsQuery } from '../notifications/routes';
@@ -377,10 +377,11 @@ export function apiOperations(now = Date.now()): Operation[] {
       method: 'get',
       path: '/conversations',
       tag: 'conversations',
-      summary: "The caller's conversations",
+      summary: "The caller's conversations, with members and latest message, most recently active first",
       auth: true,
+      query: { schema: ConversationsQuery, example: { with: 'bob', limit: '20' } },
       success: { status: 200, description: 'conversations' },
-      errors: [],
+      errors: [400],
     },
     {
       method: 'get',

@@ -81,6 +81,7 @@ function endSession(notice: string): void {
   setToken('');
   gateway?.close();
   gateway = undefined;
+  pageChannels.clear();
   indicator.dataset.state = 'closed';
   indicator.textContent = 'signed out';
   void session(notice);
@@ -107,19 +108,38 @@ async function session(notice = ''): Promise<void> {
     else if (!signedOut) showConnection(s);
   });
   gateway.on('event', (e) => listeners.forEach((l) => l(e)));
+  gateway.on('gap', ({ channel }) => gapListeners.forEach((l) => l(channel)));
   gateway.connect();
-  app = { userId, gateway, config, onEvent: (l) => void listeners.push(l) };
+  const gw = gateway;
+  app = {
+    userId,
+    gateway: gw,
+    config,
+    onEvent: (l) => void listeners.push(l),
+    onGap: (l) => void gapListeners.push(l),
+    subscribe: (channel) => {
+      if (pageChannels.has(channel)) return;
+      pageChannels.add(channel);
+      gw.subscribe(channel);
+    },
+  };
   route();
 }
 
 let config: AppContext['config'];
 let app: AppContext | undefined;
 let listeners: ((e: ClientEvents['event']) => void)[] = [];
+let gapListeners: ((channel: string) => void)[] = [];
+/** Channels the shown page subscribed to (its own user channel is always on). */
+const pageChannels = new Set<string>();
 
 function route(): void {
   if (!app || signedOut) return;
   const name = location.hash.replace(/^#\//, '') || 'purchase';
   listeners = [];
+  gapListeners = [];
+  for (const channel of pageChannels) app.gateway.unsubscribe(channel);
+  pageChannels.clear();
   for (const a of document.querySelectorAll('nav a')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${name}`);
   document.querySelector('nav a[aria-current]')?.setAttribute('aria-current', 'page');
   const page = PAGES[name];

@@ -1,16 +1,36 @@
-// Chat: conversations, send, and live ticks (✓ SENT, ✓✓ DELIVERED, ✓✓ READ in blue). Opening a
-// conversation marks what others wrote as read, which the sender sees as READ.
+// Chat: your conversations (named by who is in them, with the latest message), send, and live ticks
+// (✓ sent, ✓✓ delivered, blue ✓✓ read). Starting a conversation with someone you already talk to
+// opens that one. Opening a conversation marks what others wrote as read, which the sender sees.
 import { api, escapeHtml, showError } from '../api';
 import type { Page } from '../page';
+import { coalesce, failedTo, formatDateTime, formatTime, setState, whileBusy } from '../ui';
 
 interface Message {
   messageId: string;
   senderId: string;
   text: string;
   status: string;
+  createdAt: string;
+}
+interface Conversation {
+  conversationId: string;
+  channel: string;
+  members: string[];
+  lastMessage: Message | null;
 }
 
-const TICKS: Record<string, string> = { PENDING: '…', SENT: '✓', DELIVERED: '✓✓', READ: '✓✓ read', FAILED: '✗ failed' };
+/** The tick a sender sees, and what it means in words (for screen readers and the tooltip). */
+const TICKS: Record<string, { mark: string; label: string }> = {
+  PENDING: { mark: '🕓', label: 'Sending' },
+  SENT: { mark: '✓', label: 'Sent' },
+  DELIVERED: { mark: '✓✓', label: 'Delivered' },
+  READ: { mark: '✓✓', label: 'Read' },
+  FAILED: { mark: '!', label: 'Not delivered' },
+};
+const tickHtml = (status: string) => {
+  const t = TICKS[status];
+  return t ? `<span class="tick" data-tick="${status}" role="img" aria-label="${t.label}" title="${t.label}">${t.mark}</span>` : '';
+};
 
 export const chatPage: Page = (root, app) => {
   root.innerHTML = `<h1>Chat</h1>
@@ -19,87 +39,162 @@ export const chatPage: Page = (root, app) => {
       <span class="field-error" data-error-for="members"></span>
       <button type="submit">Start conversation</button>
       <span class="field-error" data-error-for="form"></span>
+      <p id="start-outcome" role="status"></p>
     </form>
-    <section class="card" aria-labelledby="conv-h"><h2 id="conv-h">Conversations</h2><ul id="conversations"></ul></section>
-    <section class="card" aria-labelledby="msg-h" id="thread" hidden><h2 id="msg-h">Messages</h2>
-      <ol id="messages" class="timeline" aria-live="polite"></ol>
-      <form id="send" novalidate><label>Message <input name="text" autocomplete="off" /></label>
-        <span class="field-error" data-error-for="text"></span><button type="submit">Send</button>
-        <span class="field-error" data-error-for="form"></span></form></section>`;
+    <div class="chat">
+      <section class="card" aria-labelledby="conv-h"><h2 id="conv-h">Conversations</h2>
+        <p id="conversations-state" role="status">Loading your conversations…</p><ul id="conversations" class="list"></ul></section>
+      <section class="card" aria-labelledby="msg-h" id="thread" hidden><h2 id="msg-h">Messages</h2>
+        <p id="messages-state" role="status"></p>
+        <ol id="messages" class="messages" aria-live="polite"></ol>
+        <form id="send" novalidate><label>Message <input name="text" autocomplete="off" /></label>
+          <span class="field-error" data-error-for="text"></span><button type="submit">Send</button>
+          <span class="field-error" data-error-for="form"></span></form></section>
+    </div>`;
   const list = root.querySelector('#conversations')!;
+  const listState = root.querySelector<HTMLElement>('#conversations-state')!;
   const thread = root.querySelector<HTMLElement>('#thread')!;
+  const threadTitle = root.querySelector<HTMLElement>('#msg-h')!;
   const messagesEl = root.querySelector('#messages')!;
+  const messagesState = root.querySelector<HTMLElement>('#messages-state')!;
   const sendForm = root.querySelector<HTMLFormElement>('#send')!;
+  const startForm = root.querySelector<HTMLFormElement>('#new-conversation')!;
+  const startOutcome = root.querySelector<HTMLElement>('#start-outcome')!;
   let open: string | undefined;
+  let conversations: Conversation[] = [];
 
-  const renderMessages = (messages: Message[]) => {
-    messagesEl.innerHTML = messages
-      .slice()
-      .reverse()
-      .map(
-        (m) =>
-          `<li data-message-id="${m.messageId}" data-status="${m.status}"><strong>${escapeHtml(m.senderId)}</strong>: ${escapeHtml(m.text)} <span class="tick">${m.senderId === app.userId ? (TICKS[m.status] ?? '') : ''}</span></li>`,
-      )
-      .join('');
+  /** Who else is in it: "bob", "bob, carol"; a conversation with nobody else is "just you". */
+  const nameOf = (c: Pick<Conversation, 'members'>) => c.members.filter((m) => m !== app.userId).join(', ') || 'just you';
+
+  const messageHtml = (m: Message) => {
+    const mine = m.senderId === app.userId;
+    return `<li data-message-id="${escapeHtml(m.messageId)}" data-status="${escapeHtml(m.status)}" class="${mine ? 'mine' : 'theirs'}">
+      <span class="sender">${mine ? 'You' : escapeHtml(m.senderId)}</span> <span class="text">${escapeHtml(m.text)}</span>
+      <span class="meta"><time datetime="${escapeHtml(m.createdAt)}" title="${escapeHtml(formatDateTime(m.createdAt))}">${formatTime(m.createdAt)}</time> ${mine ? tickHtml(m.status) : ''}</span></li>`;
   };
   const load = async () => {
-    if (!open) return;
-    const { messages } = await api<{ messages: Message[] }>('GET', `/conversations/${open}/messages`);
-    renderMessages(messages);
-    const fromOthers = messages.filter((m) => m.senderId !== app.userId && m.status !== 'READ');
-    if (fromOthers[0]) await api('POST', `/conversations/${open}/read`, { upToMessageId: fromOthers[0].messageId });
+    const id = open;
+    if (!id) return;
+    const { messages } = await api<{ messages: Message[] }>('GET', `/conversations/${id}/messages`);
+    if (id !== open) return;
+    messagesEl.innerHTML = messages.slice().reverse().map(messageHtml).join('');
+    if (messages.length) setState(messagesState, 'ready');
+    else setState(messagesState, 'empty', 'No messages yet. Say hello below.');
+    const fromOthers = messages.filter((m) => m.senderId !== app.userId && m.status !== 'READ' && m.status !== 'FAILED');
+    if (fromOthers[0]) await api('POST', `/conversations/${id}/read`, { upToMessageId: fromOthers[0].messageId });
   };
+  const reloadThread = coalesce(() => void load().catch(failedTo(messagesState, 'load the messages')));
   const openConversation = (id: string) => {
-    if (open) app.gateway.unsubscribe(`conversation:${open}`);
+    const again = open === id;
     open = id;
     thread.hidden = false;
-    app.gateway.subscribe(`conversation:${id}`);
-    void load();
-  };
-  const refreshList = async () => {
-    const { conversations } = await api<{ conversations: { conversationId: string; channel: string }[] }>('GET', '/conversations');
-    list.innerHTML =
-      conversations
-        .map((c) => `<li><button type="button" data-conversation="${c.conversationId}">${escapeHtml(c.channel)} ${c.conversationId.slice(0, 8)}</button></li>`)
-        .join('') || '<li>none yet</li>';
-    for (const b of list.querySelectorAll<HTMLButtonElement>('button[data-conversation]'))
-      b.addEventListener('click', () => openConversation(b.dataset.conversation!));
+    const c = conversations.find((x) => x.conversationId === id);
+    threadTitle.textContent = c ? `Messages with ${nameOf(c)}` : 'Messages';
+    for (const b of list.querySelectorAll<HTMLElement>('button[data-conversation]')) b.toggleAttribute('aria-current', b.dataset.conversation === id);
+    if (!again) {
+      messagesEl.innerHTML = '';
+      setState(messagesState, 'loading', 'Loading the messages…');
+    }
+    reloadThread();
   };
 
-  root.querySelector<HTMLFormElement>('#new-conversation')!.addEventListener('submit', (ev) => {
+  const renderList = () => {
+    list.innerHTML = conversations
+      .map((c) => {
+        const last = c.lastMessage;
+        const preview = last
+          ? `<span class="preview">${last.senderId === app.userId ? 'You' : escapeHtml(last.senderId)}: ${escapeHtml(last.text)} <time datetime="${escapeHtml(last.createdAt)}">${formatTime(last.createdAt)}</time></span>`
+          : '<span class="preview">No messages yet</span>';
+        return `<li><button type="button" class="conversation" data-conversation="${escapeHtml(c.conversationId)}"${c.conversationId === open ? ' aria-current="true"' : ''}>
+          <span class="conv-name">${escapeHtml(nameOf(c))}</span> <span class="channel">${escapeHtml(c.channel)}</span> ${preview}</button></li>`;
+      })
+      .join('');
+    for (const b of list.querySelectorAll<HTMLButtonElement>('button[data-conversation]'))
+      b.addEventListener('click', () => openConversation(b.dataset.conversation!));
+    if (conversations.length) setState(listState, 'ready');
+    else setState(listState, 'empty', 'No conversations yet. Start one above with another user.');
+  };
+  const refreshList = async () => {
+    ({ conversations } = await api<{ conversations: Conversation[] }>('GET', '/conversations'));
+    // Every listed conversation is live: a new message anywhere moves it up with its preview.
+    for (const c of conversations) app.subscribe(`conversation:${c.conversationId}`);
+    renderList();
+  };
+  const reloadList = coalesce(() => void refreshList().catch(failedTo(listState, 'load your conversations')));
+  reloadList();
+
+  startForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const form = ev.currentTarget as HTMLFormElement;
-    const member = String(new FormData(form).get('member')).trim();
-    api<{ conversationId: string }>('POST', '/conversations', { organizationId: 'demo-org', channel: 'whatsapp', members: member ? [member] : [] }).then(
-      async (c) => {
-        showError(form, '');
-        await refreshList();
-        openConversation(c.conversationId);
-      },
-      (err: unknown) => showError(form, err),
+    const member = String(new FormData(startForm).get('member')).trim();
+    startOutcome.textContent = '';
+    const start = async () => {
+      if (member) {
+        // The one-to-one conversation already held with this member, if any: reused, not doubled.
+        const { conversations: shared } = await api<{ conversations: Conversation[] }>('GET', `/conversations?with=${encodeURIComponent(member)}`);
+        const existing = shared.find((c) => c.members.length === 2);
+        if (existing) return { conversationId: existing.conversationId, reused: true };
+      }
+      const c = await api<{ conversationId: string }>('POST', '/conversations', {
+        organizationId: 'demo-org',
+        channel: 'whatsapp',
+        members: member ? [member] : [],
+      });
+      return { conversationId: c.conversationId, reused: false };
+    };
+    void whileBusy(
+      [startForm.querySelector<HTMLButtonElement>('button[type="submit"]')!],
+      start().then(
+        async ({ conversationId, reused }) => {
+          showError(startForm, '');
+          await refreshList();
+          openConversation(conversationId);
+          startOutcome.textContent = reused ? `You already have a conversation with ${member}: it is open below.` : `Conversation with ${member} started.`;
+          sendForm.querySelector<HTMLInputElement>('input[name="text"]')!.focus();
+        },
+        (err: unknown) => showError(startForm, err),
+      ),
+      startForm,
     );
   });
+  // One id per message the user means to send, kept if Send is pressed again after a failure.
+  let clientMessageId: string | undefined;
+  sendForm.addEventListener('input', () => (clientMessageId = undefined));
   sendForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     if (!open) return;
     const input = sendForm.querySelector<HTMLInputElement>('input[name="text"]')!;
-    api('POST', `/conversations/${open}/messages`, { clientMessageId: crypto.randomUUID(), text: input.value }).then(
-      () => {
-        showError(sendForm, '');
-        input.value = '';
-        void load();
-      },
-      (err: unknown) => showError(sendForm, err),
+    clientMessageId ??= crypto.randomUUID();
+    void whileBusy(
+      [sendForm.querySelector<HTMLButtonElement>('button[type="submit"]')!],
+      api('POST', `/conversations/${open}/messages`, { clientMessageId, text: input.value }).then(
+        () => {
+          clientMessageId = undefined;
+          showError(sendForm, '');
+          input.value = '';
+          reloadThread();
+          reloadList();
+        },
+        (err: unknown) => showError(sendForm, err),
+      ),
+      sendForm,
     );
   });
   app.onEvent((e) => {
-    if (!open || e.channel !== `conversation:${open}` || e.event !== 'message.status') return;
+    if (!e.channel.startsWith('conversation:') || e.event !== 'message.status') return;
+    const id = e.channel.slice('conversation:'.length);
     const { messageId, status } = e.data as { messageId: string; status: string };
-    const li = messagesEl.querySelector<HTMLElement>(`li[data-message-id="${messageId}"]`);
-    if (!li) return void load(); // someone else's new message: fetch the thread (and read it)
+    const li = id === open ? messagesEl.querySelector<HTMLElement>(`li[data-message-id="${CSS.escape(messageId)}"]`) : null;
+    if (!li) {
+      reloadList(); // a new message here or elsewhere: its preview and order change
+      if (id === open) reloadThread(); // someone else's new message: fetch the thread (and read it)
+      return;
+    }
     li.dataset.status = status;
     const tick = li.querySelector('.tick');
-    if (tick && tick.textContent !== '') tick.textContent = TICKS[status] ?? status;
+    if (tick) tick.outerHTML = tickHtml(status);
   });
-  void refreshList();
+  app.onGap(() => {
+    reloadList();
+    reloadThread();
+  });
 };

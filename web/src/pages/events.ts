@@ -1,6 +1,8 @@
-// Events: publish one event and watch its trail fill in (SNS, Kafka, consumer B, consumer C).
+// Events: publish one event and watch its trail fill in (SNS, Kafka, consumer B, consumer C); the
+// user's events from the API on load, each one's trail a click away, kept current by the pushes.
 import { api, ApiError, escapeHtml, showError } from '../api';
 import type { Page } from '../page';
+import { coalesce, describeError, failedTo, formatDateTime, setState, whileBusy } from '../ui';
 
 interface Trail {
   status: string;
@@ -8,6 +10,12 @@ interface Trail {
   pending: string[];
   complete: boolean;
   temporalUi: string;
+}
+interface Listed {
+  eventId: string;
+  type: string;
+  status: string;
+  acceptedAt: string;
 }
 
 export const eventsPage: Page = (root, app) => {
@@ -20,18 +28,56 @@ export const eventsPage: Page = (root, app) => {
       <button type="submit">Publish</button>
       <span class="field-error" data-error-for="form"></span>
     </form>
-    <section class="card" aria-labelledby="trail-h"><h2 id="trail-h">Trail</h2><div id="trail" aria-live="polite">Publish an event to follow it.</div></section>`;
+    <section class="card" aria-labelledby="trail-h"><h2 id="trail-h">Trail</h2><div id="trail" aria-live="polite">Publish an event, or choose one of yours below, to follow it.</div></section>
+    <section class="card" aria-labelledby="events-h"><h2 id="events-h">Your events</h2>
+      <p id="events-state" role="status">Loading your events…</p><ul id="event-history" class="list"></ul></section>`;
   const form = root.querySelector<HTMLFormElement>('#event-form')!;
   const trailEl = root.querySelector('#trail')!;
+  const historyEl = root.querySelector('#event-history')!;
+  const historyState = root.querySelector<HTMLElement>('#events-state')!;
   let current: string | undefined;
 
   const render = async () => {
-    if (!current) return;
-    const t = await api<Trail>('GET', `/events/${current}`);
-    trailEl.innerHTML = `<p>Status <strong id="event-status">${escapeHtml(t.status)}</strong> — <a href="${escapeHtml(t.temporalUi)}" target="_blank" rel="noopener">run</a></p>
-      <ol class="timeline">${t.steps.map((s) => `<li data-step="${s.step}">${escapeHtml(s.step)} +${s.latencyMs} ms</li>`).join('')}</ol>
+    const eventId = current;
+    if (!eventId) return;
+    let t: Trail;
+    try {
+      t = await api<Trail>('GET', `/events/${eventId}`);
+    } catch (err) {
+      trailEl.textContent = `Could not load the trail: ${describeError(err)}`;
+      return;
+    }
+    if (eventId !== current) return;
+    trailEl.innerHTML = `<p>Event <code>${escapeHtml(eventId)}</code>: <strong id="event-status">${escapeHtml(t.status)}</strong> — <a href="${escapeHtml(t.temporalUi)}" target="_blank" rel="noopener">run</a></p>
+      <ol class="timeline">${t.steps.map((s) => `<li data-step="${escapeHtml(s.step)}">${escapeHtml(s.step)} +${s.latencyMs} ms</li>`).join('')}</ol>
       <p>${t.pending.length ? `Pending: ${t.pending.map(escapeHtml).join(', ')}` : '<span id="trail-complete">Complete</span>'}</p>`;
+    const li = historyEl.querySelector<HTMLElement>(`li[data-event-id="${CSS.escape(eventId)}"]`);
+    if (li) {
+      li.dataset.status = t.status;
+      li.querySelector('.status')!.textContent = t.status;
+    }
   };
+  const follow = (eventId: string) => {
+    current = eventId;
+    trailEl.textContent = 'Loading the trail…';
+    void render();
+  };
+  const loadHistory = async () => {
+    const { events } = await api<{ events: Listed[] }>('GET', '/events?limit=20');
+    historyEl.innerHTML = events
+      .map(
+        (e) =>
+          `<li data-event-id="${escapeHtml(e.eventId)}" data-status="${escapeHtml(e.status)}"><button type="button" class="link" data-follow="${escapeHtml(e.eventId)}">${escapeHtml(e.type)}</button>
+            — <span class="status">${escapeHtml(e.status)}</span> <time datetime="${escapeHtml(e.acceptedAt)}">${formatDateTime(e.acceptedAt)}</time></li>`,
+      )
+      .join('');
+    for (const b of historyEl.querySelectorAll<HTMLButtonElement>('button[data-follow]')) b.addEventListener('click', () => follow(b.dataset.follow!));
+    if (events.length) setState(historyState, 'ready');
+    else setState(historyState, 'empty', 'No events yet. Publish one above: it appears here.');
+  };
+  const reloadHistory = coalesce(() => void loadHistory().catch(failedTo(historyState, 'load your events')));
+  reloadHistory();
+
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const f = new FormData(form);
@@ -41,17 +87,29 @@ export const eventsPage: Page = (root, app) => {
     } catch {
       return showError(form, new ApiError(400, 'payload is not valid JSON', 'payload'));
     }
-    api<{ eventId: string }>('POST', '/events', { type: String(f.get('type')), payload }).then(
-      (r) => {
-        showError(form, '');
-        current = r.eventId;
-        void render();
-      },
-      (err: unknown) => showError(form, err),
+    void whileBusy(
+      [form.querySelector<HTMLButtonElement>('button[type="submit"]')!],
+      api<{ eventId: string }>('POST', '/events', { type: String(f.get('type')), payload }).then(
+        (r) => {
+          showError(form, '');
+          follow(r.eventId);
+          reloadHistory();
+        },
+        (err: unknown) => showError(form, err),
+      ),
+      form,
     );
   });
   // Each step the trail takes is pushed to the user's channel; the page re-reads the trail then.
   app.onEvent((e) => {
-    if (e.event === 'event.trail' && (e.data as { eventId?: string }).eventId === current) void render();
+    if (e.event !== 'event.trail') return;
+    const { eventId } = e.data as { eventId?: string };
+    if (eventId === current)
+      void render(); // updates its line in the list too
+    else reloadHistory(); // another event's status moved on, or one published elsewhere
+  });
+  app.onGap(() => {
+    reloadHistory();
+    void render();
   });
 };

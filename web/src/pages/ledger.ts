@@ -1,9 +1,10 @@
 // Ledger: post credits and debits (outbox: accepted even with Temporal down) and the daily
 // consolidated report of every currency, kept current by the relay's pushes on the merchant's
-// ledger channel (no polling), with a small bar chart.
+// ledger channel (no polling), with each currency's closing balance over two weeks as a chart.
 import { api, escapeHtml, showError } from '../api';
-import { lineChart } from '../chart';
+import { balanceChart } from '../chart';
 import type { Page } from '../page';
+import { describeError, formatMoney, whileBusy } from '../ui';
 
 interface Day {
   date: string;
@@ -42,13 +43,7 @@ export const ledgerPage: Page = (root, app) => {
   const form = root.querySelector<HTMLFormElement>('#entry-form')!;
   const report = root.querySelector('#report')!;
   const shownDate = () => String(new FormData(form).get('occurredAt')) || today;
-  const money = (value: string, currency: string) => {
-    try {
-      return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(Number(value));
-    } catch {
-      return `${currency} ${value}`;
-    }
-  };
+  const money = (value: string, currency: string) => formatMoney(value, currency);
 
   // Every currency of the day, one card each; amounts formatted for the reader's locale.
   const show = (date: string, days: Day[]) => {
@@ -71,7 +66,7 @@ export const ledgerPage: Page = (root, app) => {
   };
   const entriesList = root.querySelector('#entries')!;
   const entriesState = root.querySelector('#entries-state')!;
-  const chart = root.querySelector('#chart')!;
+  const chart = root.querySelector<HTMLElement>('#chart')!;
   const loadEntries = async (date: string) => {
     const { entries } = await api<{ entries: { entryId: string; type: string; amount: string; currency: string; description: string; createdAt: string }[] }>(
       'GET',
@@ -109,7 +104,7 @@ export const ledgerPage: Page = (root, app) => {
       });
       return { name: currency, values };
     });
-    chart.innerHTML = lineChart(labels, series, (currency, v) => money(String(v), currency));
+    balanceChart(chart, labels, series, (currency, v) => money(String(v), currency));
   };
   const loadChart = async (date: string) => {
     const from = new Date(Date.parse(date) - 13 * 86_400_000).toISOString().slice(0, 10);
@@ -123,7 +118,7 @@ export const ledgerPage: Page = (root, app) => {
     range = { to: range.to, days: [...range.days.filter((d) => d.date !== date), ...days] };
     renderChart();
   };
-  const failed = (el: Element) => (err: unknown) => (el.textContent = `Could not load: ${err instanceof Error ? err.message : String(err)}`);
+  const failed = (el: Element) => (err: unknown) => (el.textContent = `Could not load: ${describeError(err)}`);
   const load = async () => {
     const date = shownDate();
     void loadEntries(date).catch(failed(entriesState));
@@ -133,7 +128,9 @@ export const ledgerPage: Page = (root, app) => {
   };
   // Live: the relay pushes each day's balance to this merchant's ledger channel as it applies
   // entries, so the report follows consolidation without polling.
-  app.gateway.subscribe(`ledger:${app.userId}`);
+  app.subscribe(`ledger:${app.userId}`);
+  // What the gateway could not replay after a reconnect is read again.
+  app.onGap(() => void load().catch(failed(report)));
   app.onEvent((e) => {
     if (e.channel !== `ledger:${app.userId}` || e.event !== 'ledger.balance') return;
     const { date, days } = e.data as { date: string; days: Day[] };
@@ -142,21 +139,38 @@ export const ledgerPage: Page = (root, app) => {
     if (date === shownDate()) void loadEntries(date).catch(failed(entriesState));
   });
   form.querySelector('input[name="occurredAt"]')!.addEventListener('change', () => void load().catch(failed(report)));
+  // One Idempotency-Key per entry the user means to post: kept when Post is pressed again after a
+  // failure (or twice in a row), so the entry is booked once; new once it is posted or edited.
+  let intentKey: string | undefined;
+  const postButton = form.querySelector<HTMLButtonElement>('button[type="submit"]')!;
+  form.addEventListener('input', () => (intentKey = undefined));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
+    if (postButton.disabled) return;
     const f = new FormData(form);
-    api('POST', '/ledger/entries', {
-      type: String(f.get('type')),
-      amount: String(f.get('amount')),
-      currency: String(f.get('currency')),
-      description: String(f.get('description')),
-      occurredAt: String(f.get('occurredAt')),
-    }).then(
-      () => {
-        showError(form, '');
-        void load();
-      },
-      (err: unknown) => showError(form, err),
+    intentKey ??= crypto.randomUUID();
+    void whileBusy(
+      [postButton],
+      api(
+        'POST',
+        '/ledger/entries',
+        {
+          type: String(f.get('type')),
+          amount: String(f.get('amount')),
+          currency: String(f.get('currency')),
+          description: String(f.get('description')),
+          occurredAt: String(f.get('occurredAt')),
+        },
+        { 'idempotency-key': intentKey },
+      ).then(
+        () => {
+          intentKey = undefined;
+          showError(form, '');
+          void load().catch(failed(report));
+        },
+        (err: unknown) => showError(form, err),
+      ),
+      form,
     );
   });
   void load().catch(failed(report));

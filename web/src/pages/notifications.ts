@@ -3,6 +3,7 @@
 // web notifications arriving live on the user's channel (with a toast).
 import { api, ApiError, escapeHtml, showError } from '../api';
 import type { AppContext, Page } from '../page';
+import { describeError } from '../ui';
 
 interface Scheduled {
   notificationId: string;
@@ -54,7 +55,7 @@ export const notificationsPage: Page = (root, app: AppContext) => {
       <div><button type="submit">Schedule</button> <button type="button" id="reschedule" disabled>Reschedule (+1 min)</button> <button type="button" id="cancel" disabled>Cancel</button></div>
       <span class="field-error" data-error-for="form"></span>
     </form>
-    <section class="card" aria-labelledby="st-h"><h2 id="st-h">Last scheduled</h2><p id="notify-status">none yet</p></section>
+    <section class="card" aria-labelledby="st-h"><h2 id="st-h">Last scheduled</h2><p id="notify-status">none yet</p><p id="notify-outcome" role="status"></p></section>
     <section class="card" aria-labelledby="inbox-h"><h2 id="inbox-h">Inbox</h2><p id="inbox-state">Loading…</p><ul id="inbox" class="timeline" aria-live="polite"></ul></section>
     <div id="toast" role="alert" style="position:fixed;bottom:1rem;right:1rem"></div>`;
   const prefsForm = root.querySelector<HTMLFormElement>('#prefs-form')!;
@@ -114,6 +115,9 @@ export const notificationsPage: Page = (root, app: AppContext) => {
       .finally(() => (button.disabled = false));
   });
 
+  const outcomeEl = root.querySelector<HTMLElement>('#notify-outcome')!;
+  /** What the last Reschedule or Cancel did, in words (announced: the region is a status). */
+  const outcome = (text: string) => (outcomeEl.textContent = text);
   const show = (s: { notificationId: string; status: string; sendAt?: string }) => {
     current = { notificationId: s.notificationId, status: s.status };
     status.innerHTML = `<code>${escapeHtml(s.notificationId)}</code>: <strong id="notify-state">${escapeHtml(s.status)}</strong>${s.sendAt ? ` at ${new Date(s.sendAt).toLocaleTimeString()}` : ''}`;
@@ -165,8 +169,12 @@ export const notificationsPage: Page = (root, app: AppContext) => {
           sendAt = next;
           showError(form, '');
           show(r);
+          outcome(`Rescheduled: it will be sent at ${new Date(r.sendAt).toLocaleTimeString()}.`);
         },
-        (err: unknown) => showError(form, err),
+        (err: unknown) => {
+          showError(form, err);
+          outcome(`Could not reschedule: ${describeError(err)}`);
+        },
       ),
     );
   });
@@ -177,8 +185,12 @@ export const notificationsPage: Page = (root, app: AppContext) => {
         (r) => {
           showError(form, '');
           show(r);
+          outcome(r.status === 'CANCELLED' ? 'Cancelled: it will not be sent.' : `It is ${r.status} now.`);
         },
-        (err: unknown) => showError(form, err),
+        (err: unknown) => {
+          showError(form, err);
+          outcome(`Could not cancel: ${describeError(err)}`);
+        },
       ),
     );
   });
@@ -195,13 +207,17 @@ export const notificationsPage: Page = (root, app: AppContext) => {
     inboxState.textContent = '';
   };
   // The history: what was sent while this page was closed (newest first), then live ones on top.
-  api<{ notifications: Sent[] }>('GET', '/notifications?status=SENT&limit=50').then(
-    ({ notifications }) => {
-      notifications.filter((n) => n.channel === 'web').forEach((n) => addToInbox(n, false));
-      if (!seen.size) inboxState.textContent = 'No notifications yet. Schedule one above: it appears here when it is sent.';
-    },
-    (err: unknown) => (inboxState.textContent = `Could not load the inbox: ${err instanceof Error ? err.message : String(err)}`),
-  );
+  const loadInbox = () =>
+    api<{ notifications: Sent[] }>('GET', '/notifications?status=SENT&limit=50').then(
+      ({ notifications }) => {
+        notifications.filter((n) => n.channel === 'web').forEach((n) => addToInbox(n, false));
+        if (!seen.size) inboxState.textContent = 'No notifications yet. Schedule one above: it appears here when it is sent.';
+      },
+      (err: unknown) => (inboxState.textContent = `Could not load the inbox: ${describeError(err)}`),
+    );
+  void loadInbox();
+  // Sent while the gateway could not replay them: the history has them.
+  app.onGap(() => void loadInbox());
   app.onEvent((e) => {
     if (e.event !== 'notification') return;
     const n = e.data as Sent;

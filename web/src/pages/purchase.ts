@@ -1,18 +1,48 @@
-// Purchase: simulate (sync quote), contract (async), and the run's status timeline, live.
+// Purchase: simulate (sync quote), contract (async), the user's purchases from the API on load,
+// the chosen purchase's whole timeline (RECEIVED first) kept current by the pushes on the user's
+// channel, and cancel while it is still open.
 import { api, ApiError, escapeHtml, showError } from '../api';
 import type { Page } from '../page';
+import { coalesce, describeError, failedTo, formatDateTime, formatMoney, formatTime, setState, whileBusy } from '../ui';
 
-const money = (cents: number, currency: string) => new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(cents / 100);
+interface Hop {
+  status: string;
+  at: string;
+  detail: string | null;
+}
+interface Summary {
+  purchaseId: string;
+  productId: string;
+  quantity: number;
+  totalCents: number;
+  status: string;
+  createdAt: string;
+}
+interface Detail extends Summary {
+  currency: string;
+  timeline: Hop[];
+  temporalUi: string;
+}
+
+// The order a purchase moves in: hops with the same timestamp are shown in this order.
+const ORDER = ['RECEIVED', 'PENDING', 'PROCESSING', 'COMPLETED', 'REJECTED', 'EXPIRED', 'CANCELLED'];
+const CANCELLABLE = new Set(['RECEIVED', 'PENDING']);
+const PRODUCTS: Record<string, string> = {
+  'phone-x': 'Phone X',
+  'insurance-home': 'Home insurance',
+  'loan-personal': 'Personal loan',
+  'gift-card-100': 'Gift card 100',
+};
+const money = (cents: number, currency: string) => formatMoney(cents / 100, currency);
 
 export const purchasePage: Page = (root, app) => {
   root.innerHTML = `<h1>Purchase</h1>
     <form id="purchase-form" class="card" novalidate>
       <label>Product
         <select name="productId">
-          <option value="phone-x">Phone X</option>
-          <option value="insurance-home">Home insurance</option>
-          <option value="loan-personal">Personal loan</option>
-          <option value="gift-card-100">Gift card 100</option>
+          ${Object.entries(PRODUCTS)
+            .map(([id, name]) => `<option value="${id}">${name}</option>`)
+            .join('')}
         </select></label>
       <span class="field-error" data-error-for="productId"></span>
       <label>Quantity <input name="quantity" type="number" min="1" value="1" inputmode="numeric" /></label>
@@ -25,14 +55,86 @@ export const purchasePage: Page = (root, app) => {
     </form>
     <section class="card" aria-labelledby="quote-h"><h2 id="quote-h">Quote</h2><p id="quote">Simulate to see the price.</p></section>
     <section class="card" aria-labelledby="timeline-h"><h2 id="timeline-h">Status</h2>
-      <p id="purchase-link"></p><ol id="timeline" class="timeline" aria-live="polite"></ol></section>`;
+      <p id="purchase-link">Contract a purchase, or choose one of yours below, to follow it here.</p>
+      <ol id="timeline" class="timeline" aria-live="polite"></ol>
+      <div><button type="button" id="cancel-purchase" hidden>Cancel this purchase</button></div>
+      <p id="cancel-outcome" role="status"></p></section>
+    <section class="card" aria-labelledby="history-h"><h2 id="history-h">Your purchases</h2>
+      <p id="history-state" role="status">Loading your purchases…</p><ul id="history" class="list"></ul></section>`;
   const form = root.querySelector<HTMLFormElement>('#purchase-form')!;
   const body = () => {
     const f = new FormData(form);
     return { productId: String(f.get('productId')), quantity: Number(f.get('quantity')), installments: Number(f.get('installments')) };
   };
-  let current: string | undefined;
-  const timeline = root.querySelector('#timeline')!;
+  const timelineEl = root.querySelector('#timeline')!;
+  const linkEl = root.querySelector('#purchase-link')!;
+  const cancelButton = root.querySelector<HTMLButtonElement>('#cancel-purchase')!;
+  const cancelOutcome = root.querySelector<HTMLElement>('#cancel-outcome')!;
+  const historyEl = root.querySelector('#history')!;
+  const historyState = root.querySelector<HTMLElement>('#history-state')!;
+
+  // The purchase followed in the Status card: its hops by status (a hop pushed twice, or both
+  // fetched and pushed, is shown once).
+  let current: { purchaseId: string; hops: Map<string, Hop> } | undefined;
+  const renderTimeline = () => {
+    if (!current) return;
+    const hops = [...current.hops.values()].sort((a, b) => a.at.localeCompare(b.at) || ORDER.indexOf(a.status) - ORDER.indexOf(b.status));
+    timelineEl.innerHTML = hops
+      .map(
+        (h) =>
+          `<li data-status="${escapeHtml(h.status)}"><strong>${escapeHtml(h.status)}</strong>${h.detail ? ` — ${escapeHtml(h.detail)}` : ''} <time datetime="${escapeHtml(h.at)}">${formatTime(h.at)}</time></li>`,
+      )
+      .join('');
+    // Cancellable until fulfillment starts (the API refuses it from PROCESSING on).
+    cancelButton.hidden = !hops.length || hops.some((h) => !CANCELLABLE.has(h.status));
+  };
+  const follow = async (purchaseId: string) => {
+    const same = current?.purchaseId === purchaseId;
+    current = { purchaseId, hops: same ? current!.hops : new Map() };
+    if (!same) {
+      // Another purchase: the last one's cancel outcome no longer applies.
+      cancelOutcome.textContent = '';
+      timelineEl.innerHTML = '';
+      linkEl.textContent = 'Loading the purchase…';
+    }
+    try {
+      const p = await api<Detail>('GET', `/purchases/${purchaseId}`);
+      if (current.purchaseId !== purchaseId) return;
+      for (const h of p.timeline) if (!current.hops.has(h.status)) current.hops.set(h.status, h);
+      linkEl.innerHTML = `Purchase <code>${escapeHtml(p.purchaseId)}</code> — ${escapeHtml(PRODUCTS[p.productId] ?? p.productId)} × ${p.quantity}, ${escapeHtml(money(p.totalCents, p.currency))} — <a href="${escapeHtml(p.temporalUi)}" target="_blank" rel="noopener">run in the Temporal Web UI</a>`;
+      renderTimeline();
+    } catch (err) {
+      linkEl.textContent = `Could not load this purchase: ${describeError(err)}`;
+    }
+  };
+
+  // The history: the newest 20, each with its status kept current by the pushes.
+  const currencyOf = new Map<string, string>();
+  const historyItem = (p: Summary) => {
+    const li = document.createElement('li');
+    li.dataset.purchaseId = p.purchaseId;
+    li.dataset.status = p.status;
+    const total = currencyOf.has(p.productId) ? ` — ${escapeHtml(money(p.totalCents, currencyOf.get(p.productId)!))}` : '';
+    li.innerHTML = `<button type="button" class="link" data-follow>${escapeHtml(PRODUCTS[p.productId] ?? p.productId)} × ${p.quantity}</button>${total}
+      — <span class="status">${escapeHtml(p.status)}</span> <time datetime="${escapeHtml(p.createdAt)}">${formatDateTime(p.createdAt)}</time>`;
+    li.querySelector('[data-follow]')!.addEventListener('click', () => {
+      void follow(p.purchaseId);
+      root.querySelector<HTMLElement>('#timeline-h')!.scrollIntoView({ block: 'nearest' });
+    });
+    return li;
+  };
+  const loadHistory = async () => {
+    const { purchases } = await api<{ purchases: Summary[] }>('GET', '/purchases?limit=20');
+    historyEl.replaceChildren(...purchases.map(historyItem));
+    if (purchases.length) setState(historyState, 'ready');
+    else setState(historyState, 'empty', 'No purchases yet. Contract one above: it appears here.');
+  };
+  const reloadHistory = coalesce(() => void loadHistory().catch(failedTo(historyState, 'load your purchases')));
+  // Currencies come with the catalogue; the history shows totals once it is known.
+  void api<{ products: { productId: string; currency: string }[] }>('GET', '/products')
+    .then(({ products }) => products.forEach((p) => currencyOf.set(p.productId, p.currency)))
+    .catch(() => undefined) // totals are then left out of the list; the rest still works
+    .finally(() => void loadHistory().catch(failedTo(historyState, 'load your purchases')));
 
   root.querySelector('#simulate')!.addEventListener('click', () => {
     api<{ installments: number; installmentCents: number; totalCents: number; feesCents: number; currency: string }>(
@@ -62,22 +164,18 @@ export const purchasePage: Page = (root, app) => {
     if (inFlight) return;
     inFlight = true;
     intentKey ??= crypto.randomUUID();
-    contractButtons().forEach((b) => (b.disabled = true));
-    form.setAttribute('aria-busy', 'true');
     retryBox.hidden = true;
-    api<{ purchaseId: string; temporalUi: string }>('POST', '/purchases', body(), { 'idempotency-key': intentKey })
+    void whileBusy(contractButtons(), api<{ purchaseId: string }>('POST', '/purchases', body(), { 'idempotency-key': intentKey }), form)
       .then(
         (p) => {
           intentKey = undefined;
           showError(form, '');
-          current = p.purchaseId;
-          timeline.innerHTML = '';
-          root.querySelector('#purchase-link')!.innerHTML =
-            `Purchase <code>${escapeHtml(p.purchaseId)}</code> — <a href="${escapeHtml(p.temporalUi)}" target="_blank" rel="noopener">run in the Temporal Web UI</a>`;
+          void follow(p.purchaseId);
+          reloadHistory();
         },
         (err: unknown) => {
           // Unavailable or unreachable: the same intent may be retried safely, with the same key.
-          const retryable = !(err instanceof ApiError) || err.status >= 500;
+          const retryable = !(err instanceof ApiError) || err.status === 0 || err.status >= 500;
           if (retryable) {
             showError(form, '');
             root.querySelector('#purchase-retry-text')!.textContent =
@@ -92,23 +190,53 @@ export const purchasePage: Page = (root, app) => {
           }
         },
       )
-      .finally(() => {
-        inFlight = false;
-        form.setAttribute('aria-busy', 'false');
-        contractButtons().forEach((b) => (b.disabled = false));
-      });
+      .finally(() => (inFlight = false));
   };
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     contract();
   });
   root.querySelector('#purchase-retry')!.addEventListener('click', contract);
+
+  cancelButton.addEventListener('click', () => {
+    if (!current) return;
+    const { purchaseId } = current;
+    cancelOutcome.textContent = 'Cancelling…';
+    void whileBusy(
+      [cancelButton],
+      api<{ status: string; reason?: string | null }>('POST', `/purchases/${purchaseId}/cancel`, {}).then(
+        (r) => {
+          cancelOutcome.textContent = r.status === 'CANCELLED' ? 'Cancelled: you will not be charged.' : `The purchase is ${r.status}.`;
+          void follow(purchaseId);
+          reloadHistory();
+        },
+        (err: unknown) => {
+          // 409: it moved on (completed, or fulfillment already started) before the cancel arrived.
+          cancelOutcome.textContent = `Could not cancel: ${describeError(err)}`;
+          void follow(purchaseId);
+        },
+      ),
+    );
+  });
+
   app.onEvent((e) => {
     const data = e.data as { purchaseId?: string; status?: string; detail?: string | null; at?: string };
-    if (e.event !== 'purchase.status' || data.purchaseId !== current) return;
-    const li = document.createElement('li');
-    li.dataset.status = data.status;
-    li.textContent = `${data.status}${data.detail ? ` — ${data.detail}` : ''} (${new Date(data.at ?? Date.now()).toLocaleTimeString()})`;
-    timeline.append(li);
+    if (e.event !== 'purchase.status' || !data.purchaseId || !data.status) return;
+    if (current?.purchaseId === data.purchaseId && !current.hops.has(data.status)) {
+      current.hops.set(data.status, { status: data.status, at: data.at ?? new Date().toISOString(), detail: data.detail ?? null });
+      renderTimeline();
+    }
+    const li = historyEl.querySelector<HTMLElement>(`li[data-purchase-id="${CSS.escape(data.purchaseId)}"]`);
+    if (!li) return reloadHistory(); // made elsewhere (another tab or device)
+    // Pushes of one purchase arrive in order; a later one never goes back to an earlier status.
+    if (ORDER.indexOf(data.status) > ORDER.indexOf(li.dataset.status ?? '')) {
+      li.dataset.status = data.status;
+      li.querySelector('.status')!.textContent = data.status;
+    }
+  });
+  // Missed pushes the gateway could not replay: read the state again.
+  app.onGap(() => {
+    reloadHistory();
+    if (current) void follow(current.purchaseId);
   });
 };

@@ -1,0 +1,58 @@
+// What every page shares: loading, empty and error states shown the same way, dates and money for
+// the reader's locale, and buttons held off while their request is in flight.
+import { ApiError } from './api';
+
+export type ViewState = 'loading' | 'empty' | 'error' | 'ready';
+
+/**
+ * Shows where a list stands in its status line (`role="status"`, announced by screen readers):
+ * `data-state` says which for styles and tests; a ready list has no text.
+ */
+export function setState(el: HTMLElement, state: ViewState, text = ''): void {
+  el.dataset.state = state;
+  el.textContent = state === 'ready' ? '' : text;
+  el.hidden = state === 'ready';
+}
+
+/** A sentence a user can act on, for any error a page meets. */
+export function describeError(err: unknown): string {
+  if (err instanceof ApiError) return err.status >= 500 ? `${err.message} (a problem on our side; try again in a moment)` : err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The error state of a list: what went wrong, for people. */
+export const failedTo = (el: HTMLElement, what: string) => (err: unknown) => setState(el, 'error', `Could not ${what}: ${describeError(err)}`);
+
+export const formatDateTime = (iso: string): string => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+export const formatTime = (iso: string): string => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+
+/** Money in its own currency's format (R$ 4.449,70, $3.50), from a decimal string or number. */
+export function formatMoney(amount: number | string, currency: string): string {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(Number(amount));
+  } catch {
+    return `${currency} ${amount}`; // a code Intl does not know
+  }
+}
+
+/** Disables `buttons` (and marks `busyEl` aria-busy) until `work` settles; returns its promise. */
+export function whileBusy<T>(buttons: HTMLButtonElement[], work: Promise<T>, busyEl?: HTMLElement): Promise<T> {
+  for (const b of buttons) b.disabled = true;
+  busyEl?.setAttribute('aria-busy', 'true');
+  return work.finally(() => {
+    for (const b of buttons) b.disabled = false;
+    busyEl?.setAttribute('aria-busy', 'false');
+  });
+}
+
+/** Calls `f` at most once per `ms` burst (a flurry of pushes → one refetch). */
+export function coalesce(f: () => void, ms = 150): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      f();
+    }, ms);
+  };
+}
