@@ -45,6 +45,10 @@ interface Step {
   sustained: boolean;
   /** Server CPU (user + system) per 1,000 messages delivered, in CPU-milliseconds. */
   cpuMsPer1000: number;
+  /** Redis's CPU per 1,000 messages (INFO cpu, main thread and I/O), the same Redis for every system. */
+  redisCpuMsPer1000: number;
+  /** This process's CPU per 1,000 messages: the publisher (Lua calls, emitter, HTTP API client). */
+  publisherCpuMsPer1000: number;
 }
 interface SystemResult {
   system: System;
@@ -66,6 +70,24 @@ function cpuMs(pid: number): number {
   // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second).
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
+
+/** CPU time Redis has used (user + system, all its threads), in ms. */
+async function redisCpuMs(): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+}
+
+/** This process's CPU time (user + system), in ms. */
+const ownCpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+// BENCH_CPU_PROF=<dir>: the Tidings gateway and the Socket.IO server write V8 CPU profiles there
+// (a folder each, a file per thread) when they stop: where a server's time goes at these rates.
+const cpuProfileFlags = (name: string): string[] =>
+  process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, name)}`] : [];
 
 function once<T>(child: ChildProcess, cmd: string): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -97,7 +119,7 @@ async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
 async function startServer(system: System): Promise<ChildProcess> {
   const env = { ...process.env, LOG_LEVEL: 'warn' };
   if (system === 'tidings') {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+    const child = spawn(process.execPath, [...cpuProfileFlags('tidings'), '--import', 'tsx', 'main.ts'], {
       cwd: ROOT,
       env: { ...env, TIDINGS_ROLES: 'gateway', GATEWAY_PORT: String(TIDINGS_PORT), SELF_CHECK_ON_START: 'false' },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -113,7 +135,7 @@ async function startServer(system: System): Promise<ChildProcess> {
   const child = fork(path.join(ROOT, 'bench/gateway/socketio-server.ts'), [], {
     cwd: ROOT,
     env: { ...env, PORT: String(SOCKETIO_PORT) },
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...cpuProfileFlags('socketio'), '--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -213,6 +235,8 @@ async function run(system: System, redis: Redis, prefixedRedis: Redis): Promise<
   for (const target of RATES) {
     await Promise.all(clients.map((c) => (c.send({ cmd: 'reset' }), once(c, 'reset-done'))));
     const cpuBefore = cpuMs(server.pid!);
+    const redisBefore = await redisCpuMs();
+    const ownBefore = ownCpuMs();
     const { published, achieved } = await publishAtRate(publishOne, target, STEP_SECONDS);
     // Drain: wait until deliveries stop arriving (or everything arrived).
     let delivered = 0;
@@ -227,6 +251,8 @@ async function run(system: System, redis: Redis, prefixedRedis: Redis): Promise<
       delivered = now;
     }
     const cpuUsed = cpuMs(server.pid!) - cpuBefore;
+    const redisUsed = (await redisCpuMs()) - redisBefore;
+    const ownUsed = ownCpuMs() - ownBefore;
     const reports = await Promise.all(clients.map((c) => (c.send({ cmd: 'report' }), once<{ latencies: number[] }>(c, 'report'))));
     const all = Float64Array.from(reports.flatMap((r) => r.latencies)).sort();
     const step: Step = {
@@ -239,11 +265,13 @@ async function run(system: System, redis: Redis, prefixedRedis: Redis): Promise<
       max: all.length ? all[all.length - 1]! : Number.NaN,
       sustained: false,
       cpuMsPer1000: delivered ? (cpuUsed / delivered) * 1000 : Number.NaN,
+      redisCpuMsPer1000: delivered ? (redisUsed / delivered) * 1000 : Number.NaN,
+      publisherCpuMsPer1000: delivered ? (ownUsed / delivered) * 1000 : Number.NaN,
     };
     step.sustained = achieved >= target * SUSTAINED.achieved && delivered >= published * SUSTAINED.delivered && step.p99 < SUSTAINED.p99Ms;
     steps.push(step);
     log(
-      `${system} @ ${target}/s: achieved ${achieved.toFixed(0)}/s, delivered ${delivered}/${published}, p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms, server CPU ${step.cpuMsPer1000.toFixed(0)} ms/1000 msg${step.sustained ? '' : '  (not sustained)'}`,
+      `${system} @ ${target}/s: achieved ${achieved.toFixed(0)}/s, delivered ${delivered}/${published}, p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms, server CPU ${step.cpuMsPer1000.toFixed(0)}, Redis ${step.redisCpuMsPer1000.toFixed(0)}, publisher ${step.publisherCpuMsPer1000.toFixed(0)} ms/1000 msg${step.sustained ? '' : '  (not sustained)'}`,
     );
     if (!step.sustained && steps.filter((s) => !s.sustained).length >= 2) break; // two failures: past saturation
   }
@@ -277,7 +305,7 @@ function toMarkdown(results: SystemResult[], command: string): string {
   const rows = results.flatMap((r) =>
     r.steps.map(
       (s) =>
-        `| ${r.system} | ${s.target} | ${s.achieved.toFixed(0)} | ${s.delivered}/${s.published} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ${ms(s.cpuMsPer1000)} | ${s.sustained ? 'yes' : 'no'} |`,
+        `| ${r.system} | ${s.target} | ${s.achieved.toFixed(0)} | ${s.delivered}/${s.published} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ${ms(s.cpuMsPer1000)} | ${ms(s.redisCpuMsPer1000)} | ${ms(s.publisherCpuMsPer1000)} | ${s.sustained ? 'yes' : 'no'} |`,
     ),
   );
   const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
@@ -289,11 +317,11 @@ function toMarkdown(results: SystemResult[], command: string): string {
 - **Date:** ${new Date().toISOString()}
 - **Machine:** ${machine()}
 - **Command:** \`${command}\`
-- **Load:** ${CONNECTIONS} WebSocket connections, each authenticated as its own user and subscribed to its own user channel, held by ${CLIENT_PROCESSES} load-generator processes on the same machine; events published round-robin over the users from a separate process at rising rates, ${STEP_SECONDS} s per rate, the same for each system, one system at a time, on the same Redis. Tidings publishes through \`gateway/publisher.ts\` (Lua: XADD to the channel's bounded stream + PUBLISH); Socket.IO 4.8 with \`@socket.io/redis-adapter\`, events emitted by \`@socket.io/redis-emitter\` to the user's room (PUBLISH only, no history); Centrifugo v6.9.1 (built from its Go module by \`scripts/infra/install-centrifugo.sh\`) with its Redis engine (prefix of the bench environment) and the same HS256 JWTs, each connection subscribed server-side to its personal channel \`#<user>\` with a bounded history (${config.GATEWAY_STREAM_MAXLEN}, like Tidings' streams), published through its HTTP server API (\`/api/batch\`, the publishes of one event-loop tick per request), clients speaking its JSON protocol over WebSocket (\`bench/gateway/clients.ts\`). Latency = arrival time in the client − publish timestamp (same clock). Server CPU = user + system time of the server process during the step, per 1,000 messages delivered.
+- **Load:** ${CONNECTIONS} WebSocket connections, each authenticated as its own user and subscribed to its own user channel, held by ${CLIENT_PROCESSES} load-generator processes on the same machine; events published round-robin over the users from a separate process at rising rates, ${STEP_SECONDS} s per rate, the same for each system, one system at a time, on the same Redis. Tidings publishes through \`gateway/publisher.ts\` (Lua: XADD to the channel's bounded stream + PUBLISH); Socket.IO 4.8 with \`@socket.io/redis-adapter\`, events emitted by \`@socket.io/redis-emitter\` to the user's room (PUBLISH only, no history); Centrifugo v6.9.1 (built from its Go module by \`scripts/infra/install-centrifugo.sh\`) with its Redis engine (prefix of the bench environment) and the same HS256 JWTs, each connection subscribed server-side to its personal channel \`#<user>\` with a bounded history (${config.GATEWAY_STREAM_MAXLEN}, like Tidings' streams), published through its HTTP server API (\`/api/batch\`, the publishes of one event-loop tick per request), clients speaking its JSON protocol over WebSocket (\`bench/gateway/clients.ts\`). Latency = arrival time in the client − publish timestamp (same clock). Server CPU = user + system time of the server process during the step, per 1,000 messages delivered; Redis CPU the same from Redis's INFO (one Redis for all); publisher CPU that of the benchmark process, which publishes.
 - **Sustained** = publisher achieved ≥ ${SUSTAINED.achieved * 100}% of the target, ≥ ${SUSTAINED.delivered * 100}% delivered, p99 < ${SUSTAINED.p99Ms} ms.
 
-| system | target msg/s | achieved msg/s | delivered/published | p50 ms | p99 ms | max ms | server CPU ms / 1,000 msg | sustained |
-|---|---|---|---|---|---|---|---|---|
+| system | target msg/s | achieved msg/s | delivered/published | p50 ms | p99 ms | max ms | server CPU ms / 1,000 msg | Redis CPU ms / 1,000 msg | publisher CPU ms / 1,000 msg | sustained |
+|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 | | ${col((r) => r.system)} |
