@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { Redis } from 'ioredis';
 import { asUser, config, json, log, untouchedPool, untouchedTemporal } from '../../test/support/routes';
 import { ledgerRoutes } from './routes';
 
@@ -7,7 +8,10 @@ import { ledgerRoutes } from './routes';
 function app() {
   const db = untouchedPool();
   const temporal = untouchedTemporal();
-  return { app: asUser(ledgerRoutes({ config, log, mysql: () => db.pool, temporal }), 'merchant-1'), db, temporal };
+  const redis = vi.fn<() => Redis>(() => {
+    throw new Error('redis must not be touched');
+  });
+  return { app: asUser(ledgerRoutes({ config, log, mysql: () => db.pool, temporal, redis }), 'merchant-1'), db, temporal, redis };
 }
 const entry = { type: 'credit', amount: '10.00', currency: 'BRL', description: 'sale', occurredAt: '2026-01-15' };
 
@@ -19,13 +23,14 @@ describe('/ledger in process', () => {
     [{ ...entry, type: 'refund' }, 'type'],
     [{ ...entry, occurredAt: '15/01/2026' }, 'occurredAt'],
   ])('refuses %j with 400 naming %s, writing nothing and waking nothing', async (body, field) => {
-    const { app: a, db, temporal } = app();
+    const { app: a, db, temporal, redis } = app();
     const res = await a.request('/entries', json('POST', body));
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: 'invalid_request', field } });
     expect(db.query).not.toHaveBeenCalled();
     expect(db.getConnection).not.toHaveBeenCalled();
     expect(temporal).not.toHaveBeenCalled();
+    expect(redis).not.toHaveBeenCalled();
   });
 
   it('refuses a misspelt field with 422 instead of dropping it', async () => {
