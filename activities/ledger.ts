@@ -7,7 +7,7 @@ import { endOfLocalDay } from '../domain/zoned-time';
 import { startOnce } from '../platform/clients/temporal';
 import type { Config } from '../platform/config';
 import { namesOf } from '../platform/names';
-import { balanceView, closeDay, dailyBalances, markCloseScheduled, relayBatch } from '../stores/ledger';
+import { balanceView, closeDay, dailyBalancesOf, markCloseScheduled, relayBatch } from '../stores/ledger';
 import {
   DAY_CLOSE_WORKFLOW,
   dayCloseWorkflowId,
@@ -60,12 +60,13 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
     // Live: each touched day's new balance to its merchant's ledger channel (the web page updates
     // without polling). After the commit, so what is pushed is what a reader would see.
     if (applied > 0) {
-      const touched = new Map(entries.map((e) => [`${e.merchantId}|${e.occurredOn}`, e]));
-      for (const e of touched.values()) {
-        const days = await dailyBalances(deps.mysql, e.merchantId, e.occurredOn, e.occurredOn);
+      const touched = new Map(entries.map((e) => [`${e.merchantId}|${e.occurredOn}`, { merchantId: e.merchantId, day: e.occurredOn }]));
+      const balances = await dailyBalancesOf(deps.mysql, [...touched.values()]);
+      for (const [key, e] of touched) {
+        const days = balances.get(key) ?? [];
         await deps
           .publisher()
-          .publish(ledgerChannel(e.merchantId), LEDGER_BALANCE_EVENT, { date: e.occurredOn, days: days.map(balanceView) }, { countConnections: false });
+          .publish(ledgerChannel(e.merchantId), LEDGER_BALANCE_EVENT, { date: e.day, days: days.map(balanceView) }, { countConnections: false });
       }
     }
     return { claimed: entries.length, applied, daysToClose: opts?.closes === 'return' ? daysToClose : [] };
