@@ -74,6 +74,8 @@ export async function relayBatch(
   pool: Pool,
   limit: number,
   beforeCommit: (entries: LedgerEntry[]) => Promise<void>,
+  /** True when every day these entries touch is known to have its close scheduled: the lookup is skipped. */
+  allScheduled: (entries: LedgerEntry[]) => boolean = () => false,
 ): Promise<{ entries: LedgerEntry[]; applied: number; daysToSchedule: DayToSchedule[] }> {
   return inTransaction(
     pool,
@@ -89,6 +91,7 @@ export async function relayBatch(
       const applied = await applyEntries(conn, entries);
       await beforeCommit(entries);
       await conn.query('UPDATE ledger_outbox SET dispatched_at = CURRENT_TIMESTAMP(3) WHERE id IN (?)', [claimed.map((r) => r.id as number)]);
+      if (allScheduled(entries)) return { entries, applied, daysToSchedule: [] };
       const [days] = await conn.query<RowDataPacket[]>(
         `SELECT DISTINCT b.merchant_id, DATE_FORMAT(b.day, '%Y-%m-%d') AS day, COALESCE(m.timezone, 'UTC') AS timezone
        FROM daily_balances b LEFT JOIN merchants m USING (merchant_id)
