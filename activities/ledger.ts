@@ -1,16 +1,19 @@
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import type { Pool } from 'mysql2/promise';
 import { endOfLocalDay } from '../domain/zoned-time';
 import { startOnce } from '../platform/clients/temporal';
 import type { Config } from '../platform/config';
 import { namesOf } from '../platform/names';
-import { balanceView, closeDay, dailyBalances, markCloseScheduled, relayBatch } from '../stores/ledger';
+import { balanceView, closeDay, dailyBalancesOf, markCloseScheduled, relayBatch } from '../stores/ledger';
 import {
   DAY_CLOSE_WORKFLOW,
   dayCloseWorkflowId,
   LEDGER_BALANCE_EVENT,
   ledgerChannel,
+  relayDrainingKey,
   type DayCloseWorkflow,
   type DayToClose,
   type LedgerActivities,
@@ -24,51 +27,117 @@ export interface LedgerDeps {
   producer: () => Promise<Producer>;
   temporal: () => Promise<Client>;
   publisher: () => Publisher;
+  redis: Redis;
 }
 
 /** Activities of the outbox relay and the day close. */
 export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
-  return {
-    async relayOutboxBatch(limit: number, opts?: { closes: 'return' }): Promise<RelayBatchResult> {
-      const producer = await deps.producer();
-      const { entries, applied, daysToSchedule } = await relayBatch(deps.mysql, limit, async (batch) => {
+  /** One batch: claim, apply, publish to Kafka, mark dispatched (one transaction), then push the balances. */
+  // Days whose close is known to be scheduled (close_scheduled only ever goes from 0 to 1), so a
+  // batch touching only these skips the lookup: one statement less per batch while posts stream
+  // into the same days. Per process, bounded; forgetting only costs a lookup.
+  const scheduled = new Set<string>();
+  const dayKey = (merchantId: string, day: string) => `${merchantId}|${day}`;
+  const rememberScheduled = (d: { merchantId: string; day: string }) => {
+    if (scheduled.size >= 10_000) scheduled.clear();
+    scheduled.add(dayKey(d.merchantId, d.day));
+  };
+
+  async function oneBatch(limit: number, opts?: { closes: 'return' }): Promise<RelayBatchResult & { daysToClose: DayToClose[] }> {
+    const producer = await deps.producer();
+    const { entries, applied, daysToSchedule } = await relayBatch(
+      deps.mysql,
+      limit,
+      async (batch) => {
         if (batch.length === 0) return;
         await producer.send({
           topic: namesOf(deps.config).topics.ledgerEntryPosted,
           messages: batch.map((e) => ({ key: e.merchantId, value: JSON.stringify(e) })),
         });
-      });
-      const daysToClose: DayToClose[] = daysToSchedule.map((d) => ({
-        workflowId: dayCloseWorkflowId(deps.config.TIDINGS_ENV, d.merchantId, d.day),
-        input: { merchantId: d.merchantId, day: d.day, closeAt: endOfLocalDay(d.timezone, d.day) + deps.config.LEDGER_CLOSE_GRACE_MS },
-      }));
-      if (opts?.closes !== 'return' && daysToClose.length > 0) {
-        const client = await deps.temporal();
-        for (const d of daysToClose) {
-          await startOnce<DayCloseWorkflow>(client, DAY_CLOSE_WORKFLOW, {
-            taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-            workflowId: d.workflowId,
-            args: [d.input],
-          });
-          await markCloseScheduled(deps.mysql, d.input);
-        }
+      },
+      (batch) => batch.every((e) => scheduled.has(dayKey(e.merchantId, e.occurredOn))),
+    );
+    const daysToClose: DayToClose[] = daysToSchedule.map((d) => ({
+      workflowId: dayCloseWorkflowId(deps.config.TIDINGS_ENV, d.merchantId, d.day),
+      input: { merchantId: d.merchantId, day: d.day, closeAt: endOfLocalDay(d.timezone, d.day) + deps.config.LEDGER_CLOSE_GRACE_MS },
+    }));
+    if (opts?.closes !== 'return' && daysToClose.length > 0) {
+      const client = await deps.temporal();
+      for (const d of daysToClose) {
+        await startOnce<DayCloseWorkflow>(client, DAY_CLOSE_WORKFLOW, {
+          taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+          workflowId: d.workflowId,
+          args: [d.input],
+        });
+        await markCloseScheduled(deps.mysql, d.input);
+        rememberScheduled(d.input);
       }
-      // Live: each touched day's new balance to its merchant's ledger channel (the web page updates
-      // without polling). After the commit, so what is pushed is what a reader would see.
-      if (applied > 0) {
-        const touched = new Map(entries.map((e) => [`${e.merchantId}|${e.occurredOn}`, e]));
-        for (const e of touched.values()) {
-          const days = await dailyBalances(deps.mysql, e.merchantId, e.occurredOn, e.occurredOn);
-          await deps
-            .publisher()
-            .publish(ledgerChannel(e.merchantId), LEDGER_BALANCE_EVENT, { date: e.occurredOn, days: days.map(balanceView) }, { countConnections: false });
-        }
+    }
+    // Live: each touched day's new balance to its merchant's ledger channel (the web page updates
+    // without polling). After the commit, so what is pushed is what a reader would see.
+    if (applied > 0) {
+      const touched = new Map(entries.map((e) => [`${e.merchantId}|${e.occurredOn}`, { merchantId: e.merchantId, day: e.occurredOn }]));
+      const balances = await dailyBalancesOf(deps.mysql, [...touched.values()]);
+      for (const [key, e] of touched) {
+        const days = balances.get(key) ?? [];
+        await deps
+          .publisher()
+          .publish(ledgerChannel(e.merchantId), LEDGER_BALANCE_EVENT, { date: e.day, days: days.map(balanceView) }, { countConnections: false });
       }
-      return opts?.closes === 'return' ? { claimed: entries.length, applied, daysToClose } : { claimed: entries.length, applied };
+    }
+    return { claimed: entries.length, applied, daysToClose: opts?.closes === 'return' ? daysToClose : [] };
+  }
+
+  return {
+    /**
+     * Drains the outbox: batch after batch while entries keep arriving, polling every
+     * LEDGER_RELAY_POLL_MS, for up to LEDGER_RELAY_DRAIN_MS; returns once a poll finds nothing (or
+     * at the budget). Why: under a stream of posts, one batch per activity cost the Temporal server
+     * a schedule, a dispatch and a workflow task per batch, all on the two cores the posts need;
+     * one drain pays that once per budget. Returns what it claimed in all, so a relay whose drain
+     * ran out of budget with work left goes on at once (claimed ≥ its batch size).
+     */
+    async relayOutboxBatch(limit: number, opts?: { closes: 'return' }): Promise<RelayBatchResult> {
+      const ctx = Context.current();
+      const hint = drainingHint(deps.redis, relayDrainingKey(deps.config.TEMPORAL_TASK_QUEUE), deps.config.LEDGER_RELAY_POLL_MS, ctx.log);
+      const until = Date.now() + deps.config.LEDGER_RELAY_DRAIN_MS;
+      const total = { claimed: 0, applied: 0, closes: new Map<string, DayToClose>() };
+      const run = async () => {
+        const batch = await oneBatch(limit, opts);
+        total.claimed += batch.claimed;
+        total.applied += batch.applied;
+        for (const d of batch.daysToClose) total.closes.set(d.workflowId, d);
+        return batch.claimed;
+      };
+      try {
+        for (;;) {
+          await hint.hold();
+          let claimed = await run();
+          if (claimed === 0) {
+            // Release, then look once more: a post that saw the hint held (and sent no signal) was
+            // committed before the release, so this look finds it.
+            await hint.release();
+            claimed = await run();
+            if (claimed === 0) break;
+          }
+          if (Date.now() >= until || ctx.cancellationSignal.aborted) break;
+          // A full batch means more is waiting: no pause. A partial one: let the next posts gather.
+          if (claimed < limit) await ctx.sleep(deps.config.LEDGER_RELAY_POLL_MS);
+          ctx.heartbeat();
+        }
+      } finally {
+        await hint.release();
+      }
+      // Past the budget with entries still arriving: report a full batch so the relay goes on at once.
+      const claimed = Date.now() >= until && total.claimed > 0 ? Math.max(total.claimed, limit) : total.claimed;
+      return opts?.closes === 'return' ? { claimed, applied: total.applied, daysToClose: [...total.closes.values()] } : { claimed, applied: total.applied };
     },
 
     async markDayClosesStarted(days: { merchantId: string; day: string }[]): Promise<void> {
-      for (const d of days) await markCloseScheduled(deps.mysql, d);
+      for (const d of days) {
+        await markCloseScheduled(deps.mysql, d);
+        rememberScheduled(d);
+      }
     },
 
     async closeLedgerDay(merchantId: string, day: string): Promise<void> {
@@ -78,3 +147,29 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
 }
 
 export type { LedgerActivities };
+
+/**
+ * The drain's "I am polling" hint in Redis (relayDrainingKey). Best effort by design: if Redis
+ * fails, the API finds no hint and signals as before, so a failure costs a workflow task, never an
+ * entry; it is logged, not thrown. The TTL outlives a few polls, so a drain that died stops
+ * suppressing signals on its own.
+ */
+function drainingHint(redis: Redis, key: string, pollMs: number, log: { warn(msg: string, meta?: Record<string, unknown>): void }) {
+  const ttl = Math.max(2_000, pollMs * 10);
+  let held = false;
+  return {
+    async hold(): Promise<void> {
+      await redis.set(key, '1', 'PX', ttl).then(
+        () => (held = true),
+        (err: unknown) => log.warn('relay drain hint not set; the API keeps signalling', { err: String(err) }),
+      );
+    },
+    async release(): Promise<void> {
+      if (!held) return;
+      await redis.del(key).then(
+        () => (held = false),
+        (err: unknown) => log.warn('relay drain hint not released; it expires on its own', { err: String(err) }),
+      );
+    },
+  };
+}

@@ -40,6 +40,14 @@ export interface RelayBatchResult {
 /** The one outbox relay per environment and task queue. */
 export const outboxRelayId = (env: string, taskQueue: string): string => `${env}.outbox-relay-${taskQueue}`;
 
+/**
+ * Redis key (under the environment's prefix) the relay holds while its drain polls the outbox: the
+ * API sends no wake signal then, as the next poll picks its entry up anyway (each signal costs the
+ * Temporal server a workflow task). Released before the drain's last look, so a post that saw it
+ * held is always found.
+ */
+export const relayDrainingKey = (taskQueue: string): string => `ledger:relay-draining:${taskQueue}`;
+
 /** One day-close per merchant and day. */
 export const dayCloseWorkflowId = (env: string, merchantId: string, day: string): string => `${env}.balance-${merchantId}-${day}`;
 

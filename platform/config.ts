@@ -164,6 +164,10 @@ export const configFields = z.object({
   LEDGER_RELAY_BATCH: z.coerce.number().int().positive().max(1000).default(200),
   LEDGER_RELAY_IDLE_MS: z.coerce.number().int().positive().default(5_000),
   LEDGER_WAKE_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
+  // One relay activity drains for up to DRAIN_MS, polling every POLL_MS while posts keep arriving
+  // (below the activity's 1 min timeout); the poll bounds the consolidation lag under load.
+  LEDGER_RELAY_DRAIN_MS: z.coerce.number().int().min(0).max(50_000).default(10_000),
+  LEDGER_RELAY_POLL_MS: z.coerce.number().int().min(10).default(250),
   LEDGER_CLOSE_GRACE_MS: z.coerce
     .number()
     .int()

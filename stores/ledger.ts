@@ -74,6 +74,8 @@ export async function relayBatch(
   pool: Pool,
   limit: number,
   beforeCommit: (entries: LedgerEntry[]) => Promise<void>,
+  /** True when every day these entries touch is known to have its close scheduled: the lookup is skipped. */
+  allScheduled: (entries: LedgerEntry[]) => boolean = () => false,
 ): Promise<{ entries: LedgerEntry[]; applied: number; daysToSchedule: DayToSchedule[] }> {
   return inTransaction(
     pool,
@@ -89,6 +91,7 @@ export async function relayBatch(
       const applied = await applyEntries(conn, entries);
       await beforeCommit(entries);
       await conn.query('UPDATE ledger_outbox SET dispatched_at = CURRENT_TIMESTAMP(3) WHERE id IN (?)', [claimed.map((r) => r.id as number)]);
+      if (allScheduled(entries)) return { entries, applied, daysToSchedule: [] };
       const [days] = await conn.query<RowDataPacket[]>(
         `SELECT DISTINCT b.merchant_id, DATE_FORMAT(b.day, '%Y-%m-%d') AS day, COALESCE(m.timezone, 'UTC') AS timezone
        FROM daily_balances b LEFT JOIN merchants m USING (merchant_id)
@@ -172,39 +175,67 @@ export const balanceView = (d: DailyBalance) => ({
   closing: fromCents(d.closingCents),
 });
 
+const DAY_COLUMNS = `e.merchant_id, e.day, e.currency, e.posted, COALESCE(b.credits_cents, 0) AS credits, COALESCE(b.debits_cents, 0) AS debits,
+            COALESCE(b.entry_count, 0) AS applied, b.closed_at, b.updated_at,
+            (SELECT COALESCE(SUM(p.credits_cents - p.debits_cents), 0) FROM daily_balances p
+              WHERE p.merchant_id = e.merchant_id AND p.currency = e.currency AND p.day < e.day) AS opening`;
+const DAY_JOIN = 'LEFT JOIN daily_balances b ON b.merchant_id = e.merchant_id AND b.day = e.day AND b.currency = e.currency';
+
 /** The consolidated report of each day in [from, to], per currency (days with entries only). */
 export async function dailyBalances(pool: Pool, merchantId: string, from: string, to: string): Promise<DailyBalance[]> {
   const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT e.day, e.currency, e.posted, COALESCE(b.credits_cents, 0) AS credits, COALESCE(b.debits_cents, 0) AS debits,
-            COALESCE(b.entry_count, 0) AS applied, b.closed_at, b.updated_at,
-            (SELECT COALESCE(SUM(p.credits_cents - p.debits_cents), 0) FROM daily_balances p
-              WHERE p.merchant_id = ? AND p.currency = e.currency AND p.day < e.day) AS opening
-     FROM (SELECT occurred_on AS day, currency, COUNT(*) AS posted FROM ledger_entries
-           WHERE merchant_id = ? AND occurred_on BETWEEN ? AND ? GROUP BY occurred_on, currency) e
-     LEFT JOIN daily_balances b ON b.merchant_id = ? AND b.day = e.day AND b.currency = e.currency
+    `SELECT ${DAY_COLUMNS}
+     FROM (SELECT merchant_id, occurred_on AS day, currency, COUNT(*) AS posted FROM ledger_entries
+           WHERE merchant_id = ? AND occurred_on BETWEEN ? AND ? GROUP BY merchant_id, occurred_on, currency) e
+     ${DAY_JOIN}
      ORDER BY e.day, e.currency`,
-    [merchantId, merchantId, from, to, merchantId],
+    [merchantId, from, to],
   );
-  return rows.map((r) => {
-    const credits = Number(r.credits);
-    const debits = Number(r.debits);
-    const opening = Number(r.opening);
-    const posted = Number(r.posted);
-    const applied = Number(r.applied);
-    return {
-      date: (r.day as Date).toISOString().slice(0, 10),
-      currency: r.currency as string,
-      openingCents: opening,
-      creditsCents: credits,
-      debitsCents: debits,
-      netCents: credits - debits,
-      closingCents: opening + credits - debits,
-      entryCount: posted,
-      consolidatedCount: applied,
-      pendingEntries: posted - applied,
-      consolidatedThrough: r.updated_at ? (r.updated_at as Date).toISOString() : null,
-      closed: r.closed_at !== null,
-      closedAt: r.closed_at ? (r.closed_at as Date).toISOString() : null,
-    };
-  });
+  return rows.map(toDailyBalance);
+}
+
+/**
+ * The same report for several (merchant, day) pairs in one query, keyed `merchant|day`: what the
+ * relay pushes after each batch (one round trip per batch, not one per merchant touched).
+ */
+export async function dailyBalancesOf(pool: Pool, days: { merchantId: string; day: string }[]): Promise<Map<string, DailyBalance[]>> {
+  const result = new Map<string, DailyBalance[]>();
+  if (days.length === 0) return result;
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT ${DAY_COLUMNS}
+     FROM (SELECT merchant_id, occurred_on AS day, currency, COUNT(*) AS posted FROM ledger_entries
+           WHERE ${days.map(() => '(merchant_id = ? AND occurred_on = ?)').join(' OR ')} GROUP BY merchant_id, occurred_on, currency) e
+     ${DAY_JOIN}
+     ORDER BY e.merchant_id, e.day, e.currency`,
+    days.flatMap((d) => [d.merchantId, d.day]),
+  );
+  for (const r of rows) {
+    const balance = toDailyBalance(r);
+    const key = `${r.merchant_id as string}|${balance.date}`;
+    result.set(key, [...(result.get(key) ?? []), balance]);
+  }
+  return result;
+}
+
+function toDailyBalance(r: RowDataPacket): DailyBalance {
+  const credits = Number(r.credits);
+  const debits = Number(r.debits);
+  const opening = Number(r.opening);
+  const posted = Number(r.posted);
+  const applied = Number(r.applied);
+  return {
+    date: (r.day as Date).toISOString().slice(0, 10),
+    currency: r.currency as string,
+    openingCents: opening,
+    creditsCents: credits,
+    debitsCents: debits,
+    netCents: credits - debits,
+    closingCents: opening + credits - debits,
+    entryCount: posted,
+    consolidatedCount: applied,
+    pendingEntries: posted - applied,
+    consolidatedThrough: r.updated_at ? (r.updated_at as Date).toISOString() : null,
+    closed: r.closed_at !== null,
+    closedAt: r.closed_at ? (r.closed_at as Date).toISOString() : null,
+  };
 }

@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'mysql2/promise';
+import { relayDrainingKey } from '../../contracts/ledger';
 import { asUser, config, json, log, untouchedPool, untouchedTemporal } from '../../test/support/routes';
 import { ledgerRoutes } from './routes';
 
@@ -7,7 +11,10 @@ import { ledgerRoutes } from './routes';
 function app() {
   const db = untouchedPool();
   const temporal = untouchedTemporal();
-  return { app: asUser(ledgerRoutes({ config, log, mysql: () => db.pool, temporal }), 'merchant-1'), db, temporal };
+  const redis = vi.fn<() => Redis>(() => {
+    throw new Error('redis must not be touched');
+  });
+  return { app: asUser(ledgerRoutes({ config, log, mysql: () => db.pool, temporal, redis }), 'merchant-1'), db, temporal, redis };
 }
 const entry = { type: 'credit', amount: '10.00', currency: 'BRL', description: 'sale', occurredAt: '2026-01-15' };
 
@@ -19,13 +26,14 @@ describe('/ledger in process', () => {
     [{ ...entry, type: 'refund' }, 'type'],
     [{ ...entry, occurredAt: '15/01/2026' }, 'occurredAt'],
   ])('refuses %j with 400 naming %s, writing nothing and waking nothing', async (body, field) => {
-    const { app: a, db, temporal } = app();
+    const { app: a, db, temporal, redis } = app();
     const res = await a.request('/entries', json('POST', body));
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: 'invalid_request', field } });
     expect(db.query).not.toHaveBeenCalled();
     expect(db.getConnection).not.toHaveBeenCalled();
     expect(temporal).not.toHaveBeenCalled();
+    expect(redis).not.toHaveBeenCalled();
   });
 
   it('refuses a misspelt field with 422 instead of dropping it', async () => {
@@ -45,5 +53,24 @@ describe('/ledger in process', () => {
     expect(range.status).toBe(400);
     expect(await range.json()).toMatchObject({ error: { field: 'from' } });
     expect(db.query).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    [true, 'sends no wake signal while the relay drains (its hint is in Redis)'],
+    [false, 'wakes the relay when it is not draining'],
+  ])('after a post is stored: draining %s %s', async (draining) => {
+    const pool = { query: vi.fn(() => Promise.resolve([{ affectedRows: 1 }, []])), getConnection: vi.fn() };
+    const exists = vi.fn(() => Promise.resolve(draining ? 1 : 0));
+    const signalWithStart = vi.fn(() => Promise.resolve({}));
+    const temporal = vi.fn(() => Promise.resolve({ workflow: { signalWithStart } } as unknown as Client));
+    const routes = ledgerRoutes({ config, log, mysql: () => pool as unknown as Pool, temporal, redis: () => ({ exists }) as unknown as Redis });
+    const res = await asUser(routes, 'merchant-1').request('/entries', json('POST', entry));
+    expect(res.status).toBe(201);
+    expect(pool.query).toHaveBeenCalledOnce();
+    await vi.waitFor(() => expect(exists).toHaveBeenCalledWith(relayDrainingKey(config.TEMPORAL_TASK_QUEUE)));
+    if (draining) {
+      await new Promise((r) => setTimeout(r, 50));
+      expect(temporal).not.toHaveBeenCalled();
+    } else await vi.waitFor(() => expect(signalWithStart).toHaveBeenCalledOnce());
   });
 });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DECIMAL_AMOUNT, fromCents, toCents } from '../../domain/money';
 import { workflowUiUrl } from '../../platform/clients/temporal';
 import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
 import type { Pool } from 'mysql2/promise';
 import type { Config } from '../../platform/config';
 import type { Logger } from '../../platform/logger';
@@ -13,6 +14,7 @@ import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
 import { balanceView, dailyBalances, getEntry, insertEntryWithOutbox, listEntries, type LedgerEntry } from '../../stores/ledger';
 import { createGroupCommitter } from '../../stores/ledger-group-commit';
+import { relayDrainingKey } from '../../contracts/ledger';
 import { dayCloseWorkflowId, outboxRelay, outboxRelayId, outboxWakeSignal } from '../../workflows/ledger';
 import type { ApiVariables } from '../middleware/auth';
 
@@ -40,12 +42,16 @@ export const BalancesQuery = z
   .refine((q) => q.date !== undefined || (q.from !== undefined && q.to !== undefined), { message: 'give date, or from and to', path: ['date'] })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 
-/** What the ledger routes use: MySQL for entries and balances, Temporal only to wake the relay (best effort). */
+/**
+ * What the ledger routes use: MySQL for entries and balances, Temporal only to wake the relay and
+ * Redis only to see it is draining already (both best effort).
+ */
 export interface LedgerRouteDeps {
   config: Config;
   log: Logger;
   mysql: () => Pool;
   temporal: () => Promise<Client>;
+  redis: () => Redis;
 }
 
 /** `/ledger`: post entries (outbox, no dependency on Temporal or Kafka), list them, daily balances. */
@@ -77,18 +83,26 @@ export function ledgerRoutes(deps: LedgerRouteDeps) {
     wanted = false;
     const delay = Math.max(0, lastSent + config.LEDGER_WAKE_INTERVAL_MS - Date.now());
     new Promise((resolve) => setTimeout(resolve, delay).unref())
-      .then(() => {
+      .then(async () => {
         lastSent = Date.now();
-        return deps.temporal();
-      })
-      .then((client) =>
-        client.workflow.signalWithStart(outboxRelay, {
+        // The relay is draining (it polls again within LEDGER_RELAY_POLL_MS): no signal needed.
+        // Asked after the entry committed, which is what makes skipping safe (relayDrainingKey).
+        const draining = await deps
+          .redis()
+          .exists(relayDrainingKey(config.TEMPORAL_TASK_QUEUE))
+          .catch((err: unknown) => {
+            log.debug({ err }, 'relay drain hint unreadable; signalling');
+            return 0;
+          });
+        if (draining) return;
+        const client = await deps.temporal();
+        await client.workflow.signalWithStart(outboxRelay, {
           taskQueue: config.TEMPORAL_TASK_QUEUE,
           workflowId: outboxRelayId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE),
           args: [{ batchSize: config.LEDGER_RELAY_BATCH, idleMs: config.LEDGER_RELAY_IDLE_MS }],
           signal: outboxWakeSignal,
-        }),
-      )
+        });
+      })
       .catch((err: unknown) => log.debug({ err }, 'outbox relay not woken; its timer will pick the entry up'))
       .finally(() => {
         signalling = false;

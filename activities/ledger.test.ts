@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { RowDataPacket } from 'mysql2/promise';
+import { afterAll, describe, expect, it } from 'vitest';
+import { relayDrainingKey, type RelayBatchResult } from '../contracts/ledger';
+import { insertEntryWithOutbox } from '../stores/ledger';
+import { eventually, testContext, uniqueId } from '../test/support/context';
+import { createLedgerActivities } from './ledger';
+
+// The relay's drain against the real MariaDB, Redis and Kafka: one activity keeps polling while
+// posts arrive, holds the "draining" hint meanwhile (the API sends no wake signal then), and
+// releases it before it returns.
+describe('ledger relay drain', () => {
+  // A long poll, so the drain's pause between batches is wide enough to post into.
+  const ctx = testContext({ LEDGER_RELAY_POLL_MS: '1500', LEDGER_RELAY_DRAIN_MS: '20000' });
+  afterAll(() => ctx.lifecycle.close());
+  const activities = createLedgerActivities({
+    config: ctx.config,
+    mysql: ctx.mysql(),
+    producer: ctx.producer,
+    temporal: ctx.temporal,
+    publisher: ctx.publisher,
+    redis: ctx.redis(),
+  });
+  const key = relayDrainingKey(ctx.config.TEMPORAL_TASK_QUEUE);
+  const post = (merchantId: string) =>
+    insertEntryWithOutbox(ctx.mysql(), {
+      entryId: randomUUID(),
+      merchantId,
+      type: 'credit',
+      amountCents: 100,
+      currency: 'BRL',
+      description: 'drain',
+      occurredOn: '2026-11-20',
+    });
+  const applied = async (ids: string[]) =>
+    Number((await ctx.mysql().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM ledger_applied WHERE entry_id IN (?)', [ids]))[0][0]!.n);
+
+  it('applies entries posted while it runs in the same activity, holding the hint between polls and releasing it at the end', async () => {
+    const merchant = uniqueId('drain');
+    const first = await Promise.all(Array.from({ length: 3 }, () => post(merchant)));
+    let returned = false;
+    const run = new MockActivityEnvironment().run(activities.relayOutboxBatch, 500, { closes: 'return' as const }).finally(() => (returned = true));
+    await eventually(async () => (await applied(first.map((e) => e.entryId))) === 3);
+    // Between polls: still running, and the hint is held.
+    expect(await ctx.redis().exists(key)).toBe(1);
+    expect(returned).toBe(false);
+    const second = await Promise.all(Array.from({ length: 3 }, () => post(merchant)));
+    const result = (await run) as RelayBatchResult;
+    expect(await applied(second.map((e) => e.entryId))).toBe(3);
+    expect(result.claimed).toBeGreaterThan(0);
+    expect(await ctx.redis().exists(key)).toBe(0);
+  });
+});
