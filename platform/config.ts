@@ -167,7 +167,7 @@ export const configFields = z.object({
   // One relay activity drains for up to DRAIN_MS, polling every POLL_MS while posts keep arriving
   // (below the activity's 1 min timeout); the poll bounds the consolidation lag under load.
   LEDGER_RELAY_DRAIN_MS: z.coerce.number().int().min(0).max(50_000).default(10_000),
-  LEDGER_RELAY_POLL_MS: z.coerce.number().int().min(10).default(250),
+  LEDGER_RELAY_POLL_MS: z.coerce.number().int().min(10).default(100),
   LEDGER_CLOSE_GRACE_MS: z.coerce
     .number()
     .int()
