@@ -5,6 +5,7 @@
 // workflow per time slice). Shared by the API, the results consumer and the activities.
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Client } from '@temporalio/client';
+import type { SpanContext } from '@opentelemetry/api';
 import type { Pool } from 'mysql2/promise';
 import {
   PURCHASE_DEADLINE_BUCKET_WORKFLOW,
@@ -23,6 +24,7 @@ import { withTimeout } from '../platform/errors';
 import { createCoalescingDispatcher } from '../platform/coalescing-dispatcher';
 import type { Logger } from '../platform/logger';
 import { namesOf } from '../platform/names';
+import { continueTrace, contextFromTraceparent, inSpan, SpanKind } from '../platform/trace-context';
 import { applyPurchaseResults, cancelOutboxPurchase, dispatchPurchaseOutbox, expirePurchaseDeadlines, type PurchaseHop } from '../stores/purchase-outbox';
 
 export interface PurchaseDeliveryDeps {
@@ -45,12 +47,16 @@ export async function pushHops(publisher: Publisher, hops: PurchaseHop[]): Promi
   await Promise.all(
     [...byPurchase.values()].map(async (own) => {
       for (const h of own) {
-        await publisher.publish(
-          purchaseChannel(h.userId),
-          PURCHASE_STATUS_EVENT,
-          { purchaseId: h.purchaseId, status: h.status, detail: h.detail, at: new Date(h.at).toISOString() },
-          // The same hop pushed again (a transaction retried after its push) is not shown twice.
-          { countConnections: false, dedupeId: `purchase:${h.purchaseId}:${h.status}` },
+        // Under the purchase's own trace (a dispatch or a deadline bucket serves many purchases).
+        const { parent, links } = continueTrace(h.traceparent);
+        await inSpan(`purchase ${h.status}`, { parent, links, attributes: { 'purchase.id': h.purchaseId, 'purchase.status': h.status } }, () =>
+          publisher.publish(
+            purchaseChannel(h.userId),
+            PURCHASE_STATUS_EVENT,
+            { purchaseId: h.purchaseId, status: h.status, detail: h.detail, at: new Date(h.at).toISOString() },
+            // The same hop pushed again (a transaction retried after its push) is not shown twice.
+            { countConnections: false, dedupeId: `purchase:${h.purchaseId}:${h.status}` },
+          ),
         );
       }
     }),
@@ -59,6 +65,9 @@ export async function pushHops(publisher: Publisher, hops: PurchaseHop[]): Promi
 
 // Buckets this process has started (or found running): one start call per slice, not per purchase.
 const armed = new Map<string, number>();
+// The span that started each bucket (its workflow's spans are its children): the purchases that
+// find their bucket armed already link to it, so each purchase's trace leads to its deadline.
+const armedBy = new Map<string, SpanContext>();
 
 /** Makes sure the deadline bucket of the slice ending at `fireAt` exists; returns its id. */
 export async function ensurePurchaseDeadlineBucket(deps: PurchaseDeliveryDeps, fireAt: number, now = Date.now()): Promise<string> {
@@ -66,19 +75,27 @@ export async function ensurePurchaseDeadlineBucket(deps: PurchaseDeliveryDeps, f
   const workflowId = purchaseDeadlineBucketId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE, fireAt);
   if (armed.has(workflowId)) return workflowId;
   const client = await deps.temporal();
-  await client.workflow.start<PurchaseDeadlineBucketWorkflow>(PURCHASE_DEADLINE_BUCKET_WORKFLOW, {
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowId,
-    // Sleeping until its time: use it. Closed: its time has passed (a dispatch slower than the
-    // deadline); a new run fires at once and expires what is overdue in its slice.
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    ...(deps.startDelay === false ? {} : { startDelay: Math.max(0, fireAt - now) }),
-    args: [{ fireAt, sliceMs: config.PURCHASE_DEADLINE_BUCKET_MS, batch: config.MESSAGE_RELAY_BATCH }],
-    memo: { fireAt: new Date(fireAt).toISOString() },
+  await inSpan('purchase deadline arm', { attributes: { 'temporal.workflow_id': workflowId, 'purchase.deadline_slice_end': fireAt } }, async (span) => {
+    armedBy.set(workflowId, span.spanContext());
+    await client.workflow.start<PurchaseDeadlineBucketWorkflow>(PURCHASE_DEADLINE_BUCKET_WORKFLOW, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowId,
+      // Sleeping until its time: use it. Closed: its time has passed (a dispatch slower than the
+      // deadline); a new run fires at once and expires what is overdue in its slice.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      ...(deps.startDelay === false ? {} : { startDelay: Math.max(0, fireAt - now) }),
+      args: [{ fireAt, sliceMs: config.PURCHASE_DEADLINE_BUCKET_MS, batch: config.MESSAGE_RELAY_BATCH }],
+      memo: { fireAt: new Date(fireAt).toISOString() },
+    });
   });
   armed.set(workflowId, fireAt);
-  if (armed.size > 10_000) for (const [id, at] of armed) if (at < now) armed.delete(id);
+  if (armed.size > 10_000)
+    for (const [id, at] of armed)
+      if (at < now) {
+        armed.delete(id);
+        armedBy.delete(id);
+      }
   return workflowId;
 }
 
@@ -90,16 +107,33 @@ export const purchaseBucketIdFor = (config: Config, at: number): string =>
     purchaseSliceEnd(at + config.PURCHASE_RESULT_TIMEOUT_MS, config.PURCHASE_DEADLINE_BUCKET_MS),
   );
 
-async function publishAll(deps: PurchaseDeliveryDeps, messages: PurchaseMessage[]): Promise<void> {
+/**
+ * Publishes each message under its purchase's trace (its outbox row's `traceparent`): the SNS
+ * client puts that trace in the message attributes, and fulfillment continues it.
+ */
+async function publishAll(deps: PurchaseDeliveryDeps, messages: PurchaseMessage[], traceparents: (string | null)[], bucket?: string): Promise<void> {
   const topics = namesOf(deps.config).snsTopics;
   const sns = deps.sns();
+  const armedSpan = bucket ? armedBy.get(bucket) : undefined;
   await Promise.all(
-    messages.map((m) =>
-      sns.send(
-        new PublishCommand({
-          TopicArn: topicArn(deps.config, (m.type === 'PurchaseRequested' ? topics.purchaseRequested : topics.purchaseCancelled).name),
-          Message: JSON.stringify(m),
-        }),
+    messages.map((m, i) =>
+      inSpan(
+        `purchase dispatch ${m.type}`,
+        {
+          kind: SpanKind.INTERNAL,
+          parent: contextFromTraceparent(traceparents[i]),
+          attributes: { 'purchase.id': m.purchaseId, ...(bucket && m.type === 'PurchaseRequested' ? { 'purchase.deadline_bucket': bucket } : {}) },
+          // The deadline bucket is shared by the purchases of its slice; its spans live in the trace
+          // of the purchase that started it, and every other one links to them.
+          links: armedSpan && m.type === 'PurchaseRequested' ? [{ context: armedSpan }] : [],
+        },
+        () =>
+          sns.send(
+            new PublishCommand({
+              TopicArn: topicArn(deps.config, (m.type === 'PurchaseRequested' ? topics.purchaseRequested : topics.purchaseCancelled).name),
+              Message: JSON.stringify(m),
+            }),
+          ),
       ),
     ),
   );
@@ -119,15 +153,20 @@ export async function dispatchPurchases(deps: PurchaseDeliveryDeps, which: { pur
     deps.mysql,
     which,
     deadlineAt,
-    (messages) =>
+    (messages, traceparents) =>
       withTimeout(
         'dispatching purchases',
         SEND_TIMEOUT_MS,
         (async () => {
-          if (messages.some((m) => m.type === 'PurchaseRequested')) {
-            await ensurePurchaseDeadlineBucket(deps, purchaseSliceEnd(deadlineAt, config.PURCHASE_DEADLINE_BUCKET_MS), now);
+          const first = messages.findIndex((m) => m.type === 'PurchaseRequested');
+          let bucket: string | undefined;
+          if (first >= 0) {
+            // Armed in the first request's trace: the bucket's workflow and activity spans join it.
+            bucket = await inSpan('purchase deadline', { parent: contextFromTraceparent(traceparents[first]) }, () =>
+              ensurePurchaseDeadlineBucket(deps, purchaseSliceEnd(deadlineAt, config.PURCHASE_DEADLINE_BUCKET_MS), now),
+            );
           }
-          await publishAll(deps, messages);
+          await publishAll(deps, messages, traceparents, bucket);
         })(),
       ),
     (hops) => pushHops(deps.publisher(), hops),
