@@ -55,7 +55,7 @@ async function main(): Promise<void> {
         (urls.api ? `  API            ${urls.api}   (health: ${urls.api}/health, ready: ${urls.api}/ready)\n` : '') +
         (urls.gateway ? `  Gateway        ${urls.gateway}\n` : '') +
         `  Temporal UI    ${config.TEMPORAL_UI_URL}\n` +
-        (config.TRACING ? `  Traces         ${config.TRACING_UI_URL}   (Jaeger; each API response's X-Trace-Id is at /trace/<id>)\n` : '') +
+        (config.TRACING ? `  Traces         ${config.TRACING_UI_URL}   (Jaeger; each API response's X-Trace-Id: /api/traces/<id>)\n` : '') +
         `  Stop with Ctrl-C; stop the servers with npm run infra:down\n\n`,
     );
     if (roles.has('worker') && config.SELF_CHECK_ON_START) {

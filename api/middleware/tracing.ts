@@ -10,8 +10,8 @@ const UNTRACED = new Set(['/health', '/ready', '/metrics']);
 /**
  * One SERVER span per request, the root of the journey's trace (or the child of a caller's
  * `traceparent`). Named by the matched route (`POST /purchases/:id/cancel`), never the raw path
- * (ids would make every span name unique). The trace id goes back in `X-Trace-Id`: Jaeger's UI
- * opens it at /trace/<id>.
+ * (ids would make every span name unique). The trace id goes back in `X-Trace-Id`: Jaeger's query
+ * API answers it at /api/traces/<id>.
  */
 export function traceRequests(): MiddlewareHandler<{ Variables: ApiVariables }> {
   return async (c, next) => {
