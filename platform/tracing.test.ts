@@ -3,9 +3,9 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from './config';
-import { createLogger } from './logger';
 import { contextFromKafkaHeaders, contextFromMessageAttributes, continueTrace, currentTraceparent, inSpan, messageTraceAttributes } from './trace-context';
-import { installTracing, QuietExporter, withRole } from './tracing';
+import type { Logger } from './logger';
+import { flushTracing, installTracing, QuietExporter, withRole } from './tracing';
 
 const serviceOf = (s: Span) => (s as unknown as ReadableSpan).resource.attributes['service.name'];
 
@@ -38,7 +38,17 @@ describe('QuietExporter', () => {
 
 describe('tracing in one process', () => {
   // Installed once for this file's process; nothing listens on the port, so exports fail quietly.
-  installTracing(loadConfig({ TRACING: 'true', TRACING_OTLP_URL: 'http://127.0.0.1:9/v1/traces', TIDINGS_ROLES: 'api' }), createLogger('silent'));
+  const warn = vi.fn();
+  const log = { child: () => ({ warn, info: vi.fn() }) } as unknown as Logger;
+  installTracing(loadConfig({ TRACING: 'true', TRACING_OTLP_URL: 'http://127.0.0.1:9/v1/traces', TIDINGS_ROLES: 'api' }), log);
+
+  it('a trace backend that is down: spans of every role dropped, one warning for the process, nothing thrown', async () => {
+    for (const role of ['api', 'worker', 'consumers'] as const) await inSpan(`${role} work`, { role }, async () => undefined);
+    await flushTracing();
+    await inSpan('more', { role: 'gateway' }, async () => undefined);
+    await flushTracing();
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
 
   it('names each span after the role of its entry point; children inherit it, a new role switches it', async () => {
     await inSpan('request', { role: 'consumers' }, async (root) => {

@@ -81,9 +81,11 @@ export function installTracing(config: Config, log: Logger): boolean {
   const resources = new Map<Role, Resource>();
   // Parent-based: a trace is kept or dropped whole, decided once at its root.
   const sampler = new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.TRACING_SAMPLE_RATIO) });
+  // One exporter for every role (each span carries its role's resource): one connection, and a
+  // backend that is down is logged once per process, not once per role.
+  const exporter = new QuietExporter(new OTLPTraceExporter({ url: config.TRACING_OTLP_URL, timeoutMillis: 2_000 }), quietLog);
   for (const role of ['api', 'gateway', 'worker', 'consumers', 'simulators'] as const) {
     const resource = new Resource({ 'service.name': serviceName(role), 'deployment.environment': config.TIDINGS_ENV, 'tidings.role': role });
-    const exporter = new QuietExporter(new OTLPTraceExporter({ url: config.TRACING_OTLP_URL, timeoutMillis: 2_000 }), quietLog);
     // Batches keep the request path free of export work; a full queue drops spans, never blocks.
     const processor = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 500, maxExportBatchSize: 512, maxQueueSize: 4096 });
     const provider = new NodeTracerProvider({ resource, sampler, spanProcessors: [processor] });
@@ -108,10 +110,13 @@ export function roleExport(role: Role): { processor: BatchSpanProcessor; resourc
   return { processor: installed.processors.get(role)!, resource: installed.resources.get(role)! };
 }
 
-/** Sends every finished span now (tests, shutdown). */
+/**
+ * Sends every finished span now (tests, shutdown). Never rejects: a failed export is already
+ * logged (once) by the exporter, and a trace backend that is down must not fail a shutdown.
+ */
 export async function flushTracing(): Promise<void> {
   if (!installed) return;
-  await Promise.all([...installed.providers.values()].map((p) => p.forceFlush()));
+  await Promise.allSettled([...installed.providers.values()].map((p) => p.forceFlush()));
 }
 
 function roleOf(ctx: OtelContext): Role | undefined {
