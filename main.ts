@@ -48,12 +48,15 @@ async function main(): Promise<void> {
     }
     if (roles.has('api')) urls.api = await startApi(ctx);
     urls.temporalUi = config.TEMPORAL_UI_URL;
+    if (config.TRACING) urls.traces = config.TRACING_UI_URL;
     log.info({ roles: [...roles], ...urls }, 'tidings is up');
     process.stdout.write(
       `\n  Tidings is up (roles: ${[...roles].join(', ')})\n` +
         (urls.api ? `  API            ${urls.api}   (health: ${urls.api}/health, ready: ${urls.api}/ready)\n` : '') +
         (urls.gateway ? `  Gateway        ${urls.gateway}\n` : '') +
-        `  Temporal UI    ${config.TEMPORAL_UI_URL}\n  Stop with Ctrl-C; stop the servers with npm run infra:down\n\n`,
+        `  Temporal UI    ${config.TEMPORAL_UI_URL}\n` +
+        (config.TRACING ? `  Traces         ${config.TRACING_UI_URL}   (Jaeger; each API response's X-Trace-Id: /api/traces/<id>)\n` : '') +
+        `  Stop with Ctrl-C; stop the servers with npm run infra:down\n\n`,
     );
     if (roles.has('worker') && config.SELF_CHECK_ON_START) {
       selfCheck(ctx).catch((err: unknown) => log.warn({ err }, 'self-check ping failed; see GET /ready'));

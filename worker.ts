@@ -1,5 +1,21 @@
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
+import { createRequire } from 'node:module';
+import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  makeWorkflowExporter,
+} from '@temporalio/interceptors-opentelemetry';
+import { context } from '@opentelemetry/api';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  makeTelemetryFilterString,
+  type ActivityInboundCallsInterceptor,
+  type LogLevel,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { createActivities } from './activities';
 import { outboxRelay, outboxRelayId } from './workflows/ledger';
 import { messageRelay } from './workflows/message-timers';
@@ -7,6 +23,7 @@ import { messageRelayId } from './contracts/messages';
 import { purchaseRelay } from './workflows/purchase-timers';
 import { purchaseRelayId } from './contracts/purchase';
 import type { Context } from './runtime/context';
+import { roleExport, roleTracer, withRole } from './platform/tracing';
 
 /** The workflow bundle's entry; resolved from this file so it works wherever the repo lives. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -35,6 +52,34 @@ function installRuntime(ctx: Context): void {
   });
 }
 
+/** Marks an activity's spans (and what it calls: SNS, Kafka, MySQL, pushes) as the worker's. */
+const workerRole: ActivityInboundCallsInterceptor = {
+  execute: (input, next) => context.with(withRole(context.active(), 'worker'), () => next(input)),
+};
+
+/**
+ * With tracing on: workflow spans (run, signals, activity and child starts) are made inside the
+ * sandbox by the official interceptors and leave through a sink into the worker's exporter (only on
+ * first execution, never on replay); activity spans continue the context the workflow put in the
+ * activity's headers. The sandbox interceptors are guarded by SDK flags, so turning tracing on or
+ * off does not break the replay of running workflows.
+ */
+export function tracingWorkerOptions(): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  const exported = roleExport('worker');
+  if (!exported) return {};
+  const tracer = roleTracer('worker');
+  return {
+    interceptors: {
+      workflowModules: [createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')],
+      activity: [
+        () => ({ inbound: workerRole }),
+        (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }),
+      ],
+    },
+    sinks: { exporter: makeWorkflowExporter(exported.processor, exported.resource) },
+  };
+}
+
 /** The `worker` role: polls the `tidings` task queue for workflow and activity tasks. */
 export async function startWorker(ctx: Context): Promise<void> {
   installRuntime(ctx);
@@ -45,6 +90,7 @@ export async function startWorker(ctx: Context): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: WORKFLOWS_PATH,
+    ...tracingWorkerOptions(),
     activities: createActivities({
       config,
       kafka: ctx.kafka(),

@@ -14,6 +14,7 @@ import { eventRoutes } from './events/routes';
 import { accessLog } from './middleware/access-log';
 import { requireJwt, type ApiVariables } from './middleware/auth';
 import { rateLimit } from './middleware/rate-limit';
+import { traceRequests } from './middleware/tracing';
 import { ledgerRoutes } from './ledger/routes';
 import { notificationRoutes, userRoutes } from './notifications/routes';
 import { openApiRoutes } from './openapi/routes';
@@ -45,6 +46,8 @@ export function createApiApp(ctx: Context, resources: Record<string, Hono<{ Vari
   const app = new Hono<{ Variables: ApiVariables }>();
   // A caller's X-Request-Id is kept (so one id follows a request across services), else one is made.
   app.use(requestId({ limitLength: 128 }));
+  // The root span of every journey a request starts (before the rest, so their work is inside it).
+  app.use(traceRequests());
   app.use(accessLog(log));
   app.use(recordHttpMetrics('api'));
   app.use(secureHeaders());
@@ -55,7 +58,7 @@ export function createApiApp(ctx: Context, resources: Record<string, Hono<{ Vari
       cors({
         origin: config.CORS_ORIGINS,
         allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
-        exposeHeaders: ['X-Request-Id', 'Retry-After'],
+        exposeHeaders: ['X-Request-Id', 'X-Trace-Id', 'Retry-After'],
         maxAge: 600,
       }),
     );

@@ -1,5 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { PoisonMessageError } from '../platform/errors';
+import { contextFromKafkaHeaders, inSpan, SpanKind } from '../platform/trace-context';
+import { trace } from '@opentelemetry/api';
 import { deadLetter, joinGroup, type KafkaConsumerBase, type RunningKafkaConsumer } from '../platform/clients/kafka-group';
 
 export interface KafkaBatchConsumerOptions<T> extends KafkaConsumerBase {
@@ -49,7 +51,20 @@ export async function startKafkaBatchConsumer<T>(opts: KafkaBatchConsumerOptions
             dead.push({ record, reason: err.message });
           }
         }
-        const refused = await opts.handle(good.map((g) => g.item));
+        // A batch mixes many traces: its span is a new root linked to each record's producer span.
+        const refused = await inSpan(
+          `${opts.name} process batch`,
+          {
+            kind: SpanKind.CONSUMER,
+            role: 'consumers',
+            links: good.map((g) => {
+              const sc = trace.getSpanContext(contextFromKafkaHeaders(g.record.headers));
+              return sc ? { context: sc } : undefined;
+            }),
+            attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.batch.message_count': good.length },
+          },
+          () => opts.handle(good.map((g) => g.item)),
+        );
         for (const r of refused) {
           const g = good.find((x) => x.item === r.item);
           if (g) dead.push({ record: g.record, reason: r.reason });

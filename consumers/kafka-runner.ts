@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { PoisonMessageError } from '../platform/errors';
+import { contextFromKafkaHeaders, inSpan, SpanKind } from '../platform/trace-context';
 import { deadLetter, joinGroup, type KafkaConsumerBase, type RunningKafkaConsumer } from '../platform/clients/kafka-group';
 
 export interface KafkaConsumerOptions extends KafkaConsumerBase {
@@ -21,7 +22,17 @@ export async function startKafkaConsumer(opts: KafkaConsumerOptions): Promise<Ru
     // The offset of a record is resolved only when eachMessage returns, and committed after that.
     eachMessage: async ({ topic, partition, message }) => {
       try {
-        await opts.handle(message, topic, partition);
+        // A CONSUMER span continuing the producer's trace (the record's headers).
+        await inSpan(
+          `${opts.name} process`,
+          {
+            kind: SpanKind.CONSUMER,
+            role: 'consumers',
+            parent: contextFromKafkaHeaders(message.headers),
+            attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.kafka.offset': Number(message.offset) },
+          },
+          () => opts.handle(message, topic, partition),
+        );
       } catch (err) {
         if (!(err instanceof PoisonMessageError)) throw err;
         log.warn({ topic, partition, offset: message.offset, reason: err.message }, 'record dead-lettered');

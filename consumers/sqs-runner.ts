@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { PoisonMessageError } from '../platform/errors';
 import type { Logger } from '../platform/logger';
+import { contextFromMessageAttributes, inSpan, SpanKind, TRACE_ATTRIBUTE_NAMES } from '../platform/trace-context';
 
 export interface SqsConsumerOptions {
   name: string;
@@ -54,7 +55,18 @@ export function startSqsConsumer(opts: SqsConsumerOptions): RunningConsumer {
   async function processOne(message: Message): Promise<boolean> {
     const receives = message.Attributes?.ApproximateReceiveCount;
     try {
-      await handle(message.Body ?? '', message);
+      // A CONSUMER span continuing the producer's trace (its message attributes), so what the
+      // handler does (MySQL, pushes, reports to other queues) joins the journey's trace.
+      await inSpan(
+        `${opts.name} process`,
+        {
+          kind: SpanKind.CONSUMER,
+          role: 'consumers',
+          parent: contextFromMessageAttributes(message.MessageAttributes),
+          attributes: { 'messaging.system': 'aws_sqs', 'messaging.destination.name': queueName, 'messaging.message.id': message.MessageId ?? '' },
+        },
+        () => handle(message.Body ?? '', message),
+      );
       return true;
     } catch (err) {
       // A poison message's reason is the whole story; anything else keeps its stack.
@@ -93,6 +105,7 @@ export function startSqsConsumer(opts: SqsConsumerOptions): RunningConsumer {
             WaitTimeSeconds: waitSeconds,
             VisibilityTimeout: visibilityTimeoutSeconds,
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+            MessageAttributeNames: TRACE_ATTRIBUTE_NAMES,
           }),
           // A receive that outlives its long poll by far is stuck (seen with moto after a redrive):
           // give up on it and poll again rather than stall the consumer.

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger';
+import { contextFromTraceparent, SpanKind } from '../platform/trace-context';
+import { roleTracer } from '../platform/tracing';
 import { gatewayMetrics } from './metrics';
 import type { EventFrame } from './protocol';
 import { channelKeys, parseEventFrame, pubsubPrefixOf } from './publisher';
@@ -63,7 +65,18 @@ export class Hub {
       this.log.error({ err, pubsubChannel }, 'unparseable frame on pub/sub');
       return;
     }
-    for (const sub of subs) sub.deliver(frame, raw);
+    if (frame.traceparent) {
+      // The last hop of a traced journey: this instance writing the event to its sockets.
+      const span = roleTracer('gateway').startSpan(
+        `deliver ${frame.event}`,
+        { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'redis', 'messaging.destination.name': frame.channel, 'tidings.sockets': subs.size } },
+        contextFromTraceparent(frame.traceparent),
+      );
+      for (const sub of subs) sub.deliver(frame, raw);
+      span.end();
+    } else {
+      for (const sub of subs) sub.deliver(frame, raw);
+    }
     gatewayMetrics.deliveryLag.observe({ instance: this.instanceId }, Math.max(0, Date.now() - frame.publishedAt) / 1000);
   }
 }

@@ -25,6 +25,8 @@ export interface EventFrame {
   data: unknown;
   /** Epoch ms when the publisher appended it (lag metric). */
   publishedAt: number;
+  /** W3C trace context of the publish, on live frames published inside a traced journey (docs/tracing.md); clients ignore it. */
+  traceparent?: string;
 }
 
 export type ServerFrame =

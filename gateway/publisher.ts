@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { context, trace } from '@opentelemetry/api';
+import { currentTraceparent, inSpan, SpanKind } from '../platform/trace-context';
 import type { EventFrame } from './protocol';
 import type { Presence } from './registry';
 
@@ -44,7 +46,8 @@ redis.call('HSET', KEYS[2], 'last', id)
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 redis.call('EXPIRE', KEYS[2], ARGV[6])
 local frame = '{"type":"event","channel":' .. cjson.encode(ARGV[7]) .. ',"offset":"' .. id .. '","epoch":"' .. epoch ..
-  '","event":' .. cjson.encode(ARGV[2]) .. ',"data":' .. ARGV[3] .. ',"publishedAt":' .. ARGV[4] .. '}'
+  '","event":' .. cjson.encode(ARGV[2]) .. ',"data":' .. ARGV[3] .. ',"publishedAt":' .. ARGV[4] ..
+  (ARGV[10] ~= '' and (',"traceparent":' .. cjson.encode(ARGV[10])) or '') .. '}'
 redis.call('PUBLISH', ARGV[8], frame)
 if ARGV[9] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[9], id)
@@ -81,31 +84,53 @@ export interface PublisherOptions {
 export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence }: PublisherOptions) {
   const pubsubPrefix = pubsubPrefixOf(redis);
   return {
-    async publish(channel: string, event: string, data: unknown, { countConnections = true, dedupeId = '' }: PublishOptions = {}): Promise<PublishResult> {
-      const keys = channelKeys(channel, pubsubPrefix);
-      const json = JSON.stringify(data ?? null);
-      const [offset, epoch, dup] = (await redis.eval(
-        PUBLISH_SCRIPT,
-        3,
-        keys.stream,
-        keys.meta,
-        keys.dedupe,
-        String(maxLen),
-        event,
-        json,
-        // Sub-millisecond wall-clock time, for the delivery-lag metric and benchmarks.
-        (performance.timeOrigin + performance.now()).toFixed(3),
-        randomUUID().slice(0, 8),
-        String(ttlSeconds),
-        channel,
-        keys.pubsub,
-        dedupeId,
-      )) as [string, string, number];
-      const duplicate = dup === 1;
-      if (!countConnections) return { offset, epoch, duplicate };
-      return { offset, epoch, duplicate, connections: await presence.channelConnections(channel) };
+    async publish(channel: string, event: string, data: unknown, options: PublishOptions = {}): Promise<PublishResult> {
+      // Inside a journey's trace the push is a span of it, and the live frame carries its
+      // `traceparent` so the gateway's delivery joins it too; a push outside any trace makes none.
+      if (!trace.getSpan(context.active())?.isRecording()) return send(channel, event, data, options, '');
+      return inSpan(
+        `push ${event}`,
+        { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'redis', 'messaging.destination.name': channel, 'tidings.event': event } },
+        async (span) => {
+          const r = await send(channel, event, data, options, currentTraceparent() ?? '');
+          span.setAttributes({ 'tidings.offset': r.offset, 'tidings.duplicate': r.duplicate });
+          return r;
+        },
+      );
     },
   };
+
+  async function send(
+    channel: string,
+    event: string,
+    data: unknown,
+    { countConnections = true, dedupeId = '' }: PublishOptions,
+    traceparent: string,
+  ): Promise<PublishResult> {
+    const keys = channelKeys(channel, pubsubPrefix);
+    const json = JSON.stringify(data ?? null);
+    const [offset, epoch, dup] = (await redis.eval(
+      PUBLISH_SCRIPT,
+      3,
+      keys.stream,
+      keys.meta,
+      keys.dedupe,
+      String(maxLen),
+      event,
+      json,
+      // Sub-millisecond wall-clock time, for the delivery-lag metric and benchmarks.
+      (performance.timeOrigin + performance.now()).toFixed(3),
+      randomUUID().slice(0, 8),
+      String(ttlSeconds),
+      channel,
+      keys.pubsub,
+      dedupeId,
+      traceparent,
+    )) as [string, string, number];
+    const duplicate = dup === 1;
+    if (!countConnections) return { offset, epoch, duplicate };
+    return { offset, epoch, duplicate, connections: await presence.channelConnections(channel) };
+  }
 }
 
 export type Publisher = ReturnType<typeof createPublisher>;

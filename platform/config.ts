@@ -209,6 +209,15 @@ export const configFields = z.object({
   SIM_SENT_DELAY_MS: z.coerce.number().int().min(0).default(150),
   SIM_DELIVERED_DELAY_MS: z.coerce.number().int().min(0).default(400),
   SIM_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+
+  // Tracing (OpenTelemetry, docs/tracing.md): on by default, exported to the local Jaeger that
+  // scripts/infra/up.sh starts. Benchmarks turn it off to measure the system alone; a ratio below 1
+  // keeps that share of traces (decided at each trace's root, so a trace is kept or dropped whole).
+  TRACING: z.stringbool().default(true),
+  TRACING_OTLP_URL: z.url().default('http://127.0.0.1:4318/v1/traces'),
+  TRACING_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
+  /** Jaeger's UI and query API (links in logs; a trace is at `<url>/api/traces/<X-Trace-Id>`). */
+  TRACING_UI_URL: z.url().default('http://127.0.0.1:16686'),
 });
 
 const schema = configFields

@@ -2,6 +2,7 @@ import { Partitioners, type Producer } from 'kafkajs';
 import { createSns, createSqs } from '../platform/clients/aws';
 import { createKafka } from '../platform/clients/kafka';
 import { createRecoveringProducer } from '../platform/clients/kafka-producer';
+import { traceProducer } from '../platform/clients/broker-tracing';
 import { createMysqlPool } from '../platform/clients/mysql';
 import { closeRedis, createRedis } from '../platform/clients/redis';
 import { connectTemporal, createTemporalClient } from '../platform/clients/temporal';
@@ -10,6 +11,7 @@ import { createPresence } from '../gateway/registry';
 import { createPublisher } from '../gateway/publisher';
 import { Lifecycle } from '../platform/lifecycle';
 import { createLogger, type Logger } from '../platform/logger';
+import { flushTracing, installTracing } from '../platform/tracing';
 
 /** Builds a value on first use and caches it (roles only open the connections they need). */
 function lazy<T>(make: () => T): () => T {
@@ -33,6 +35,8 @@ function lazyAsync<T>(make: () => Promise<T>): () => Promise<T> {
  */
 export function createContext(config: Config, log: Logger = createLogger(config.LOG_LEVEL)) {
   const lifecycle = new Lifecycle(log, config.SHUTDOWN_TIMEOUT_MS);
+  // Once per process (tests build many contexts); the last spans are sent when the context closes.
+  if (installTracing(config, log)) lifecycle.add('tracing', null, () => flushTracing());
   const kafka = lazy(() => createKafka(config, log));
   const producers = lazy(() =>
     lifecycle.add(
@@ -41,7 +45,7 @@ export function createContext(config: Config, log: Logger = createLogger(config.
         async (): Promise<Producer> => {
           const p = kafka().producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
           await p.connect();
-          return p;
+          return traceProducer(p);
         },
         log.child({ component: 'kafka-producer' }),
       ),

@@ -14,6 +14,9 @@ if [ "${TIDINGS_PROFILE:-dev}" = cluster ]; then
 fi
 TIDINGS_ENV="$(node --import tsx -e "import('./platform/names.ts').then((m) => console.log(m.newEphemeralEnv('bench')))")"
 export TIDINGS_ENV
+# Benchmarks measure the system without tracing (comparable with earlier figures); TRACING=true
+# measures it with (docs/tracing.md, "Cost").
+export TRACING="${TRACING:-false}"
 echo "[bench] environment $TIDINGS_ENV (removed at the end)"
 trap 'LOG_LEVEL=warn node --import tsx provision/cli.ts --teardown || true' EXIT
 LOG_LEVEL=warn node --import tsx provision/cli.ts

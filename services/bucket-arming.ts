@@ -28,13 +28,13 @@ export function armOnce(workflowId: string, fireAt: number, start: () => Promise
  * failure is not lost: that slice's first dispatch arms it again and waits for the answer.
  */
 export async function armWithNext(
-  bucket: (fireAt: number) => { workflowId: string; start: () => Promise<void> },
+  bucket: (fireAt: number, ahead: boolean) => { workflowId: string; start: () => Promise<void> },
   fireAt: number,
   sliceMs: number,
 ): Promise<string> {
-  const current = bucket(fireAt);
+  const current = bucket(fireAt, false);
   await armOnce(current.workflowId, fireAt, current.start);
-  const next = bucket(fireAt + sliceMs);
+  const next = bucket(fireAt + sliceMs, true);
   armOnce(next.workflowId, fireAt + sliceMs, next.start).catch(() => undefined);
   return current.workflowId;
 }

@@ -5,6 +5,7 @@
 // workflow per time slice). Shared by the API, the results consumer and the activities.
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Client } from '@temporalio/client';
+import type { SpanContext } from '@opentelemetry/api';
 import type { Pool } from 'mysql2/promise';
 import {
   PURCHASE_DEADLINE_BUCKET_WORKFLOW,
@@ -24,6 +25,7 @@ import { withTimeout } from '../platform/errors';
 import { createCoalescingDispatcher } from '../platform/coalescing-dispatcher';
 import type { Logger } from '../platform/logger';
 import { namesOf } from '../platform/names';
+import { continueTrace, contextFromTraceparent, inSpan, SpanKind } from '../platform/trace-context';
 import { armWithNext } from './bucket-arming';
 import { applyPurchaseResults, cancelOutboxPurchase, dispatchPurchaseOutbox, expirePurchaseDeadlines, type PurchaseHop } from '../stores/purchase-outbox';
 
@@ -47,39 +49,59 @@ export async function pushHops(publisher: Publisher, hops: PurchaseHop[]): Promi
   await Promise.all(
     [...byPurchase.values()].map(async (own) => {
       for (const h of own) {
-        await publisher.publish(
-          purchaseChannel(h.userId),
-          PURCHASE_STATUS_EVENT,
-          { purchaseId: h.purchaseId, status: h.status, detail: h.detail, at: new Date(h.at).toISOString() },
-          // The same hop pushed again (a transaction retried after its push) is not shown twice.
-          { countConnections: false, dedupeId: `purchase:${h.purchaseId}:${h.status}` },
+        // Under the purchase's own trace (a dispatch or a deadline bucket serves many purchases).
+        const { parent, links } = continueTrace(h.traceparent);
+        await inSpan(`purchase ${h.status}`, { parent, links, attributes: { 'purchase.id': h.purchaseId, 'purchase.status': h.status } }, () =>
+          publisher.publish(
+            purchaseChannel(h.userId),
+            PURCHASE_STATUS_EVENT,
+            { purchaseId: h.purchaseId, status: h.status, detail: h.detail, at: new Date(h.at).toISOString() },
+            // The same hop pushed again (a transaction retried after its push) is not shown twice.
+            { countConnections: false, dedupeId: `purchase:${h.purchaseId}:${h.status}` },
+          ),
         );
       }
     }),
   );
 }
 
+// The span that started each bucket (its workflow's spans are its children): the purchases that
+// find their bucket armed already link to it, so each purchase's trace leads to its deadline.
+const armedBy = new Map<string, { fireAt: number; span: SpanContext }>();
+
 /** Makes sure the deadline bucket of the slice ending at `fireAt` exists (and arms the next one); returns its id. */
 export async function ensurePurchaseDeadlineBucket(deps: PurchaseDeliveryDeps, fireAt: number, now = Date.now()): Promise<string> {
   const { config } = deps;
   return armWithNext(
-    (at) => ({
-      workflowId: purchaseDeadlineBucketId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE, at),
-      start: async () => {
-        const client = await deps.temporal();
-        await client.workflow.start<PurchaseDeadlineBucketWorkflow>(PURCHASE_DEADLINE_BUCKET_WORKFLOW, {
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          workflowId: purchaseDeadlineBucketId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE, at),
-          // Sleeping until its time: use it. Closed: its time has passed (a dispatch slower than the
-          // deadline); a new run fires at once and expires what is overdue in its slice.
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-          ...(deps.startDelay === false ? {} : { startDelay: Math.max(0, at - now) }),
-          args: [{ fireAt: at, sliceMs: config.PURCHASE_DEADLINE_BUCKET_MS, batch: config.MESSAGE_RELAY_BATCH }],
-          memo: { fireAt: new Date(at).toISOString() },
-        });
-      },
-    }),
+    (at, ahead) => {
+      const workflowId = purchaseDeadlineBucketId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE, at);
+      return {
+        workflowId,
+        // The current slice's bucket is armed in the trace of the purchase that needed it; the next
+        // slice's, armed ahead, in a trace of its own (no purchase of that slice exists yet).
+        start: () =>
+          inSpan(
+            'purchase deadline arm',
+            { root: ahead, attributes: { 'temporal.workflow_id': workflowId, 'purchase.deadline_slice_end': at } },
+            async (span) => {
+              armedBy.set(workflowId, { fireAt: at, span: span.spanContext() });
+              if (armedBy.size > 10_000) for (const [id, e] of armedBy) if (e.fireAt < now) armedBy.delete(id);
+              const client = await deps.temporal();
+              await client.workflow.start<PurchaseDeadlineBucketWorkflow>(PURCHASE_DEADLINE_BUCKET_WORKFLOW, {
+                taskQueue: config.TEMPORAL_TASK_QUEUE,
+                workflowId,
+                // Sleeping until its time: use it. Closed: its time has passed (a dispatch slower than the
+                // deadline); a new run fires at once and expires what is overdue in its slice.
+                workflowIdConflictPolicy: 'USE_EXISTING',
+                workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+                ...(deps.startDelay === false ? {} : { startDelay: Math.max(0, at - now) }),
+                args: [{ fireAt: at, sliceMs: config.PURCHASE_DEADLINE_BUCKET_MS, batch: config.MESSAGE_RELAY_BATCH }],
+                memo: { fireAt: new Date(at).toISOString() },
+              });
+            },
+          ),
+      };
+    },
     fireAt,
     config.PURCHASE_DEADLINE_BUCKET_MS,
   );
@@ -93,14 +115,31 @@ export const purchaseBucketIdFor = (config: Config, at: number): string =>
     purchaseSliceEnd(at + config.PURCHASE_RESULT_TIMEOUT_MS, config.PURCHASE_DEADLINE_BUCKET_MS),
   );
 
-async function publishAll(deps: PurchaseDeliveryDeps, messages: PurchaseMessage[]): Promise<void> {
+/**
+ * Publishes each message under its purchase's trace (its outbox row's `traceparent`): the SNS
+ * client puts that trace in the message attributes, and fulfillment continues it.
+ */
+async function publishAll(deps: PurchaseDeliveryDeps, messages: PurchaseMessage[], traceparents: (string | null)[], bucket?: string): Promise<void> {
   const topics = namesOf(deps.config).snsTopics;
   // One claim's messages leave in PublishBatch requests (ten per request): SNS requests, not
-  // messages, are what the broker path runs out of first (docs/purchase-journey.md).
+  // messages, are what the broker path runs out of first (docs/purchase-journey.md). Each entry
+  // carries its own purchase's trace (taken when it is handed to the batch).
   const publish = createSnsBatchPublisher(deps.sns());
+  const armedSpan = bucket ? armedBy.get(bucket)?.span : undefined;
   await Promise.all(
-    messages.map((m) =>
-      publish(topicArn(deps.config, (m.type === 'PurchaseRequested' ? topics.purchaseRequested : topics.purchaseCancelled).name), JSON.stringify(m)),
+    messages.map((m, i) =>
+      inSpan(
+        `purchase dispatch ${m.type}`,
+        {
+          kind: SpanKind.INTERNAL,
+          parent: contextFromTraceparent(traceparents[i]),
+          attributes: { 'purchase.id': m.purchaseId, ...(bucket && m.type === 'PurchaseRequested' ? { 'purchase.deadline_bucket': bucket } : {}) },
+          // The deadline bucket is shared by the purchases of its slice; its spans live in the trace
+          // of the purchase that started it, and every other one links to them.
+          links: armedSpan && m.type === 'PurchaseRequested' ? [{ context: armedSpan }] : [],
+        },
+        () => publish(topicArn(deps.config, (m.type === 'PurchaseRequested' ? topics.purchaseRequested : topics.purchaseCancelled).name), JSON.stringify(m)),
+      ),
     ),
   );
 }
@@ -119,15 +158,20 @@ export async function dispatchPurchases(deps: PurchaseDeliveryDeps, which: { pur
     deps.mysql,
     which,
     deadlineAt,
-    (messages) =>
+    (messages, traceparents) =>
       withTimeout(
         'dispatching purchases',
         SEND_TIMEOUT_MS,
         (async () => {
-          if (messages.some((m) => m.type === 'PurchaseRequested')) {
-            await ensurePurchaseDeadlineBucket(deps, purchaseSliceEnd(deadlineAt, config.PURCHASE_DEADLINE_BUCKET_MS), now);
+          const first = messages.findIndex((m) => m.type === 'PurchaseRequested');
+          let bucket: string | undefined;
+          if (first >= 0) {
+            // Armed in the first request's trace: the bucket's workflow and activity spans join it.
+            bucket = await inSpan('purchase deadline', { parent: contextFromTraceparent(traceparents[first]) }, () =>
+              ensurePurchaseDeadlineBucket(deps, purchaseSliceEnd(deadlineAt, config.PURCHASE_DEADLINE_BUCKET_MS), now),
+            );
           }
-          await publishAll(deps, messages);
+          await publishAll(deps, messages, traceparents, bucket);
         })(),
       ),
     (hops) => pushHops(deps.publisher(), hops),

@@ -1,6 +1,7 @@
 // The `simulators` role: stand-ins for the WhatsApp and Instagram connectors of the seed. They
 // consume Kafka `messages` and, after configurable delays, emit SENT and then DELIVERED to
 // `msg.status`; a configurable share of messages is never delivered (so the FAILED deadline shows).
+import { contextFromKafkaHeaders, inSpan, SpanKind } from '../platform/trace-context';
 import { OutgoingMessageSchema, produceStatus, type OutgoingMessage, type StatusEvent } from '../services/message-status';
 import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
@@ -69,13 +70,22 @@ export async function startConnectorSimulators(ctx: Context, opts: { groupId?: s
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       const readable = batch.messages.flatMap((record) => {
         try {
-          return [OutgoingMessageSchema.parse(JSON.parse(record.value?.toString() ?? ''))];
+          return [{ m: OutgoingMessageSchema.parse(JSON.parse(record.value?.toString() ?? '')), record }];
         } catch (err) {
           log.warn({ err, offset: record.offset }, 'simulator skipped a record it could not read');
           return [];
         }
       });
-      await Promise.all(readable.map(simulate));
+      // Each simulated delivery continues its message's trace (the record's headers).
+      await Promise.all(
+        readable.map(({ m, record }) =>
+          inSpan(
+            `${m.channel} connector simulate`,
+            { kind: SpanKind.CONSUMER, role: 'simulators', parent: contextFromKafkaHeaders(record.headers), attributes: { 'tidings.message_id': m.messageId } },
+            () => simulate(m),
+          ),
+        ),
+      );
       for (const record of batch.messages) resolveOffset(record.offset);
       await heartbeat();
     },

@@ -6,6 +6,7 @@
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { ImpossibleTermsError, quote, type Quote } from '../domain/purchase-quote';
 import { inTransaction } from '../platform/db/transaction';
+import { currentTraceparent } from '../platform/trace-context';
 import { getProduct, type PurchaseStatus } from './purchases';
 
 /** One status a purchase moved to: what is pushed on `user:{id}`. */
@@ -15,6 +16,8 @@ export interface PurchaseHop {
   status: PurchaseStatus;
   detail: string | null;
   at: number;
+  /** The purchase's trace (from the request that accepted it), when traced: its push joins it. */
+  traceparent?: string;
 }
 
 // The shapes of contracts/purchase.ts (FulfillmentResult, PurchaseMessage), spelled out here
@@ -31,15 +34,26 @@ export interface PurchaseMessage {
   totalCents: number;
 }
 
-/** Accepts a purchase of the outbox design: the row, its RECEIVED stamp and its outbox row, in the caller's transaction. */
-export async function insertOutboxPurchase(conn: PoolConnection, purchaseId: string, userId: string, q: Quote, at: Date): Promise<void> {
+/**
+ * Accepts a purchase of the outbox design: the row, its RECEIVED stamp and its outbox row, in the
+ * caller's transaction. Both rows keep the request's trace (`traceparent`, default: the active
+ * span's), so the dispatch and every later move continue it (docs/tracing.md).
+ */
+export async function insertOutboxPurchase(
+  conn: PoolConnection,
+  purchaseId: string,
+  userId: string,
+  q: Quote,
+  at: Date,
+  traceparent: string | null = currentTraceparent(),
+): Promise<void> {
   await conn.query(
-    `INSERT INTO purchases (purchase_id, user_id, product_id, quantity, installments, amount_cents, total_cents, installment_cents, status, journey, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'RECEIVED', 'outbox', ?, ?)`,
-    [purchaseId, userId, q.productId, q.quantity, q.installments, q.amountCents, q.totalCents, q.installmentCents, at, at],
+    `INSERT INTO purchases (purchase_id, user_id, product_id, quantity, installments, amount_cents, total_cents, installment_cents, status, journey, created_at, updated_at, traceparent)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'RECEIVED', 'outbox', ?, ?, ?)`,
+    [purchaseId, userId, q.productId, q.quantity, q.installments, q.amountCents, q.totalCents, q.installmentCents, at, at, traceparent],
   );
   await conn.query("INSERT INTO purchase_timeline (purchase_id, status, at) VALUES (?, 'RECEIVED', ?)", [purchaseId, at]);
-  await conn.query("INSERT INTO purchase_outbox (purchase_id, kind) VALUES (?, 'PurchaseRequested')", [purchaseId]);
+  await conn.query("INSERT INTO purchase_outbox (purchase_id, kind, traceparent) VALUES (?, 'PurchaseRequested', ?)", [purchaseId, traceparent]);
 }
 
 interface Locked {
@@ -48,6 +62,7 @@ interface Locked {
   status: PurchaseStatus;
   journey: 'workflow' | 'outbox';
   quote: Quote;
+  traceparent?: string;
 }
 
 async function lockPurchases(conn: PoolConnection, ids: string[]): Promise<Map<string, Locked>> {
@@ -61,6 +76,7 @@ async function lockPurchases(conn: PoolConnection, ids: string[]): Promise<Map<s
         userId: r.user_id as string,
         status: r.status as PurchaseStatus,
         journey: r.journey as 'workflow' | 'outbox',
+        ...(r.traceparent ? { traceparent: r.traceparent as string } : {}),
         quote: {
           productId: r.product_id as string,
           quantity: Number(r.quantity),
@@ -91,6 +107,9 @@ async function writeHops(conn: PoolConnection, hops: PurchaseHop[], final: reado
     ]);
   }
 }
+
+/** The purchase's part of a hop (with its trace, when it has one). */
+const hopOf = (p: Locked) => ({ purchaseId: p.purchaseId, userId: p.userId, ...(p.traceparent ? { traceparent: p.traceparent } : {}) });
 
 const messageOf = (p: Locked, type: OutboxKind): PurchaseMessage => ({
   type,
@@ -126,7 +145,7 @@ export async function dispatchPurchaseOutbox(
   pool: Pool,
   which: { purchaseIds: string[] } | { olderThan: number; limit: number },
   deadlineAt: number,
-  send: (messages: PurchaseMessage[]) => Promise<void>,
+  send: (messages: PurchaseMessage[], traceparents: (string | null)[]) => Promise<void>,
   beforeCommit: (hops: PurchaseHop[]) => Promise<void>,
 ): Promise<{ claimed: number; sent: PurchaseMessage[]; hops: PurchaseHop[] }> {
   return inTransaction(
@@ -134,11 +153,12 @@ export async function dispatchPurchaseOutbox(
     async (conn) => {
       const [claimed] =
         'purchaseIds' in which
-          ? await conn.query<RowDataPacket[]>('SELECT id, purchase_id, kind FROM purchase_outbox WHERE purchase_id IN (?) ORDER BY id FOR UPDATE SKIP LOCKED', [
-              which.purchaseIds,
-            ])
+          ? await conn.query<RowDataPacket[]>(
+              'SELECT id, purchase_id, kind, traceparent FROM purchase_outbox WHERE purchase_id IN (?) ORDER BY id FOR UPDATE SKIP LOCKED',
+              [which.purchaseIds],
+            )
           : await conn.query<RowDataPacket[]>(
-              'SELECT id, purchase_id, kind FROM purchase_outbox WHERE created_at <= ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
+              'SELECT id, purchase_id, kind, traceparent FROM purchase_outbox WHERE created_at <= ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
               [new Date(which.olderThan), which.limit],
             );
       if (claimed.length === 0) return { claimed: 0, sent: [], hops: [] };
@@ -151,6 +171,8 @@ export async function dispatchPurchaseOutbox(
       const blocks = new Map(blockRows.map((r) => [r.user_id as string, r.reason as string]));
       const now = Date.now();
       const messages: PurchaseMessage[] = [];
+      // Each message's trace: its outbox row's (the request that wrote it).
+      const traceparents: (string | null)[] = [];
       const hops: PurchaseHop[] = [];
       const pending: string[] = [];
       for (const row of claimed) {
@@ -158,19 +180,21 @@ export async function dispatchPurchaseOutbox(
         if (!p) continue;
         if (row.kind === 'PurchaseCancelled') {
           messages.push(messageOf(p, 'PurchaseCancelled'));
+          traceparents.push((row.traceparent as string | null) ?? null);
           continue;
         }
         if (p.status !== 'RECEIVED') continue; // cancelled before it left: nothing to tell fulfillment
         const reason = await rejection(conn, p, blocks);
         if (reason) {
-          hops.push({ purchaseId: p.purchaseId, userId: p.userId, status: 'REJECTED', detail: reason, at: now });
+          hops.push({ ...hopOf(p), status: 'REJECTED', detail: reason, at: now });
           continue;
         }
-        hops.push({ purchaseId: p.purchaseId, userId: p.userId, status: 'PENDING', detail: null, at: now });
+        hops.push({ ...hopOf(p), status: 'PENDING', detail: null, at: now });
         pending.push(p.purchaseId);
         messages.push(messageOf(p, 'PurchaseRequested'));
+        traceparents.push((row.traceparent as string | null) ?? null);
       }
-      if (messages.length > 0) await send(messages);
+      if (messages.length > 0) await send(messages, traceparents);
       await writeHops(conn, hops);
       if (pending.length > 0) await conn.query('UPDATE purchases SET deadline_at = ? WHERE purchase_id IN (?)', [new Date(deadlineAt), pending]);
       await conn.query('DELETE FROM purchase_outbox WHERE id IN (?)', [claimed.map((r) => r.id as number)]);
@@ -215,9 +239,8 @@ export async function applyPurchaseResults(
         const from = RANK[p.status];
         const to = RANK[r.kind]!;
         if (from === undefined || from === 0 || to <= from || from === 3) continue;
-        if (r.kind !== 'PROCESSING' && p.status === 'PENDING')
-          hops.push({ purchaseId: p.purchaseId, userId: p.userId, status: 'PROCESSING', detail: null, at: now });
-        hops.push({ purchaseId: p.purchaseId, userId: p.userId, status: r.kind, detail: r.kind === 'REJECTED' ? r.reason : null, at: now });
+        if (r.kind !== 'PROCESSING' && p.status === 'PENDING') hops.push({ ...hopOf(p), status: 'PROCESSING', detail: null, at: now });
+        hops.push({ ...hopOf(p), status: r.kind, detail: r.kind === 'REJECTED' ? r.reason : null, at: now });
         p.status = r.kind;
       }
       await writeHops(conn, hops);
@@ -258,10 +281,14 @@ export async function cancelOutboxPurchase(
           reason: p.status === 'PROCESSING' ? 'fulfillment has started; the purchase can no longer be cancelled' : `purchase is already ${p.status}`,
         };
       }
-      const hop: PurchaseHop = { purchaseId, userId, status: 'CANCELLED', detail: reason, at: Date.now() };
+      const hop: PurchaseHop = { ...hopOf(p), status: 'CANCELLED', detail: reason, at: Date.now() };
       await writeHops(conn, [hop]);
       const compensate = p.status === 'PENDING';
-      if (compensate) await conn.query("INSERT IGNORE INTO purchase_outbox (purchase_id, kind) VALUES (?, 'PurchaseCancelled')", [purchaseId]);
+      if (compensate)
+        await conn.query("INSERT IGNORE INTO purchase_outbox (purchase_id, kind, traceparent) VALUES (?, 'PurchaseCancelled', ?)", [
+          purchaseId,
+          currentTraceparent(),
+        ]);
       await beforeCommit([hop]);
       return { outcome: 'cancelled', hop, compensate };
     },
@@ -282,7 +309,7 @@ export async function expirePurchaseDeadlines(
     pool,
     async (conn) => {
       const [rows] = await conn.query<RowDataPacket[]>(
-        `SELECT purchase_id, user_id FROM purchases WHERE deadline_at > ? AND deadline_at <= ? AND status IN ('PENDING', 'PROCESSING')
+        `SELECT purchase_id, user_id, traceparent FROM purchases WHERE deadline_at > ? AND deadline_at <= ? AND status IN ('PENDING', 'PROCESSING')
          ORDER BY deadline_at, purchase_id LIMIT ? FOR UPDATE`,
         [new Date(window.from), new Date(window.to), window.limit],
       );
@@ -293,9 +320,13 @@ export async function expirePurchaseDeadlines(
         status: 'EXPIRED',
         detail: window.detail,
         at: window.now,
+        ...(r.traceparent ? { traceparent: r.traceparent as string } : {}),
       }));
       await writeHops(conn, hops);
-      await conn.query('INSERT IGNORE INTO purchase_outbox (purchase_id, kind) VALUES ?', [hops.map((h) => [h.purchaseId, 'PurchaseCancelled'])]);
+      // The compensation goes out under the purchase's own trace (the bucket's is shared by many).
+      await conn.query('INSERT IGNORE INTO purchase_outbox (purchase_id, kind, traceparent) VALUES ?', [
+        hops.map((h) => [h.purchaseId, 'PurchaseCancelled', h.traceparent ?? null]),
+      ]);
       await beforeCommit(hops);
       return { hops, more: rows.length >= window.limit };
     },

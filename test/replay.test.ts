@@ -3,7 +3,10 @@ import path from 'node:path';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../worker';
+import { loadConfig } from '../platform/config';
+import { createLogger } from '../platform/logger';
+import { installTracing } from '../platform/tracing';
+import { tracingWorkerOptions, WORKFLOWS_PATH } from '../worker';
 import { ROOT } from './support/context';
 
 // Upgrade safety: real histories recorded from the dev server (npm run record:histories) replay
@@ -22,17 +25,34 @@ describe('replay of recorded histories', () => {
     expect([...new Set(fixtures.map((f) => f.type))].sort()).toEqual(registered);
   });
 
-  it('replays every recorded history without nondeterminism', async () => {
-    const histories = fixtures.map(({ file }) => {
+  const histories = () =>
+    fixtures.map(({ file }) => {
       const { workflowId, proto: bytes } = JSON.parse(readFileSync(file, 'utf8')) as { workflowId: string; proto: string };
       return { workflowId, history: proto.temporal.api.history.v1.History.decode(Buffer.from(bytes, 'base64')) };
     });
+  const replayAll = async (extra: Partial<Parameters<typeof Worker.runReplayHistories>[0]> = {}) => {
     const failures: string[] = [];
     let replayed = 0;
-    for await (const r of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH, replayName: 'tidings-replay' }, histories)) {
+    for await (const r of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH, replayName: 'tidings-replay', ...extra }, histories())) {
       replayed++;
       if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
     }
+    return { failures, replayed };
+  };
+
+  it('replays every recorded history without nondeterminism', async () => {
+    const { failures, replayed } = await replayAll();
+    expect(failures).toEqual([]);
+    expect(replayed).toBe(fixtures.length);
+  }, 120_000);
+
+  // Runs started with tracing off (or before it existed) meet a worker with the OpenTelemetry
+  // workflow interceptors after an upgrade: the SDK's flags keep them deterministic.
+  it('replays every recorded history with the tracing interceptors on (docs/tracing.md)', async () => {
+    installTracing(loadConfig({ TRACING: 'true', TRACING_OTLP_URL: 'http://127.0.0.1:9/v1/traces' }), createLogger('silent'));
+    const options = tracingWorkerOptions();
+    expect(options.interceptors?.workflowModules).toHaveLength(1);
+    const { failures, replayed } = await replayAll(options);
     expect(failures).toEqual([]);
     expect(replayed).toBe(fixtures.length);
   }, 120_000);

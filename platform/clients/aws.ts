@@ -1,6 +1,7 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../config';
+import { traceAwsClient } from './broker-tracing';
 
 export { SNSClient, SQSClient };
 
@@ -13,11 +14,11 @@ function awsOptions(config: Config) {
   };
 }
 
-/** An SNS client for the configured endpoint (moto locally, AWS when AWS_ENDPOINT points there). */
-export const createSns = (config: Config): SNSClient => new SNSClient(awsOptions(config));
+/** An SNS client for the configured endpoint (moto locally, AWS when AWS_ENDPOINT points there); publishes carry the trace. */
+export const createSns = (config: Config): SNSClient => traceAwsClient(new SNSClient(awsOptions(config)), 'aws_sns');
 
-/** An SQS client for the configured endpoint. */
-export const createSqs = (config: Config): SQSClient => new SQSClient(awsOptions(config));
+/** An SQS client for the configured endpoint; sends carry the trace. */
+export const createSqs = (config: Config): SQSClient => traceAwsClient(new SQSClient(awsOptions(config)), 'aws_sqs');
 
 /** The ARN an SNS topic has in the configured account and region. */
 export const topicArn = (config: Config, name: string): string => `arn:aws:sns:${config.AWS_REGION}:${config.AWS_ACCOUNT_ID}:${name}`;

@@ -1,14 +1,25 @@
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowStartOptions } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { Config } from '../config';
+import { tracer, tracingOn } from '../tracing';
 
 export { Client, Connection };
 
 /** A gRPC connection to the Temporal frontend; close it on shutdown. */
 export const connectTemporal = (config: Config): Promise<Connection> => Connection.connect({ address: config.TEMPORAL_ADDRESS });
 
-/** A Temporal client for the configured namespace over an existing connection. */
-export const createTemporalClient = (config: Config, connection: Connection): Client => new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+/**
+ * A Temporal client for the configured namespace over an existing connection. With tracing on,
+ * every start, signal, update and query is a span whose context travels to the workflow in its
+ * headers (the worker's interceptors continue it).
+ */
+export const createTemporalClient = (config: Config, connection: Connection): Client =>
+  new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    ...(tracingOn() ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer })] } } : {}),
+  });
 
 /** The Temporal Web UI page of one workflow run. */
 export function workflowUiUrl(config: Config, workflowId: string, runId?: string): string {

@@ -4,7 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-for name in temporal-ui temporal-cluster kafka temporal moto mariadb redis; do
+for name in jaeger temporal-ui temporal-cluster kafka temporal moto mariadb redis; do
   pidfile="$PIDS/$name.pid"
   [ -f "$pidfile" ] || continue
   pid=$(cat "$pidfile")

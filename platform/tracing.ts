@@ -1,0 +1,163 @@
+// OpenTelemetry for every process: one tracer provider per role (so Jaeger shows `tidings-api`,
+// `tidings-worker`, `tidings-consumers`, `tidings-gateway`, `tidings-simulators` even when one
+// process runs them all), W3C trace context, a cheap sampler and a batching OTLP/HTTP exporter.
+// Spans carry their trace across the brokers through the helpers in platform/trace-context.ts.
+// Off (`TRACING=false`) nothing is installed and every helper is a no-op.
+import { context, createContextKey, propagation, trace, type Context as OtelContext, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
+import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { Resource } from '@opentelemetry/resources';
+import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { Config, Role } from './config';
+import type { Logger } from './logger';
+
+/** The service name of a role in the trace backend. */
+export const serviceName = (role: Role): string => `tidings-${role}`;
+
+const ROLE = createContextKey('tidings.role');
+
+/** A context whose new spans belong to `role` (entry points: an HTTP request, a consumed message, an activity). */
+export const withRole = (ctx: OtelContext, role: Role): OtelContext => ctx.setValue(ROLE, role);
+
+interface Installed {
+  providers: Map<Role, NodeTracerProvider>;
+  processors: Map<Role, BatchSpanProcessor>;
+  resources: Map<Role, Resource>;
+  fallback: Role;
+}
+let installed: Installed | undefined;
+
+/**
+ * Logs the first failed export and the first success after it, never throws: a trace backend that
+ * is down must not fill the logs or break a request (the batch is dropped, the spans are lost).
+ */
+export class QuietExporter implements SpanExporter {
+  private failing = false;
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly log: Pick<Logger, 'warn' | 'info'>,
+  ) {}
+  export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
+    try {
+      this.inner.export(spans, (r) => {
+        this.note(r);
+        done(r);
+      });
+    } catch (err) {
+      const r = { code: ExportResultCode.FAILED, error: err as Error };
+      this.note(r);
+      done(r);
+    }
+  }
+  private note(r: ExportResult): void {
+    if (r.code !== ExportResultCode.SUCCESS && !this.failing) {
+      this.failing = true;
+      this.log.warn({ err: r.error }, 'trace export failed; spans are dropped until the trace backend answers (logged once)');
+    } else if (r.code === ExportResultCode.SUCCESS && this.failing) {
+      this.failing = false;
+      this.log.info('trace export works again');
+    }
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/**
+ * Installs tracing for this process once (later calls with the same process are no-ops): the
+ * context manager (AsyncLocalStorage), the W3C propagator, and a provider per role. Returns false
+ * when tracing is off.
+ */
+export function installTracing(config: Config, log: Logger): boolean {
+  if (!config.TRACING) return false;
+  if (installed) return true;
+  const quietLog = log.child({ component: 'tracing' });
+  const providers = new Map<Role, NodeTracerProvider>();
+  const processors = new Map<Role, BatchSpanProcessor>();
+  const resources = new Map<Role, Resource>();
+  // Parent-based: a trace is kept or dropped whole, decided once at its root.
+  const sampler = new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.TRACING_SAMPLE_RATIO) });
+  // One exporter for every role (each span carries its role's resource): one connection, and a
+  // backend that is down is logged once per process, not once per role.
+  const exporter = new QuietExporter(new OTLPTraceExporter({ url: config.TRACING_OTLP_URL, timeoutMillis: 2_000 }), quietLog);
+  for (const role of ['api', 'gateway', 'worker', 'consumers', 'simulators'] as const) {
+    const resource = new Resource({ 'service.name': serviceName(role), 'deployment.environment': config.TIDINGS_ENV, 'tidings.role': role });
+    // Batches keep the request path free of export work; a full queue drops spans, never blocks.
+    const processor = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 500, maxExportBatchSize: 512, maxQueueSize: 4096 });
+    const provider = new NodeTracerProvider({ resource, sampler, spanProcessors: [processor] });
+    providers.set(role, provider);
+    processors.set(role, processor);
+    resources.set(role, resource);
+  }
+  const fallback = config.TIDINGS_ROLES[0] as Role;
+  // One provider registers the process-wide context manager and propagator; the others are reached
+  // through `tracer()` below.
+  providers.get(fallback)!.register({ propagator: new W3CTraceContextPropagator() });
+  installed = { providers, processors, resources, fallback };
+  return true;
+}
+
+/** True when tracing is installed in this process. */
+export const tracingOn = (): boolean => installed !== undefined;
+
+/** The span processor and resource of a role (the worker's workflow span sink exports through them). */
+export function roleExport(role: Role): { processor: BatchSpanProcessor; resource: Resource } | undefined {
+  if (!installed) return undefined;
+  return { processor: installed.processors.get(role)!, resource: installed.resources.get(role)! };
+}
+
+/**
+ * Sends every finished span now (tests, shutdown). Never rejects: a failed export is already
+ * logged (once) by the exporter, and a trace backend that is down must not fail a shutdown.
+ */
+export async function flushTracing(): Promise<void> {
+  if (!installed) return;
+  await Promise.allSettled([...installed.providers.values()].map((p) => p.forceFlush()));
+}
+
+function roleOf(ctx: OtelContext): Role | undefined {
+  const role = ctx.getValue(ROLE) as Role | undefined;
+  if (role) return role;
+  // A child belongs to its parent's service unless its context names a role.
+  const parent = trace.getSpan(ctx) as (Span & { resource?: Resource }) | undefined;
+  return parent?.resource?.attributes['tidings.role'] as Role | undefined;
+}
+
+/** The tracer of one role; a no-op tracer when tracing is off. */
+export function roleTracer(role: Role): Tracer {
+  return installed ? installed.providers.get(role)!.getTracer('tidings') : trace.getTracer('tidings');
+}
+
+/**
+ * A tracer that starts each span in the provider of the role its context belongs to: shared code
+ * (services, stores, the Temporal client) runs in several roles and needs no tracer of its own.
+ */
+class RoleRoutingTracer implements Tracer {
+  private pick(ctx: OtelContext): Tracer {
+    if (!installed) return trace.getTracer('tidings');
+    return roleTracer(roleOf(ctx) ?? installed.fallback);
+  }
+  startSpan(name: string, options?: SpanOptions, ctx: OtelContext = context.active()): Span {
+    return this.pick(ctx).startSpan(name, options, ctx);
+  }
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, ctx: OtelContext, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, a: SpanOptions | F, b?: OtelContext | F, c?: F): ReturnType<F> {
+    const fn = (c ?? (typeof b === 'function' ? b : a)) as F;
+    const options = typeof a === 'function' ? {} : a;
+    const ctx = b !== undefined && typeof b !== 'function' ? b : context.active();
+    const span = this.startSpan(name, options, ctx);
+    return context.with(trace.setSpan(ctx, span), () => fn(span)) as ReturnType<F>;
+  }
+}
+
+/** The tracer for code that runs in any role. */
+export const tracer: Tracer = new RoleRoutingTracer();
+
+/** The propagation API, for the carriers in trace-context.ts. */
+export { propagation };
