@@ -3,6 +3,8 @@ import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand, type SQS
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueArn } from '../platform/clients/aws';
 import { createSnsBatchPublisher, createSqsBatchSender } from '../platform/clients/aws-batch';
+import { inSpan } from '../platform/trace-context';
+import { installTracing } from '../platform/tracing';
 import type { Context } from '../runtime/context';
 import { testContext, testEnv, uniqueId } from './support/context';
 
@@ -25,19 +27,29 @@ describe('batched SNS publish and SQS send', () => {
     );
 
   async function receiveAll(expected: number): Promise<string[]> {
-    const bodies: string[] = [];
+    return (await receiveWithTrace(expected)).map((m) => m.body);
+  }
+  async function receiveWithTrace(expected: number): Promise<{ body: string; traceparent?: string }[]> {
+    const received: { body: string; traceparent?: string }[] = [];
     const deadline = Date.now() + 20_000;
-    while (bodies.length < expected && Date.now() < deadline) {
-      const { Messages = [] } = await ctx
-        .sqs()
-        .send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 60 }));
-      bodies.push(...Messages.map((m) => m.Body ?? ''));
+    while (received.length < expected && Date.now() < deadline) {
+      const { Messages = [] } = await ctx.sqs().send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          VisibilityTimeout: 60,
+          MessageAttributeNames: ['traceparent'],
+        }),
+      );
+      received.push(...Messages.map((m) => ({ body: m.Body ?? '', traceparent: m.MessageAttributes?.traceparent?.StringValue })));
     }
-    return bodies;
+    return received;
   }
 
   beforeAll(async () => {
-    ctx = testContext();
+    ctx = testContext({ TRACING: 'true' });
+    installTracing(ctx.config, ctx.log);
     queueUrl = (await ctx.sqs().send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
     topicArn = (await ctx.sns().send(new CreateTopicCommand({ Name: name }))).TopicArn!;
     await ctx
@@ -70,5 +82,24 @@ describe('batched SNS publish and SQS send', () => {
     await Promise.all(bodies.map((b) => send(b)));
     expect(requests.filter((r) => r.startsWith('SendMessage'))).toEqual(['SendMessageBatchCommand', 'SendMessageBatchCommand']);
     expect((await receiveAll(12)).sort()).toEqual(bodies.slice().sort());
+  });
+
+  it('each batched entry carries the trace of its own sender, not the trace of the one whose turn sent the batch', async () => {
+    requests.length = 0;
+    const publish = createSnsBatchPublisher(ctx.sns());
+    const send = createSqsBatchSender(ctx.sqs(), async () => queueUrl);
+    const traces: Record<string, string> = {};
+    await Promise.all(
+      ['via-sns-a', 'via-sns-b', 'via-sqs-c', 'via-sqs-d'].map((body) =>
+        inSpan(body, { root: true }, async (span) => {
+          traces[body] = span.spanContext().traceId;
+          await (body.startsWith('via-sns') ? publish(topicArn, body) : send(body));
+        }),
+      ),
+    );
+    expect(requests.filter((r) => r === 'PublishBatchCommand' || r === 'SendMessageBatchCommand')).toHaveLength(2);
+    const received = await receiveWithTrace(4);
+    expect(received.map((m) => [m.body, m.traceparent?.split('-')[1]]).sort()).toEqual(Object.entries(traces).sort());
+    expect(new Set(Object.values(traces)).size).toBe(4);
   });
 });

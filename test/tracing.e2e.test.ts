@@ -5,14 +5,13 @@ import { startEventsConsumerB, startEventsConsumerC } from '../consumers/events'
 import { startFulfillment, startPurchaseResults } from '../consumers/purchases';
 import { startGateway } from '../gateway/server';
 import { signToken } from '../platform/auth/jwt';
+import { namesOf } from '../platform/names';
 import { flushTracing } from '../platform/tracing';
 import type { Context } from '../runtime/context';
 import { startWorker } from '../worker';
-import { eventually, groupAtEnd, testContext, testNames, uniqueId } from './support/context';
+import { eventually, groupAtEnd, ownEnvironment, testContext, uniqueId } from './support/context';
 import { TestClient } from './support/gateway';
 import { tag, traceIdsTagged, traceSpans, type Span } from './support/jaeger';
-
-const names = testNames();
 
 // One journey, one trace, read back from the Jaeger that scripts/infra/up.sh runs (docs/tracing.md):
 // the request's trace id comes back in X-Trace-Id and every process of the journey (API, worker,
@@ -21,6 +20,7 @@ const names = testNames();
 // the gateway frame.
 describe('tracing: one trace per journey, in Jaeger', () => {
   let ctx: Context;
+  let own: ReturnType<typeof ownEnvironment> | undefined;
   let app: ReturnType<typeof createApiApp>;
   let gatewayUrl: string;
   const stops: (() => Promise<void>)[] = [];
@@ -58,7 +58,17 @@ describe('tracing: one trace per journey, in Jaeger', () => {
   beforeAll(async () => {
     // Short deadlines: the purchase's deadline bucket fires within seconds, so its workflow and
     // activity spans (exported when the run ends) are in the trace before the test gives up.
-    ctx = testContext({ TRACING: 'true', GATEWAY_PORT: '0', SQS_WAIT_SECONDS: '1', PURCHASE_RESULT_TIMEOUT_MS: '6000', PURCHASE_DEADLINE_BUCKET_MS: '1000' });
+    // Its own environment: its fulfillment and events consumers would otherwise take the messages of
+    // test/purchases.e2e.test.ts and test/events.e2e.test.ts, which run beside it.
+    own = ownEnvironment();
+    ctx = testContext({
+      TIDINGS_ENV: own.env,
+      TRACING: 'true',
+      GATEWAY_PORT: '0',
+      SQS_WAIT_SECONDS: '1',
+      PURCHASE_RESULT_TIMEOUT_MS: '6000',
+      PURCHASE_DEADLINE_BUCKET_MS: '1000',
+    });
     app = createApiApp(ctx);
     gatewayUrl = await startGateway(ctx);
     await startWorker(ctx);
@@ -66,7 +76,7 @@ describe('tracing: one trace per journey, in Jaeger', () => {
     for (const c of [await startFulfillment(ctx, opts), await startPurchaseResults(ctx, opts), await startEventsConsumerB(ctx, opts)])
       stops.push(() => c.stop());
     const groupId = uniqueId('events-c-trace');
-    await groupAtEnd(ctx.kafka(), groupId, names.topics.events);
+    await groupAtEnd(ctx.kafka(), groupId, namesOf(ctx.config).topics.events);
     const c = await startEventsConsumerC(ctx, { groupId, fromBeginning: true, waitSeconds: 1 });
     await c.ready;
     stops.push(() => c.stop());
@@ -75,7 +85,8 @@ describe('tracing: one trace per journey, in Jaeger', () => {
     for (const ws of sockets) ws.terminate();
     for (const stop of stops) await stop();
     await ctx?.lifecycle.close();
-  });
+    own?.teardown();
+  }, 60_000);
 
   it('a purchase: HTTP → outbox dispatch → SNS → fulfillment → results → push → gateway, and its deadline bucket, in ONE trace', async () => {
     const userId = uniqueId('buyer');

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../platform/config';
 import { createContext, type Context } from '../../runtime/context';
 import { createLogger } from '../../platform/logger';
-import { namesOf, type ResourceNames } from '../../platform/names';
+import { namesOf, newEphemeralEnv, type ResourceNames } from '../../platform/names';
 
 /** The repository root (tests run from anywhere). */
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -96,4 +97,23 @@ export async function groupAtEnd(kafka: import('kafkajs').Kafka, groupId: string
     await admin.disconnect();
   }
   return groupId;
+}
+
+/**
+ * An environment of the calling test file's own, provisioned now (topics, queues, database): for a
+ * file that runs consumers of a journey another file also tests. Files run side by side, and two
+ * consumers on one queue take each other's messages. Tear it down in afterAll.
+ */
+export function ownEnvironment(): { env: string; teardown: () => void } {
+  const env = newEphemeralEnv('test');
+  // The environment's own database, even when the caller's shell names another one.
+  const { MYSQL_DATABASE: _named, ...inherited } = process.env;
+  const provision = (...args: string[]) =>
+    execFileSync(process.execPath, ['--import', 'tsx', 'provision/cli.ts', ...args], {
+      cwd: ROOT,
+      env: { ...inherited, TIDINGS_ENV: env, LOG_LEVEL: 'warn' },
+      stdio: 'inherit',
+    });
+  provision();
+  return { env, teardown: () => provision('--teardown') };
 }
