@@ -5,7 +5,8 @@
 # v1.76.0 is Jaeger 2.13.0). Its go.mod has a replace directive, which `go install pkg@version`
 # refuses, so it is built from scripts/infra/jaeger/go.mod (the same replace). The first build
 # compiles an OpenTelemetry Collector distribution: several minutes on two cores, with progress.
-# Module and build caches stay under .infra/go (shared with the Centrifugo build).
+# Module and build caches are Go's own (~/go/pkg/mod, ~/.cache/go-build), as for the cluster
+# profile's temporal-server: a fresh clone on a machine that built it once links in seconds.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -21,12 +22,11 @@ command -v go >/dev/null || die "Go is needed to build Jaeger (go build); instal
 export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
 log="$LOGS/jaeger-build.log"
 step "go build github.com/jaegertracing/jaeger/cmd/jaeger $JAEGER_MODULE_VERSION (Jaeger $JAEGER_VERSION; first build takes several minutes; log: $log)" >&2
-mkdir -p "$JAEGER_DIR/bin" "$INFRA/go"
+mkdir -p "$JAEGER_DIR/bin"
 # Low priority on a shared machine; -v names each package as it is compiled, counted for progress.
 # Built to a temporary name and moved, so an interrupted build never leaves a half binary behind.
 (cd "$ROOT/scripts/infra/jaeger" &&
-  GOPATH="$INFRA/go" GOMODCACHE="$INFRA/go/pkg/mod" GOCACHE="$INFRA/go/cache" GOFLAGS="-mod=mod -modcacherw" \
-    nice -n 10 go build -v -o "$JAEGER_BIN.tmp" github.com/jaegertracing/jaeger/cmd/jaeger) 2>&1 |
+  GOFLAGS="-mod=mod" nice -n 10 go build -v -o "$JAEGER_BIN.tmp" github.com/jaegertracing/jaeger/cmd/jaeger) 2>&1 |
   tee -a "$log" | awk '!/^go: / { n++; if (n % 200 == 0) { printf "[infra] jaeger build: %d packages compiled\n", n; fflush() } }' >&2 \
   || die "Jaeger build failed; see $log"
 mv "$JAEGER_BIN.tmp" "$JAEGER_BIN"
