@@ -112,7 +112,11 @@ describe('notification timers across the real servers', () => {
       // result): that is how the Web UI answers "why did notification X fire".
       let markers = '';
       for (const r of rows) {
-        const history = await client.workflow.getHandle(String(r.fired_by)).fetchHistory();
+        const handle = client.workflow.getHandle(String(r.fired_by));
+        // A batch's rows are SENT in MySQL before the workflow task that ran it completes and its
+        // marker is written: read the history once the bucket has finished.
+        await handle.result();
+        const history = await handle.fetchHistory();
         for (const e of history.events ?? []) {
           const details = e.markerRecordedEventAttributes?.details ?? {};
           for (const p of Object.values(details).flatMap((d) => d.payloads ?? [])) markers += Buffer.from(p.data ?? []).toString();
