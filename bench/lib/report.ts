@@ -45,6 +45,14 @@ export function writeSection(section: string, text: string): void {
   let doc = existsSync(BENCHMARKS_MD)
     ? readFileSync(BENCHMARKS_MD, 'utf8')
     : '# Benchmarks\n\nEach section is written by its benchmark under `bench/`; rerun the command to refresh it. Figures come from the machine named in the section, on loopback, with every server local.\n';
+  // One start and one end marker, in order, or none: a lost end marker would otherwise let the
+  // replacement swallow every section up to the next end of the same name.
+  const starts = doc.split(start).length - 1;
+  const ends = doc.split(end).length - 1;
+  if (starts !== ends || starts > 1 || (starts === 1 && doc.indexOf(start) > doc.indexOf(end))) {
+    process.stderr.write(`${block}\n`); // the results, not lost with the document
+    throw new Error(`${BENCHMARKS_MD}: the ${name} section's markers are broken (${starts} start, ${ends} end); fix them by hand`);
+  }
   const re = new RegExp(`${start}[\\s\\S]*?${end}`);
   doc = re.test(doc) ? doc.replace(re, block) : `${doc.trimEnd()}\n\n${block}\n`;
   writeFileSync(BENCHMARKS_MD, doc);
