@@ -176,6 +176,69 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
     expect(left).toEqual([]);
   }, 180_000);
 
+  it('the API killed -9 mid-burst: every message it answered 202 for is DELIVERED, sent by the relay', async () => {
+    const port = await freePort();
+    const api = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+      cwd: ROOT,
+      env: childEnv({
+        TEMPORAL_TASK_QUEUE: ctx.config.TEMPORAL_TASK_QUEUE,
+        TIDINGS_ROLES: 'api',
+        API_PORT: String(port),
+        API_RATE_LIMIT_PER_USER: '100000',
+        SELF_CHECK_ON_START: 'false',
+      }),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(api);
+    api.stdout!.resume();
+    const exited = new Promise((r) => api.once('exit', r));
+    const base = `http://127.0.0.1:${port}`;
+    await eventually(async () => (await fetch(`${base}/ready`).catch(() => undefined))?.ok === true, 60_000, 250);
+
+    const [alice, bob] = [uniqueId('alice'), uniqueId('bob')];
+    const id = await conversation(alice, [bob]);
+    const channel = `conversation:${id}`;
+    const bobSocket = await connect(bob, channel);
+    const token = await signToken(ctx.config, alice);
+    const accepted: string[] = [];
+    let refused = 0;
+    // A burst straight at the API process; it is killed while sends are still arriving, so some are
+    // answered, some are cut off (never acknowledged: no promise made), none may be half-accepted.
+    const sends = Array.from({ length: 60 }, async (_, i) => {
+      await new Promise((r) => setTimeout(r, i * 10));
+      const res = await fetch(`${base}/conversations/${id}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ clientMessageId: `a${i}`, text: `message ${i}` }),
+      }).catch(() => undefined);
+      if (res?.status === 202) accepted.push(((await res.json()) as { messageId: string }).messageId);
+      else refused++;
+    });
+    await eventually(async () => accepted.length >= 15, 20_000, 5);
+    api.kill('SIGKILL');
+    await Promise.all(sends);
+    await exited;
+    expect(refused).toBeGreaterThan(0); // the kill did land mid-burst
+
+    await eventually(
+      async () => {
+        const s = await statuses(accepted);
+        return accepted.every((m) => s.get(m) === 'DELIVERED');
+      },
+      60_000,
+      250,
+    ).catch(async (err: unknown) => {
+      throw new Error(`not all delivered: ${JSON.stringify([...(await statuses(accepted)).entries()])}`, { cause: err });
+    });
+    await bobSocket.until(() => accepted.every((m) => ticksOf(bobSocket, channel, m).includes('DELIVERED')), 10_000);
+    for (const m of accepted) expect(ticksOf(bobSocket, channel, m)).toEqual(['SENT', 'DELIVERED']);
+    // Nothing the API left behind waits forever: the relay emptied the outbox of this conversation.
+    const [left] = await ctx
+      .mysql()
+      .query<RowDataPacket[]>('SELECT o.message_id FROM message_outbox o JOIN messages m ON m.message_id = o.message_id WHERE m.conversation_id = ?', [id]);
+    expect(left).toEqual([]);
+  }, 120_000);
+
   it('the worker killed mid-flow: statuses still apply without it; the deadline of undelivered messages fires once it is back', async () => {
     // From here the test plays the channel: it reports SENT for every message and DELIVERED for half.
     await simulators?.stop();
