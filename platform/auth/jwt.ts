@@ -30,7 +30,23 @@ export function createTokenVerifier(config: Config): TokenVerifier {
   const options = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, clockTolerance: 5 };
   const jwks: JWTVerifyGetKey | undefined = config.JWT_JWKS_URL ? createRemoteJWKSet(new URL(config.JWT_JWKS_URL)) : undefined;
   const secret = new TextEncoder().encode(config.JWT_SECRET);
+  // Tokens already verified, until their expiry: a client sends the same token on every request,
+  // and verifying it again (WebCrypto HMAC or RSA through jose) was about a tenth of the API's CPU
+  // under load. Only successes are kept, keyed by the whole token (any change to it is a miss).
+  const verified = new Map<string, Principal>();
   return async (token) => {
+    const known = verified.get(token);
+    if (known) {
+      if (Date.now() / 1000 < known.expiresAt + options.clockTolerance) return known;
+      verified.delete(token);
+    }
+    const principal = await verify(token);
+    if (verified.size >= VERIFIED_TOKENS_KEPT) verified.delete(verified.keys().next().value!);
+    verified.set(token, principal);
+    return principal;
+  };
+
+  async function verify(token: string): Promise<Principal> {
     try {
       // An explicit algorithm list: `alg: none` and algorithm confusion are refused by jose.
       const { payload } = jwks
@@ -43,8 +59,11 @@ export function createTokenVerifier(config: Config): TokenVerifier {
     } catch (err) {
       throw new AppError(401, 'unauthorized', `invalid token: ${describeJoseError(err)}`, {}, { cause: err });
     }
-  };
+  }
 }
+
+/** At most this many verified tokens are remembered per verifier (the oldest goes first). */
+const VERIFIED_TOKENS_KEPT = 10_000;
 
 function describeJoseError(err: unknown): string {
   const code = (err as { code?: string }).code;
