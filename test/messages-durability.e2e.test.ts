@@ -16,7 +16,7 @@ import { produceStatus } from '../services/message-status';
 import { startConnectorSimulators } from '../simulators/connectors';
 import { startWorker } from '../worker';
 import { ROOT, eventually, freePort, uniqueId } from './support/context';
-import { TestClient } from './support/gateway';
+import { messageStatuses, subscribedClient, ticksOf } from './support/chat';
 import { testKafkaBroker, type TestKafkaBroker } from './support/kafka-broker';
 
 // What the chat keeps through outages and kills, on a Kafka broker of this file's own (the same
@@ -70,30 +70,13 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
       headers: { authorization: `Bearer ${await signToken(ctx.config, user)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-  const connect = async (user: string, channel: string) => {
-    const ws = new WebSocket(gatewayUrl, { headers: { authorization: `Bearer ${await signToken(ctx.config, user)}` } });
-    sockets.push(ws);
-    const c = new TestClient(ws);
-    await c.opened;
-    await c.next('subscribed');
-    c.send({ type: 'subscribe', channel });
-    await c.next('subscribed', channel);
-    return c;
-  };
+  const connect = async (user: string, channel: string) => subscribedClient(gatewayUrl, await signToken(ctx.config, user), channel, sockets);
   const conversation = async (owner: string, members: string[]) => {
     const res = await as(app, owner)('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members });
     expect(res.status).toBe(201);
     return ((await res.json()) as { conversationId: string }).conversationId;
   };
-  const statuses = async (ids: string[]) => {
-    const [rows] = await ctx.mysql().query<RowDataPacket[]>('SELECT message_id, status FROM messages WHERE message_id IN (?)', [ids]);
-    return new Map(rows.map((r) => [r.message_id as string, r.status as string]));
-  };
-  const ticksOf = (c: TestClient, channel: string, messageId: string) =>
-    c
-      .of('event', channel)
-      .filter((e) => (e.data as { messageId: string }).messageId === messageId)
-      .map((e) => (e.data as { status: string }).status);
+  const statuses = (ids: string[]) => messageStatuses(ctx.mysql(), ids);
 
   beforeAll(async () => {
     broker = await testKafkaBroker('test-kafka-durability');

@@ -14,7 +14,7 @@ import { conversationAuthorizer } from '../services/conversation-channel';
 import { startConnectorSimulators } from '../simulators/connectors';
 import { startWorker } from '../worker';
 import { ROOT, eventually, uniqueId } from './support/context';
-import { TestClient } from './support/gateway';
+import { messageStatuses, subscribedClient, ticksOf } from './support/chat';
 import { testMysqlServer, type TestMysqlServer } from './support/mysql-server';
 
 // MySQL killed -9 mid-flow, on a MariaDB of this file's own (same server and settings as the shared
@@ -46,15 +46,7 @@ describe('chat durability: MySQL killed -9 mid-flow', () => {
       headers: { authorization: `Bearer ${await signToken(ctx.config, user)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-  const statuses = async (ids: string[]) => {
-    const [rows] = await ctx.mysql().query<RowDataPacket[]>('SELECT message_id, status FROM messages WHERE message_id IN (?)', [ids]);
-    return new Map(rows.map((r) => [r.message_id as string, r.status as string]));
-  };
-  const ticksOf = (c: TestClient, channel: string, messageId: string) =>
-    c
-      .of('event', channel)
-      .filter((e) => (e.data as { messageId: string }).messageId === messageId)
-      .map((e) => (e.data as { status: string }).status);
+  const statuses = (ids: string[]) => messageStatuses(ctx.mysql(), ids);
 
   beforeAll(async () => {
     const base = loadConfig();
@@ -102,13 +94,7 @@ describe('chat durability: MySQL killed -9 mid-flow', () => {
     expect(created.status).toBe(201);
     const id = ((await created.json()) as { conversationId: string }).conversationId;
     const channel = `conversation:${id}`;
-    const ws = new WebSocket(gatewayUrl, { headers: { authorization: `Bearer ${await signToken(ctx.config, bob)}` } });
-    sockets.push(ws);
-    const bobSocket = new TestClient(ws);
-    await bobSocket.opened;
-    await bobSocket.next('subscribed');
-    bobSocket.send({ type: 'subscribe', channel });
-    await bobSocket.next('subscribed', channel);
+    const bobSocket = await subscribedClient(gatewayUrl, await signToken(ctx.config, bob), channel, sockets);
 
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) {
