@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../worker';
 import { ROOT } from './context';
@@ -28,14 +29,42 @@ const noop = () => undefined;
 const quietBundlerLogger = { trace: noop, debug: noop, info: noop, log: noop, warn: noop, error: console.error };
 
 /**
+ * Terminates every workflow still open on a time-skipping server. A test that ends with a workflow
+ * still sleeping (a bucket it did not wait for) leaves a timer behind; once a later test's wait
+ * skips time past it, its workflow task goes to the sticky queue of the worker that test stopped,
+ * and the test server (which never moves it back to the normal queue) holds its clock on that task
+ * for good: every later wait in the file then passes in wall time, and hangs.
+ */
+export async function terminateOpenWorkflows(env: TestWorkflowEnvironment): Promise<string[]> {
+  const { executions } = await env.client.workflowService.listOpenWorkflowExecutions({ namespace: env.namespace ?? 'default', maximumPageSize: 1000 });
+  const ids = (executions ?? []).map((e) => e.execution!);
+  await Promise.all(
+    ids.map((e) =>
+      env.client.workflow
+        .getHandle(e.workflowId!, e.runId!)
+        .terminate('test ended')
+        .catch((err: unknown) => {
+          // Closed between the listing and the terminate: nothing left to stop.
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }),
+    ),
+  );
+  return ids.map((e) => e.workflowId!);
+}
+
+/**
  * One time-skipping environment and workflow bundle for a test file, set up before its tests and
- * torn down after: `const ts = useTimeSkipping();` then `ts.env`, `ts.bundle` inside tests.
+ * torn down after: `const ts = useTimeSkipping();` then `ts.env`, `ts.bundle` inside tests. What a
+ * test leaves running is terminated after it, so each test starts on a clock nothing else holds.
  */
 export function useTimeSkipping(): { env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap } {
   const suite = {} as { env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap };
   beforeAll(async () => {
     [suite.env, suite.bundle] = await Promise.all([timeSkippingEnv(), bundleWorkflows()]);
   }, 60_000);
+  afterEach(async () => {
+    if (suite.env) await terminateOpenWorkflows(suite.env);
+  }, 30_000);
   afterAll(async () => {
     await suite.env?.teardown();
   });
