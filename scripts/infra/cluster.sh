@@ -14,7 +14,6 @@ TEMPORAL_SERVER_VERSION=1.32.2
 TEMPORAL_UI_SERVER_VERSION=2.56.1
 CLUSTER_HOME="$INFRA/temporal-cluster-$TEMPORAL_SERVER_VERSION"
 CLUSTER_DATA="$DATA/temporal-cluster"
-PG_DATA="$DATA/postgres"
 PG_PORT="${TEMPORAL_CLUSTER_PG_PORT:-5433}"
 FRONTEND_PORT="${TEMPORAL_CLUSTER_PORT:-7333}"
 UI_PORT="${TEMPORAL_CLUSTER_UI_PORT:-8333}"
@@ -52,8 +51,11 @@ SCHEMA="$(GOFLAGS=-mod=mod go env GOMODCACHE)/go.temporal.io/server@v$TEMPORAL_S
 [ -d "$SCHEMA" ] || die "schema directory $SCHEMA missing (go clean -modcache?); remove $CLUSTER_HOME and run again"
 
 # --- PostgreSQL ------------------------------------------------------------------------------------
-# Runs as the unprivileged postgres user (the server refuses root), data under .data/postgres.
+# Runs as the unprivileged postgres user (the server refuses root), data under .data/postgres
+# (postgres_data_dir in lib.sh says where when that user cannot enter .data).
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+PG_DATA="$(postgres_data_dir)"
+[ "$PG_DATA" = "$DATA/postgres" ] || step "postgres: the postgres user cannot enter $DATA; its data is in $PG_DATA"
 pg_ready() { "$PG_BIN/pg_isready" -h 127.0.0.1 -p "$PG_PORT" -q; }
 if pg_ready 2>/dev/null; then
   step "postgres: already up on $PG_PORT"

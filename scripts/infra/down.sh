@@ -18,10 +18,10 @@ for name in jaeger temporal-ui temporal-cluster kafka temporal moto mariadb redi
 done
 # PostgreSQL of the cluster profile: its own clean shutdown (it runs as the postgres user).
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-if [ -f "$PIDS/postgres.pid" ] && [ -n "$PG_BIN" ] && [ -f "$DATA/postgres/postmaster.pid" ]; then
+if [ -f "$PIDS/postgres.pid" ] && [ -n "$PG_BIN" ] && [ -f "$(postgres_data_dir)/postmaster.pid" ]; then
   step "stopping postgres"
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$DATA/postgres" stop -m fast >/dev/null || true
-  else "$PG_BIN/pg_ctl" -D "$DATA/postgres" stop -m fast >/dev/null || true; fi
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$(postgres_data_dir)" stop -m fast >/dev/null || true
+  else "$PG_BIN/pg_ctl" -D "$(postgres_data_dir)" stop -m fast >/dev/null || true; fi
   rm -f "$PIDS/postgres.pid"
 fi
 step "stopped"

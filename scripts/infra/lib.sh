@@ -68,3 +68,15 @@ spawn() {
 
 # pid_alive NAME: true when the pid recorded by spawn still runs.
 pid_alive() { [ -f "$PIDS/$1.pid" ] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
+
+# postgres_data_dir: where the cluster profile's PostgreSQL keeps its data. PostgreSQL refuses to
+# run as root, so as root it runs as the postgres user; from a checkout that user cannot enter (a
+# clone under /root, or in a mode-700 temporary directory) the data goes to /var/tmp instead, under
+# a name of this checkout's own.
+postgres_data_dir() {
+  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$DATA" 2>/dev/null; then
+    echo "/var/tmp/tidings-postgres-$(printf '%s' "$ROOT" | md5sum | cut -c1-12)"
+  else
+    echo "$DATA/postgres"
+  fi
+}
