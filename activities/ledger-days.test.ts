@@ -26,7 +26,8 @@ describe('ledger relay: days whose close is started', () => {
     const statements: string[] = [];
     const query = vi.fn((sql: string, params?: unknown[]) => {
       statements.push(sql);
-      if (sql.startsWith('SELECT id, entry_id FROM ledger_outbox')) return Promise.resolve([waiting.splice(0).map((id, i) => ({ id: i + 1, entry_id: id }))]);
+      if (sql.startsWith('SELECT id, entry_id FROM ledger_outbox'))
+        return Promise.resolve([waiting.splice(0, params![0] as number).map((id, i) => ({ id: i + 1, entry_id: id }))]);
       if (sql.startsWith('SELECT entry_id, merchant_id')) return Promise.resolve([(params![0] as string[]).map(row)]);
       if (sql.includes('close_scheduled = 0')) return Promise.resolve([[{ merchant_id: 'm1', day, timezone: 'UTC' }]]);
       return Promise.resolve([[]]);
@@ -36,9 +37,8 @@ describe('ledger relay: days whose close is started', () => {
     return { pool, waiting, lookups: () => statements.filter((s) => s.includes('close_scheduled = 0')).length };
   }
 
-  it('looks the day up until its close is marked started, and not after', async () => {
-    const db = fakeMysql();
-    const activities = createLedgerActivities({
+  const activitiesOn = (db: ReturnType<typeof fakeMysql>) =>
+    createLedgerActivities({
       config,
       mysql: db.pool,
       producer: () => Promise.resolve({ send: vi.fn() } as never),
@@ -46,6 +46,10 @@ describe('ledger relay: days whose close is started', () => {
       publisher: () => ({ publish: vi.fn(() => Promise.resolve()) }) as unknown as Publisher,
       redis: { set: vi.fn(() => Promise.resolve('OK')), del: vi.fn(() => Promise.resolve(1)) } as unknown as Redis,
     });
+
+  it('looks the day up until its close is marked started, and not after', async () => {
+    const db = fakeMysql();
+    const activities = activitiesOn(db);
     const drain = () => new MockActivityEnvironment().run(activities.relayOutboxBatch, 500, { closes: 'return' as const }) as Promise<RelayBatchResult>;
 
     db.waiting.push('e1');
@@ -55,6 +59,16 @@ describe('ledger relay: days whose close is started', () => {
     await new MockActivityEnvironment().run(activities.markDayClosesStarted, [{ merchantId: 'm1', day }]);
     db.waiting.push('e2', 'e3');
     expect((await drain()).daysToClose).toEqual([]);
+    expect(db.lookups()).toBe(1);
+  });
+
+  it('within one drain, a day handed back for its close is looked up once, however many batches touch it', async () => {
+    const db = fakeMysql();
+    const activities = activitiesOn(db);
+    db.waiting.push('e1', 'e2', 'e3');
+    // Batches of one: three full batches in a row, all on the same day, in one drain.
+    const result = (await new MockActivityEnvironment().run(activities.relayOutboxBatch, 1, { closes: 'return' as const })) as RelayBatchResult;
+    expect(result.daysToClose?.map((d) => d.input)).toMatchObject([{ merchantId: 'm1', day }]);
     expect(db.lookups()).toBe(1);
   });
 });

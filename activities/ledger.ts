@@ -43,7 +43,16 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
     scheduled.add(dayKey(d.merchantId, d.day));
   };
 
-  async function oneBatch(limit: number, opts?: { closes: 'return' }): Promise<RelayBatchResult & { daysToClose: DayToClose[] }> {
+  /**
+   * `handedBack`: in 'return' mode, days this drain already returns for the workflow to close. They
+   * stay close_scheduled = 0 until the drain ends and the workflow starts their closes, so without
+   * it every batch of a drain would look them up again.
+   */
+  async function oneBatch(
+    limit: number,
+    opts?: { closes: 'return' },
+    handedBack: ReadonlySet<string> = new Set(),
+  ): Promise<RelayBatchResult & { daysToClose: DayToClose[] }> {
     const producer = await deps.producer();
     const { entries, applied, daysToSchedule } = await relayBatch(
       deps.mysql,
@@ -55,12 +64,14 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
           messages: batch.map((e) => ({ key: e.merchantId, value: JSON.stringify(e) })),
         });
       },
-      (batch) => batch.every((e) => scheduled.has(dayKey(e.merchantId, e.occurredOn))),
+      (batch) => batch.every((e) => scheduled.has(dayKey(e.merchantId, e.occurredOn)) || handedBack.has(dayKey(e.merchantId, e.occurredOn))),
     );
-    const daysToClose: DayToClose[] = daysToSchedule.map((d) => ({
-      workflowId: dayCloseWorkflowId(deps.config.TIDINGS_ENV, d.merchantId, d.day),
-      input: { merchantId: d.merchantId, day: d.day, closeAt: endOfLocalDay(d.timezone, d.day) + deps.config.LEDGER_CLOSE_GRACE_MS },
-    }));
+    const daysToClose: DayToClose[] = daysToSchedule
+      .filter((d) => !handedBack.has(dayKey(d.merchantId, d.day)))
+      .map((d) => ({
+        workflowId: dayCloseWorkflowId(deps.config.TIDINGS_ENV, d.merchantId, d.day),
+        input: { merchantId: d.merchantId, day: d.day, closeAt: endOfLocalDay(d.timezone, d.day) + deps.config.LEDGER_CLOSE_GRACE_MS },
+      }));
     if (opts?.closes !== 'return' && daysToClose.length > 0) {
       const client = await deps.temporal();
       for (const d of daysToClose) {
@@ -102,11 +113,15 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
       const hint = drainingHint(deps.redis, relayDrainingKey(deps.config.TEMPORAL_TASK_QUEUE), deps.config.LEDGER_RELAY_POLL_MS, ctx.log);
       const until = Date.now() + deps.config.LEDGER_RELAY_DRAIN_MS;
       const total = { claimed: 0, applied: 0, closes: new Map<string, DayToClose>() };
+      const handedBack = new Set<string>();
       const run = async () => {
-        const batch = await oneBatch(limit, opts);
+        const batch = await oneBatch(limit, opts, handedBack);
         total.claimed += batch.claimed;
         total.applied += batch.applied;
-        for (const d of batch.daysToClose) total.closes.set(d.workflowId, d);
+        for (const d of batch.daysToClose) {
+          total.closes.set(d.workflowId, d);
+          handedBack.add(dayKey(d.input.merchantId, d.input.day));
+        }
         return batch.claimed;
       };
       try {

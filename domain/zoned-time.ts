@@ -1,10 +1,13 @@
 // Wall-clock arithmetic in IANA time zones with Intl only (no date library): enough to find when a
 // merchant's day ends or a user's quiet hours stop.
 
-/** Minutes `timeZone` is ahead of UTC at `instant`. */
-export function utcOffsetMinutes(timeZone: string, instant: number): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
+// One formatter per zone: building an Intl.DateTimeFormat costs far more than using one, and the
+// relay and the notification buckets ask for the same few zones over and over.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterOf(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
       year: 'numeric',
@@ -13,7 +16,18 @@ export function utcOffsetMinutes(timeZone: string, instant: number): number {
       hour: '2-digit',
       minute: '2-digit',
       second: '2-digit',
-    })
+    });
+    // Bounded: zones are a few hundred names, but a caller could pass any string that Intl accepts.
+    if (formatters.size >= 1_000) formatters.clear();
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Minutes `timeZone` is ahead of UTC at `instant`. */
+export function utcOffsetMinutes(timeZone: string, instant: number): number {
+  const parts = Object.fromEntries(
+    formatterOf(timeZone)
       .formatToParts(instant)
       .map((p) => [p.type, p.value]),
   );
