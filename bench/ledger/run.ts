@@ -10,6 +10,7 @@ import { createMysqlPool } from '../../platform/clients/mysql';
 import { loadConfig } from '../../platform/config';
 import { createContext } from '../../runtime/context';
 import { createLogger } from '../../platform/logger';
+import { cpuShares, cpuSnapshot, formatShares } from '../lib/cpu';
 import { machine, percentile, writeSection } from '../lib/report';
 import { emptyWorkflowCeiling, workflowTasks } from '../lib/temporal-cost';
 
@@ -87,6 +88,7 @@ async function load(merchants: string[]) {
   let n = 0;
   const until = performance.now() + SECONDS * 1000;
   const started = performance.now();
+  const cpuBefore = cpuSnapshot();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       while (performance.now() < until) {
@@ -114,8 +116,10 @@ async function load(merchants: string[]) {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = cpuShares(cpuBefore, cpuSnapshot(), elapsed);
   latencies.sort((a, b) => a - b);
   return {
+    cpu,
     accepted: latencies.length,
     failed,
     perSecond: latencies.length / elapsed,
@@ -154,6 +158,7 @@ let child = await start('tidings');
 }
 const tidings = await load(tMerchants);
 log(`tidings: ${tidings.perSecond.toFixed(0)} entries/s, p50 ${tidings.p50.toFixed(1)} ms, p99 ${tidings.p99.toFixed(1)} ms; waiting for consolidation`);
+log(`tidings: CPU during the load (share of one core): ${formatShares(tidings.cpu)}`);
 const drainStarted = Date.now();
 for (;;) {
   const [rows] = await mysql.query<RowDataPacket[]>(
@@ -199,6 +204,7 @@ const naiveLostCents = nMerchants.reduce(
 // Each lost update drops one entry's amount; 5.49 is the mean entry, so this is an estimate of how many.
 const naiveLostEntries = Math.round(naiveLostCents / 549.5);
 log(`naive: ${naive.perSecond.toFixed(0)} entries/s, p99 ${naive.p99.toFixed(1)} ms, ~${naiveLostEntries} updates lost`);
+log(`naive: CPU during the load (share of one core): ${formatShares(naive.cpu)}`);
 await mysql.end();
 
 const lagP50 = percentile(lags, 50);
@@ -221,6 +227,7 @@ writeSection(
 | consolidation lag p50 / p99 (post → applied) | ${lagP50.toFixed(0)} / ${lagP99.toFixed(0)} ms | — (inline) |
 | Temporal workflow tasks per entry (from the server) | ${tasksPerEntry.toFixed(4)} (${cost.tasks} tasks) | — |
 | dev server ceiling (empty workflows/s) | ${ceiling.perSecond.toFixed(0)} | |
+| CPU during the load (share of one core, from /proc) | ${formatShares(tidings.cpu)} | ${formatShares(naive.cpu)} |
 | lost updates | ${tidingsLost === 0 ? '0' : `${tidingsLost} cents missing`} | ${naiveLostCents === 0 ? '0' : `≈ ${naiveLostEntries} entries (${(naiveLostCents / 100).toFixed(2)} missing)`} |
 
 **Against the targets**

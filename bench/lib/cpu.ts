@@ -1,0 +1,75 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+// CPU time of every process on the machine, grouped by what it is, read from /proc before and
+// after a measured window: on two shared cores, which process a design makes busy says more than
+// its throughput alone (the load generator, the servers and the brokers all compete for them).
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** CPU seconds used so far, per process group. */
+export type CpuSnapshot = Map<string, number>;
+
+/** What a process is, from its command line and (for Tidings' own processes) its roles. */
+function groupOf(pid: string, cmdline: string): string | undefined {
+  if (/mariadbd|mysqld/.test(cmdline)) return 'MariaDB';
+  if (/redis-server/.test(cmdline)) return 'Redis';
+  if (/kafka\.Kafka|kafka-server/.test(cmdline)) return 'Kafka';
+  if (/moto/.test(cmdline)) return 'SNS/SQS (moto)';
+  if (/temporal-server|temporal(\s|\0)server(\s|\0)start-dev/.test(cmdline)) return 'Temporal server';
+  if (/centrifugo/.test(cmdline)) return 'Centrifugo';
+  if (/postgres/.test(cmdline)) return 'PostgreSQL';
+  if (/jaeger/.test(cmdline)) return 'Jaeger';
+  if (!/node/.test(cmdline)) return undefined;
+  const script = cmdline.match(/bench\/[\w/-]+\.ts|main\.ts|vitest/)?.[0];
+  if (!script) return undefined;
+  if (script === 'main.ts') {
+    let roles = 'all';
+    try {
+      roles = readFileSync(`/proc/${pid}/environ`, 'utf8').match(/(?:^|\0)TIDINGS_ROLES=([^\0]*)/)?.[1] ?? 'all';
+    } catch {
+      // Gone, or not ours to read: counted under its script alone.
+    }
+    return `main.ts (${roles})`;
+  }
+  return script;
+}
+
+/** Reads every process's CPU time (user + system, children waited for included) by group. */
+export function cpuSnapshot(): CpuSnapshot {
+  const byGroup: CpuSnapshot = new Map();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      const group = groupOf(pid, cmdline);
+      if (!group) continue;
+      // Fields after the command name (which may hold spaces, inside parentheses).
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+      byGroup.set(group, (byGroup.get(group) ?? 0) + ticks / TICKS_PER_SECOND);
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return byGroup;
+}
+
+/**
+ * Share of one core each group used between two snapshots over `seconds` (1.0 = a whole core),
+ * largest first. A process that started inside the window counts from zero; one that ended inside
+ * it is missing (so snapshot just before it stops).
+ */
+export function cpuShares(before: CpuSnapshot, after: CpuSnapshot, seconds: number): [string, number][] {
+  const shares: [string, number][] = [];
+  for (const [group, used] of after) {
+    const share = (used - (before.get(group) ?? 0)) / seconds;
+    if (share >= 0.005) shares.push([group, share]);
+  }
+  return shares.sort((a, b) => b[1] - a[1]);
+}
+
+/** "API 81 %, MariaDB 12 %, …" for a report. */
+export function formatShares(shares: [string, number][]): string {
+  return shares.map(([group, share]) => `${group} ${(share * 100).toFixed(0)} %`).join(', ');
+}
