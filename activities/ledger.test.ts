@@ -4,16 +4,23 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import { relayDrainingKey, type RelayBatchResult } from '../contracts/ledger';
 import { insertEntryWithOutbox } from '../stores/ledger';
-import { eventually, testContext, uniqueId } from '../test/support/context';
+import { eventually, ownEnvironment, testContext, uniqueId } from '../test/support/context';
 import { createLedgerActivities } from './ledger';
 
 // The relay's drain against the real MariaDB, Redis and Kafka: one activity keeps polling while
 // posts arrive, holds the "draining" hint meanwhile (the API sends no wake signal then), and
 // releases it before it returns.
 describe('ledger relay drain', () => {
+  // Its own environment: the drain claims every pending outbox row of its database for 20 s, so on
+  // the run's database it would apply the entries of test/ledger.e2e.test.ts beside it and hand
+  // their days' closes back to this test instead of to that file's relay.
+  const own = ownEnvironment();
   // A long poll, so the drain's pause between batches is wide enough to post into.
-  const ctx = testContext({ LEDGER_RELAY_POLL_MS: '1500', LEDGER_RELAY_DRAIN_MS: '20000' });
-  afterAll(() => ctx.lifecycle.close());
+  const ctx = testContext({ TIDINGS_ENV: own.env, LEDGER_RELAY_POLL_MS: '1500', LEDGER_RELAY_DRAIN_MS: '20000' });
+  afterAll(async () => {
+    await ctx.lifecycle.close();
+    own.teardown();
+  }, 60_000);
   const activities = createLedgerActivities({
     config: ctx.config,
     mysql: ctx.mysql(),
