@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testContext, uniqueId } from '../test/support/context';
-import { dailyBalances, dailyBalancesOf, insertEntryWithOutbox } from './ledger';
+import type { RowDataPacket } from 'mysql2/promise';
+import { inTransaction } from '../platform/db/transaction';
+import { applyEntries, dailyBalances, dailyBalancesOf, insertEntryWithOutbox, type LedgerEntry } from './ledger';
 
 // The relay pushes the balances of every (merchant, day) a batch touched from one query: it must
 // say what the per-merchant report says, pair by pair.
@@ -35,5 +37,48 @@ describe('ledger daily balances of several merchants and days', () => {
       expect(one.length).toBeGreaterThan(0);
       expect(all.get(`${p.merchantId}|${p.day}`)).toEqual(one);
     }
+  });
+
+  it('counts entries posted as the report does, whether applied, pending, or re-dispatched after being applied', async () => {
+    const merchantId = uniqueId('m');
+    const day = '2026-11-21';
+    const pool = ctx.mysql();
+    const post = async (currency: string, cents: number) => {
+      const entry = { entryId: randomUUID(), merchantId, type: 'credit' as const, amountCents: cents, currency, description: 'mix', occurredOn: day };
+      await insertEntryWithOutbox(pool, entry);
+      return entry;
+    };
+    // What the relay does to a batch, for these entries only (a relay batch would claim other
+    // tests' rows too): apply them and mark their outbox rows dispatched, in one transaction.
+    const apply = (entries: Omit<LedgerEntry, 'createdAt'>[]) =>
+      inTransaction(pool, async (conn) => {
+        await applyEntries(conn, entries as LedgerEntry[]);
+        await conn.query('UPDATE ledger_outbox SET dispatched_at = CURRENT_TIMESTAMP(3) WHERE entry_id IN (?)', [entries.map((e) => e.entryId)]);
+      });
+    const same = async () => {
+      const report = await dailyBalances(pool, merchantId, day, day);
+      expect((await dailyBalancesOf(pool, [{ merchantId, day }])).get(`${merchantId}|${day}`)).toEqual(report);
+      return report.map((b) => [b.currency, b.entryCount, b.consolidatedCount]);
+    };
+
+    const applied = [await post('BRL', 100), await post('BRL', 200)];
+    await apply(applied);
+    await post('BRL', 300); // pending, same currency
+    await post('USD', 400); // pending, a currency with nothing applied yet
+    expect(await same()).toEqual([
+      ['BRL', 3, 2],
+      ['USD', 1, 0],
+    ]);
+    // An operator re-dispatches entries already applied: still counted once.
+    await pool.query('UPDATE ledger_outbox SET dispatched_at = NULL WHERE entry_id IN (?)', [applied.map((e) => e.entryId)]);
+    expect(await same()).toEqual([
+      ['BRL', 3, 2],
+      ['USD', 1, 0],
+    ]);
+    const [pending] = await pool.query<RowDataPacket[]>(
+      'SELECT COUNT(*) AS n FROM ledger_outbox o JOIN ledger_entries e USING (entry_id) WHERE e.merchant_id = ? AND o.dispatched_at IS NULL',
+      [merchantId],
+    );
+    expect(Number(pending[0]!.n)).toBe(4);
   });
 });

@@ -197,17 +197,31 @@ export async function dailyBalances(pool: Pool, merchantId: string, from: string
 /**
  * The same report for several (merchant, day) pairs in one query, keyed `merchant|day`: what the
  * relay pushes after each batch (one round trip per batch, not one per merchant touched).
+ *
+ * Entries posted are counted without reading the day's entries: every entry has exactly one outbox
+ * row and is applied in the transaction that marks that row dispatched, so posted = applied (the
+ * balance's entry_count) + entries whose row is still pending and not applied. Counting the day's
+ * entries instead costs a scan that grows with the day, once per batch, on the server the posts
+ * write to.
  */
 export async function dailyBalancesOf(pool: Pool, days: { merchantId: string; day: string }[]): Promise<Map<string, DailyBalance[]>> {
   const result = new Map<string, DailyBalance[]>();
   if (days.length === 0) return result;
+  const pairs = days.flatMap((d) => [d.merchantId, d.day]);
   const [rows] = await pool.query<RowDataPacket[]>(
     `SELECT ${DAY_COLUMNS}
-     FROM (SELECT merchant_id, occurred_on AS day, currency, COUNT(*) AS posted FROM ledger_entries
-           WHERE ${days.map(() => '(merchant_id = ? AND occurred_on = ?)').join(' OR ')} GROUP BY merchant_id, occurred_on, currency) e
+     FROM (SELECT merchant_id, day, currency, SUM(n) AS posted FROM (
+             SELECT merchant_id, day, currency, entry_count AS n FROM daily_balances
+              WHERE ${days.map(() => '(merchant_id = ? AND day = ?)').join(' OR ')}
+             UNION ALL
+             SELECT le.merchant_id, le.occurred_on, le.currency, 1 FROM ledger_outbox o
+               JOIN ledger_entries le USING (entry_id) LEFT JOIN ledger_applied a USING (entry_id)
+              WHERE o.dispatched_at IS NULL AND a.entry_id IS NULL
+                AND (${days.map(() => '(le.merchant_id = ? AND le.occurred_on = ?)').join(' OR ')})
+           ) u GROUP BY merchant_id, day, currency) e
      ${DAY_JOIN}
      ORDER BY e.merchant_id, e.day, e.currency`,
-    days.flatMap((d) => [d.merchantId, d.day]),
+    [...pairs, ...pairs],
   );
   for (const r of rows) {
     const balance = toDailyBalance(r);
