@@ -55,21 +55,17 @@ export function cpuSnapshot(): CpuSnapshot {
   return byGroup;
 }
 
-/**
- * Share of one core each group used between two snapshots over `seconds` (1.0 = a whole core),
- * largest first. A process that started inside the window counts from zero; one that ended inside
- * it is missing (so snapshot just before it stops).
- */
-export function cpuShares(before: CpuSnapshot, after: CpuSnapshot, seconds: number): [string, number][] {
-  const shares: [string, number][] = [];
-  for (const [group, used] of after) {
-    const share = (used - (before.get(group) ?? 0)) / seconds;
-    if (share >= 0.005) shares.push([group, share]);
-  }
-  return shares.sort((a, b) => b[1] - a[1]);
+/** CPU seconds each group used between two snapshots (a group that started in between counts from zero). */
+export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): CpuSnapshot {
+  const used: CpuSnapshot = new Map();
+  for (const [group, total] of after) used.set(group, Math.max(0, total - (before.get(group) ?? 0)));
+  return used;
 }
 
-/** "API 81 %, MariaDB 12 %, …" for a report. */
+/** Shares of one core per group (1.0 = a whole core), largest first, as "API 81 %, MariaDB 12 %, …". */
 export function formatShares(shares: [string, number][]): string {
-  return shares.map(([group, share]) => `${group} ${(share * 100).toFixed(0)} %`).join(', ');
+  return shares
+    .filter(([, share]) => share >= 0.005)
+    .map(([group, share]) => `${group} ${(share * 100).toFixed(0)} %`)
+    .join(', ');
 }
