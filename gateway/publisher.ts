@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { context, trace } from '@opentelemetry/api';
+import { redisScript } from '../platform/clients/redis-script';
 import { currentTraceparent, inSpan, SpanKind } from '../platform/trace-context';
 import type { EventFrame } from './protocol';
 import type { Presence } from './registry';
@@ -35,12 +36,13 @@ if ARGV[9] ~= '' then
   local seen = redis.call('HGET', KEYS[3], ARGV[9])
   if seen then return {seen, redis.call('HGET', KEYS[2], 'epoch') or '', 1} end
 end
-local epoch = redis.call('HGET', KEYS[2], 'epoch')
+local meta = redis.call('HMGET', KEYS[2], 'epoch', 'last')
+local epoch = meta[1]
 if not epoch then
   epoch = ARGV[5]
   redis.call('HSET', KEYS[2], 'epoch', epoch)
 end
-local prev = redis.call('HGET', KEYS[2], 'last') or '0-0'
+local prev = meta[2] or '0-0'
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2], 'd', ARGV[3], 't', ARGV[4], 'p', prev)
 redis.call('HSET', KEYS[2], 'last', id)
 redis.call('EXPIRE', KEYS[1], ARGV[6])
@@ -55,6 +57,7 @@ if ARGV[9] ~= '' then
 end
 return {id, epoch, 0}
 `;
+const publishScript = redisScript(PUBLISH_SCRIPT, 3);
 
 export interface PublishResult {
   offset: string;
@@ -109,9 +112,8 @@ export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence }: 
   ): Promise<PublishResult> {
     const keys = channelKeys(channel, pubsubPrefix);
     const json = JSON.stringify(data ?? null);
-    const [offset, epoch, dup] = (await redis.eval(
-      PUBLISH_SCRIPT,
-      3,
+    const [offset, epoch, dup] = (await publishScript(
+      redis,
       keys.stream,
       keys.meta,
       keys.dedupe,

@@ -2,6 +2,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context as HonoContext, MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge } from 'prom-client';
+import { redisScript } from '../../platform/clients/redis-script';
 import { AppError } from '../../platform/errors';
 import { metrics } from '../../platform/metrics';
 import type { Logger } from '../../platform/logger';
@@ -12,6 +13,7 @@ const HIT = `
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {n, redis.call('PTTL', KEYS[1])}`;
+const hit = redisScript(HIT, 1);
 
 export interface RateLimitOptions {
   redis: Redis;
@@ -95,7 +97,7 @@ export function rateLimit({ redis, log, limit, windowMs, by }: RateLimitOptions)
       // Known down and not reconnected yet: decide at once rather than queue each request behind
       // reconnect attempts (seconds each). The first request of an outage finds out the slow way.
       if (outage.down && redis.status !== 'ready') throw new Error(`redis is ${redis.status}`);
-      [count, ttlMs] = (await redis.eval(HIT, 1, key, String(windowMs))) as [number, number];
+      [count, ttlMs] = (await hit(redis, key, String(windowMs))) as [number, number];
       if (outage.down) {
         outage.down = false;
         degradedGauge.set(0);
