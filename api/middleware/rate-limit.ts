@@ -13,7 +13,7 @@ const HIT = `
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {n, redis.call('PTTL', KEYS[1])}`;
-const hit = redisScript(HIT, 1);
+const hit = redisScript(HIT);
 
 export interface RateLimitOptions {
   redis: Redis;
@@ -97,7 +97,7 @@ export function rateLimit({ redis, log, limit, windowMs, by }: RateLimitOptions)
       // Known down and not reconnected yet: decide at once rather than queue each request behind
       // reconnect attempts (seconds each). The first request of an outage finds out the slow way.
       if (outage.down && redis.status !== 'ready') throw new Error(`redis is ${redis.status}`);
-      [count, ttlMs] = (await hit(redis, key, String(windowMs))) as [number, number];
+      [count, ttlMs] = (await hit(redis, [key], [String(windowMs)])) as [number, number];
       if (outage.down) {
         outage.down = false;
         degradedGauge.set(0);

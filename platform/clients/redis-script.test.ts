@@ -12,14 +12,14 @@ describe('redisScript', () => {
   it('sends the text only when Redis lacks the script, and prefixes keys', async () => {
     const redis = ctx.redis();
     // A comment no other script has: new to this Redis, whatever ran before.
-    const incr = redisScript(`-- ${randomUUID()}\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])`, 1);
+    const incr = redisScript(`-- ${randomUUID()}\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])`);
     const evalSpy = vi.spyOn(redis, 'eval');
     const shaSpy = vi.spyOn(redis, 'evalsha');
     const key = `script-test:${randomUUID()}`;
     try {
-      expect(await incr(redis, key, 2)).toBe(2);
-      expect(await incr(redis, key, 3)).toBe(5);
-      expect(await incr(redis, key, 4)).toBe(9);
+      expect(await incr(redis, [key], [2])).toBe(2);
+      expect(await incr(redis, [key], [3])).toBe(5);
+      expect(await incr(redis, [key], [4])).toBe(9);
       expect(shaSpy).toHaveBeenCalledTimes(3);
       expect(evalSpy).toHaveBeenCalledTimes(1);
       // The key lives under the environment's prefix, as with any other command of this client.
@@ -39,7 +39,7 @@ describe('redisScript', () => {
   });
 
   it('passes other errors through', async () => {
-    const boom = redisScript(`-- ${randomUUID()}\nreturn redis.error_reply('boom')`, 0);
-    await expect(boom(ctx.redis())).rejects.toThrow('boom');
+    const boom = redisScript(`-- ${randomUUID()}\nreturn redis.error_reply('boom')`);
+    await expect(boom(ctx.redis(), [])).rejects.toThrow('boom');
   });
 });

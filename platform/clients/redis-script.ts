@@ -7,14 +7,15 @@ import type { Redis } from 'ioredis';
  * every call: on hot paths (a publish per event, a rate-limit hit per request) that is the larger
  * part of the bytes written, parsed and hashed per call.
  */
-export function redisScript(lua: string, numberOfKeys: number) {
+export function redisScript(lua: string) {
   const sha = createHash('sha1').update(lua).digest('hex');
-  return async function run(redis: Redis, ...keysAndArgs: (string | number)[]): Promise<unknown> {
+  // Keys are passed as keys (not arguments) so that the client's key prefix applies to them.
+  return async function run(redis: Redis, keys: string[], args: (string | number)[] = []): Promise<unknown> {
     try {
-      return await redis.evalsha(sha, numberOfKeys, ...keysAndArgs);
+      return await redis.evalsha(sha, keys.length, ...keys, ...args);
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return redis.eval(lua, numberOfKeys, ...keysAndArgs);
+      return redis.eval(lua, keys.length, ...keys, ...args);
     }
   };
 }

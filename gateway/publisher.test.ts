@@ -1,0 +1,49 @@
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { testContext, uniqueId } from '../test/support/context';
+import { readHistory } from './history';
+import { channelKeys, createPublisher, PublishError } from './publisher';
+
+// The publisher on the real Redis: what is published in one turn of the event loop goes out in one
+// script call, each caller still gets its own answer, and an event Redis refuses fails alone.
+describe('publisher batches', () => {
+  const ctx = testContext();
+  afterAll(() => ctx.lifecycle.close());
+  const publisherOn = () => {
+    const redis = ctx.redis();
+    return { redis, publisher: createPublisher(redis, { maxLen: 100, ttlSeconds: 60, presence: ctx.presence() }) };
+  };
+
+  it('one call for the events of one tick, across channels; each channel keeps its order; each caller its own offset', async () => {
+    const { redis, publisher } = publisherOn();
+    const calls = vi.spyOn(redis, 'evalsha');
+    const channels = [`user:${uniqueId('a')}`, `user:${uniqueId('b')}`];
+    try {
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => publisher.publish(channels[i % 2]!, 'n', { i }, { countConnections: false })));
+      expect(calls).toHaveBeenCalledTimes(1);
+      for (const [c, channel] of channels.entries()) {
+        const history = await readHistory(redis, channel, '0-0');
+        expect(history.events.map((e) => (e.data as { i: number }).i)).toEqual([0, 2, 4, 6, 8].map((i) => i + c));
+        expect(history.events.map((e) => e.offset)).toEqual(results.filter((_, i) => i % 2 === c).map((r) => r.offset));
+      }
+    } finally {
+      calls.mockRestore();
+    }
+  });
+
+  it('an event Redis refuses fails alone: the others of its call are published', async () => {
+    const { redis, publisher } = publisherOn();
+    const broken = `user:${uniqueId('broken')}`;
+    const fine = `user:${uniqueId('fine')}`;
+    // The channel's stream key holds a string: XADD to it fails with WRONGTYPE.
+    await redis.set(channelKeys(broken).stream, 'not a stream', 'EX', 60);
+    const [bad, good] = await Promise.allSettled([
+      publisher.publish(broken, 'n', { x: 1 }, { countConnections: false }),
+      publisher.publish(fine, 'n', { x: 2 }, { countConnections: false }),
+    ]);
+    expect(bad.status).toBe('rejected');
+    expect((bad as PromiseRejectedResult).reason).toBeInstanceOf(PublishError);
+    expect(String((bad as PromiseRejectedResult).reason)).toMatch(/WRONGTYPE/);
+    expect(good.status).toBe('fulfilled');
+    expect((await readHistory(redis, fine, '0-0')).events.map((e) => e.data)).toEqual([{ x: 2 }]);
+  });
+});
