@@ -16,7 +16,7 @@ import { produceStatus } from '../services/message-status';
 import { startConnectorSimulators } from '../simulators/connectors';
 import { startWorker } from '../worker';
 import { ROOT, eventually, freePort, uniqueId } from './support/context';
-import { messageStatuses, subscribedClient, ticksOf } from './support/chat';
+import { messageStatuses, startChatInProcess, subscribedClient, ticksOf } from './support/chat';
 import { testKafkaBroker, type TestKafkaBroker } from './support/kafka-broker';
 
 // What the chat keeps through outages and kills, on a Kafka broker of this file's own (the same
@@ -35,8 +35,7 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
   let ctx: Context;
   let app: ReturnType<typeof createApiApp>;
   let gatewayUrl: string;
-  let statusConsumer: Awaited<ReturnType<typeof startMessageStatusConsumer>>;
-  let simulators: Awaited<ReturnType<typeof startConnectorSimulators>> | undefined;
+  let chat: Awaited<ReturnType<typeof startChatInProcess>> | undefined;
   const sockets: WebSocket[] = [];
   const children: ChildProcess[] = [];
 
@@ -84,20 +83,13 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
     env = newEphemeralEnv('test');
     provision();
     ctx = createContext(configFor({ MESSAGE_RELAY_ON_START: 'true' }), createLogger(process.env.LOG_LEVEL ?? 'warn', { test: true }));
-    app = createApiApp(ctx);
-    gatewayUrl = await startGateway(ctx, { conversation: conversationAuthorizer(ctx) });
-    await startWorker(ctx);
-    [statusConsumer, simulators] = await Promise.all([
-      startMessageStatusConsumer(ctx, { fromBeginning: true }),
-      startConnectorSimulators(ctx, { fromBeginning: true }),
-    ]);
-    await Promise.all([statusConsumer.ready, simulators.ready]);
+    chat = await startChatInProcess(ctx);
+    ({ app, gatewayUrl } = chat);
   }, 180_000);
   afterAll(async () => {
     for (const ws of sockets) ws.terminate();
     for (const child of children) child.kill('SIGKILL');
-    await simulators?.stop().catch(() => undefined);
-    await statusConsumer?.stop().catch(() => undefined);
+    await chat?.stop();
     await ctx?.lifecycle.close();
     if (broker && !broker.running()) await broker.start().catch(() => undefined);
     if (env) provision('--teardown');
@@ -224,8 +216,7 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
 
   it('the worker killed mid-flow: statuses still apply without it; the deadline of undelivered messages fires once it is back', async () => {
     // From here the test plays the channel: it reports SENT for every message and DELIVERED for half.
-    await simulators?.stop();
-    simulators = undefined;
+    await chat?.stopSimulators();
     const short = { MESSAGE_DELIVER_DEADLINE_MS: '3000', MESSAGE_DEADLINE_BUCKET_MS: '1000', MESSAGE_RELAY_ON_START: 'false' };
     const config = configFor(short);
     const ctx2 = createContext(config, createLogger(config.LOG_LEVEL, { test: true }));

@@ -14,7 +14,7 @@ import { conversationAuthorizer } from '../services/conversation-channel';
 import { startConnectorSimulators } from '../simulators/connectors';
 import { startWorker } from '../worker';
 import { ROOT, eventually, uniqueId } from './support/context';
-import { messageStatuses, subscribedClient, ticksOf } from './support/chat';
+import { messageStatuses, startChatInProcess, subscribedClient, ticksOf } from './support/chat';
 import { testMysqlServer, type TestMysqlServer } from './support/mysql-server';
 
 // MySQL killed -9 mid-flow, on a MariaDB of this file's own (same server and settings as the shared
@@ -29,8 +29,7 @@ describe('chat durability: MySQL killed -9 mid-flow', () => {
   let ctx: Context;
   let app: ReturnType<typeof createApiApp>;
   let gatewayUrl: string;
-  let statusConsumer: Awaited<ReturnType<typeof startMessageStatusConsumer>> | undefined;
-  let simulators: Awaited<ReturnType<typeof startConnectorSimulators>> | undefined;
+  let chat: Awaited<ReturnType<typeof startChatInProcess>> | undefined;
   const sockets: WebSocket[] = [];
 
   const childEnv = (): NodeJS.ProcessEnv => {
@@ -69,19 +68,12 @@ describe('chat durability: MySQL killed -9 mid-flow', () => {
       API_RATE_LIMIT_PER_USER: '100000',
     });
     ctx = createContext(config, createLogger(config.LOG_LEVEL, { test: true }));
-    app = createApiApp(ctx);
-    gatewayUrl = await startGateway(ctx, { conversation: conversationAuthorizer(ctx) });
-    await startWorker(ctx);
-    [statusConsumer, simulators] = await Promise.all([
-      startMessageStatusConsumer(ctx, { fromBeginning: true }),
-      startConnectorSimulators(ctx, { fromBeginning: true }),
-    ]);
-    await Promise.all([statusConsumer.ready, simulators.ready]);
+    chat = await startChatInProcess(ctx);
+    ({ app, gatewayUrl } = chat);
   }, 180_000);
   afterAll(async () => {
     for (const ws of sockets) ws.terminate();
-    await simulators?.stop().catch(() => undefined);
-    await statusConsumer?.stop().catch(() => undefined);
+    await chat?.stop();
     await ctx?.lifecycle.close();
     if (mysqlServer && !mysqlServer.running()) await mysqlServer.start().catch(() => undefined);
     if (env) provision('--teardown');
