@@ -15,15 +15,20 @@ import { signToken } from '../../platform/auth/jwt';
 import { loadConfig } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
 import { createContext } from '../../runtime/context';
+import { createJsonClient } from '../lib/http-client';
+import { cpuDelta, cpuSnapshot, formatShares } from '../lib/cpu';
 import { machine, percentile, writeSection } from '../lib/report';
 import { emptyWorkflowCeiling, workflowTasks } from '../lib/temporal-cost';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const RATES = (process.env.BENCH_RATES ?? '100,200,300,400').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-// An unrecorded first step: it absorbs the system's start-up (the worker bundling its workflows, JIT,
-// connection pools), which otherwise lands in the first recorded step's p99 and stops the ladder.
-const WARMUP = { rate: Number(process.env.BENCH_WARMUP_RATE ?? 50), seconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 10) };
+// An unrecorded first step at the first measured rate: it absorbs the system's start-up (the worker
+// bundling its workflows, JIT, connection pools) and the brokers' own (a freshly started Kafka spent
+// half a core compiling for ten seconds at 300/s: DELIVERED p99 373 ms after a warm-up at 50/s, 141
+// ms after one at 300/s, both on servers started just before), which otherwise lands in the first
+// recorded step. The figures are the steady state's; BENCH_WARMUP_SECONDS=0 measures a cold start.
+const WARMUP = { rate: Number(process.env.BENCH_WARMUP_RATE ?? RATES[0]), seconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 15) };
 const MODES = (process.env.BENCH_MODES ?? 'buckets,sweep').split(',') as ('buckets' | 'sweep')[];
 const CONVERSATIONS = 50;
 const FAILURE_RATE = 0.01;
@@ -83,6 +88,8 @@ interface Step {
   failedLateP50: number;
   failedLateMax: number;
   stages?: Record<Stage, { p50: number; p99: number }>;
+  /** CPU while sending, as shares of one core by process ("main.ts (api,worker) 54 %, …"). */
+  cpu?: string;
 }
 
 // Where a lifecycle's time goes, from the timestamps the system keeps on each message row (one
@@ -122,6 +129,42 @@ async function stageLatencies(
   };
   return { accepted: summary(values.accepted), dispatch: summary(values.dispatch), channel: summary(values.channel), tick: summary(values.tick) };
 }
+/** DELIVERED p99 of the messages sent in each second of a step: shows whether a tail is spread or one stall. */
+function bySecond(sentAt: Map<string, number>, arrivals: Map<string, Partial<Record<'SENT' | 'DELIVERED' | 'FAILED', number>>>, started: number): string[] {
+  const seconds: number[][] = [];
+  for (const [id, t0] of sentAt) {
+    const at = arrivals.get(id)?.DELIVERED;
+    if (at === undefined) continue;
+    (seconds[Math.floor((t0 - started) / 1000)] ??= []).push(at - t0);
+  }
+  return Array.from(seconds, (v) =>
+    v
+      ? fmt(
+          percentile(
+            v.sort((a, b) => a - b),
+            99,
+          ),
+        )
+      : '-',
+  );
+}
+/** Says why a step lost messages: sends the API refused, or accepted messages as MySQL has them. */
+async function explainLost(
+  sentAt: Map<string, number>,
+  arrivals: Map<string, Partial<Record<'SENT' | 'DELIVERED' | 'FAILED', number>>>,
+  refused: string[],
+): Promise<void> {
+  if (refused.length > 0) log(`${refused.length} sends not accepted: ${[...new Set(refused)].slice(0, 5).join('; ')}`);
+  const unfinished = [...sentAt.keys()].filter((id) => !arrivals.get(id)?.DELIVERED && !arrivals.get(id)?.FAILED);
+  if (unfinished.length === 0) return;
+  const [rows] = await ctx
+    .mysql()
+    .query<RowDataPacket[]>(
+      'SELECT message_id, status, created_at, dispatched_at, deadline_at, sent_at, delivered_at, failed_at FROM messages WHERE message_id IN (?) LIMIT 10',
+      [unfinished],
+    );
+  log(`${unfinished.length} accepted messages with no final tick; as stored: ${JSON.stringify(rows)}`);
+}
 interface ModeResult {
   mode: 'buckets' | 'sweep';
   steps: Step[];
@@ -159,6 +202,7 @@ async function runMode(mode: 'buckets' | 'sweep'): Promise<ModeResult> {
   let finished = 0;
   const conversations: string[] = [];
   const sockets: WebSocket[] = [];
+  const http = createJsonClient(API);
   for (let i = 0; i < CONVERSATIONS; i++) {
     const reader = `bench-reader-${stamp}-${mode}-${i}`;
     const res = await fetch(`${API}/conversations`, {
@@ -193,9 +237,11 @@ async function runMode(mode: 'buckets' | 'sweep'): Promise<ModeResult> {
   const ladder = [...(WARMUP.seconds > 0 ? [{ ...WARMUP, warmUp: true }] : []), ...RATES.map((rate) => ({ rate, seconds: SECONDS, warmUp: false }))];
   for (const { rate, seconds, warmUp } of ladder) {
     sentAt.clear();
+    const refused: string[] = [];
     const finishedBefore = finished;
     let sent = 0;
     const started = performance.now();
+    const cpuBefore = cpuSnapshot();
     const inFlight: Promise<void>[] = [];
     while (performance.now() - started < seconds * 1000) {
       const due = Math.floor(((performance.now() - started) / 1000) * rate);
@@ -204,15 +250,18 @@ async function runMode(mode: 'buckets' | 'sweep'): Promise<ModeResult> {
         sent++;
         const t0 = performance.now();
         inFlight.push(
-          fetch(`${API}/conversations/${conversations[i % CONVERSATIONS]}/messages`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${senderToken}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ clientMessageId: `b${i}`, text: `message ${i}` }),
-          })
-            .then((r) => r.json() as Promise<{ messageId: string }>)
-            .then(({ messageId }) => void sentAt.set(messageId, t0))
+          http
+            .post<{ messageId: string }>(
+              `/conversations/${conversations[i % CONVERSATIONS]}/messages`,
+              { clientMessageId: `b${i}`, text: `message ${i}` },
+              { authorization: `Bearer ${senderToken}` },
+            )
+            .then(({ status, body }) => {
+              if (status === 202) sentAt.set(body.messageId, t0);
+              else refused.push(`HTTP ${status} ${JSON.stringify(body)}`);
+            })
             // Not accepted (the API overwhelmed): counted as lost, never as delivered.
-            .catch(() => undefined),
+            .catch((err: Error) => void refused.push(err.message)),
         );
       }
       await sleep(2);
@@ -220,6 +269,7 @@ async function runMode(mode: 'buckets' | 'sweep'): Promise<ModeResult> {
     await Promise.all(inFlight);
     messages += sent;
     const sendSeconds = (performance.now() - started) / 1000;
+    const cpuShares = [...cpuDelta(cpuBefore, cpuSnapshot())].map(([g, used]): [string, number] => [g, used / sendSeconds]).sort((a, b) => b[1] - a[1]);
     // Lifecycles finish with DELIVERED; the few never delivered finish with FAILED, up to one
     // deadline plus one slice after their send.
     let deliveredAt = performance.now();
@@ -239,6 +289,7 @@ async function runMode(mode: 'buckets' | 'sweep'): Promise<ModeResult> {
       log(`${mode} warm-up at ${rate}/s for ${seconds} s: ${d.length} of ${sent} delivered (not recorded)`);
       continue;
     }
+    await explainLost(sentAt, arrivals, refused);
     const s = of('SENT');
     const f = of('FAILED', DEADLINE_MS);
     const step: Step = {
@@ -262,9 +313,13 @@ async function runMode(mode: 'buckets' | 'sweep'): Promise<ModeResult> {
         `DELIVERED tick p50 ${step.deliveredP50.toFixed(0)} ms p99 ${step.deliveredP99.toFixed(0)} ms; FAILED late p50 ${step.failedLateP50.toFixed(0)} ms`,
     );
     log(`${mode} ${rate}/s stages p50 / p99 ms: ${STAGES.map((k) => `${k} ${fmt(step.stages![k].p50)} / ${fmt(step.stages![k].p99)}`).join(', ')}`);
+    step.cpu = formatShares(cpuShares);
+    log(`${mode} ${rate}/s CPU while sending (share of one core): ${step.cpu}`);
+    log(`${mode} ${rate}/s DELIVERED p99 by send second (ms): ${bySecond(sentAt, arrivals, started).join(' ')}`);
     if (step.lost > 0 || step.deliveredP99 > 5_000) break; // past saturation
   }
   for (const ws of sockets) ws.terminate();
+  http.close();
   for (const child of children) child.kill('SIGTERM');
   await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(undefined) : c.once('exit', r)))));
   process.removeListener('exit', reap);
@@ -289,6 +344,12 @@ const rows = results.flatMap((r) =>
       `| ${r.mode} | ${s.rate} | ${s.sent} | ${s.delivered} / ${s.failed} / **${s.lost}** | ${s.perSecond.toFixed(1)} | ${fmt(s.sentP50)} / ${fmt(s.sentP99)} | ${fmt(s.deliveredP50)} / **${fmt(s.deliveredP99)}** | ${fmt(s.failedLateP50)} / ${fmt(s.failedLateMax)} | ${sustained(s) ? 'yes' : 'no'} |`,
   ),
 );
+const stageRows = results.flatMap((r) =>
+  r.steps.map(
+    (s) =>
+      `| ${r.mode} | ${s.rate} | ${STAGES.map((k) => (s.stages ? `${fmt(s.stages[k].p50)} / ${fmt(s.stages[k].p99)}` : '—')).join(' | ')} | ${s.cpu ?? '—'} |`,
+  ),
+);
 const costRows = results.map(
   (r) =>
     `| ${r.mode} | ${r.messages} | ${r.tasks} (${r.workflows} workflows, ${r.runs} runs) | **${(r.tasks / r.messages).toFixed(4)}** | ${Math.max(0, ...r.steps.filter(sustained).map((s) => s.perSecond)).toFixed(0)}/s |`,
@@ -304,12 +365,18 @@ writeSection(
 - **Date:** ${new Date().toISOString()}
 - **Machine:** ${machine()}
 - **Command:** \`BENCH_RATES=${RATES.join(',')} BENCH_SECONDS=${SECONDS} BENCH_MODES=${MODES.join(',')} npm run bench:messages\`
-- **Load:** ${CONVERSATIONS} conversations, each with one member subscribed to \`conversation:{id}\` on the gateway; messages sent through \`POST /conversations/:id/messages\` at each rate for ${SECONDS} s (open loop), after an unrecorded warm-up at ${WARMUP.rate}/s for ${WARMUP.seconds} s. The system as two processes (\`main.ts\` roles ${PROCESSES.map((p) => `\`${p}\``).join(' and ')}), connector simulators with no artificial delay and ${FAILURE_RATE * 100}% of messages never delivered, delivery deadline ${DEADLINE_MS / 1000} s, deadline slices of ${SLICE_MS / 1000} s. Latency = from the send request to the tick on the member's socket; a lifecycle counts when DELIVERED arrived; lost = neither DELIVERED nor FAILED arrived; FAILED lateness = FAILED tick − (send + deadline). Sustained = ≥ 95% of the target rate, 0 lost, DELIVERED p99 < 500 ms.
+- **Load:** ${CONVERSATIONS} conversations, each with one member subscribed to \`conversation:{id}\` on the gateway; messages sent through \`POST /conversations/:id/messages\` at each rate for ${SECONDS} s (open loop, node:http over keep-alive sockets), after an unrecorded warm-up at ${WARMUP.rate}/s for ${WARMUP.seconds} s. The system as two processes (\`main.ts\` roles ${PROCESSES.map((p) => `\`${p}\``).join(' and ')}), connector simulators with no artificial delay and ${FAILURE_RATE * 100}% of messages never delivered, delivery deadline ${DEADLINE_MS / 1000} s, deadline slices of ${SLICE_MS / 1000} s. Latency = from the send request to the tick on the member's socket; a lifecycle counts when DELIVERED arrived; lost = neither DELIVERED nor FAILED arrived; FAILED lateness = FAILED tick − (send + deadline). Sustained = ≥ 95% of the target rate, 0 lost, DELIVERED p99 < 500 ms.
 - **Design:** MySQL first (message + outbox row in one statement, 202), the API's own dispatch to Kafka \`messages\` with the outbox relay workflow as backstop, status reports applied in MySQL by conditional updates in batches and ticked from the consumer; Temporal holds only the deadlines ([message-status.md](message-status.md)).
 
 | deadline design | target msg/s | sent | delivered / failed / lost | lifecycles/s | SENT tick p50 / p99 ms | DELIVERED tick p50 / p99 ms | FAILED late p50 / max ms | sustained |
 |---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
+
+Where the time goes (p50 / p99 ms per stage, from the timestamps on each message row: accepted = send request → commit; dispatch = commit → on Kafka \`messages\`; channel = → the connector's SENT; tick = SENT → on the member's socket) and the CPU each process used while sending (share of one core):
+
+| deadline design | target msg/s | accepted | dispatch | channel | tick | CPU while sending |
+|---|---|---|---|---|---|---|
+${stageRows.join('\n')}
 
 | deadline design | messages | workflow tasks (from the server's histories) | per message | best sustained |
 |---|---|---|---|---|
