@@ -13,38 +13,54 @@ export function createJsonClient(baseUrl: string, { maxSockets = 64 } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   const base = new URL(baseUrl);
   return {
-    /** POSTs a JSON body; resolves with the status and the parsed JSON answer (rejects on a network error). */
-    post<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
+    /**
+     * POSTs a JSON body; resolves with the status and the parsed JSON answer (rejects on a network
+     * error). A request that met a kept-alive socket the server had just closed (it closes idle ones
+     * after 5 s, e.g. between steps) is sent once more on a new one, as Node's documentation advises:
+     * the callers' requests carry their own idempotency keys.
+     */
+    async post<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
       const payload = Buffer.from(JSON.stringify(body));
-      return new Promise((resolve, reject) => {
-        const req = http.request(
-          {
-            agent,
-            host: base.hostname,
-            port: base.port,
-            path,
-            method: 'POST',
-            headers: { ...headers, 'content-type': 'application/json', 'content-length': String(payload.length) },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => {
-              try {
-                resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as T });
-              } catch (err) {
-                reject(err as Error);
-              }
-            });
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end(payload);
-      });
+      try {
+        return await once<T>(path, payload, headers);
+      } catch (err) {
+        if (!(err instanceof StaleSocketError)) throw err;
+        return once<T>(path, payload, headers);
+      }
     },
     close(): void {
       agent.destroy();
     },
   };
+
+  function once<T>(path: string, payload: Buffer, headers: Record<string, string>): Promise<JsonResponse<T>> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          agent,
+          host: base.hostname,
+          port: base.port,
+          path,
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json', 'content-length': String(payload.length) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            try {
+              resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as T });
+            } catch (err) {
+              reject(err as Error);
+            }
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', (err: NodeJS.ErrnoException) => reject(req.reusedSocket && err.code === 'ECONNRESET' ? new StaleSocketError(err.message) : err));
+      req.end(payload);
+    });
+  }
 }
+
+class StaleSocketError extends Error {}
