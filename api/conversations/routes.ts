@@ -11,18 +11,10 @@ import type { Lifecycle } from '../../platform/lifecycle';
 import type { Logger } from '../../platform/logger';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
-import {
-  conversationsOf,
-  createConversation,
-  getConversation,
-  getMessage,
-  insertMessage,
-  isMember,
-  listMessages,
-  unreadUpTo,
-} from '../../stores/conversations';
+import { conversationsOf, createConversation, getMessage, insertMessage, isMember, listMessages, unreadUpTo } from '../../stores/conversations';
 import type { ApiVariables } from '../middleware/auth';
 import { applyStatuses, bucketIdFor, createMessageDispatcher } from '../../services/message-delivery';
+import { createConversationCache } from '../../stores/conversation-cache';
 
 export const MAX_TEXT = 4096;
 const userId = z.string().min(1).max(128);
@@ -61,9 +53,11 @@ export interface ConversationRouteDeps {
 export function conversationRoutes(deps: ConversationRouteDeps) {
   const { config } = deps;
 
+  const conversations = createConversationCache(deps.mysql);
+
   /** The conversation, if the caller may see it: 404 when unknown or when not a member. */
   async function memberOf(conversationId: string, user: string) {
-    const conversation = z.uuid().safeParse(conversationId).success ? await getConversation(deps.mysql(), conversationId) : undefined;
+    const conversation = z.uuid().safeParse(conversationId).success ? await conversations.get(conversationId) : undefined;
     if (!conversation) throw new AppError(404, 'not_found', `no conversation ${conversationId}`, { field: 'id' });
     // Not a member: "not found" too, so conversation ids cannot be probed.
     if (!conversation.members.includes(user)) throw new AppError(404, 'not_found', `no conversation ${conversationId}`, { field: 'id' });
