@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import { signToken } from '../../platform/auth/jwt';
 import { loadConfig } from '../../platform/config';
 
-const system = process.env.SYSTEM as 'tidings' | 'socketio' | 'centrifugo';
+const system = process.env.SYSTEM as 'tidings' | 'socketio' | 'centrifugo' | 'floor';
 const url = process.env.URL!;
 const n = Number(process.env.N);
 const prefix = process.env.PREFIX!;
@@ -28,15 +28,17 @@ let failed = 0;
 
 async function connectOne(i: number): Promise<void> {
   const token = await signToken(config, `${prefix}${i}`, { ttlSeconds: 3600 });
-  if (system === 'tidings') {
+  if (system === 'tidings' || system === 'floor') {
     const ws = new WebSocket(`${url}?access_token=${token}`, { perMessageDeflate: false });
+    // Ready once the user channel is subscribed: Tidings' second frame (after its welcome), the
+    // floor server's first.
+    const greeting = system === 'tidings' ? 2 : 1;
     await new Promise<void>((resolve) => {
-      // Ready once the user channel is subscribed (the second frame).
       let frames = 0;
       ws.on('message', (data) => {
         const text = data.toString();
-        if (frames++ < 2) {
-          if (frames === 2) resolve();
+        if (frames++ < greeting) {
+          if (frames === greeting) resolve();
           return;
         }
         const at = text.lastIndexOf('"publishedAt":');

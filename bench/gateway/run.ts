@@ -25,15 +25,18 @@ const SUSTAINED = { achieved: 0.95, delivered: 0.999, p99Ms: 250 };
 const TIDINGS_PORT = 4101;
 const SOCKETIO_PORT = 4102;
 const CENTRIFUGO_PORT = 4103;
+const FLOOR_PORT = 4104;
 /** Built by scripts/bench.sh (scripts/infra/install-centrifugo.sh) before this runs. */
 const CENTRIFUGO_BIN = process.env.CENTRIFUGO_BIN ?? '';
-const SYSTEMS = (process.env.BENCH_SYSTEMS ?? 'tidings,socketio,centrifugo').split(',') as System[];
+const SYSTEMS = (process.env.BENCH_SYSTEMS ?? 'tidings,socketio,centrifugo,floor').split(',') as System[];
 
 const config = loadConfig();
+/** The floor server's pub/sub channels: one per user, in the benchmark's environment. */
+const FLOOR_CHANNEL_PREFIX = `${namesOf(config).redisPrefix}floor:user:`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => process.stdout.write(`[bench:gateway] ${msg}\n`);
 
-type System = 'tidings' | 'socketio' | 'centrifugo';
+type System = 'tidings' | 'socketio' | 'centrifugo' | 'floor';
 interface Step {
   target: number;
   achieved: number;
@@ -132,15 +135,15 @@ async function startServer(system: System): Promise<ChildProcess> {
     await waitForHttp(`http://127.0.0.1:${CENTRIFUGO_PORT}/health`);
     return child;
   }
-  const child = fork(path.join(ROOT, 'bench/gateway/socketio-server.ts'), [], {
+  const child = fork(path.join(ROOT, `bench/gateway/${system === 'floor' ? 'floor' : 'socketio'}-server.ts`), [], {
     cwd: ROOT,
-    env: { ...env, PORT: String(SOCKETIO_PORT) },
-    execArgv: [...cpuProfileFlags('socketio'), '--import', 'tsx'],
+    env: { ...env, PORT: String(system === 'floor' ? FLOOR_PORT : SOCKETIO_PORT), FLOOR_CHANNEL_PREFIX },
+    execArgv: [...cpuProfileFlags(system), '--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`socket.io server exited (${String(code)})`)));
+    child.once('exit', (code) => reject(new Error(`${system} server exited (${String(code)})`)));
   });
   return child;
 }
@@ -190,6 +193,7 @@ async function run(system: System, redis: Redis, prefixedRedis: Redis): Promise<
     tidings: `ws://127.0.0.1:${TIDINGS_PORT}/ws`,
     socketio: `http://127.0.0.1:${SOCKETIO_PORT}`,
     centrifugo: `ws://127.0.0.1:${CENTRIFUGO_PORT}/connection/websocket`,
+    floor: `ws://127.0.0.1:${FLOOR_PORT}/`,
   }[system];
   const prefix = `bench-${system}-${Date.now()}-`;
   const perChild = Math.ceil(CONNECTIONS / CLIENT_PROCESSES);
@@ -223,6 +227,9 @@ async function run(system: System, redis: Redis, prefixedRedis: Redis): Promise<
   } else if (system === 'centrifugo') {
     const publish = centrifugoPublisher(CENTRIFUGO_PORT);
     publishOne = (u) => publish(`#${userName(u)}`, { n: u, publishedAt: performance.timeOrigin + performance.now() });
+  } else if (system === 'floor') {
+    publishOne = (u) =>
+      redis.publish(`${FLOOR_CHANNEL_PREFIX}${userName(u)}`, JSON.stringify({ n: u, publishedAt: performance.timeOrigin + performance.now() }));
   } else {
     const emitter = new Emitter(redis);
     publishOne = (u) => {
@@ -312,12 +319,13 @@ function toMarkdown(results: SystemResult[], command: string): string {
   const col = (f: (r: SystemResult) => string) => results.map(f).join(' | ');
   const socketio = by('socketio');
   const centrifugo = by('centrifugo');
+  const floor = by('floor');
   return `## Gateway: publish-to-delivery latency, sustained rate, memory per connection
 
 - **Date:** ${new Date().toISOString()}
 - **Machine:** ${machine()}
 - **Command:** \`${command}\`
-- **Load:** ${CONNECTIONS} WebSocket connections, each authenticated as its own user and subscribed to its own user channel, held by ${CLIENT_PROCESSES} load-generator processes on the same machine; events published round-robin over the users from a separate process at rising rates, ${STEP_SECONDS} s per rate, the same for each system, one system at a time, on the same Redis. Tidings publishes through \`gateway/publisher.ts\` (Lua: XADD to the channel's bounded stream + PUBLISH); Socket.IO 4.8 with \`@socket.io/redis-adapter\`, events emitted by \`@socket.io/redis-emitter\` to the user's room (PUBLISH only, no history); Centrifugo v6.9.1 (built from its Go module by \`scripts/infra/install-centrifugo.sh\`) with its Redis engine (prefix of the bench environment) and the same HS256 JWTs, each connection subscribed server-side to its personal channel \`#<user>\` with a bounded history (${config.GATEWAY_STREAM_MAXLEN}, like Tidings' streams), published through its HTTP server API (\`/api/batch\`, the publishes of one event-loop tick per request), clients speaking its JSON protocol over WebSocket (\`bench/gateway/clients.ts\`). Latency = arrival time in the client − publish timestamp (same clock). Server CPU = user + system time of the server process during the step, per 1,000 messages delivered; Redis CPU the same from Redis's INFO (one Redis for all); publisher CPU that of the benchmark process, which publishes.
+- **Load:** ${CONNECTIONS} WebSocket connections, each authenticated as its own user and subscribed to its own user channel, held by ${CLIENT_PROCESSES} load-generator processes on the same machine; events published round-robin over the users from a separate process at rising rates, ${STEP_SECONDS} s per rate, the same for each system, one system at a time, on the same Redis. Tidings publishes through \`gateway/publisher.ts\` (Lua: XADD to the channel's bounded stream + PUBLISH); Socket.IO 4.8 with \`@socket.io/redis-adapter\`, events emitted by \`@socket.io/redis-emitter\` to the user's room (PUBLISH only, no history); Centrifugo v6.9.1 (built from its Go module by \`scripts/infra/install-centrifugo.sh\`) with its Redis engine (prefix of the bench environment) and the same HS256 JWTs, each connection subscribed server-side to its personal channel \`#<user>\` with a bounded history (${config.GATEWAY_STREAM_MAXLEN}, like Tidings' streams), published through its HTTP server API (\`/api/batch\`, the publishes of one event-loop tick per request), clients speaking its JSON protocol over WebSocket (\`bench/gateway/clients.ts\`); the floor, a bare \`ws\` server (\`bench/gateway/floor-server.ts\`) that authenticates the same JWTs, subscribes one Redis pub/sub channel per user and writes each published message to the socket untouched (no protocol, history or metrics): no Node gateway fed by Redis does less per message. Latency = arrival time in the client − publish timestamp (same clock). Server CPU = user + system time of the server process during the step, per 1,000 messages delivered; Redis CPU the same from Redis's INFO (one Redis for all); publisher CPU that of the benchmark process, which publishes.
 - **Sustained** = publisher achieved ≥ ${SUSTAINED.achieved * 100}% of the target, ≥ ${SUSTAINED.delivered * 100}% delivered, p99 < ${SUSTAINED.p99Ms} ms.
 
 | system | target msg/s | achieved msg/s | delivered/published | p50 ms | p99 ms | max ms | server CPU ms / 1,000 msg | Redis CPU ms / 1,000 msg | publisher CPU ms / 1,000 msg | sustained |
@@ -336,7 +344,11 @@ ${rows.join('\n')}
 - p99 < 50 ms at 5,000 msg/s with ${CONNECTIONS} connections: ${at5000 ? `p99 ${ms(at5000.p99)} ms — ${verdict(at5000.p99 < 50 && at5000.sustained)}` : 'not measured'}
 - ≤ 20 KB RSS per connection: ${tidings.rssPerConnKb.toFixed(1)} KB — ${verdict(tidings.rssPerConnKb <= 20)}
 - ≥ 2× Socket.IO's sustained rate: ${ratio(socketio).toFixed(2)}× — ${verdict(ratio(socketio) >= 2)}
-- ≥ Centrifugo per core (server CPU per 1,000 msg no higher than Centrifugo's): ${centrifugo ? `${ms(cpuPer1000(tidings))} vs ${ms(cpuPer1000(centrifugo))} ms — ${verdict(cpuPer1000(tidings) <= cpuPer1000(centrifugo))}; sustained rate ${ratio(centrifugo).toFixed(2)}× Centrifugo's` : 'not measured'}
+- ≥ Centrifugo per core (server CPU per 1,000 msg no higher than Centrifugo's): ${centrifugo ? `${ms(cpuPer1000(tidings))} vs ${ms(cpuPer1000(centrifugo))} ms — ${verdict(cpuPer1000(tidings) <= cpuPer1000(centrifugo))}; sustained rate ${ratio(centrifugo).toFixed(2)}× Centrifugo's` : 'not measured'}${
+    floor && socketio
+      ? `\n- The floor on the same load: highest sustained ${highestSustained(floor).toFixed(0)} msg/s at ${ms(cpuPer1000(floor))} ms server CPU per 1,000 msg (Tidings ${ms(cpuPer1000(tidings))}, Socket.IO ${ms(cpuPer1000(socketio))}); 2× Socket.IO's sustained rate would be ${(2 * highestSustained(socketio)).toFixed(0)} msg/s, ${2 * highestSustained(socketio) > highestSustained(floor) ? 'more than the floor sustains here' : 'within what the floor sustains here'}, and half Socket.IO's CPU per message (${ms(cpuPer1000(socketio) / 2)} ms) is ${cpuPer1000(socketio) / 2 < cpuPer1000(floor) ? 'below' : 'above'} the floor's`
+      : ''
+  }
 
 All processes (Redis, servers, load generators, publisher) share the ${machine().split(',')[0]} cores, so the figures are a floor for a gateway given its own machine, and the highest sustained rate is bounded by the load generators as much as by the server.`;
 }
