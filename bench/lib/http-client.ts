@@ -12,26 +12,31 @@ export interface JsonResponse<T> {
 export function createJsonClient(baseUrl: string, { maxSockets = 64 } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   const base = new URL(baseUrl);
-  return {
+  const client = {
     /**
      * POSTs a JSON body; resolves with the status and the parsed JSON answer (rejects on a network
-     * error). A request that met a kept-alive socket the server had just closed (it closes idle ones
-     * after 5 s, e.g. between steps) is sent once more on a new one, as Node's documentation advises:
-     * the callers' requests carry their own idempotency keys.
+     * error). A request whose connection was reset before any answer (a kept-alive socket the server
+     * had just closed: it closes idle ones after 5 s, e.g. between steps) is sent once more, as
+     * Node's documentation advises; the callers' requests carry their own idempotency keys, and the
+     * retries are counted (`resets`) so a report can say so.
      */
     async post<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
       const payload = Buffer.from(JSON.stringify(body));
       try {
         return await once<T>(path, payload, headers);
       } catch (err) {
-        if (!(err instanceof StaleSocketError)) throw err;
+        if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') throw err;
+        client.resets++;
         return once<T>(path, payload, headers);
       }
     },
+    /** Requests sent again after a connection reset. */
+    resets: 0,
     close(): void {
       agent.destroy();
     },
   };
+  return client;
 
   function once<T>(path: string, payload: Buffer, headers: Record<string, string>): Promise<JsonResponse<T>> {
     return new Promise((resolve, reject) => {
@@ -57,10 +62,8 @@ export function createJsonClient(baseUrl: string, { maxSockets = 64 } = {}) {
           res.on('error', reject);
         },
       );
-      req.on('error', (err: NodeJS.ErrnoException) => reject(req.reusedSocket && err.code === 'ECONNRESET' ? new StaleSocketError(err.message) : err));
+      req.on('error', reject);
       req.end(payload);
     });
   }
 }
-
-class StaleSocketError extends Error {}

@@ -238,6 +238,7 @@ async function runMode(mode: 'buckets' | 'sweep'): Promise<ModeResult> {
   for (const { rate, seconds, warmUp } of ladder) {
     sentAt.clear();
     const refused: string[] = [];
+    const resetsBefore = http.resets;
     const finishedBefore = finished;
     let sent = 0;
     const started = performance.now();
@@ -289,6 +290,8 @@ async function runMode(mode: 'buckets' | 'sweep'): Promise<ModeResult> {
       log(`${mode} warm-up at ${rate}/s for ${seconds} s: ${d.length} of ${sent} delivered (not recorded)`);
       continue;
     }
+    if (http.resets > resetsBefore)
+      log(`${http.resets - resetsBefore} sends retried after a connection reset (same clientMessageId; latency from the first try)`);
     await explainLost(sentAt, arrivals, refused);
     const s = of('SENT');
     const f = of('FAILED', DEADLINE_MS);
