@@ -20,7 +20,7 @@ import { createActivities } from './activities';
 import { outboxRelay, outboxRelayId } from './workflows/ledger';
 import { messageRelay } from './workflows/message-timers';
 import { messageRelayId } from './contracts/messages';
-import { purchaseRelay } from './workflows/purchase-timers';
+import { purchaseRelay } from './workflows/purchase-relay';
 import { purchaseRelayId } from './contracts/purchase';
 import type { Context } from './runtime/context';
 import { roleExport, roleTracer, withRole } from './platform/tracing';
@@ -123,7 +123,7 @@ export async function ensurePurchaseRelay(ctx: Context): Promise<void> {
   await client.workflow.start(purchaseRelay, {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowId: purchaseRelayId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE),
-    args: [{ batchSize: config.MESSAGE_RELAY_BATCH, idleMs: config.MESSAGE_RELAY_IDLE_MS, minAgeMs: 1_000 }],
+    args: [{ batchSize: config.PURCHASE_RELAY_BATCH, idleMs: config.PURCHASE_RELAY_IDLE_MS, minAgeMs: 1_000 }],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
 }

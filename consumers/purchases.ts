@@ -1,6 +1,7 @@
 // The purchase journey's consumers: fulfillment (SQS `purchase-processing`, fed by the SNS topics
-// purchase-requested and purchase-cancelled) and the results consumer (SQS `purchase-results`)
-// that applies each result in MySQL and pushes it (docs/purchase-journey.md).
+// purchase-requested and purchase-cancelled) and the results consumer (SQS `purchase-results`):
+// PROCESSING is applied in MySQL (forward only) and pushed, the outcome is signalled to the
+// purchase's run (docs/purchase-journey.md).
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
@@ -8,8 +9,8 @@ import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
 import { createSqsBatchSender } from '../platform/clients/aws-batch';
 import { cancelContract, effectContract } from '../stores/purchases';
-import { fulfillmentResultSignal, purchaseWorkflowId, type FulfillmentResult, type PurchaseMessage } from '../contracts/purchase';
-import { applyResults } from '../services/purchase-delivery';
+import { fulfillmentOutcomeSignal, purchaseWorkflowId, type FulfillmentResult, type PurchaseMessage } from '../contracts/purchase';
+import { movePurchaseAndPush } from '../services/purchase';
 import { parseRecord } from './parse-record';
 import { startSqsConsumer } from './sqs-runner';
 
@@ -31,7 +32,11 @@ const Result = z.discriminatedUnion('kind', [
 export interface PurchaseConsumerOptions {
   waitSeconds?: number;
   retryDelaySeconds?: number;
+  /** Simulated fulfillment time (default FULFILLMENT_DELAY_MS): half before PROCESSING, half after. */
+  delayMs?: number;
 }
+
+const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 
 /**
  * Fulfillment: says PROCESSING, effects the contract once per purchase (stock reserved and a
@@ -63,9 +68,14 @@ export async function startFulfillment(ctx: Context, opts: PurchaseConsumerOptio
         ctx.log.info({ purchaseId: m.purchaseId, done }, 'purchase compensated');
         return;
       }
+      // A real fulfillment takes a while (a queue, a credit check): the customer can still cancel
+      // in the first half, while the purchase is PENDING.
+      const delayMs = opts.delayMs ?? ctx.config.FULFILLMENT_DELAY_MS;
+      await sleep(delayMs / 2);
       // PROCESSING goes out while the contract is effected (one broker round trip less per
       // receive); the outcome is reported only after it, so the user's timeline keeps its order.
       const processing = report({ purchaseId: m.purchaseId, kind: 'PROCESSING' });
+      await sleep(delayMs / 2);
       const [outcome] = await Promise.all([effectContract(ctx.mysql(), m.purchaseId, m.productId, m.quantity), processing]);
       // A tombstone means the purchase was cancelled first: nothing to report.
       if (outcome.outcome === 'COMPLETED') await report({ purchaseId: m.purchaseId, kind: 'COMPLETED' });
@@ -75,7 +85,11 @@ export async function startFulfillment(ctx: Context, opts: PurchaseConsumerOptio
   return { stop: () => consumer.stop() };
 }
 
-/** Results: each fulfillment report is applied forward-only in MySQL and pushed; duplicates and late ones change nothing. */
+/**
+ * Results: PROCESSING is applied forward-only in MySQL and pushed (a cancel is refused from then
+ * on); the outcome is signalled to the purchase's run, which records it. Duplicates and late
+ * reports change nothing.
+ */
 export async function startPurchaseResults(ctx: Context, opts: PurchaseConsumerOptions = {}) {
   const consumer = startSqsConsumer({
     name: 'purchase-results',
@@ -85,19 +99,18 @@ export async function startPurchaseResults(ctx: Context, opts: PurchaseConsumerO
     waitSeconds: opts.waitSeconds ?? ctx.config.SQS_WAIT_SECONDS,
     retryDelaySeconds: opts.retryDelaySeconds ?? ctx.config.SQS_RETRY_DELAY_SECONDS,
     pollers: ctx.config.SQS_POLLERS,
+    // Done before this returns: the runner deletes the SQS message only then, so a crash (or
+    // MySQL or Temporal down) in between redelivers it, and the redelivery is a no-op.
     handle: async (body) => {
       const result: FulfillmentResult = parseRecord(Result, body, 'fulfillment result');
-      // Applied and pushed before this returns: the runner deletes the SQS message only then, so a
-      // crash in between redelivers it (and the forward-only update makes the redelivery a no-op).
-      const { workflow } = await applyResults({ mysql: ctx.mysql(), publisher: ctx.publisher }, [result]);
-      // A purchase of the workflow design (its run started before the upgrade) still hears through its run.
-      for (const r of workflow) await signalRun(r);
+      if (result.kind === 'PROCESSING') await movePurchaseAndPush({ mysql: ctx.mysql(), publisher: ctx.publisher }, { purchaseId: result.purchaseId, to: 'PROCESSING' });
+      else await signalOutcome(result);
     },
   });
-  async function signalRun(result: FulfillmentResult): Promise<void> {
+  async function signalOutcome(result: Exclude<FulfillmentResult, { kind: 'PROCESSING' }>): Promise<void> {
     try {
       const client = await ctx.temporal();
-      await client.workflow.getHandle(purchaseWorkflowId(ctx.config.TIDINGS_ENV, result.purchaseId)).signal(fulfillmentResultSignal, result);
+      await client.workflow.getHandle(purchaseWorkflowId(ctx.config.TIDINGS_ENV, result.purchaseId)).signal(fulfillmentOutcomeSignal, result);
     } catch (err) {
       // The run already ended (expired or cancelled): its compensation handles the contract.
       if (!(err instanceof WorkflowNotFoundError)) throw err;

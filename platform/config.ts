@@ -154,11 +154,14 @@ export const configFields = z.object({
     .int()
     .positive()
     .default(5 * 60 * 1000),
-  // The purchase deadlines: one bucket workflow per time slice, so a purchase may EXPIRE up to one
-  // slice after its deadline. The purchase outbox relay (the backstop of the API's own dispatch)
-  // shares the message relay's tick and batch; the worker role makes sure it runs unless turned off.
-  PURCHASE_DEADLINE_BUCKET_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  // The purchase outbox relay, the backstop of the API's own start of each purchase's run: its tick
+  // and batch; the worker role makes sure it runs unless turned off.
+  PURCHASE_RELAY_IDLE_MS: z.coerce.number().int().min(100).default(2_000),
+  PURCHASE_RELAY_BATCH: z.coerce.number().int().positive().max(1_000).default(200),
   PURCHASE_RELAY_ON_START: z.stringbool().default(true),
+  // The fulfillment simulator's processing time (half before PROCESSING, when a cancel is still
+  // possible, half after): a few seconds, as a real one takes; 0 in benchmarks.
+  FULFILLMENT_DELAY_MS: z.coerce.number().int().min(0).max(20_000).default(3_000),
 
   // Ledger: the relay's batch and backstop tick; how long after a merchant's midnight a day closes.
   LEDGER_RELAY_BATCH: z.coerce.number().int().positive().max(1000).default(200),

@@ -13,6 +13,7 @@ import { createLogger } from '../platform/logger';
 import { ephemeralEnvAge } from '../platform/names';
 import { ensureDatabase, listDatabases } from './database';
 import { provisionAll } from './index';
+import { ensureSearchAttributes } from './temporal';
 import { teardownEnvironment } from './teardown';
 
 const args = new Set(process.argv.slice(2));
@@ -27,6 +28,13 @@ async function provision(): Promise<void> {
   const sqs = createSqs(config);
   try {
     await provisionAll({ config, log, kafka: createKafka(config, log), sns, sqs, mysql });
+    const connection = await connectTemporal(config);
+    try {
+      const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+      log.info({ added }, added.length ? 'temporal: search attributes added' : 'temporal: search attributes present');
+    } finally {
+      await connection.close();
+    }
     log.info({ env: config.TIDINGS_ENV, ms: Date.now() - started }, 'provisioned');
   } finally {
     await mysql.end();

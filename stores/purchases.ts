@@ -2,11 +2,8 @@
 // the contracts fulfillment effects.
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Product, Quote } from '../domain/purchase-quote';
+import { FINAL_STATUSES, pathTo, PURCHASE_STATUSES, type PurchaseStatus } from '../domain/purchase-status';
 import { inTransaction } from '../platform/db/transaction';
-
-export const PURCHASE_STATUSES = ['RECEIVED', 'PENDING', 'PROCESSING', 'COMPLETED', 'REJECTED', 'EXPIRED', 'CANCELLED'] as const;
-export type PurchaseStatus = (typeof PURCHASE_STATUSES)[number];
-export const FINAL_STATUSES: readonly PurchaseStatus[] = ['COMPLETED', 'REJECTED', 'EXPIRED', 'CANCELLED'];
 
 export interface PurchaseView extends Quote {
   purchaseId: string;
@@ -76,31 +73,73 @@ export async function blockReason(pool: Pool, userId: string): Promise<string | 
   return rows[0]?.reason as string | undefined;
 }
 
-export async function insertPurchase(conn: PoolConnection, purchaseId: string, userId: string, q: Quote): Promise<void> {
-  await conn.query(
-    `INSERT INTO purchases (purchase_id, user_id, product_id, quantity, installments, amount_cents, total_cents, installment_cents, status)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'RECEIVED')`,
-    [purchaseId, userId, q.productId, q.quantity, q.installments, q.amountCents, q.totalCents, q.installmentCents],
-  );
-  await conn.query("INSERT INTO purchase_timeline (purchase_id, status, at) VALUES (?, 'RECEIVED', CURRENT_TIMESTAMP(3))", [purchaseId]);
+/** One status a purchase passed through: what is pushed on `user:{id}`. */
+export interface PurchaseHop {
+  purchaseId: string;
+  userId: string;
+  status: PurchaseStatus;
+  detail: string | null;
+  at: number;
+  /** The purchase's trace (from the request that accepted it), when traced: its push joins it. */
+  traceparent?: string;
 }
 
-/** Moves the purchase to `status` and stamps the timeline once (a retry keeps the first time). */
-export async function recordStatus(pool: Pool, purchaseId: string, status: PurchaseStatus, detail?: string): Promise<string> {
-  return inTransaction(pool, async (conn) => {
-    await conn.query('INSERT IGNORE INTO purchase_timeline (purchase_id, status, at, detail) VALUES (?, ?, CURRENT_TIMESTAMP(3), ?)', [
-      purchaseId,
-      status,
-      detail ?? null,
-    ]);
-    await conn.query('UPDATE purchases SET status = ?, reason = COALESCE(?, reason), updated_at = CURRENT_TIMESTAMP(3) WHERE purchase_id = ?', [
-      status,
-      FINAL_STATUSES.includes(status) ? (detail ?? null) : null,
-      purchaseId,
-    ]);
-    const [rows] = await conn.query<RowDataPacket[]>('SELECT at FROM purchase_timeline WHERE purchase_id = ? AND status = ?', [purchaseId, status]);
-    return (rows[0]!.at as Date).toISOString();
-  });
+export interface MoveOutcome {
+  moved: boolean;
+  status: PurchaseStatus;
+  /** The statuses this move stamped (PROCESSING brought along before an outcome), or, for a repeat, those it had stamped. */
+  hops: PurchaseHop[];
+}
+
+/**
+ * Moves a purchase forward (domain/purchase-status.ts: never back, PROCESSING stamped before an
+ * outcome that arrives while PENDING), with its row locked, and calls `beforeCommit` with what it
+ * stamped: the caller pushes while the row is still locked, so a later move of the same purchase
+ * (another process) waits for this commit and the user sees the statuses in order. A repeat of a
+ * move that already happened (a retried step) answers as the first did.
+ */
+export async function movePurchase(
+  pool: Pool,
+  move: { purchaseId: string; to: Exclude<PurchaseStatus, 'RECEIVED'>; detail?: string },
+  beforeCommit: (hops: PurchaseHop[]) => Promise<void>,
+): Promise<MoveOutcome> {
+  return inTransaction(
+    pool,
+    async (conn) => {
+      const [rows] = await conn.query<RowDataPacket[]>('SELECT status, user_id, traceparent FROM purchases WHERE purchase_id = ? FOR UPDATE', [
+        move.purchaseId,
+      ]);
+      const row = rows[0];
+      if (!row) throw new Error(`no purchase ${move.purchaseId}`);
+      const from = row.status as PurchaseStatus;
+      const own = { purchaseId: move.purchaseId, userId: row.user_id as string, ...(row.traceparent ? { traceparent: row.traceparent as string } : {}) };
+      if (from === move.to) {
+        const [stamped] = await conn.query<RowDataPacket[]>('SELECT status, at, detail FROM purchase_timeline WHERE purchase_id = ? AND status IN (?)', [
+          move.purchaseId,
+          ['PROCESSING', move.to],
+        ]);
+        const hops = stamped.map((t) => ({ ...own, status: t.status as PurchaseStatus, detail: (t.detail as string | null) ?? null, at: (t.at as Date).getTime() }));
+        return { moved: true, status: from, hops: hops.sort((a, b) => a.at - b.at) };
+      }
+      const path = pathTo(from, move.to);
+      if (path.length === 0) return { moved: false, status: from, hops: [] };
+      const at = Date.now();
+      const hops: PurchaseHop[] = path.map((status) => ({ ...own, status, detail: status === move.to ? (move.detail ?? null) : null, at }));
+      await conn.query('INSERT IGNORE INTO purchase_timeline (purchase_id, status, at, detail) VALUES ?', [
+        hops.map((h) => [h.purchaseId, h.status, new Date(h.at), h.detail]),
+      ]);
+      await conn.query('UPDATE purchases SET status = ?, reason = ?, updated_at = ? WHERE purchase_id = ?', [
+        move.to,
+        FINAL_STATUSES.includes(move.to) ? (move.detail ?? null) : null,
+        new Date(at),
+        move.purchaseId,
+      ]);
+      await beforeCommit(hops);
+      return { moved: true, status: move.to, hops };
+    },
+    // READ COMMITTED: the lock covers only this purchase's row, so other purchases never wait.
+    { isolation: 'READ COMMITTED' },
+  );
 }
 
 export async function getPurchase(pool: Pool, purchaseId: string, userId?: string): Promise<PurchaseView | undefined> {

@@ -9,6 +9,5 @@ export { messageDeadlineBucket, messageRelay } from './message-timers';
 export { notification } from './notification';
 export { notificationBucket } from './notification-bucket';
 export { ping } from './ping';
-// `purchase` (one run per purchase) stays registered so runs started before the outbox design finish.
 export { purchase } from './purchase';
-export { purchaseDeadlineBucket, purchaseRelay } from './purchase-timers';
+export { purchaseRelay } from './purchase-relay';

@@ -1,24 +1,27 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { describe, expect, it } from 'vitest';
-import type { PurchaseActivities } from '../activities/purchases';
-import type { Quote } from '../domain/purchase-quote';
-import type { PurchaseStatus } from '../stores/purchases';
-import { useTimeSkipping } from '../test/support/temporal';
+import { describe, expect, it, vi } from 'vitest';
 import {
   cancelPurchaseUpdate,
-  fulfillmentResultSignal,
-  purchase,
+  CANCEL_NOT_ALLOWED,
+  fulfillmentOutcomeSignal,
   purchaseStateQuery,
   purchaseWorkflowId,
   PURCHASE_INVALID,
+  type PurchaseActivities,
   type PurchaseMessage,
-} from './purchase';
+} from '../contracts/purchase';
+import type { Quote } from '../domain/purchase-quote';
+import { CUSTOMER_REJECTION, pathTo, type PurchaseStatus } from '../domain/purchase-status';
+import { useTimeSkipping } from '../test/support/temporal';
+import { purchase } from './purchase';
 
-// Time-skipping: the purchase workflow's logic with stub activities that record what they were
-// asked to do; test/purchases.e2e.test.ts runs the real activities against the real servers.
+// Time-skipping: the purchase workflow's logic with stub activities over an in-memory purchase row
+// that follows the same forward-only rules as MySQL; test/purchases.e2e.test.ts runs the real
+// activities against the real servers, on the dev server with the search attributes registered
+// (the test server has no operator service to register them), where the workflow tasks per
+// purchase are counted too (the test server adds tasks of its own around a cold worker's first run).
 const quote: Quote = {
   productId: 'phone-x',
   quantity: 1,
@@ -31,37 +34,45 @@ const quote: Quote = {
   feesCents: 0,
 };
 
+/** Stub steps over one purchase row: `pushed` is what the user saw, in order, once per status. */
 function stubs(opts: { invalid?: string } = {}) {
-  const statuses: { status: PurchaseStatus; detail?: string }[] = [];
+  const row = { status: 'RECEIVED' as PurchaseStatus, reason: undefined as string | undefined };
+  const pushed: PurchaseStatus[] = [];
   const messages: PurchaseMessage['type'][] = [];
+  const stamp = (statuses: PurchaseStatus[]) => statuses.map((status) => ({ status, at: new Date().toISOString() }));
+  const moveTo = (to: Exclude<PurchaseStatus, 'RECEIVED'>, detail?: string) => {
+    if (row.status === to) return { moved: true, status: row.status, stamped: stamp([to]) };
+    const path = pathTo(row.status, to);
+    if (path.length === 0) return { moved: false, status: row.status, stamped: [] };
+    for (const s of path) if (!pushed.includes(s)) pushed.push(s);
+    row.status = to;
+    if (detail !== undefined) row.reason = detail;
+    return { moved: true, status: to, stamped: stamp(path) };
+  };
   const activities: PurchaseActivities = {
     async validatePurchase() {
       if (opts.invalid) throw ApplicationFailure.nonRetryable(opts.invalid, PURCHASE_INVALID);
     },
-    async recordPurchaseStatus({ status, detail }) {
-      statuses.push({ status, detail });
-      return new Date().toISOString();
+    async movePurchase({ to, detail }) {
+      return moveTo(to, detail);
     },
     async publishPurchaseMessage(m) {
       if (!messages.includes(m.type)) messages.push(m.type);
       return 'msg';
     },
   };
-  // Local activities run at least once (a retried workflow task may run one again); the real
-  // recordPurchaseStatus is idempotent per status, so what matters is the order of first calls.
-  return { activities, statuses, messages, names: () => [...new Set(statuses.map((s) => s.status))] };
+  // The results consumer's part: PROCESSING applied to the row directly, not through the run.
+  return { activities, row, pushed, messages, processing: () => moveTo('PROCESSING') };
 }
+
+type Handle = WorkflowHandle<typeof purchase>;
 
 describe('purchase workflow (time-skipping test server)', () => {
   const ts = useTimeSkipping();
   let n = 0;
 
-  /** Runs `body` with a worker over `activities` and a started purchase. */
-  async function withPurchase(
-    s: ReturnType<typeof stubs>,
-    body: (h: Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>, id: string) => Promise<void>,
-    resultTimeoutMs = 60 * 60 * 1000,
-  ) {
+  /** Runs `body` with a worker over the stubs and a started purchase. */
+  async function withPurchase(s: ReturnType<typeof stubs>, body: (h: Handle, id: string) => Promise<void>, resultTimeoutMs = 60 * 60 * 1000) {
     const taskQueue = `purchase-ts-${++n}`;
     const id = `p-${n}`;
     const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: s.activities });
@@ -74,96 +85,136 @@ describe('purchase workflow (time-skipping test server)', () => {
       await body(handle, id);
     });
   }
-  const pendingReached = async (h: { query: (q: typeof purchaseStateQuery) => Promise<{ status: string }> }, s: ReturnType<typeof stubs>) => {
-    for (let i = 0; i < 200 && !(s.messages.includes('PurchaseRequested') && (await h.query(purchaseStateQuery)).status === 'PENDING'); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
+  /** Waits (and fails loudly after 10 s) until PurchaseRequested is out and the run says PENDING. */
+  const pendingReached = (h: Handle, s: ReturnType<typeof stubs>) =>
+    vi.waitFor(
+      async () => {
+        expect(s.messages).toContain('PurchaseRequested');
+        expect((await h.query(purchaseStateQuery)).status).toBe('PENDING');
+      },
+      { timeout: 10_000, interval: 20 },
+    );
 
-  it('happy path: PENDING → PROCESSING → COMPLETED, one PurchaseRequested', async () => {
+  it('happy path: PENDING, PROCESSING (from the consumer), COMPLETED; one PurchaseRequested', async () => {
     const s = stubs();
     await withPurchase(s, async (h, id) => {
       await pendingReached(h, s);
-      await h.signal(fulfillmentResultSignal, { purchaseId: id, kind: 'PROCESSING' });
-      await h.signal(fulfillmentResultSignal, { purchaseId: id, kind: 'COMPLETED' });
-      const state = (await h.result()) as { status: string };
+      s.processing();
+      await h.signal(fulfillmentOutcomeSignal, { purchaseId: id, kind: 'COMPLETED' });
+      const state = await h.result();
       expect(state.status).toBe('COMPLETED');
+      expect(state.timeline.map((t) => t.status)).toEqual(['PENDING', 'COMPLETED']);
     });
-    expect(s.names()).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
+    expect(s.pushed).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
     expect(s.messages).toEqual(['PurchaseRequested']);
   });
 
-  it('validation failure: REJECTED with the reason, nothing published', async () => {
-    const s = stubs({ invalid: 'customer is blocked: fraud' });
+  it('validation failure: REJECTED with a customer-safe reason, nothing published', async () => {
+    const s = stubs({ invalid: 'customer is blocked: fraud review' });
     await withPurchase(s, async (h) => {
-      expect(await h.result()).toMatchObject({ status: 'REJECTED', reason: 'customer is blocked: fraud' });
+      expect(await h.result()).toMatchObject({ status: 'REJECTED', reason: CUSTOMER_REJECTION });
+      // The operator's reason is in the run's history (the validation step's failure).
+      expect(JSON.stringify((await h.fetchHistory()).events)).toContain('customer is blocked: fraud review');
     });
-    expect(s.names()).toEqual(['REJECTED']);
+    expect(s.pushed).toEqual(['REJECTED']);
+    expect(s.row.reason).toBe(CUSTOMER_REJECTION);
     expect(s.messages).toEqual([]);
   });
 
-  it('fulfillment rejects: REJECTED with its reason, no compensation', async () => {
+  it('fulfillment rejects before PROCESSING was applied: PROCESSING stamped first, then REJECTED with its reason; no compensation', async () => {
     const s = stubs();
     await withPurchase(s, async (h, id) => {
       await pendingReached(h, s);
-      await h.signal(fulfillmentResultSignal, { purchaseId: id, kind: 'REJECTED', reason: 'out of stock' });
+      await h.signal(fulfillmentOutcomeSignal, { purchaseId: id, kind: 'REJECTED', reason: 'out of stock' });
       expect(await h.result()).toMatchObject({ status: 'REJECTED', reason: 'out of stock' });
     });
-    expect(s.names()).toEqual(['PENDING', 'PROCESSING', 'REJECTED']);
+    expect(s.pushed).toEqual(['PENDING', 'PROCESSING', 'REJECTED']);
     expect(s.messages).toEqual(['PurchaseRequested']);
   });
 
-  it('no result before the deadline: EXPIRED, and PurchaseCancelled compensates', async () => {
+  it('no outcome before the deadline: EXPIRED on the durable timer, and PurchaseCancelled compensates', async () => {
     const s = stubs();
     await withPurchase(
       s,
       async (h) => {
         const before = await ts.env.currentTimeMs();
-        expect(await h.result()).toMatchObject({ status: 'EXPIRED' });
+        expect(await h.result()).toMatchObject({ status: 'EXPIRED', reason: 'no fulfillment result within 7200 s' });
         expect((await ts.env.currentTimeMs()) - before).toBeGreaterThanOrEqual(2 * 60 * 60 * 1000 - 1_000);
-      },
+        },
       2 * 60 * 60 * 1000,
     );
-    expect(s.names()).toEqual(['PENDING', 'EXPIRED']);
+    expect(s.pushed).toEqual(['PENDING', 'EXPIRED']);
     expect(s.messages).toEqual(['PurchaseRequested', 'PurchaseCancelled']);
   });
 
-  it('cancel before fulfillment started: CANCELLED and compensated', async () => {
+  it('expires from PROCESSING too, and compensates', async () => {
+    const s = stubs();
+    await withPurchase(
+      s,
+      async (h) => {
+        await pendingReached(h, s);
+        s.processing();
+        expect(await h.result()).toMatchObject({ status: 'EXPIRED' });
+      },
+      60_000,
+    );
+    expect(s.pushed).toEqual(['PENDING', 'PROCESSING', 'EXPIRED']);
+    expect(s.messages).toEqual(['PurchaseRequested', 'PurchaseCancelled']);
+  });
+
+  it('cancel before fulfillment started: the update answers CANCELLED and the run compensates', async () => {
     const s = stubs();
     await withPurchase(s, async (h) => {
       await pendingReached(h, s);
       const state = await h.executeUpdate(cancelPurchaseUpdate, { args: [{ reason: 'changed my mind' }] });
       expect(state).toMatchObject({ status: 'CANCELLED', reason: 'changed my mind' });
+      expect(await h.result()).toMatchObject({ status: 'CANCELLED' });
     });
-    expect(s.names()).toEqual(['PENDING', 'CANCELLED']);
+    expect(s.pushed).toEqual(['PENDING', 'CANCELLED']);
     expect(s.messages).toEqual(['PurchaseRequested', 'PurchaseCancelled']);
   });
 
-  it('cancel after fulfillment started is refused; the purchase completes', async () => {
+  it('cancel after PROCESSING was applied is refused (CancelNotAllowed); the purchase then completes', async () => {
     const s = stubs();
     await withPurchase(s, async (h, id) => {
       await pendingReached(h, s);
-      await h.signal(fulfillmentResultSignal, { purchaseId: id, kind: 'PROCESSING' });
-      await expect(h.executeUpdate(cancelPurchaseUpdate, { args: [{}] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-      await h.signal(fulfillmentResultSignal, { purchaseId: id, kind: 'COMPLETED' });
+      s.processing();
+      const refused = await h.executeUpdate(cancelPurchaseUpdate, { args: [{}] }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({
+        type: CANCEL_NOT_ALLOWED,
+        message: 'fulfillment has started; the purchase can no longer be cancelled',
+      });
+      await h.signal(fulfillmentOutcomeSignal, { purchaseId: id, kind: 'COMPLETED' });
       expect(await h.result()).toMatchObject({ status: 'COMPLETED' });
     });
-    expect(s.names()).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
+    expect(s.pushed).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
     expect(s.messages).toEqual(['PurchaseRequested']);
   });
 
-  it('duplicate and late results are ignored: the first outcome wins, each status recorded once', async () => {
+  it('cancel once the outcome has arrived, or after the end, is refused by the validator', async () => {
     const s = stubs();
     await withPurchase(s, async (h, id) => {
       await pendingReached(h, s);
-      // Outcome before PROCESSING, twice, then a contradicting one: order on the timeline still holds.
-      await h.signal(fulfillmentResultSignal, { purchaseId: id, kind: 'COMPLETED' });
-      await h.signal(fulfillmentResultSignal, { purchaseId: id, kind: 'COMPLETED' });
-      await h.signal(fulfillmentResultSignal, { purchaseId: id, kind: 'REJECTED', reason: 'late' });
-      await h.signal(fulfillmentResultSignal, { purchaseId: id, kind: 'PROCESSING' });
-      expect(await h.result()).toMatchObject({ status: 'COMPLETED' });
-      await expect(h.signal(fulfillmentResultSignal, { purchaseId: id, kind: 'REJECTED', reason: 'too late' })).rejects.toThrow();
+      await h.signal(fulfillmentOutcomeSignal, { purchaseId: id, kind: 'COMPLETED' });
+      await h.result();
+      await expect(h.executeUpdate(cancelPurchaseUpdate, { args: [{}] })).rejects.toThrow();
     });
-    expect(s.names()).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
+    expect(s.messages).toEqual(['PurchaseRequested']);
+  });
+
+  it('duplicate and late outcomes are ignored: the first wins, each status pushed once; a signal after the end is refused', async () => {
+    const s = stubs();
+    await withPurchase(s, async (h, id) => {
+      await pendingReached(h, s);
+      await h.signal(fulfillmentOutcomeSignal, { purchaseId: id, kind: 'COMPLETED' });
+      await h.signal(fulfillmentOutcomeSignal, { purchaseId: id, kind: 'COMPLETED' });
+      await h.signal(fulfillmentOutcomeSignal, { purchaseId: id, kind: 'REJECTED', reason: 'late' });
+      expect(await h.result()).toMatchObject({ status: 'COMPLETED' });
+      s.processing(); // a late PROCESSING report changes nothing
+      await expect(h.signal(fulfillmentOutcomeSignal, { purchaseId: id, kind: 'REJECTED', reason: 'too late' })).rejects.toThrow();
+    });
+    expect(s.pushed).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
+    expect(s.row.status).toBe('COMPLETED');
   });
 });

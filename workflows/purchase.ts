@@ -1,136 +1,132 @@
-import { ApplicationFailure, condition, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
+  CANCEL_NOT_ALLOWED,
   cancelPurchaseUpdate,
-  fulfillmentResultSignal,
+  fulfillmentOutcomeSignal,
   purchaseStateQuery,
   PURCHASE_INVALID,
-  type FulfillmentResult,
+  PURCHASE_STATUS_ATTRIBUTE,
+  type FulfillmentOutcome,
   type PurchaseActivities,
   type PurchaseInput,
   type PurchaseMessage,
+  type PurchaseMove,
   type PurchaseState,
 } from '../contracts/purchase';
+import { cancelRefusal, CUSTOMER_REJECTION, isFinal } from '../domain/purchase-status';
 import { rootMessage } from '../domain/root-cause';
-import type { PurchaseStatus } from '../stores/purchases';
 
-// The contract's names, for the callers that import them from here.
-export {
-  cancelPurchaseUpdate,
-  fulfillmentResultSignal,
-  purchaseStateQuery,
-  PURCHASE_INVALID,
-  purchaseWorkflowId,
-  type FulfillmentResult,
-  type PurchaseInput,
-  type PurchaseMessage,
-  type PurchaseState,
-} from '../contracts/purchase';
-
-type FinalResult = Exclude<FulfillmentResult, { kind: 'PROCESSING' }>;
-
-// Local activities: each step is a short, idempotent write (MySQL, Redis, SNS), so running it in the
-// worker that holds the workflow saves the server a schedule/dispatch round trip per step (the
-// journey's latency is mostly those round trips). Retries and durability of the result still hold.
+// Local activities: each step is a short, idempotent write (MySQL, Redis, SNS), so the steps of one
+// workflow task run inside it: a purchase costs two workflow tasks (its start, and fulfillment's
+// outcome or the deadline), not one per step. Each step is still a marker in the run's history.
 const steps = proxyLocalActivities<PurchaseActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [PURCHASE_INVALID] },
 });
 
 /**
- * validate → PENDING → PurchaseRequested on SNS → fulfillment's result (signal) within a deadline →
- * COMPLETED / REJECTED / EXPIRED / CANCELLED. Every status reaches `user:{id}` once. After
- * publication, a deadline or a cancel publishes PurchaseCancelled so fulfillment releases what it
- * reserved.
+ * One run per purchase, a saga: validate → PENDING → PurchaseRequested on SNS → fulfillment's
+ * outcome (a signal from the results consumer) within a deadline (this run's durable timer) →
+ * COMPLETED / REJECTED, or EXPIRED / CANCELLED with the compensation (PurchaseCancelled, so
+ * fulfillment releases what it reserved). Every status reaches `user:{id}` once, in order.
+ * PROCESSING, fulfillment's "started", is applied in MySQL by the results consumer (a cancel is
+ * refused from then on); the run hears only the outcome, so the happy path is two workflow tasks.
  */
 export async function purchase(input: PurchaseInput): Promise<PurchaseState> {
-  const state: PurchaseState = { purchaseId: input.purchaseId, status: 'RECEIVED', timeline: [] };
-  let processingSeen = false;
-  let result = undefined as FinalResult | undefined; // set by the signal handler
-  let cancelRequested: { reason?: string } | undefined;
-  // Read through a function: signal and update handlers change these between awaits.
-  const cancelled = () => cancelRequested;
+  const { purchaseId, userId } = input;
+  const state: PurchaseState = { purchaseId, status: 'RECEIVED', timeline: [] };
+  let outcome: FulfillmentOutcome | undefined;
+  // A cancel the update handler accepted, waiting for the main loop to carry it out, and its answer.
+  let cancel: { reason: string; refused?: string; done?: boolean } | undefined;
   let published = false;
-
-  const record = async (status: PurchaseStatus, detail?: string) => {
-    const at = await steps.recordPurchaseStatus({ purchaseId: input.purchaseId, userId: input.userId, status, detail });
-    state.status = status;
-    if (detail !== undefined) state.reason = detail;
-    state.timeline.push({ status, at });
-  };
-  const isFinal = () => ['COMPLETED', 'REJECTED', 'EXPIRED', 'CANCELLED'].includes(state.status);
+  // The starter sets PurchaseStatus (provisioning registers it); a run started without it (a
+  // server without the attribute, such as the time-skipping test server) keeps none.
+  const tracksStatus = workflowInfo().typedSearchAttributes.get(PURCHASE_STATUS_ATTRIBUTE) !== undefined;
 
   setHandler(purchaseStateQuery, () => state);
-  // The first final result wins; duplicates and late results change nothing.
-  setHandler(fulfillmentResultSignal, (r) => {
-    if (r.kind === 'PROCESSING') processingSeen = true;
-    else result ??= r;
+  // The first outcome wins; duplicates and late ones change nothing.
+  setHandler(fulfillmentOutcomeSignal, (r) => {
+    outcome ??= r;
   });
   setHandler(
     cancelPurchaseUpdate,
-    async (req) => {
-      cancelRequested ??= req;
-      await condition(isFinal);
+    async ({ reason }) => {
+      cancel = { reason: reason ?? 'cancelled by the customer' };
+      const mine = cancel;
+      await condition(() => mine.done === true || mine.refused !== undefined);
+      if (mine.refused !== undefined) throw ApplicationFailure.create({ message: mine.refused, type: CANCEL_NOT_ALLOWED, nonRetryable: true });
       return state;
     },
     {
+      // Refused before it reaches the history: an ended purchase, one whose outcome has arrived, or
+      // a second cancel while the first is under way.
       validator: (_req: { reason?: string }) => {
-        if (isFinal()) throw ApplicationFailure.nonRetryable(`purchase is already ${state.status}`, 'CancelNotAllowed');
-        if (processingSeen || result)
-          throw ApplicationFailure.nonRetryable('fulfillment has started; the purchase can no longer be cancelled', 'CancelNotAllowed');
+        if (isFinal(state.status)) throw ApplicationFailure.create({ message: cancelRefusal(state.status), type: CANCEL_NOT_ALLOWED });
+        if (outcome) throw ApplicationFailure.create({ message: cancelRefusal('PROCESSING'), type: CANCEL_NOT_ALLOWED });
+        if (cancel && !cancel.refused) throw ApplicationFailure.create({ message: 'a cancel is already under way', type: CANCEL_NOT_ALLOWED });
       },
     },
   );
 
-  const messageOf = (type: PurchaseMessage['type']): PurchaseMessage => ({
+  /** Moves the purchase (forward only, in MySQL, pushed to the user) and mirrors it here. */
+  const move = async (to: PurchaseMove['to'], detail?: string): Promise<boolean> => {
+    const r = await steps.movePurchase({ purchaseId, userId, to, ...(detail === undefined ? {} : { detail }) });
+    for (const s of r.stamped) state.timeline.push(s);
+    state.status = r.status;
+    if (detail !== undefined && r.moved) state.reason = detail;
+    if (tracksStatus) upsertSearchAttributes([{ key: PURCHASE_STATUS_ATTRIBUTE, value: state.status }]);
+    return r.moved;
+  };
+  const message = (type: PurchaseMessage['type']): PurchaseMessage => ({
     type,
-    purchaseId: input.purchaseId,
-    userId: input.userId,
+    purchaseId,
+    userId,
     productId: input.quote.productId,
     quantity: input.quote.quantity,
     totalCents: input.quote.totalCents,
   });
+  /** Carries out an accepted cancel; a refusal (fulfillment started meanwhile) is the update's answer. */
+  const tryCancel = async (): Promise<boolean> => {
+    const c = cancel!;
+    if (await move('CANCELLED', c.reason)) {
+      if (published) await steps.publishPurchaseMessage(message('PurchaseCancelled'));
+      c.done = true;
+      return true;
+    }
+    c.refused = cancelRefusal(state.status);
+    cancel = undefined;
+    return isFinal(state.status);
+  };
 
   try {
-    await steps.validatePurchase({ userId: input.userId, quote: input.quote });
+    await steps.validatePurchase({ userId, quote: input.quote });
   } catch (err) {
-    await record('REJECTED', rootMessage(err, 'validation failed'));
+    // The operator's reason stays in this run's history (the activity failure); the customer is
+    // told that the purchase was not approved.
+    log.info('purchase rejected by validation', { purchaseId, reason: rootMessage(err, 'invalid') });
+    await move('REJECTED', CUSTOMER_REJECTION);
     return state;
   }
-  if (cancelled()) {
-    await record('CANCELLED', cancelled()?.reason ?? 'cancelled before publication');
-    return state;
-  }
-  await record('PENDING');
-  await steps.publishPurchaseMessage(messageOf('PurchaseRequested'));
+  if (cancel && (await tryCancel())) return state;
+  await move('PENDING');
+  await steps.publishPurchaseMessage(message('PurchaseRequested'));
   published = true;
 
+  // The deadline is this run's own durable timer: one condition, woken by an outcome or a cancel.
   const deadline = Date.now() + input.resultTimeoutMs;
   for (;;) {
     const remaining = deadline - Date.now();
-    const woke =
-      remaining > 0 &&
-      (await condition(() => result !== undefined || cancelRequested !== undefined || (processingSeen && state.status === 'PENDING'), remaining));
+    const woke = remaining > 0 && (await condition(() => outcome !== undefined || cancel !== undefined, remaining));
     if (!woke) {
-      await compensate();
-      await record('EXPIRED', `no fulfillment result within ${Math.round(input.resultTimeoutMs / 1000)} s`);
+      if (await move('EXPIRED', `no fulfillment result within ${Math.round(input.resultTimeoutMs / 1000)} s`)) {
+        await steps.publishPurchaseMessage(message('PurchaseCancelled'));
+      }
       return state;
     }
-    // An accepted cancel wins (it was accepted before fulfillment said it started).
-    if (cancelled()) {
-      await compensate();
-      await record('CANCELLED', cancelled()?.reason ?? 'cancelled by the customer');
-      return state;
-    }
-    // PROCESSING always precedes the outcome on the user's timeline, whatever order signals came in.
-    if ((processingSeen || result) && state.status === 'PENDING') await record('PROCESSING');
-    if (result) break;
+    if (cancel && (await tryCancel())) return state;
+    if (outcome) break;
   }
-  const outcome = result as FinalResult;
-  if (outcome.kind === 'COMPLETED') await record('COMPLETED');
-  else await record('REJECTED', outcome.reason);
+  const result = outcome as FulfillmentOutcome;
+  await move(result.kind, result.kind === 'REJECTED' ? result.reason : undefined);
   return state;
-
-  async function compensate(): Promise<void> {
-    if (published) await steps.publishPurchaseMessage(messageOf('PurchaseCancelled'));
-  }
 }

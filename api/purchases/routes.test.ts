@@ -1,6 +1,5 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { asUser, config, json, log, untouchedPool, untouchedTemporal } from '../../test/support/routes';
-import type { Publisher } from '../../gateway/publisher';
 import { purchaseRoutes } from './routes';
 
 // In process, with collaborators that must not be touched: bad input is refused at the edge
@@ -8,27 +7,20 @@ import { purchaseRoutes } from './routes';
 function app() {
   const db = untouchedPool();
   const temporal = untouchedTemporal();
-  const sns = vi.fn(() => {
-    throw new Error('unexpected SNS use');
-  });
-  const publisher = vi.fn((): Publisher => {
-    throw new Error('unexpected publish');
-  });
-  const routes = purchaseRoutes({ config, log, mysql: () => db.pool, sns, temporal, publisher, lifecycle: { add: (_name, r) => r } });
-  return { app: asUser(routes), db, temporal, sns, publisher };
+  const routes = purchaseRoutes({ config, log, mysql: () => db.pool, temporal, lifecycle: { add: (_name, r) => r } });
+  return { app: asUser(routes), db, temporal };
 }
 const purchase = { productId: 'gift-card-100', quantity: 1, installments: 1 };
 
 describe('/purchases in process', () => {
   it('refuses a contract without an Idempotency-Key, touching nothing', async () => {
-    const { app: a, db, temporal, sns } = app();
+    const { app: a, db, temporal } = app();
     const res = await a.request('/', json('POST', purchase));
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { field: 'Idempotency-Key' } });
     expect(db.query).not.toHaveBeenCalled();
     expect(db.getConnection).not.toHaveBeenCalled();
     expect(temporal).not.toHaveBeenCalled();
-    expect(sns).not.toHaveBeenCalled();
   });
 
   it('refuses a bad quantity with 400 naming it, before any query', async () => {

@@ -29,9 +29,8 @@ import { jsonBody } from '../../platform/http/validate';
 import { createLogger } from '../../platform/logger';
 import { namesOf } from '../../platform/names';
 import { createContext } from '../../runtime/context';
-import { pushHops } from '../../services/purchase-delivery';
-import { applyPurchaseResults, expirePurchaseDeadlines, type PurchaseHop } from '../../stores/purchase-outbox';
-import { blockReason, getProduct } from '../../stores/purchases';
+import { pushHops } from '../../services/purchase';
+import { blockReason, getProduct, movePurchase, type PurchaseHop } from '../../stores/purchases';
 
 const config = loadConfig();
 const ctx = createContext(config, createLogger(config.LOG_LEVEL, { role: 'direct-baseline' }));
@@ -114,7 +113,8 @@ const results = startSqsConsumer({
   waitSeconds: config.SQS_WAIT_SECONDS,
   pollers: config.SQS_POLLERS,
   handle: async (raw) => {
-    await applyPurchaseResults(ctx.mysql(), [JSON.parse(raw) as FulfillmentResult], push);
+    const r = JSON.parse(raw) as FulfillmentResult;
+    await movePurchase(ctx.mysql(), { purchaseId: r.purchaseId, to: r.kind, ...(r.kind === 'REJECTED' ? { detail: r.reason } : {}) }, push);
   },
 });
 ctx.lifecycle.add('direct results', results, (r) => r.stop());
@@ -122,28 +122,25 @@ ctx.lifecycle.add('direct results', results, (r) => r.stop());
 // The hand-written deadline: a poller every second, expiring and compensating what is overdue.
 const poller = setInterval(() => {
   void (async () => {
-    const r = await expirePurchaseDeadlines(
-      ctx.mysql(),
-      { from: 0, to: Date.now(), limit: 500, now: Date.now(), detail: 'no fulfillment result in time' },
-      push,
-    );
-    if (r.hops.length === 0) return;
     const [rows] = await ctx
       .mysql()
-      .query<RowDataPacket[]>('SELECT purchase_id, user_id, product_id, quantity, total_cents FROM purchases WHERE purchase_id IN (?)', [
-        r.hops.map((h) => h.purchaseId),
-      ]);
+      .query<RowDataPacket[]>(
+        "SELECT purchase_id, user_id, product_id, quantity, total_cents FROM purchases WHERE journey = 'direct' AND status IN ('PENDING', 'PROCESSING') AND deadline_at <= ? LIMIT 500",
+        [new Date()],
+      );
     for (const p of rows) {
+      const purchaseId = p.purchase_id as string;
+      const { moved } = await movePurchase(ctx.mysql(), { purchaseId, to: 'EXPIRED', detail: 'no fulfillment result in time' }, push);
+      if (!moved) continue;
       await publish({
         type: 'PurchaseCancelled',
-        purchaseId: p.purchase_id as string,
+        purchaseId,
         userId: p.user_id as string,
         productId: p.product_id as string,
         quantity: Number(p.quantity),
         totalCents: Number(p.total_cents),
       });
     }
-    await ctx.mysql().query("DELETE FROM purchase_outbox WHERE kind = 'PurchaseCancelled' AND purchase_id IN (?)", [r.hops.map((h) => h.purchaseId)]);
   })().catch((err: unknown) => ctx.log.warn({ err }, 'deadline poll failed'));
 }, 1_000);
 ctx.lifecycle.add('direct deadline poller', poller, (p) => clearInterval(p));

@@ -42,6 +42,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     LEDGER_RELAY_ON_START: 'false',
     MESSAGE_RELAY_ON_START: 'false',
     PURCHASE_RELAY_ON_START: 'false',
+    // Fulfillment answers at once unless a test is about its processing time.
+    FULFILLMENT_DELAY_MS: '0',
     ...overrides,
   });
 }

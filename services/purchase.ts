@@ -1,0 +1,108 @@
+// The purchase journey's glue, shared by the API, the results consumer and the activities: starting
+// a purchase's run from the outbox, and moving a purchase forward in MySQL while its user is told.
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'mysql2/promise';
+import {
+  CUSTOMER_ID_ATTRIBUTE,
+  PURCHASE_STATUS_ATTRIBUTE,
+  PURCHASE_STATUS_EVENT,
+  PURCHASE_WORKFLOW,
+  purchaseChannel,
+  purchaseWorkflowId,
+  type PurchaseMove,
+  type PurchaseWorkflow,
+} from '../contracts/purchase';
+import type { Publisher } from '../gateway/publisher';
+import { startOnce } from '../platform/clients/temporal';
+import { createCoalescingDispatcher } from '../platform/coalescing-dispatcher';
+import type { Config } from '../platform/config';
+import type { Logger } from '../platform/logger';
+import { continueTrace, contextFromTraceparent, inSpan } from '../platform/trace-context';
+import { acceptedNotStarted, markStarted, type AcceptedPurchase } from '../stores/purchase-outbox';
+import { movePurchase, type MoveOutcome, type PurchaseHop } from '../stores/purchases';
+
+/** Pushes hops on their users' channels: each purchase's hops in order, purchases side by side. */
+export async function pushHops(publisher: Publisher, hops: PurchaseHop[]): Promise<void> {
+  const byPurchase = new Map<string, PurchaseHop[]>();
+  for (const h of hops) byPurchase.set(h.purchaseId, [...(byPurchase.get(h.purchaseId) ?? []), h]);
+  await Promise.all(
+    [...byPurchase.values()].map(async (own) => {
+      for (const h of own) {
+        // Under the purchase's own trace (a step may run in a process serving many purchases).
+        const { parent, links } = continueTrace(h.traceparent);
+        await inSpan(`purchase ${h.status}`, { parent, links, attributes: { 'purchase.id': h.purchaseId, 'purchase.status': h.status } }, () =>
+          publisher.publish(
+            purchaseChannel(h.userId),
+            PURCHASE_STATUS_EVENT,
+            { purchaseId: h.purchaseId, status: h.status, detail: h.detail, at: new Date(h.at).toISOString() },
+            // The same status pushed again (a retried step) is not shown twice.
+            { countConnections: false, dedupeId: `purchase:${h.purchaseId}:${h.status}` },
+          ),
+        );
+      }
+    }),
+  );
+}
+
+/** Moves a purchase forward in MySQL and tells its user, before the commit (so in order). */
+export function movePurchaseAndPush(deps: { mysql: Pool; publisher: () => Publisher }, move: Omit<PurchaseMove, 'userId'>): Promise<MoveOutcome> {
+  return movePurchase(deps.mysql, move, (hops) => pushHops(deps.publisher(), hops));
+}
+
+export interface PurchaseStartDeps {
+  config: Config;
+  mysql: Pool;
+  temporal: () => Promise<Client>;
+}
+
+/** Starts one accepted purchase's run, in its request's trace; false when it had been started already. */
+async function startRun(deps: PurchaseStartDeps, client: Client, p: AcceptedPurchase): Promise<boolean> {
+  const { config } = deps;
+  return inSpan('purchase start', { parent: contextFromTraceparent(p.traceparent), attributes: { 'purchase.id': p.purchaseId } }, () =>
+    startOnce<PurchaseWorkflow>(client, PURCHASE_WORKFLOW, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowId: purchaseWorkflowId(config.TIDINGS_ENV, p.purchaseId),
+      args: [{ purchaseId: p.purchaseId, userId: p.userId, quote: p.quote, resultTimeoutMs: config.PURCHASE_RESULT_TIMEOUT_MS }],
+      // Free at start (an upsert later is an action): the Web UI finds a customer's purchases.
+      typedSearchAttributes: [
+        { key: CUSTOMER_ID_ATTRIBUTE, value: p.userId },
+        { key: PURCHASE_STATUS_ATTRIBUTE, value: 'RECEIVED' },
+      ],
+    }),
+  );
+}
+
+/**
+ * Starts the runs of accepted purchases (these ids, or those older than `olderThan`) and removes
+ * their outbox rows. A run that exists already counts as started: the workflow id is the claim, so
+ * the API and the relay may both try.
+ */
+export async function startAcceptedPurchases(
+  deps: PurchaseStartDeps,
+  which: { purchaseIds: string[] } | { olderThan: number; limit: number },
+): Promise<{ found: number; started: number }> {
+  const accepted = await acceptedNotStarted(deps.mysql, which);
+  if (accepted.length === 0) return { found: 0, started: 0 };
+  const client = await deps.temporal();
+  const settled = await Promise.allSettled(accepted.map((p) => startRun(deps, client, p)));
+  await markStarted(
+    deps.mysql,
+    accepted.filter((_, i) => settled[i]!.status === 'fulfilled').map((p) => p.purchaseId),
+  );
+  // Those that failed keep their outbox rows (for the next try or the relay); the first error is the caller's.
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return { found: accepted.length, started: settled.filter((r) => r.status === 'fulfilled' && r.value).length };
+}
+
+/** The API's own start of the purchases it accepted, right after each commit (the relay workflow is the backstop). */
+export function createPurchaseStarter(deps: PurchaseStartDeps & { log: Logger; batch: number }) {
+  return createCoalescingDispatcher({
+    what: 'purchase start',
+    batch: deps.batch,
+    log: deps.log,
+    dispatch: (ids) => startAcceptedPurchases(deps, { purchaseIds: ids }),
+  });
+}
+
+export type PurchaseStarter = ReturnType<typeof createPurchaseStarter>;
