@@ -3,8 +3,6 @@ export { emptyWorkflow } from './empty';
 export { eventFanOut } from './event-fan-out';
 export { dayClose, outboxRelay } from './ledger';
 export { messageDeadlineBucket, messageRelay } from './message-timers';
-// `notification` (one run per notification) stays registered so runs started before the buckets finish.
-export { notification } from './notification';
 export { notificationBucket } from './notification-bucket';
 export { ping } from './ping';
 // `purchase` (one run per purchase) stays registered so runs started before the outbox design finish.
