@@ -140,24 +140,14 @@ export async function ensureOutboxRelay(ctx: Context): Promise<void> {
   });
 }
 
-/**
- * Starts the message outbox relay unless it runs already (every worker start checks). In the
- * sweep alternative it also fails overdue messages, from a minute back on a fresh start.
- */
+/** Starts the message outbox relay unless it runs already (every worker start checks). */
 export async function ensureMessageRelay(ctx: Context): Promise<void> {
   const { config } = ctx;
   const client = await ctx.temporal();
   await client.workflow.start(messageRelay, {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowId: messageRelayId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE),
-    args: [
-      {
-        batchSize: config.MESSAGE_RELAY_BATCH,
-        idleMs: config.MESSAGE_RELAY_IDLE_MS,
-        minAgeMs: 1_000,
-        ...(config.MESSAGE_DEADLINE_MODE === 'sweep' ? { sweep: { sweptTo: Date.now() - 60_000 } } : {}),
-      },
-    ],
+    args: [{ batchSize: config.MESSAGE_RELAY_BATCH, idleMs: config.MESSAGE_RELAY_IDLE_MS, minAgeMs: 1_000 }],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
 }

@@ -2,7 +2,6 @@ import { createEventActivities, type EventDeps } from './events';
 import { createLedgerActivities, type LedgerDeps } from './ledger';
 import { createMessageActivities, type MessageDeps } from './messages';
 import { createNotificationSchedulerActivities, type NotificationSchedulerDeps } from './notification-scheduler';
-import { createNotificationActivities } from './notifications';
 import { createPingActivities, type PingDeps } from './ping';
 import { createPurchaseActivities, type PurchaseDeps } from './purchases';
 
@@ -16,7 +15,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createEventActivities(deps),
     ...createPurchaseActivities(deps),
     ...createLedgerActivities(deps),
-    ...createNotificationActivities(deps),
     ...createNotificationSchedulerActivities(deps),
     ...createMessageActivities(deps),
   };

@@ -4,8 +4,7 @@ import type { Pool } from 'mysql2/promise';
 import type { ExpireResult, MessageTimerActivities } from '../contracts/messages';
 import type { Publisher } from '../gateway/publisher';
 import type { Config } from '../platform/config';
-import { dispatch, expireDue, tick } from '../services/message-delivery';
-import { recordTransition, type MessageStatus } from '../stores/conversations';
+import { dispatch, expireDue } from '../services/message-delivery';
 
 export interface MessageDeps {
   config: Config;
@@ -15,8 +14,9 @@ export interface MessageDeps {
   publisher: () => Publisher;
 }
 
-export function createMessageActivities(deps: MessageDeps) {
-  const timers: MessageTimerActivities = {
+/** The chat timers' steps: the deadline buckets' expiry and the relay's dispatch. */
+export function createMessageActivities(deps: MessageDeps): MessageTimerActivities {
+  return {
     async expireMessages({ from, to, limit }): Promise<ExpireResult> {
       const { hops, more } = await expireDue(deps, { from, to, limit, now: Date.now() });
       return { failed: hops.map((h) => h.messageId), more };
@@ -26,17 +26,4 @@ export function createMessageActivities(deps: MessageDeps) {
       return { claimed: sent.length };
     },
   };
-  return {
-    ...timers,
-    /**
-     * The step of the one-workflow-per-message design (workflows/message.ts), kept registered so
-     * that runs started before the redesign finish.
-     */
-    async recordMessageTransition(t: { messageId: string; conversationId: string; status: Exclude<MessageStatus, 'PENDING'>; at: number }): Promise<void> {
-      await recordTransition(deps.mysql, t.messageId, t.status, t.at);
-      await tick(deps.publisher(), [{ messageId: t.messageId, conversationId: t.conversationId, status: t.status, at: t.at }]);
-    },
-  };
 }
-
-export type MessageActivities = ReturnType<typeof createMessageActivities>;

@@ -3,7 +3,7 @@ import { eligibility } from '../domain/notification';
 import { retryDelayMs } from '../domain/notification-buckets';
 import { bucketFor, ensureBucket, type SchedulerDeps } from '../services/notification-scheduler';
 import { claimDue, finishClaimed, loadPreferencesOf, releaseClaimed } from '../stores/notification-schedule';
-import { createNotificationActivities, type NotificationDeps } from './notifications';
+import { createNotificationDelivery, type NotificationDeps } from './notifications';
 
 export type NotificationSchedulerDeps = NotificationDeps & SchedulerDeps;
 
@@ -20,7 +20,7 @@ async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Prom
 }
 
 export function createNotificationSchedulerActivities(deps: NotificationSchedulerDeps): NotificationSchedulerActivities {
-  const { deliverNotification, deadLetterNotification } = createNotificationActivities(deps);
+  const { deliverNotification, deadLetterNotification } = createNotificationDelivery(deps);
   return {
     /**
      * Claims what is due in `shard` at `now` and fires it: eligibility again (preferences may have

@@ -1,12 +1,11 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Producer } from 'kafkajs';
 import type { Pool } from 'mysql2/promise';
-import { eligibility, type Channel, type Eligibility, type NotificationRequest } from '../domain/notification';
+import type { Channel, NotificationRequest } from '../domain/notification';
 import type { Publisher } from '../gateway/publisher';
 import { topicArn } from '../platform/clients/aws';
 import type { Config } from '../platform/config';
 import { dlqTopic, namesOf } from '../platform/names';
-import { loadPreferences, setNotificationStatus, type NotificationStatus } from '../stores/notifications';
 
 export interface NotificationDeps {
   config: Config;
@@ -22,8 +21,11 @@ function snsTopicFor(config: Config, channel: 'email' | 'sms' | 'push'): string 
   return { email: topics.notifyEmail, sms: topics.notifySms, push: topics.notifyPush }[channel].name;
 }
 
-/** Activities of the per-notification workflow (runs started before the buckets) and the buckets' delivery. */
-export function createNotificationActivities(deps: NotificationDeps) {
+/**
+ * Delivery of one notification by its channel, and its dead letter: the steps the bucket's
+ * activity (activities/notification-scheduler.ts) runs for each notification it fires.
+ */
+export function createNotificationDelivery(deps: NotificationDeps) {
   /** One strategy per channel: `web` is the user's live connections (and the channel history). */
   const strategies: Record<Channel, (n: NotificationRequest) => Promise<string>> = {
     async web(n) {
@@ -55,14 +57,6 @@ export function createNotificationActivities(deps: NotificationDeps) {
   }
 
   return {
-    async checkEligibility(userId: string, channel: Channel, at: number): Promise<Eligibility> {
-      return eligibility(await loadPreferences(deps.mysql, userId), channel, at);
-    },
-
-    async recordNotificationStatus(id: string, status: NotificationStatus, fields: { reason?: string; sendAt?: number }): Promise<void> {
-      await setNotificationStatus(deps.mysql, id, status, fields);
-    },
-
     async deliverNotification(n: NotificationRequest): Promise<string> {
       return strategies[n.channel](n);
     },
@@ -77,5 +71,3 @@ export function createNotificationActivities(deps: NotificationDeps) {
     },
   };
 }
-
-export type NotificationActivities = ReturnType<typeof createNotificationActivities>;

@@ -20,11 +20,6 @@ export interface MessageRelayInput {
   idleMs: number;
   /** Outbox rows younger than this are left to the API's own dispatch. */
   minAgeMs: number;
-  /**
-   * The sweep alternative (MESSAGE_DEADLINE_MODE=sweep): the relay also fails overdue messages on
-   * each tick, from `sweptTo` (carried across continue-as-new) up to now.
-   */
-  sweep?: { sweptTo: number };
 }
 
 /** What one expiry batch did (kept in the bucket's history: which messages it failed). */

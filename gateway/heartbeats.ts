@@ -1,5 +1,5 @@
 // The gateway's timers: the instance's registry heartbeat (and reaping instances that stopped
-// beating), the WebSocket keepalive sweep, and each connection's lifetime.
+// beating), the WebSocket keepalive pass, and each connection's lifetime.
 import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger';
 import { CloseCode } from './protocol';

@@ -10,7 +10,7 @@ import { ClientFrame, CloseCode, type EventFrame, type ServerFrame } from './pro
 import { TokenBucket } from './rate-limit';
 import type { Registry } from './registry';
 
-/** The keepalive sweep visits 1/KEEPALIVE_SLOTS of the sessions per tick. */
+/** The keepalive pass visits 1/KEEPALIVE_SLOTS of the sessions per tick. */
 export const KEEPALIVE_SLOTS = 10;
 
 export interface SessionDeps {

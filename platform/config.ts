@@ -199,9 +199,8 @@ export const configFields = z.object({
     .int()
     .positive()
     .default(2 * 60 * 1000),
-  // The deadline timers: one bucket workflow per time slice (or, for comparison, one sweeping
-  // workflow); how late past its deadline a message may be marked FAILED is at most one slice.
-  MESSAGE_DEADLINE_MODE: z.enum(['buckets', 'sweep']).default('buckets'),
+  // The deadline timers: one bucket workflow per time slice; how late past its deadline a message
+  // may be marked FAILED is at most one slice.
   MESSAGE_DEADLINE_BUCKET_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   // The outbox relay (the backstop of the API's own dispatch): tick, rows per batch, and whether
   // the worker role makes sure it runs (tests that do not need it turn it off).

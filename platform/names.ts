@@ -96,7 +96,7 @@ export function namesOf(config: { TIDINGS_ENV: string }): ResourceNames {
 
 /**
  * A fresh environment name for one test run or benchmark: `<kind>-<ms since epoch, base 36>-<random>`,
- * so that leftovers of a run that died can be recognised and swept by age.
+ * so that leftovers of a run that died can be recognised and pruned by age.
  */
 export function newEphemeralEnv(kind: 'test' | 'bench'): string {
   const random = Math.floor(Math.random() * 0x10000)

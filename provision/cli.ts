@@ -1,8 +1,8 @@
-// `tsx provision/cli.ts [--teardown | --sweep]`: provisions the configured environment
+// `tsx provision/cli.ts [--teardown | --prune]`: provisions the configured environment
 // (TIDINGS_ENV) on the servers and exits (run by scripts/start.sh, scripts/test.sh and
 // scripts/bench.sh after the servers are up).
 //   --teardown  removes the environment instead (only a test-* or bench-* one unless --force);
-//   --sweep     removes test-*/bench-* environments left by runs that died (older than 6 hours).
+//   --prune     removes test-*/bench-* environments left by runs that died (older than 6 hours).
 import { createSns, createSqs } from '../platform/clients/aws';
 import { createKafka } from '../platform/clients/kafka';
 import { createMysqlPool } from '../platform/clients/mysql';
@@ -80,10 +80,10 @@ try {
       throw new Error(`refusing to remove environment '${config.TIDINGS_ENV}': only test-*/bench-* environments are removed without --force`);
     }
     await teardown([config]);
-  } else if (args.has('--sweep')) {
+  } else if (args.has('--prune')) {
     const stale = await staleEnvironments(6 * 3600_000);
     if (stale.length) await teardown(stale);
-    log.info({ removed: stale.map((c) => c.TIDINGS_ENV) }, 'stale test/bench environments swept');
+    log.info({ removed: stale.map((c) => c.TIDINGS_ENV) }, 'stale test/bench environments pruned');
   } else {
     await provision();
   }

@@ -30,7 +30,7 @@ export const dropDatabase = (config: Config): Promise<void> =>
     await conn.query(`DROP DATABASE IF EXISTS \`${config.MYSQL_DATABASE}\``);
   });
 
-/** Databases of environments whose name starts with `prefix` (to sweep runs that died). */
+/** Databases of environments whose name starts with `prefix` (to prune runs that died). */
 export const listDatabases = (config: Config, prefix: string): Promise<string[]> =>
   withServerConnection(config, async (conn) => {
     const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?', [

@@ -1,61 +1,24 @@
 // `npm run record:histories`: records real workflow histories from the dev server as replay
 // fixtures (test/histories/<type>/<variant>.json), for test/replay.test.ts. Run by
 // scripts/record-histories.sh after the end-to-end suites have exercised every journey in the same
-// environment (TIDINGS_ENV); it also runs the scenarios no live flow starts any more (the
-// per-notification workflow, kept registered for runs started before the time buckets).
+// environment (TIDINGS_ENV).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import proto from '@temporalio/proto';
-import type { NotificationRequest } from '../domain/notification';
 import { loadConfig } from '../platform/config';
 import { createContext } from '../runtime/context';
 import { createLogger } from '../platform/logger';
-import { savePreferences } from '../stores/notifications';
-import { startWorker } from '../worker';
-import { cancelNotificationUpdate, notification, notificationWorkflowId, rescheduleNotificationUpdate } from '../workflows/notification';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const OUT = path.join(ROOT, 'test/histories');
 /** Variants kept per workflow type: distinct shapes (sequence of event types), closed runs only. */
 const PER_TYPE = 4;
 
-const config = loadConfig({
-  ...process.env,
-  TEMPORAL_TASK_QUEUE: `${process.env.TIDINGS_ENV ?? 'dev'}-record`,
-  LEDGER_RELAY_ON_START: 'false',
-  SELF_CHECK_ON_START: 'false',
-});
+const config = loadConfig();
 const ctx = createContext(config, createLogger('warn'));
 const client = await ctx.temporal();
 const env = config.TIDINGS_ENV;
-
-// Legacy: one `notification` run sent, one cancelled, one rescheduled then sent.
-await startWorker(ctx);
-const user = `record-${Date.now()}`;
-await savePreferences(ctx.mysql(), user, { timezone: 'UTC', channels: ['web'], quietHours: null, mutedUntil: null });
-const legacy = async (id: string, sendInMs: number, control?: (h: Awaited<ReturnType<typeof client.workflow.start>>) => Promise<unknown>) => {
-  const n: NotificationRequest = {
-    notificationId: id,
-    userId: user,
-    channel: 'web',
-    sendAt: new Date(Date.now() + sendInMs).toISOString(),
-    title: 't',
-    body: 'b',
-  };
-  const h = await client.workflow.start(notification, {
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowId: notificationWorkflowId(env, id),
-    args: [{ notification: n, maxAttempts: 3 }],
-  });
-  await control?.(h);
-  await h.result();
-};
-await Promise.all([
-  legacy(`${user}-sent`, 500),
-  legacy(`${user}-cancel`, 60_000, (h) => h.executeUpdate(cancelNotificationUpdate)),
-  legacy(`${user}-moved`, 60_000, (h) => h.executeUpdate(rescheduleNotificationUpdate, { args: [{ sendAt: Date.now() + 500 }] })),
-]);
 
 const byType = new Map<string, { workflowId: string; runId: string; shape: string }[]>();
 for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH '${env}.' AND ExecutionStatus != 'Running'` })) {

@@ -14,10 +14,10 @@ bash scripts/infra/up.sh
 TIDINGS_ENV="$(node --import tsx -e "import('./platform/names.ts').then((m) => console.log(m.newEphemeralEnv('test')))")"
 export TIDINGS_ENV
 echo "[test] environment $TIDINGS_ENV (removed at the end)"
-teardown() { LOG_LEVEL=warn node --import tsx provision/cli.ts --teardown || echo "[test] teardown of $TIDINGS_ENV failed; 'provision/cli.ts --sweep' removes it later"; }
+teardown() { LOG_LEVEL=warn node --import tsx provision/cli.ts --teardown || echo "[test] teardown of $TIDINGS_ENV failed; 'provision/cli.ts --prune' removes it later"; }
 trap teardown EXIT
 # Environments of runs that died before their teardown (older than 6 hours).
-LOG_LEVEL=warn node --import tsx provision/cli.ts --sweep
+LOG_LEVEL=warn node --import tsx provision/cli.ts --prune
 LOG_LEVEL=warn node --import tsx provision/cli.ts
 node --import tsx scripts/build-web.ts
 set +e

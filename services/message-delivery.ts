@@ -119,7 +119,7 @@ export async function dispatch(deps: MessageDeliveryDeps, which: { messageIds: s
       SEND_TIMEOUT_MS,
       (async () => {
         const producer = await deps.producer();
-        if (config.MESSAGE_DEADLINE_MODE === 'buckets') await ensureDeadlineBucket(deps, deadlineSliceEnd(deadlineAt, config.MESSAGE_DEADLINE_BUCKET_MS), now);
+        await ensureDeadlineBucket(deps, deadlineSliceEnd(deadlineAt, config.MESSAGE_DEADLINE_BUCKET_MS), now);
         await producer.send({
           topic: namesOf(config).topics.messages,
           messages: messages.map((m) => ({ key: m.conversationId, value: JSON.stringify(m) })),

@@ -181,26 +181,6 @@ export async function getMessage(pool: Pool, messageId: string): Promise<Message
 
 const COLUMN: Record<Exclude<MessageStatus, 'PENDING'>, string> = { SENT: 'sent_at', DELIVERED: 'delivered_at', READ: 'read_at', FAILED: 'failed_at' };
 
-/** Persists one transition once (a retry keeps the first); the message row shows the latest. */
-export async function recordTransition(pool: Pool, messageId: string, status: Exclude<MessageStatus, 'PENDING'>, at: number): Promise<boolean> {
-  return inTransaction(pool, async (conn) => {
-    const [r] = await conn.query<ResultSetHeader>('INSERT IGNORE INTO message_transitions (message_id, status, at) VALUES (?, ?, ?)', [
-      messageId,
-      status,
-      new Date(at),
-    ]);
-    // The row's status only moves forward (FAILED only from before DELIVERED), whatever arrives.
-    await conn.query(
-      `UPDATE messages SET ${COLUMN[status]} = COALESCE(${COLUMN[status]}, ?),
-         status = IF(FIELD(?, 'PENDING', 'SENT', 'DELIVERED', 'READ', 'FAILED') > FIELD(status, 'PENDING', 'SENT', 'DELIVERED', 'READ', 'FAILED')
-                     AND NOT (? = 'FAILED' AND status IN ('DELIVERED', 'READ')), ?, status)
-       WHERE message_id = ?`,
-      [new Date(at), status, status, status, messageId],
-    );
-    return r.affectedRows === 1;
-  });
-}
-
 export async function transitionsOf(pool: Pool, messageIds: string[]): Promise<{ messageId: string; status: MessageStatus }[]> {
   if (messageIds.length === 0) return [];
   const [rows] = await pool.query<RowDataPacket[]>('SELECT message_id, status FROM message_transitions WHERE message_id IN (?)', [messageIds]);

@@ -12,7 +12,10 @@ export interface NotificationView extends NotificationRequest {
   source: string;
   createdAt: string;
   sentAt: string | null;
-  /** The bucket workflow that fired it, or the one that will (null: a run of the per-notification design). */
+  /**
+   * The bucket workflow that fired it, or the one that will (null: skipped when scheduled, or a
+   * notification of the per-notification design this release no longer runs).
+   */
   bucketWorkflowId: string | null;
 }
 
@@ -24,19 +27,6 @@ export async function insertNotification(pool: Pool, n: NotificationRequest, sou
     [notificationId, userId, channel, new Date(sendAt), JSON.stringify(content), source],
   );
   return r.affectedRows === 1;
-}
-
-export async function setNotificationStatus(
-  pool: Pool,
-  id: string,
-  status: NotificationStatus,
-  fields: { reason?: string; sendAt?: number } = {},
-): Promise<void> {
-  await pool.query(
-    `UPDATE notifications SET status = ?, reason = ?, send_at = COALESCE(?, send_at), updated_at = CURRENT_TIMESTAMP(3),
-       sent_at = IF(? = 'SENT', CURRENT_TIMESTAMP(3), sent_at) WHERE notification_id = ?`,
-    [status, fields.reason ?? null, fields.sendAt ? new Date(fields.sendAt) : null, status, id],
-  );
 }
 
 const toView = (r: RowDataPacket): NotificationView => ({

@@ -37,21 +37,13 @@ const TICKS_PER_RUN = 500;
 /**
  * The durable backstop of the API's own dispatch: every tick, sends the outbox rows that have
  * waited longer than `minAgeMs` (Kafka or the API was down, or the API died after its commit).
- * In the sweep alternative it also fails the overdue messages since the last sweep.
  */
 export async function messageRelay(input: MessageRelayInput): Promise<void> {
-  let sweptTo = input.sweep?.sweptTo ?? 0;
   for (let i = 0; i < TICKS_PER_RUN; i++) {
     let claimed = 0;
     do claimed = (await timers.relayMessageOutbox({ limit: input.batchSize, minAgeMs: input.minAgeMs })).claimed;
     while (claimed >= input.batchSize);
-    if (input.sweep) {
-      const to = Date.now();
-      let more = true;
-      while (more) more = (await timers.expireMessages({ from: sweptTo, to, limit: input.batchSize })).more;
-      sweptTo = to;
-    }
     await sleep(input.idleMs);
   }
-  await continueAsNew<typeof messageRelay>({ ...input, ...(input.sweep ? { sweep: { sweptTo } } : {}) });
+  await continueAsNew<typeof messageRelay>(input);
 }

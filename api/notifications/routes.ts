@@ -1,15 +1,12 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { Hono } from 'hono';
 import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import { notificationSchema, PreferencesSchema } from '../../domain/notification';
-import { rootMessage } from '../../domain/root-cause';
 import { actsFor, SCOPES, type Principal } from '../../platform/auth/jwt';
 import { workflowUiUrl } from '../../platform/clients/temporal';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
 import { getNotification, listNotifications, loadPreferences, NOTIFICATION_STATUSES, savePreferences } from '../../stores/notifications';
-import { cancelNotificationUpdate, notificationWorkflowId, rescheduleNotificationUpdate } from '../../workflows/notification';
 import {
   cancelNotification,
   NotPendingError,
@@ -35,34 +32,24 @@ export function notificationRoutes(ctx: NotificationDeps) {
   const { config } = ctx;
   const schema = () => notificationSchema(Date.now, config.NOTIFY_PAST_TOLERANCE_MS);
   const scheduler = { config, mysql: ctx.mysql(), temporal: ctx.temporal };
-  /** The Web UI page that answers "why did / will it fire": its bucket, or its own run (older design). */
+  /**
+   * The Web UI page that answers "why did / will it fire": its bucket (none for a notification
+   * skipped when it was scheduled, which no bucket holds).
+   */
   const links = (n: { notificationId: string; bucketWorkflowId?: string | null }) => ({
     statusUrl: `/notifications/${n.notificationId}`,
-    temporalUi: workflowUiUrl(config, n.bucketWorkflowId ?? notificationWorkflowId(config.TIDINGS_ENV, n.notificationId)),
+    ...(n.bucketWorkflowId ? { temporalUi: workflowUiUrl(config, n.bucketWorkflowId) } : {}),
   });
 
-  /**
-   * Reschedules or cancels: a MySQL conditional update for bucketed notifications; an Update on its
-   * own workflow for one scheduled before the buckets. "Not pending" becomes 409.
-   */
+  /** Reschedules or cancels: a MySQL conditional update on the row. "Not pending" becomes 409. */
   async function change(principal: Principal, id: string, action: 'cancel' | { sendAt: number }) {
-    const found = await ownNotification(principal, id);
+    await ownNotification(principal, id);
     try {
-      if (found.bucketWorkflowId !== null) {
-        const view = action === 'cancel' ? await cancelNotification(scheduler, id) : await rescheduleNotification(scheduler, id, action.sendAt);
-        if (!view) throw new AppError(404, 'not_found', `no notification ${id}`, { field: 'id' });
-        return { notificationId: id, status: view.status, sendAt: view.sendAt, reason: view.reason ?? undefined };
-      }
-      const handle = (await ctx.temporal()).workflow.getHandle(notificationWorkflowId(config.TIDINGS_ENV, id));
-      const state =
-        action === 'cancel'
-          ? await handle.executeUpdate(cancelNotificationUpdate)
-          : await handle.executeUpdate(rescheduleNotificationUpdate, { args: [action] });
-      return { ...state, sendAt: new Date(state.sendAt).toISOString() };
+      const view = action === 'cancel' ? await cancelNotification(scheduler, id) : await rescheduleNotification(scheduler, id, action.sendAt);
+      if (!view) throw new AppError(404, 'not_found', `no notification ${id}`, { field: 'id' });
+      return { notificationId: id, status: view.status, sendAt: view.sendAt, reason: view.reason ?? undefined };
     } catch (err) {
       if (err instanceof NotPendingError) throw new AppError(409, 'not_pending', err.message, {});
-      if (err instanceof WorkflowUpdateFailedError) throw new AppError(409, 'not_pending', rootMessage(err, 'not pending'), {});
-      if (err instanceof WorkflowNotFoundError) throw new AppError(409, 'not_pending', 'notification is no longer pending', {});
       throw err;
     }
   }
