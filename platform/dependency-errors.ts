@@ -7,9 +7,12 @@ import { AppError } from './errors';
 /** The servers whose outage a request can run into, as `/ready` names them. */
 export type Dependency = 'mysql' | 'redis' | 'temporal';
 
-/** What a client is told, per dependency: what is down, and that retrying is the remedy. */
+/**
+ * What a client is told, per dependency: what is down, and that retrying is the remedy. Not "nothing
+ * was changed": the server may have died just after a commit; the retry (same key) is safe either way.
+ */
 const SAID: Record<Dependency, string> = {
-  mysql: 'the database is unavailable; nothing was changed, retry shortly (with the same Idempotency-Key where there is one)',
+  mysql: 'the database is unavailable; retry shortly (with the same Idempotency-Key where there is one)',
   redis: 'Redis is unavailable; retry shortly (with the same Idempotency-Key where there is one)',
   temporal: 'Temporal is unavailable; retry shortly (with the same Idempotency-Key where there is one)',
 };

@@ -11,7 +11,7 @@ const REASONS: Record<number, string> = {
   413: 'request body larger than 256 KiB',
   422: 'well-formed but refused: an unknown field, or business rules (unknown product, impossible terms)',
   429: 'rate limited, per IP and per user (Retry-After says when to retry)',
-  503: 'a server it needs (the database, Redis, Temporal) is unavailable: `dependency_unavailable` (or `temporal_unavailable`) with `error.dependency` naming it and Retry-After saying when to retry, with the same Idempotency-Key where there is one; nothing was changed by the refused request',
+  503: 'a server it needs (the database, Redis, Temporal) is unavailable: `dependency_unavailable` (or `temporal_unavailable`) with `error.dependency` naming it and Retry-After saying when to retry, with the same Idempotency-Key where there is one',
 };
 
 /** The JSON error body every route answers with (`platform/http/errors.ts`). */
