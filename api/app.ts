@@ -99,7 +99,7 @@ export function createApiApp(ctx: Context, resources: Record<string, Hono<{ Vari
     app.route(prefix, routes);
   }
 
-  app.onError(onError(log));
+  app.onError(onError(log, { retryAfterSeconds: config.UNAVAILABLE_RETRY_AFTER_SECONDS }));
   app.notFound(notFound);
   return app as unknown as Hono;
 }

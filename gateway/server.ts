@@ -28,7 +28,7 @@ export async function startGateway(ctx: GatewayRoleDeps, authorizers: Record<str
   app.use(recordHttpMetrics('gateway'));
   // The gateway's only dependency is Redis (registry, streams, pub/sub).
   app.route('/', opsRoutes({ role: 'gateway', checks: { redis: () => ctx.redis().ping() }, timeoutMs: config.READY_CHECK_TIMEOUT_MS }));
-  app.onError(onError(log));
+  app.onError(onError(log, { retryAfterSeconds: config.UNAVAILABLE_RETRY_AFTER_SECONDS }));
   app.notFound(notFound);
 
   const subscriber = lifecycle.add('gateway redis subscriber', createRedis(config, log, 'tidings-gateway-sub'), closeRedis);

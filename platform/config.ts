@@ -77,6 +77,8 @@ export const configFields = z.object({
   MYSQL_POOL_SIZE: z.coerce.number().int().positive().default(20),
 
   READY_CHECK_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
+  /** Retry-After of a 503 while a dependency (MySQL, Redis, Temporal) is unavailable. */
+  UNAVAILABLE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3_600).default(5),
 
   // JWT for the API and the gateway: HS256 with JWT_SECRET, or RS256/ES256 from JWT_JWKS_URL.
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),

@@ -143,7 +143,8 @@ describe('notification timers across the real servers', () => {
         });
       const refused = await post(createApiApp(down));
       expect(refused.status).toBe(503);
-      expect(await refused.json()).toMatchObject({ error: { code: 'temporal_unavailable' } });
+      expect(refused.headers.get('retry-after')).toBe(String(down.config.UNAVAILABLE_RETRY_AFTER_SECONDS));
+      expect(await refused.json()).toMatchObject({ error: { code: 'temporal_unavailable', dependency: 'temporal' } });
       const retried = await post(app);
       expect(retried.status).toBe(202);
       const body = (await retried.json()) as { duplicate: boolean; temporalUi: string };

@@ -53,7 +53,7 @@ export function eventRoutes(deps: EventRouteDeps) {
         503,
         'temporal_unavailable',
         'the event is recorded but could not be started; retry with the same Idempotency-Key',
-        {},
+        { dependency: 'temporal' },
         { cause: err },
       );
     }

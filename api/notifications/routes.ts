@@ -56,7 +56,7 @@ export function notificationRoutes(ctx: NotificationDeps) {
 
   /** Temporal unreachable while setting the timer: 503, and the retry is safe (same ids). */
   const unavailable = (err: unknown): never => {
-    if (err instanceof SchedulerUnavailableError) throw new AppError(503, 'temporal_unavailable', err.message, {}, { cause: err });
+    if (err instanceof SchedulerUnavailableError) throw new AppError(503, 'temporal_unavailable', err.message, { dependency: 'temporal' }, { cause: err });
     throw err;
   };
   /** The notification if the caller may see it; another user's is "not found" (ids cannot be probed). */

@@ -11,7 +11,7 @@ const REASONS: Record<number, string> = {
   413: 'request body larger than 256 KiB',
   422: 'well-formed but refused: an unknown field, or business rules (unknown product, impossible terms)',
   429: 'rate limited, per IP and per user (Retry-After says when to retry)',
-  503: 'a server it needs (Temporal, the database) is unavailable; retry, with the same Idempotency-Key where there is one',
+  503: 'a server it needs (the database, Redis, Temporal) is unavailable: `dependency_unavailable` (or `temporal_unavailable`) with `error.dependency` naming it and Retry-After saying when to retry, with the same Idempotency-Key where there is one',
 };
 
 /** The JSON error body every route answers with (`platform/http/errors.ts`). */
@@ -23,6 +23,7 @@ const ErrorBody = z.object({
       field: z.string().optional().meta({ description: 'the first offending field, parameter or header' }),
       issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
       retryAfterSeconds: z.number().optional(),
+      dependency: z.enum(['mysql', 'redis', 'temporal']).optional().meta({ description: 'on a 503: the server that is unavailable' }),
     })
     .catchall(z.unknown()),
 });
@@ -61,7 +62,8 @@ function operationObject(op: Operation) {
       example: 'order-7f3c',
     });
   }
-  const statuses = [...new Set([...op.errors, ...(op.auth ? [401, 429] : []), ...(op.body ? [413] : [])])].sort();
+  // Every business route needs the database (or Redis, Temporal): 503 while one is down.
+  const statuses = [...new Set([...op.errors, ...(op.auth ? [401, 429, 503] : []), ...(op.body ? [413] : [])])].sort();
   const responses: Record<string, unknown> = {
     [op.success.status]: {
       description: op.success.description,

@@ -2,8 +2,11 @@ import type { Context as HonoContext, ErrorHandler, NotFoundHandler } from 'hono
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
+import { Counter } from 'prom-client';
+import { DependencyUnavailableError, unavailableDependency } from '../dependency-errors';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
+import { metrics } from '../metrics';
 
 /** The JSON error body every HTTP role answers with: a stable code, a message, and the field. */
 export function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
@@ -28,10 +31,31 @@ export function validationError(error: z.ZodError, where: 'body' | 'query' | 'pa
   return new AppError(400, 'invalid_request', sentence, { field: first.field, issues });
 }
 
-/** Central error handler: known errors keep their status; anything else is logged and is a plain 500. */
-export function onError(log: Logger): ErrorHandler {
+/** Requests answered 503 because a server they needed was down, by dependency. */
+const unavailableTotal = new Counter({
+  name: 'tidings_dependency_unavailable_total',
+  help: 'Requests answered 503 because a dependency (mysql, redis, temporal) was unavailable',
+  labelNames: ['dependency'] as const,
+  registers: [metrics],
+});
+
+export interface OnErrorOptions {
+  /** Retry-After (seconds) of a 503: how soon a client should try again during an outage. */
+  retryAfterSeconds?: number;
+}
+
+/**
+ * Central error handler: known errors keep their status; a dependency outage (MySQL, Redis or
+ * Temporal unreachable, recognised by `unavailableDependency`) is 503 `dependency_unavailable` with
+ * Retry-After, as is every other 503; anything else is logged and is a plain 500.
+ */
+export function onError(log: Logger, { retryAfterSeconds = 5 }: OnErrorOptions = {}): ErrorHandler {
+  const unavailable = (c: HonoContext, e: AppError) => {
+    c.header('Retry-After', String(retryAfterSeconds));
+    return c.json(errorBody(e.code, e.message, { ...e.details, retryAfterSeconds }), 503);
+  };
   return (err: Error, c: HonoContext) => {
-    if (err instanceof AppError) return c.json(err.toJSON(), err.status);
+    if (err instanceof AppError && err.status !== 503) return c.json(err.toJSON(), err.status);
     if (err instanceof z.ZodError) {
       const e = validationError(err);
       return c.json(e.toJSON(), e.status);
@@ -40,6 +64,18 @@ export function onError(log: Logger): ErrorHandler {
       const status = err.status as ContentfulStatusCode;
       const code = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : 'http_error';
       return c.json(errorBody(code, err.message || 'request rejected'), status);
+    }
+    // A route's own 503 (e.g. temporal_unavailable: recorded, its run not started) keeps its code.
+    if (err instanceof AppError) {
+      if (err instanceof DependencyUnavailableError) unavailableTotal.inc({ dependency: err.dependency });
+      return unavailable(c, err);
+    }
+    const dependency = unavailableDependency(err);
+    if (dependency) {
+      unavailableTotal.inc({ dependency });
+      // Not a bug, but never silent: the cause is in the log, one warning per refused request.
+      log.warn({ err, dependency, method: c.req.method, path: c.req.path }, `${dependency} unavailable: answered 503`);
+      return unavailable(c, new DependencyUnavailableError(dependency, { cause: err }));
     }
     log.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error');
     return c.json(errorBody('internal', 'internal server error'), 500);
