@@ -67,16 +67,27 @@ describe('API discoverability', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { field: 'cursor' } });
 
-    // Each purchase links the run that holds its deadline: the bucket of its slice, which the API's
-    // dispatch starts (no workflow per purchase, docs/purchase-journey.md).
-    const bucket = await eventually(async () => {
-      const view = (await (await alice('GET', `/purchases/${made[0]!}`)).json()) as { status: string; temporalUi: string };
-      return view.status === 'PENDING' ? decodeURIComponent(view.temporalUi.split('/workflows/')[1]!) : undefined;
-    }, 10_000);
-    expect(bucket).toContain(`${ctx.config.TIDINGS_ENV}.purchase-deadline-`);
-    const described = await (await ctx.temporal()).workflow.getHandle(bucket).describe();
-    expect(described.type).toBe('purchaseDeadlineBucket');
-    await (await ctx.temporal()).workflow.getHandle(bucket).terminate('test over');
+    // Each purchase links its own run, which the API starts right after accepting it.
+    const view = (await (await alice('GET', `/purchases/${made[0]!}`)).json()) as { temporalUi: string; workflowId: string };
+    const runId = decodeURIComponent(view.temporalUi.split('/workflows/')[1]!);
+    expect(runId).toBe(`${ctx.config.TIDINGS_ENV}.purchase-${made[0]!}`);
+    expect(view.workflowId).toBe(runId);
+    const described = await eventually(
+      () =>
+        ctx
+          .temporal()
+          .then((c) => c.workflow.getHandle(runId).describe())
+          .catch(() => undefined),
+      10_000,
+    );
+    expect(described.type).toBe('purchase');
+    for (const id of made)
+      await (
+        await ctx.temporal()
+      ).workflow
+        .getHandle(`${ctx.config.TIDINGS_ENV}.purchase-${id}`)
+        .terminate('test over')
+        .catch(() => undefined);
   });
 
   it('a ledger post links the runs that apply it and close its day', async () => {

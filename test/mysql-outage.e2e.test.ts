@@ -10,6 +10,7 @@ import { loadConfig } from '../platform/config';
 import { boundPort, closeServer, listen } from '../platform/http/serve';
 import { newEphemeralEnv } from '../platform/names';
 import { createContext, type Context } from '../runtime/context';
+import { startWorker } from '../worker';
 import { ROOT, eventually, uniqueId } from './support/context';
 import { testMysqlServer, type TestMysqlServer } from './support/mysql-server';
 
@@ -63,6 +64,8 @@ describe('MySQL down: writes answer 503 with Retry-After, change nothing, and su
     });
     ctx = createContext(config, pino({ level: 'warn' }, sink));
     app = createApiApp(ctx);
+    // A purchase's cancel goes through its run: a worker carries it out.
+    await startWorker(ctx);
     server = await listen(app, '127.0.0.1', 0);
     base = `http://127.0.0.1:${boundPort(server)}`;
   }, 120_000);
@@ -130,7 +133,8 @@ describe('MySQL down: writes answer 503 with Retry-After, change nothing, and su
     const [toMove, toCancel] = [uniqueId('move'), uniqueId('cancel')];
     for (const id of [toMove, toCancel]) await ok({ method: 'POST', path: '/notifications', as: alice, body: notification(id) }, 202);
     expect((await ready()).checks.mysql?.ok).toBe(true);
-    // Settled: the purchase and the message left their outboxes (nothing runs that would move them on).
+    // Settled: the purchase and the message left their outboxes, the purchase's run made it PENDING
+    // (no fulfillment runs here to move it on).
     const settled = await eventually(
       async () => {
         const first = await checksums();

@@ -56,8 +56,6 @@ describe('tracing: one trace per journey, in Jaeger', () => {
     s.service === service && (typeof name === 'string' ? s.operationName === name : name.test(s.operationName));
 
   beforeAll(async () => {
-    // Short deadlines: the purchase's deadline bucket fires within seconds, so its workflow and
-    // activity spans (exported when the run ends) are in the trace before the test gives up.
     // Its own environment: its fulfillment and events consumers would otherwise take the messages of
     // test/purchases.e2e.test.ts and test/events.e2e.test.ts, which run beside it.
     own = ownEnvironment();
@@ -66,8 +64,6 @@ describe('tracing: one trace per journey, in Jaeger', () => {
       TRACING: 'true',
       GATEWAY_PORT: '0',
       SQS_WAIT_SECONDS: '1',
-      PURCHASE_RESULT_TIMEOUT_MS: '6000',
-      PURCHASE_DEADLINE_BUCKET_MS: '1000',
     });
     app = createApiApp(ctx);
     gatewayUrl = await startGateway(ctx);
@@ -88,7 +84,7 @@ describe('tracing: one trace per journey, in Jaeger', () => {
     own?.teardown();
   }, 60_000);
 
-  it('a purchase: HTTP → outbox dispatch → SNS → fulfillment → results → push → gateway, and its deadline bucket, in ONE trace', async () => {
+  it('a purchase: HTTP → its workflow run (steps, SNS) → fulfillment → results → signal back → push → gateway, in ONE trace', async () => {
     const userId = uniqueId('buyer');
     const { token, client } = await connect(userId);
     const res = await post(token, '/purchases', { productId: 'insurance-home', quantity: 1, installments: 1 });
@@ -103,22 +99,18 @@ describe('tracing: one trace per journey, in Jaeger', () => {
     const env = ctx.config.TIDINGS_ENV;
     const spans = await traceWith(traceId!, [
       named('tidings-api', 'POST /purchases'),
-      named('tidings-api', 'purchase dispatch PurchaseRequested'),
-      named('tidings-api', `${env}-purchase-requested publish`),
+      named('tidings-api', 'StartWorkflow:purchase'),
+      named('tidings-worker', 'RunWorkflow:purchase'),
+      named('tidings-worker', `${env}-purchase-requested publish`),
       named('tidings-consumers', 'fulfillment process'),
       named('tidings-consumers', `${env}-purchase-results publish`),
       named('tidings-consumers', 'purchase-results process'),
-      named('tidings-consumers', 'push purchase.status'),
+      named('tidings-consumers', 'SignalWorkflow:fulfillmentOutcome'),
       named('tidings-gateway', 'deliver purchase.status'),
-      // The deadline: armed by this purchase (the first of its slice in this process), so the
-      // bucket's run and its local activity are children of the arm span.
-      named('tidings-api', 'StartWorkflow:purchaseDeadlineBucket'),
-      named('tidings-worker', 'RunWorkflow:purchaseDeadlineBucket'),
-      named('tidings-worker', 'StartActivity:expirePurchases'),
-      named('tidings-worker', 'RunActivity:expirePurchases'),
     ]);
-    // Every status the user saw was pushed inside this trace: PENDING (dispatch), PROCESSING and COMPLETED (results).
-    expect(spans.filter(named('tidings-api', 'push purchase.status')).length + spans.filter(named('tidings-consumers', 'push purchase.status')).length).toBe(3);
+    // Every status the user saw was pushed inside this trace: PENDING and COMPLETED by the run's steps, PROCESSING by the results consumer.
+    const pushes = spans.filter((s) => s.operationName === 'push purchase.status');
+    expect(pushes.map((s) => s.service).sort()).toEqual(['tidings-consumers', 'tidings-worker', 'tidings-worker']);
     expect(spans.filter((s) => s.operationName.startsWith('purchase ') && tag(s, 'purchase.id') === purchaseId).map((s) => s.operationName)).toEqual(
       expect.arrayContaining(['purchase PENDING', 'purchase PROCESSING', 'purchase COMPLETED']),
     );
@@ -127,7 +119,8 @@ describe('tracing: one trace per journey, in Jaeger', () => {
     const roots = spans.filter((s) => !s.references.some((r) => r.refType === 'CHILD_OF' && ids.has(r.spanID)));
     expect(roots.map((s) => s.operationName)).toEqual(['POST /purchases']);
     // ONE trace: nothing about this purchase was recorded under another trace id.
-    for (const service of ['tidings-api', 'tidings-consumers']) expect(await traceIdsTagged(ctx.config, service, 'purchase.id', purchaseId)).toEqual([traceId]);
+    for (const service of ['tidings-api', 'tidings-worker', 'tidings-consumers'])
+      expect(await traceIdsTagged(ctx.config, service, 'purchase.id', purchaseId)).toEqual([traceId]);
   }, 90_000);
 
   it('an event (a workflow per request): HTTP → workflow → activities → SNS and Kafka → consumers → signal back → push, in ONE trace', async () => {
