@@ -103,7 +103,8 @@ export async function startPurchaseResults(ctx: Context, opts: PurchaseConsumerO
     // MySQL or Temporal down) in between redelivers it, and the redelivery is a no-op.
     handle: async (body) => {
       const result: FulfillmentResult = parseRecord(Result, body, 'fulfillment result');
-      if (result.kind === 'PROCESSING') await movePurchaseAndPush({ mysql: ctx.mysql(), publisher: ctx.publisher }, { purchaseId: result.purchaseId, to: 'PROCESSING' });
+      if (result.kind === 'PROCESSING')
+        await movePurchaseAndPush({ mysql: ctx.mysql(), publisher: ctx.publisher }, { purchaseId: result.purchaseId, to: 'PROCESSING' });
       else await signalOutcome(result);
     },
   });

@@ -35,10 +35,7 @@ export async function insertAcceptedPurchase(
 }
 
 /** Purchases still in the outbox: these ids, or the oldest accepted before `olderThan`. */
-export async function acceptedNotStarted(
-  pool: Pool,
-  which: { purchaseIds: string[] } | { olderThan: number; limit: number },
-): Promise<AcceptedPurchase[]> {
+export async function acceptedNotStarted(pool: Pool, which: { purchaseIds: string[] } | { olderThan: number; limit: number }): Promise<AcceptedPurchase[]> {
   const select = `SELECT p.purchase_id, p.user_id, p.product_id, p.quantity, p.installments, p.amount_cents, p.total_cents, p.installment_cents,
                          pr.currency, pr.monthly_rate_bp, o.traceparent
                     FROM purchase_outbox o JOIN purchases p USING (purchase_id) JOIN products pr ON pr.product_id = p.product_id

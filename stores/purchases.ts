@@ -118,7 +118,12 @@ export async function movePurchase(
           move.purchaseId,
           ['PROCESSING', move.to],
         ]);
-        const hops = stamped.map((t) => ({ ...own, status: t.status as PurchaseStatus, detail: (t.detail as string | null) ?? null, at: (t.at as Date).getTime() }));
+        const hops = stamped.map((t) => ({
+          ...own,
+          status: t.status as PurchaseStatus,
+          detail: (t.detail as string | null) ?? null,
+          at: (t.at as Date).getTime(),
+        }));
         return { moved: true, status: from, hops: hops.sort((a, b) => a.at - b.at) };
       }
       const path = pathTo(from, move.to);

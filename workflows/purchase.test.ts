@@ -140,7 +140,7 @@ describe('purchase workflow (time-skipping test server)', () => {
         const before = await ts.env.currentTimeMs();
         expect(await h.result()).toMatchObject({ status: 'EXPIRED', reason: 'no fulfillment result within 7200 s' });
         expect((await ts.env.currentTimeMs()) - before).toBeGreaterThanOrEqual(2 * 60 * 60 * 1000 - 1_000);
-        },
+      },
       2 * 60 * 60 * 1000,
     );
     expect(s.pushed).toEqual(['PENDING', 'EXPIRED']);
