@@ -2,12 +2,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'mysql2/promise';
-import {
-  PURCHASE_INVALID,
-  type PurchaseActivities,
-  type PurchaseMessage,
-  type PurchaseRelayActivities,
-} from '../contracts/purchase';
+import { PURCHASE_INVALID, type PurchaseActivities, type PurchaseMessage, type PurchaseRelayActivities } from '../contracts/purchase';
 import { ImpossibleTermsError, quote, type Quote } from '../domain/purchase-quote';
 import type { Publisher } from '../gateway/publisher';
 import { topicArn } from '../platform/clients/aws';
