@@ -34,13 +34,13 @@ export async function emptyWorkflowCeiling(client: Client, config: Config, total
   }
 }
 
-/** Workflow tasks completed by every run whose id starts with `idPrefix` (continued runs included). */
-export async function workflowTasks(client: Client, idPrefix: string): Promise<{ workflows: number; runs: number; tasks: number }> {
+/** Workflow tasks completed by every run whose id starts with `idPrefix` (and matches `andQuery`; continued runs included). */
+export async function workflowTasks(client: Client, idPrefix: string, andQuery?: string): Promise<{ workflows: number; runs: number; tasks: number }> {
   const ids = new Set<string>();
   let runs = 0;
   let tasks = 0;
   const executions: { workflowId: string; runId: string }[] = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH '${idPrefix}'` }))
+  for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH '${idPrefix}'${andQuery ? ` AND ${andQuery}` : ''}` }))
     executions.push({ workflowId: wf.workflowId, runId: wf.runId });
   for (let i = 0; i < executions.length; i += 32) {
     await Promise.all(
