@@ -158,7 +158,7 @@ export const configFields = z.object({
     .default(5 * 60 * 1000),
   // The purchase outbox relay, the backstop of the API's own start of each purchase's run: its tick
   // and batch; the worker role makes sure it runs unless turned off.
-  PURCHASE_RELAY_IDLE_MS: z.coerce.number().int().min(100).default(2_000),
+  PURCHASE_RELAY_IDLE_MS: z.coerce.number().int().min(100).default(5_000),
   PURCHASE_RELAY_BATCH: z.coerce.number().int().positive().max(1_000).default(200),
   PURCHASE_RELAY_ON_START: z.stringbool().default(true),
   // The fulfillment simulator's processing time (half before PROCESSING, when a cancel is still
