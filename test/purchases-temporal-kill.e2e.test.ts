@@ -88,7 +88,9 @@ describe('purchases: Temporal killed -9 mid-burst', () => {
       .mysql()
       .query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM purchase_contracts WHERE purchase_id IN (?) AND status = 'ACTIVE'", [ids]);
     expect(Number(contracts[0]!.n)).toBe(72);
-    const [stamps] = await ctx.mysql().query<RowDataPacket[]>('SELECT status, COUNT(*) AS n FROM purchase_timeline WHERE purchase_id IN (?) GROUP BY status', [ids]);
+    const [stamps] = await ctx
+      .mysql()
+      .query<RowDataPacket[]>('SELECT status, COUNT(*) AS n FROM purchase_timeline WHERE purchase_id IN (?) GROUP BY status', [ids]);
     expect(Object.fromEntries(stamps.map((r) => [String(r.status), Number(r.n)]))).toEqual({ RECEIVED: 72, PENDING: 72, PROCESSING: 72, COMPLETED: 72 });
     const [outbox] = await ctx.mysql().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM purchase_outbox WHERE purchase_id IN (?)', [ids]);
     expect(Number(outbox[0]!.n)).toBe(0);
