@@ -103,6 +103,7 @@ export async function startWorker(ctx: Context): Promise<void> {
       temporal: ctx.temporal,
     }),
   });
+  ctx.setLocalWorkerConnection(connection);
   const running = worker.run();
   running.catch((err: unknown) => log.error({ err }, 'worker stopped with an error'));
   // Shutdown lets in-flight activities finish (up to the worker's grace time) before connections go.

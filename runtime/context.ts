@@ -5,6 +5,7 @@ import { createRecoveringProducer } from '../platform/clients/kafka-producer';
 import { traceProducer } from '../platform/clients/broker-tracing';
 import { createMysqlPool } from '../platform/clients/mysql';
 import { closeRedis, createRedis } from '../platform/clients/redis';
+import type { Client, ConnectionLike } from '@temporalio/client';
 import { connectTemporal, createTemporalClient } from '../platform/clients/temporal';
 import type { Config } from '../platform/config';
 import { createPresence } from '../gateway/registry';
@@ -55,6 +56,11 @@ export function createContext(config: Config, log: Logger = createLogger(config.
   const producer = (): Promise<Producer> => producers().get();
   const temporalConnection = lazyAsync(async () => lifecycle.add('temporal connection', await connectTemporal(config), (c) => c.close()));
   const redis = lazy(() => lifecycle.add('redis', createRedis(config, log), closeRedis));
+  // A client on this process's worker connection, once the worker role runs here: a workflow it
+  // starts with `requestEagerStart` gets its first task handed to that worker in the start's
+  // answer, skipping the server's task queue (the SDK requires the client and worker to share a
+  // NativeConnection for that).
+  let local: { connection: ConnectionLike; client?: Client } | undefined;
   const presence = lazy(() => createPresence(redis()));
   return {
     config,
@@ -74,6 +80,16 @@ export function createContext(config: Config, log: Logger = createLogger(config.
     sqs: lazy(() => lifecycle.add('sqs', createSqs(config), (c) => c.destroy())),
     temporalConnection,
     temporal: lazyAsync(async () => createTemporalClient(config, await temporalConnection())),
+    /** Called by the worker role: this process polls the task queue over `connection`. */
+    setLocalWorkerConnection(connection: ConnectionLike): void {
+      local = { connection };
+    },
+    /** A client that can start workflows eagerly on this process's worker, if it runs one. */
+    localWorkerClient(): Client | undefined {
+      if (!local) return undefined;
+      local.client ??= createTemporalClient(config, local.connection);
+      return local.client;
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 // The purchase journey's glue, shared by the API, the results consumer and the activities: starting
 // a purchase's run from the outbox, and moving a purchase forward in MySQL while its user is told.
 import type { Client } from '@temporalio/client';
+import { Counter } from 'prom-client';
 import type { Pool } from 'mysql2/promise';
 import {
   CUSTOMER_ID_ATTRIBUTE,
@@ -15,6 +16,7 @@ import {
 import type { Publisher } from '../gateway/publisher';
 import { startOnce } from '../platform/clients/temporal';
 import { createCoalescingDispatcher } from '../platform/coalescing-dispatcher';
+import { metrics } from '../platform/metrics';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import { continueTrace, contextFromTraceparent, inSpan } from '../platform/trace-context';
@@ -49,17 +51,33 @@ export function movePurchaseAndPush(deps: { mysql: Pool; publisher: () => Publis
   return movePurchase(deps.mysql, move, (hops) => pushHops(deps.publisher(), hops));
 }
 
+/** Purchase runs this process started, by whether the start was eager (handed to its own worker). */
+export const purchaseStarts = new Counter({
+  name: 'tidings_purchase_runs_started_total',
+  help: 'Purchase workflow runs started by this process',
+  labelNames: ['eager'] as const,
+  registers: [metrics],
+});
+
 export interface PurchaseStartDeps {
   config: Config;
   mysql: Pool;
   temporal: () => Promise<Client>;
+  /** A client on this process's own worker connection, when it runs one: starts are then eager. */
+  localWorkerClient?: () => Client | undefined;
 }
 
-/** Starts one accepted purchase's run, in its request's trace; false when it had been started already. */
-async function startRun(deps: PurchaseStartDeps, client: Client, p: AcceptedPurchase): Promise<boolean> {
+/**
+ * Starts one accepted purchase's run, in its request's trace; false when it had been started
+ * already. With this process's own worker at hand the start is eager: the server answers with the
+ * run's first task for that worker instead of queueing it (one matching hop less per purchase).
+ */
+async function startRun(deps: PurchaseStartDeps, remote: Client, p: AcceptedPurchase): Promise<boolean> {
   const { config } = deps;
-  return inSpan('purchase start', { parent: contextFromTraceparent(p.traceparent), attributes: { 'purchase.id': p.purchaseId } }, () =>
-    startOnce<PurchaseWorkflow>(client, PURCHASE_WORKFLOW, {
+  const local = deps.localWorkerClient?.();
+  return inSpan('purchase start', { parent: contextFromTraceparent(p.traceparent), attributes: { 'purchase.id': p.purchaseId } }, async () => {
+    const handle = await startOnce<PurchaseWorkflow>(local ?? remote, PURCHASE_WORKFLOW, {
+      ...(local ? { requestEagerStart: true } : {}),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowId: purchaseWorkflowId(config.TIDINGS_ENV, p.purchaseId),
       args: [{ purchaseId: p.purchaseId, userId: p.userId, quote: p.quote, resultTimeoutMs: config.PURCHASE_RESULT_TIMEOUT_MS }],
@@ -68,8 +86,10 @@ async function startRun(deps: PurchaseStartDeps, client: Client, p: AcceptedPurc
         { key: CUSTOMER_ID_ATTRIBUTE, value: p.userId },
         { key: PURCHASE_STATUS_ATTRIBUTE, value: 'RECEIVED' },
       ],
-    }),
-  );
+    });
+    if (handle) purchaseStarts.inc({ eager: String(handle.eagerlyStarted === true) });
+    return handle !== undefined;
+  });
 }
 
 /**

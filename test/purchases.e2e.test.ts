@@ -10,6 +10,7 @@ import type { Context } from '../runtime/context';
 
 import { CUSTOMER_ID_ATTRIBUTE, PURCHASE_STATUS_ATTRIBUTE, purchaseWorkflowId } from '../contracts/purchase';
 import { CUSTOMER_REJECTION } from '../domain/purchase-status';
+import { purchaseStarts } from '../services/purchase';
 import { contractOf } from '../stores/purchases';
 import { startWorker } from '../worker';
 import { eventually, testContext, testNames, uniqueId } from './support/context';
@@ -165,6 +166,19 @@ describe('purchase journey across the real servers', () => {
       for await (const wf of client.workflow.list({ query: `WorkflowType = 'purchase' AND CustomerId = '${u.userId}'` })) found.push(wf.workflowId);
       return found.length === 1 && found[0] === workflowId;
     }, 10_000);
+  }, 45_000);
+
+  it('API and worker in one process (as npm start runs them): the run starts eagerly on that worker and completes', async () => {
+    const both = testContext();
+    extraCtxs.push(both);
+    await startWorker(both);
+    const eager = async () => (await purchaseStarts.get()).values.find((v) => v.labels.eager === 'true')?.value ?? 0;
+    const before = await eager();
+    const u = await user();
+    await buy(u.token, undefined, createApiApp(both));
+    await u.client.until(() => u.statuses().includes('COMPLETED'), 30_000);
+    expect(u.statuses()).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
+    expect(await eager()).toBe(before + 1);
   }, 45_000);
 
   it('a blocked customer is REJECTED with the reason, and nothing is contracted', async () => {

@@ -51,6 +51,8 @@ export interface PurchaseRouteDeps {
   log: Logger;
   mysql: () => Pool;
   temporal: () => Promise<Client>;
+  /** This process's own worker, when it runs one (purchases then start eagerly on it). */
+  localWorkerClient?: () => Client | undefined;
   /** The starter is drained on shutdown. */
   lifecycle: Pick<Lifecycle, 'add'>;
 }
@@ -58,7 +60,7 @@ export interface PurchaseRouteDeps {
 /** `/purchases`: quote (sync), contract (async: one `purchase` workflow run each), status, cancel (through the run). */
 export function purchaseRoutes(ctx: PurchaseRouteDeps) {
   const { config } = ctx;
-  const startDeps = { config, mysql: ctx.mysql(), temporal: ctx.temporal };
+  const startDeps = { config, mysql: ctx.mysql(), temporal: ctx.temporal, ...(ctx.localWorkerClient ? { localWorkerClient: ctx.localWorkerClient } : {}) };
   const starter = createPurchaseStarter({ ...startDeps, log: ctx.log, batch: config.PURCHASE_RELAY_BATCH });
   ctx.lifecycle.add('purchase starter', starter, async (s) => {
     s.stop();

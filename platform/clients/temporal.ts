@@ -1,4 +1,11 @@
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowStartOptions } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  type ConnectionLike,
+  type WorkflowHandleWithStartDetails,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { Config } from '../config';
@@ -14,7 +21,7 @@ export const connectTemporal = (config: Config): Promise<Connection> => Connecti
  * every start, signal, update and query is a span whose context travels to the workflow in its
  * headers (the worker's interceptors continue it).
  */
-export const createTemporalClient = (config: Config, connection: Connection): Client =>
+export const createTemporalClient = (config: Config, connection: ConnectionLike): Client =>
   new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -29,14 +36,18 @@ export function workflowUiUrl(config: Config, workflowId: string, runId?: string
 
 /**
  * Starts a workflow unless a run with its id exists or existed (REJECT_DUPLICATE): the id scheme
- * makes every start idempotent, so "already started" is success. Returns false in that case.
+ * makes every start idempotent, so "already started" is success. Returns the new run's handle, or
+ * undefined in that case.
  */
-export async function startOnce<W extends Workflow>(client: Client, workflow: W | string, options: WorkflowStartOptions<W>): Promise<boolean> {
+export async function startOnce<W extends Workflow>(
+  client: Client,
+  workflow: W | string,
+  options: WorkflowStartOptions<W>,
+): Promise<WorkflowHandleWithStartDetails<W> | undefined> {
   try {
-    await client.workflow.start(workflow, { workflowIdReusePolicy: 'REJECT_DUPLICATE', ...options });
-    return true;
+    return await client.workflow.start(workflow, { workflowIdReusePolicy: 'REJECT_DUPLICATE', ...options });
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
     throw err;
   }
 }
