@@ -16,6 +16,7 @@ import {
 import type { Publisher } from '../gateway/publisher';
 import { startOnce } from '../platform/clients/temporal';
 import { createCoalescingDispatcher } from '../platform/coalescing-dispatcher';
+import { inTransaction } from '../platform/db/transaction';
 import { metrics } from '../platform/metrics';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
@@ -46,9 +47,22 @@ export async function pushHops(publisher: Publisher, hops: PurchaseHop[]): Promi
   );
 }
 
-/** Moves a purchase forward in MySQL and tells its user, before the commit (so in order). */
+/**
+ * Moves a purchase forward in MySQL and tells its user before the commit: the row stays locked
+ * until then, so a later move of the same purchase (any process) waits, and the user's socket sees
+ * the statuses in order.
+ */
 export function movePurchaseAndPush(deps: { mysql: Pool; publisher: () => Publisher }, move: Omit<PurchaseMove, 'userId'>): Promise<MoveOutcome> {
-  return movePurchase(deps.mysql, move, (hops) => pushHops(deps.publisher(), hops));
+  return inTransaction(
+    deps.mysql,
+    async (conn) => {
+      const r = await movePurchase(conn, move);
+      if (!r.repeat && r.hops.length > 0) await pushHops(deps.publisher(), r.hops);
+      return r;
+    },
+    // READ COMMITTED: the lock covers only this purchase's row, so other purchases never wait.
+    { isolation: 'READ COMMITTED' },
+  );
 }
 
 /** Purchase runs this process started, by whether the start was eager (handed to its own worker). */

@@ -89,62 +89,51 @@ export interface MoveOutcome {
   status: PurchaseStatus;
   /** The statuses this move stamped (PROCESSING brought along before an outcome), or, for a repeat, those it had stamped. */
   hops: PurchaseHop[];
+  /** The move had been made before (a retried step): its statuses were pushed then. */
+  repeat: boolean;
 }
 
 /**
  * Moves a purchase forward (domain/purchase-status.ts: never back, PROCESSING stamped before an
- * outcome that arrives while PENDING), with its row locked, and calls `beforeCommit` with what it
- * stamped: the caller pushes while the row is still locked, so a later move of the same purchase
- * (another process) waits for this commit and the user sees the statuses in order. A repeat of a
- * move that already happened (a retried step) answers as the first did.
+ * outcome that arrives while PENDING), with its row locked for the rest of the caller's
+ * transaction. A repeat of a move that already happened (a retried step) answers as the first did.
  */
 export async function movePurchase(
-  pool: Pool,
+  conn: PoolConnection,
   move: { purchaseId: string; to: Exclude<PurchaseStatus, 'RECEIVED'>; detail?: string },
-  beforeCommit: (hops: PurchaseHop[]) => Promise<void>,
 ): Promise<MoveOutcome> {
-  return inTransaction(
-    pool,
-    async (conn) => {
-      const [rows] = await conn.query<RowDataPacket[]>('SELECT status, user_id, traceparent FROM purchases WHERE purchase_id = ? FOR UPDATE', [
-        move.purchaseId,
-      ]);
-      const row = rows[0];
-      if (!row) throw new Error(`no purchase ${move.purchaseId}`);
-      const from = row.status as PurchaseStatus;
-      const own = { purchaseId: move.purchaseId, userId: row.user_id as string, ...(row.traceparent ? { traceparent: row.traceparent as string } : {}) };
-      if (from === move.to) {
-        const [stamped] = await conn.query<RowDataPacket[]>('SELECT status, at, detail FROM purchase_timeline WHERE purchase_id = ? AND status IN (?)', [
-          move.purchaseId,
-          ['PROCESSING', move.to],
-        ]);
-        const hops = stamped.map((t) => ({
-          ...own,
-          status: t.status as PurchaseStatus,
-          detail: (t.detail as string | null) ?? null,
-          at: (t.at as Date).getTime(),
-        }));
-        return { moved: true, status: from, hops: hops.sort((a, b) => a.at - b.at) };
-      }
-      const path = pathTo(from, move.to);
-      if (path.length === 0) return { moved: false, status: from, hops: [] };
-      const at = Date.now();
-      const hops: PurchaseHop[] = path.map((status) => ({ ...own, status, detail: status === move.to ? (move.detail ?? null) : null, at }));
-      await conn.query('INSERT IGNORE INTO purchase_timeline (purchase_id, status, at, detail) VALUES ?', [
-        hops.map((h) => [h.purchaseId, h.status, new Date(h.at), h.detail]),
-      ]);
-      await conn.query('UPDATE purchases SET status = ?, reason = ?, updated_at = ? WHERE purchase_id = ?', [
-        move.to,
-        FINAL_STATUSES.includes(move.to) ? (move.detail ?? null) : null,
-        new Date(at),
-        move.purchaseId,
-      ]);
-      await beforeCommit(hops);
-      return { moved: true, status: move.to, hops };
-    },
-    // READ COMMITTED: the lock covers only this purchase's row, so other purchases never wait.
-    { isolation: 'READ COMMITTED' },
-  );
+  const [rows] = await conn.query<RowDataPacket[]>('SELECT status, user_id, traceparent FROM purchases WHERE purchase_id = ? FOR UPDATE', [move.purchaseId]);
+  const row = rows[0];
+  if (!row) throw new Error(`no purchase ${move.purchaseId}`);
+  const from = row.status as PurchaseStatus;
+  const own = { purchaseId: move.purchaseId, userId: row.user_id as string, ...(row.traceparent ? { traceparent: row.traceparent as string } : {}) };
+  if (from === move.to) {
+    const [stamped] = await conn.query<RowDataPacket[]>('SELECT status, at, detail FROM purchase_timeline WHERE purchase_id = ? AND status IN (?)', [
+      move.purchaseId,
+      ['PROCESSING', move.to],
+    ]);
+    const hops = stamped.map((t) => ({
+      ...own,
+      status: t.status as PurchaseStatus,
+      detail: (t.detail as string | null) ?? null,
+      at: (t.at as Date).getTime(),
+    }));
+    return { moved: true, status: from, hops: hops.sort((a, b) => a.at - b.at), repeat: true };
+  }
+  const path = pathTo(from, move.to);
+  if (path.length === 0) return { moved: false, status: from, hops: [], repeat: false };
+  const at = Date.now();
+  const hops: PurchaseHop[] = path.map((status) => ({ ...own, status, detail: status === move.to ? (move.detail ?? null) : null, at }));
+  await conn.query('INSERT IGNORE INTO purchase_timeline (purchase_id, status, at, detail) VALUES ?', [
+    hops.map((h) => [h.purchaseId, h.status, new Date(h.at), h.detail]),
+  ]);
+  await conn.query('UPDATE purchases SET status = ?, reason = ?, updated_at = ? WHERE purchase_id = ?', [
+    move.to,
+    FINAL_STATUSES.includes(move.to) ? (move.detail ?? null) : null,
+    new Date(at),
+    move.purchaseId,
+  ]);
+  return { moved: true, status: move.to, hops, repeat: false };
 }
 
 export async function getPurchase(pool: Pool, purchaseId: string, userId?: string): Promise<PurchaseView | undefined> {

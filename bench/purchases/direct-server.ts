@@ -29,8 +29,8 @@ import { jsonBody } from '../../platform/http/validate';
 import { createLogger } from '../../platform/logger';
 import { namesOf } from '../../platform/names';
 import { createContext } from '../../runtime/context';
-import { pushHops } from '../../services/purchase';
-import { blockReason, getProduct, movePurchase, type PurchaseHop } from '../../stores/purchases';
+import { movePurchaseAndPush, pushHops } from '../../services/purchase';
+import { blockReason, getProduct, type PurchaseHop } from '../../stores/purchases';
 
 const config = loadConfig();
 const ctx = createContext(config, createLogger(config.LOG_LEVEL, { role: 'direct-baseline' }));
@@ -42,6 +42,7 @@ const Body = z.object({
 });
 const topics = namesOf(config).snsTopics;
 const push = (hops: PurchaseHop[]) => pushHops(ctx.publisher(), hops);
+const db = { mysql: ctx.mysql(), publisher: ctx.publisher };
 const publish = (m: PurchaseMessage) =>
   ctx.sns().send(
     new PublishCommand({
@@ -114,7 +115,7 @@ const results = startSqsConsumer({
   pollers: config.SQS_POLLERS,
   handle: async (raw) => {
     const r = JSON.parse(raw) as FulfillmentResult;
-    await movePurchase(ctx.mysql(), { purchaseId: r.purchaseId, to: r.kind, ...(r.kind === 'REJECTED' ? { detail: r.reason } : {}) }, push);
+    await movePurchaseAndPush(db, { purchaseId: r.purchaseId, to: r.kind, ...(r.kind === 'REJECTED' ? { detail: r.reason } : {}) });
   },
 });
 ctx.lifecycle.add('direct results', results, (r) => r.stop());
@@ -130,7 +131,7 @@ const poller = setInterval(() => {
       );
     for (const p of rows) {
       const purchaseId = p.purchase_id as string;
-      const { moved } = await movePurchase(ctx.mysql(), { purchaseId, to: 'EXPIRED', detail: 'no fulfillment result in time' }, push);
+      const { moved } = await movePurchaseAndPush(db, { purchaseId, to: 'EXPIRED', detail: 'no fulfillment result in time' });
       if (!moved) continue;
       await publish({
         type: 'PurchaseCancelled',
