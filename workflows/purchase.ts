@@ -1,4 +1,13 @@
-import { ApplicationFailure, condition, log, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  log,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import {
   CANCEL_NOT_ALLOWED,
   cancelPurchaseUpdate,
@@ -98,35 +107,42 @@ export async function purchase(input: PurchaseInput): Promise<PurchaseState> {
     return isFinal(state.status);
   };
 
-  try {
-    await steps.validatePurchase({ userId, quote: input.quote });
-  } catch (err) {
-    // The operator's reason stays in this run's history (the activity failure); the customer is
-    // told that the purchase was not approved.
-    log.info('purchase rejected by validation', { purchaseId, reason: rootMessage(err, 'invalid') });
-    await move('REJECTED', CUSTOMER_REJECTION);
-    return state;
-  }
-  if (cancel && (await tryCancel())) return state;
-  await move('PENDING');
-  await steps.publishPurchaseMessage(message('PurchaseRequested'));
-  published = true;
-
-  // The deadline is this run's own durable timer: one condition, woken by an outcome or a cancel.
-  const deadline = Date.now() + input.resultTimeoutMs;
-  for (;;) {
-    const remaining = deadline - Date.now();
-    const woke = remaining > 0 && (await condition(() => outcome !== undefined || cancel !== undefined, remaining));
-    if (!woke) {
-      if (await move('EXPIRED', `no fulfillment result within ${Math.round(input.resultTimeoutMs / 1000)} s`)) {
-        await steps.publishPurchaseMessage(message('PurchaseCancelled'));
-      }
-      return state;
+  /** The saga, top to bottom; it returns once the purchase reached a final status. */
+  const saga = async (): Promise<void> => {
+    try {
+      await steps.validatePurchase({ userId, quote: input.quote });
+    } catch (err) {
+      // The operator's reason stays in this run's history (the activity failure); the customer is
+      // told that the purchase was not approved.
+      log.info('purchase rejected by validation', { purchaseId, reason: rootMessage(err, 'invalid') });
+      await move('REJECTED', CUSTOMER_REJECTION);
+      return;
     }
-    if (cancel && (await tryCancel())) return state;
-    if (outcome) break;
-  }
-  const result = outcome as FulfillmentOutcome;
-  await move(result.kind, result.kind === 'REJECTED' ? result.reason : undefined);
+    if (cancel && (await tryCancel())) return;
+    await move('PENDING');
+    await steps.publishPurchaseMessage(message('PurchaseRequested'));
+    published = true;
+
+    // The deadline is this run's own durable timer: one condition, woken by an outcome or a cancel.
+    const deadline = Date.now() + input.resultTimeoutMs;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      const woke = remaining > 0 && (await condition(() => outcome !== undefined || cancel !== undefined, remaining));
+      if (!woke) {
+        if (await move('EXPIRED', `no fulfillment result within ${Math.round(input.resultTimeoutMs / 1000)} s`)) {
+          await steps.publishPurchaseMessage(message('PurchaseCancelled'));
+        }
+        return;
+      }
+      if (cancel && (await tryCancel())) return;
+      if (outcome) break;
+    }
+    const result = outcome as FulfillmentOutcome;
+    await move(result.kind, result.kind === 'REJECTED' ? result.reason : undefined);
+  };
+
+  await saga();
+  // A cancel's Update answers in the same task that finished the saga; let it before the run closes.
+  await condition(allHandlersFinished);
   return state;
 }
