@@ -5,6 +5,7 @@
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { Quote } from '../domain/purchase-quote';
 import { currentTraceparent } from '../platform/trace-context';
+import { quoteOf } from './purchases';
 
 /** A purchase whose run has to be started. */
 export interface AcceptedPurchase {
@@ -49,17 +50,7 @@ export async function acceptedNotStarted(pool: Pool, which: { purchaseIds: strin
     purchaseId: r.purchase_id as string,
     userId: r.user_id as string,
     traceparent: (r.traceparent as string | null) ?? null,
-    quote: {
-      productId: r.product_id as string,
-      quantity: Number(r.quantity),
-      installments: Number(r.installments),
-      currency: r.currency as string,
-      amountCents: Number(r.amount_cents),
-      monthlyRatePercent: Number(r.monthly_rate_bp) / 100,
-      installmentCents: Number(r.installment_cents),
-      totalCents: Number(r.total_cents),
-      feesCents: Number(r.total_cents) - Number(r.amount_cents),
-    },
+    quote: quoteOf(r),
   }));
 }
 

@@ -136,6 +136,19 @@ export async function movePurchase(
   return { moved: true, status: move.to, hops, repeat: false };
 }
 
+/** A purchase row's quote (joined with its product's currency and rate). */
+export const quoteOf = (r: RowDataPacket): Quote => ({
+  productId: r.product_id as string,
+  quantity: Number(r.quantity),
+  installments: Number(r.installments),
+  currency: r.currency as string,
+  amountCents: Number(r.amount_cents),
+  monthlyRatePercent: Number(r.monthly_rate_bp) / 100,
+  installmentCents: Number(r.installment_cents),
+  totalCents: Number(r.total_cents),
+  feesCents: Number(r.total_cents) - Number(r.amount_cents),
+});
+
 export async function getPurchase(pool: Pool, purchaseId: string, userId?: string): Promise<PurchaseView | undefined> {
   const [rows] = await pool.query<RowDataPacket[]>(
     'SELECT p.*, pr.currency, pr.monthly_rate_bp FROM purchases p JOIN products pr USING (product_id) WHERE purchase_id = ?',
@@ -150,15 +163,7 @@ export async function getPurchase(pool: Pool, purchaseId: string, userId?: strin
   return {
     purchaseId,
     userId: r.user_id as string,
-    productId: r.product_id as string,
-    quantity: Number(r.quantity),
-    installments: Number(r.installments),
-    currency: r.currency as string,
-    amountCents: Number(r.amount_cents),
-    monthlyRatePercent: Number(r.monthly_rate_bp) / 100,
-    installmentCents: Number(r.installment_cents),
-    totalCents: Number(r.total_cents),
-    feesCents: Number(r.total_cents) - Number(r.amount_cents),
+    ...quoteOf(r),
     status: r.status as PurchaseStatus,
     reason: (r.reason as string | null) ?? null,
     createdAt: (r.created_at as Date).toISOString(),

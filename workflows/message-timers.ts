@@ -1,5 +1,6 @@
 import { continueAsNew, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { MessageDeadlineBucketInput, MessageRelayInput, MessageTimerActivities } from '../contracts/messages';
+import { relayTicks } from './relay-loop';
 
 export type { MessageDeadlineBucketInput, MessageRelayInput } from '../contracts/messages';
 
@@ -31,19 +32,11 @@ export async function messageDeadlineBucket(input: MessageDeadlineBucketInput): 
   }
 }
 
-// Continue-as-new after this many ticks keeps the history short however long the relay runs.
-const TICKS_PER_RUN = 500;
-
 /**
  * The durable backstop of the API's own dispatch: every tick, sends the outbox rows that have
  * waited longer than `minAgeMs` (Kafka or the API was down, or the API died after its commit).
  */
 export async function messageRelay(input: MessageRelayInput): Promise<void> {
-  for (let i = 0; i < TICKS_PER_RUN; i++) {
-    let claimed = 0;
-    do claimed = (await timers.relayMessageOutbox({ limit: input.batchSize, minAgeMs: input.minAgeMs })).claimed;
-    while (claimed >= input.batchSize);
-    await sleep(input.idleMs);
-  }
+  await relayTicks(input, async () => (await timers.relayMessageOutbox({ limit: input.batchSize, minAgeMs: input.minAgeMs })).claimed);
   await continueAsNew<typeof messageRelay>(input);
 }

@@ -1,5 +1,6 @@
-import { continueAsNew, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import { continueAsNew, proxyLocalActivities } from '@temporalio/workflow';
 import type { PurchaseRelayActivities, PurchaseRelayInput } from '../contracts/purchase';
+import { relayTicks } from './relay-loop';
 
 // A local activity: a batch of starts is a MySQL read, the starts and a delete, so a tick costs the
 // relay one workflow task. Retried until it succeeds: a start is idempotent by workflow id.
@@ -8,20 +9,12 @@ const relay = proxyLocalActivities<PurchaseRelayActivities>({
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
-// Continue-as-new after this many ticks keeps the history short however long the relay runs.
-const TICKS_PER_RUN = 500;
-
 /**
  * The durable backstop of the API's own start: every tick, starts the runs of purchases accepted
  * more than `minAgeMs` ago whose outbox row is still there (Temporal was down at the POST, or the
  * API died between its commit and the start). Accepted means started, sooner or later.
  */
 export async function purchaseRelay(input: PurchaseRelayInput): Promise<void> {
-  for (let i = 0; i < TICKS_PER_RUN; i++) {
-    let found = 0;
-    do found = (await relay.startAcceptedPurchases({ limit: input.batchSize, minAgeMs: input.minAgeMs })).found;
-    while (found >= input.batchSize);
-    await sleep(input.idleMs);
-  }
+  await relayTicks(input, async () => (await relay.startAcceptedPurchases({ limit: input.batchSize, minAgeMs: input.minAgeMs })).found);
   await continueAsNew<typeof purchaseRelay>(input);
 }
