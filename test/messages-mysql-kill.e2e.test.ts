@@ -15,7 +15,7 @@ import { startConnectorSimulators } from '../simulators/connectors';
 import { startWorker } from '../worker';
 import { ROOT, eventually, uniqueId } from './support/context';
 import { messageStatuses, startChatInProcess, subscribedClient, ticksOf } from './support/chat';
-import { testMysqlServer, type TestMysqlServer } from './support/mysql-server';
+import { provisionOn, testMysqlServer, type TestMysqlServer } from './support/mysql-server';
 
 // MySQL killed -9 mid-flow, on a MariaDB of this file's own (same server and settings as the shared
 // one, own port and data directory, so the kill hurts no one) and an environment of its own on the
@@ -32,13 +32,7 @@ describe('chat durability: MySQL killed -9 mid-flow', () => {
   let chat: Awaited<ReturnType<typeof startChatInProcess>> | undefined;
   const sockets: WebSocket[] = [];
 
-  const childEnv = (): NodeJS.ProcessEnv => {
-    const e: NodeJS.ProcessEnv = { ...process.env, TIDINGS_ENV: env, MYSQL_PORT: String(mysqlServer.port), LOG_LEVEL: 'warn' };
-    delete e.MYSQL_DATABASE;
-    return e;
-  };
-  const provision = (...args: string[]) =>
-    execFileSync(process.execPath, ['--import', 'tsx', 'provision/cli.ts', ...args], { cwd: ROOT, env: childEnv(), stdio: 'inherit' });
+  const provision = (...args: string[]) => provisionOn(mysqlServer, env, ...args);
   const as = (user: string) => async (method: string, path: string, body?: unknown) =>
     app.request(path, {
       method,

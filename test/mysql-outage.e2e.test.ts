@@ -12,7 +12,7 @@ import { newEphemeralEnv } from '../platform/names';
 import { createContext, type Context } from '../runtime/context';
 import { startWorker } from '../worker';
 import { ROOT, eventually, uniqueId } from './support/context';
-import { testMysqlServer, type TestMysqlServer } from './support/mysql-server';
+import { provisionOn, testMysqlServer, type TestMysqlServer } from './support/mysql-server';
 
 // MySQL down: every write route answers 503 `dependency_unavailable` with Retry-After (not 500),
 // changes nothing, and the same request (same Idempotency-Key) succeeds once MySQL is back. On a
@@ -28,13 +28,7 @@ describe('MySQL down: writes answer 503 with Retry-After, change nothing, and su
   let base: string;
   const lines: { level: number; msg: string; dependency?: string }[] = [];
 
-  const childEnv = (): NodeJS.ProcessEnv => {
-    const e: NodeJS.ProcessEnv = { ...process.env, TIDINGS_ENV: env, MYSQL_PORT: String(mysqlServer.port), LOG_LEVEL: 'warn' };
-    delete e.MYSQL_DATABASE;
-    return e;
-  };
-  const provision = (...args: string[]) =>
-    execFileSync(process.execPath, ['--import', 'tsx', 'provision/cli.ts', ...args], { cwd: ROOT, env: childEnv(), stdio: 'inherit' });
+  const provision = (...args: string[]) => provisionOn(mysqlServer, env, ...args);
 
   beforeAll(async () => {
     const given = loadConfig();

@@ -93,3 +93,10 @@ export async function testMysqlServer(name: string, app: { user: string; passwor
   };
   return server;
 }
+
+/** Runs provision/cli.ts (with `args`, e.g. --teardown) for environment `env` against this server: the environment's database lives on it. */
+export function provisionOn(server: Pick<TestMysqlServer, 'port'>, env: string, ...args: string[]): void {
+  const e: NodeJS.ProcessEnv = { ...process.env, TIDINGS_ENV: env, MYSQL_PORT: String(server.port), LOG_LEVEL: 'warn' };
+  delete e.MYSQL_DATABASE;
+  execFileSync(process.execPath, ['--import', 'tsx', 'provision/cli.ts', ...args], { cwd: ROOT, env: e, stdio: 'inherit' });
+}
