@@ -304,7 +304,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       summary: "The caller's notifications (another user's with the service scope)",
       auth: true,
       query: { schema: NotificationsQuery, example: { status: 'SCHEDULED', limit: '50' } },
-      success: { status: 200, description: 'notifications' },
+      success: { status: 200, description: 'notifications, latest send time first, and nextCursor (pass it as cursor for the next page; null on the last)' },
       errors: [400, 403],
     },
     {
