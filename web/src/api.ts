@@ -4,9 +4,9 @@
 let token = '';
 export const setToken = (t: string): void => void (token = t);
 export const getToken = (): string => token;
-let onUnauthorized: () => void = () => undefined;
+let onUnauthorized: (token: string) => void = () => undefined;
 /** What to do when the API refuses the token (expired or revoked): the shell sends the user to sign in. */
-export const setOnUnauthorized = (f: () => void): void => void (onUnauthorized = f);
+export const setOnUnauthorized = (f: (token: string) => void): void => void (onUnauthorized = f);
 
 /** When the token stops being accepted (ms since the epoch), from its `exp`; 0 if it cannot be read. */
 export function tokenExpiry(t: string): number {
@@ -42,7 +42,7 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
     throw new ApiError(0, 'Could not reach the server: check your connection and try again.');
   }
   const json = (await res.json().catch(() => ({}))) as { error?: { message: string; field?: string } };
-  if (res.status === 401 && token) onUnauthorized();
+  if (res.status === 401 && token) onUnauthorized(token);
   if (!res.ok) throw new ApiError(res.status, json.error?.message ?? `HTTP ${res.status}`, json.error?.field);
   return json as T;
 }

@@ -56,3 +56,23 @@ export function coalesce(f: () => void, ms = 150): () => void {
     }, ms);
   };
 }
+
+/**
+ * Clears the message beside a field as soon as the user changes it (and the form's own message):
+ * an error stays only while it is still true. A field reports under its `name`, or under
+ * `data-error-field` when several inputs share one message (quiet hours from/to).
+ */
+export function clearErrorsOnInput(form: HTMLElement): void {
+  const clear = (ev: Event) => {
+    const input = ev.target as HTMLElement;
+    const field = input.dataset.errorField ?? input.getAttribute('name');
+    if (!field) return;
+    for (const key of [field, 'form']) {
+      const el = form.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(key)}"]`);
+      if (el) el.textContent = '';
+    }
+    input.removeAttribute('aria-invalid');
+  };
+  form.addEventListener('input', clear);
+  form.addEventListener('change', clear);
+}
