@@ -354,6 +354,91 @@ describe('web app in headless Chromium', () => {
     }
   }, 60_000);
 
+  it('Errors (4): each form says what is wrong in a sentence beside the field, in the user’s money, and clears it once fixed; the ledger takes a decimal comma where the locale writes one', async () => {
+    await page.goto(`${base}/#/purchase`);
+    const { products } = (await (await asUser('GET', '/products')).json()) as {
+      products: { productId: string; name: string; priceCents: number; currency: string; minAmountCents: number; maxAmountCents: number }[];
+    };
+    const phone = products.find((p) => p.productId === 'phone-x')!;
+    const inMoney = (cents: number) =>
+      page.evaluate(([c, cur]) => new Intl.NumberFormat(undefined, { style: 'currency', currency: cur }).format(c / 100), [cents, phone.currency] as const);
+    // The picker shows each product's price.
+    await page
+      .locator('select[name="productId"] option[value="phone-x"]', { hasText: await inMoney(phone.priceCents) })
+      .waitFor({ state: 'attached', timeout: 10_000 });
+    await page.getByLabel('Product').selectOption('phone-x');
+    for (const quantity of ['0', '100']) {
+      await page.getByLabel('Quantity').fill(quantity);
+      await page.getByRole('button', { name: 'Simulate' }).click();
+      const error = page.locator('[data-error-for="quantity"]');
+      await page.locator('[data-error-for="quantity"]', { hasText: 'Choose a quantity from 1 to' }).waitFor({ timeout: 10_000 });
+      const text = (await error.textContent())!;
+      expect(text).toContain(await inMoney(phone.priceCents));
+      expect(text).toContain(await inMoney(phone.maxAmountCents));
+      expect(text).not.toMatch(/Too small|cents|expected|quantity:/);
+    }
+    await page.getByLabel('Quantity').fill('1');
+    expect(await page.locator('[data-error-for="quantity"]').textContent()).toBe('');
+    await page.getByRole('button', { name: 'Simulate' }).click();
+    await page.locator('#quote', { hasText: '×' }).waitFor({ timeout: 10_000 });
+
+    // An API refusal (a term the page did not check) is said in words too, not "field: …".
+    await page.goto(`${base}/#/events`);
+    await page.getByLabel('Type').fill('no spaces allowed');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.locator('[data-error-for="type"]', { hasText: 'like order.created' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-error-for="type"]').textContent()).not.toContain('type:');
+    await page.getByLabel('Type').fill('order.created');
+    expect(await page.locator('[data-error-for="type"]').textContent()).toBe('');
+
+    // Ledger in Brazilian Portuguese: "1,50" is one real and fifty centavos.
+    const context = await browser.newContext({ locale: 'pt-BR' });
+    try {
+      const tab = await context.newPage();
+      await tab.goto(base);
+      const name = uniqueId('merchant-br');
+      await tab.getByLabel('Demo user').fill(name);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.locator('#whoami', { hasText: name }).waitFor({ timeout: 10_000 });
+      await tab.goto(`${base}/#/ledger`);
+      await tab.getByLabel('Amount').fill('1,234');
+      await tab.getByRole('button', { name: 'Post entry' }).click();
+      await tab.locator('[data-error-for="amount"]', { hasText: 'at most 2 decimal places, like 12,34' }).waitFor({ timeout: 10_000 });
+      await tab.getByLabel('Amount').fill('1,50');
+      expect(await tab.locator('[data-error-for="amount"]').textContent()).toBe('');
+      await tab.getByRole('button', { name: 'Post entry' }).click();
+      await tab.locator('.balance[data-currency="BRL"][data-pending="0"][data-closing="1.50"]').waitFor({ timeout: 30_000 });
+      expect(await tab.locator('.balance[data-currency="BRL"] .closing').textContent()).toBe(
+        await tab.evaluate(() => new Intl.NumberFormat('pt-BR', { style: 'currency', currency: 'BRL' }).format(1.5)),
+      );
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+
+  it('Purchase (3): a rejection is told to the customer in safe words, never the risk engine’s reasons', async () => {
+    await page.goto(`${base}/#/purchase`);
+    const internal = 'risk score 0.93 > 0.80 (rule R17: device velocity)';
+    // The purchase as the API would describe a rejected one (the rendering is what is tested here).
+    await page.route(/\/purchases\/[^/?]+$/, async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      const res = await route.fetch();
+      const body = (await res.json()) as { timeline: { status: string; at: string; detail: string | null }[] };
+      const at = new Date().toISOString();
+      body.timeline = [...body.timeline.filter((h) => h.status === 'RECEIVED' || h.status === 'PENDING'), { status: 'REJECTED', at, detail: internal }];
+      return route.fulfill({ response: res, json: body });
+    });
+    try {
+      await page.getByRole('button', { name: 'Contract' }).click();
+      await page.locator('#timeline li[data-status="REJECTED"]').waitFor({ timeout: 15_000 });
+      expect(await page.locator('#timeline li[data-status="REJECTED"]').textContent()).toContain('We could not approve this purchase');
+      expect(await page.locator('#page').textContent()).not.toContain('risk score');
+    } finally {
+      await page.unroute(/\/purchases\/[^/?]+$/);
+      await page.goto(`${base}/#/events`); // the next test starts the purchase page afresh
+    }
+  }, 30_000);
+
   it('Purchase: a double click on Contract makes one purchase (one request, one Idempotency-Key)', async () => {
     const count = async () => ((await (await asUser('GET', '/purchases?limit=100')).json()) as { purchases: unknown[] }).purchases.length;
     const before = await count();

@@ -47,11 +47,32 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
   return json as T;
 }
 
-/** Shows an API error beside its field in `form` (an element with data-error-for=field), or at the form's end. */
-export function showError(form: HTMLElement, err: unknown): void {
+/**
+ * Says for people what a field's error means, in this form's words (and the user's units):
+ * `(field, apiMessage, err)` → a sentence, or undefined to keep a cleaned-up API message.
+ */
+export type Humanize = (field: string, message: string, err: unknown) => string | undefined;
+
+/** An API message without its field prefix ("quantity: Too small…" → "Too small…"), as a sentence. */
+function tidy(field: string | undefined, message: string): string {
+  let m = message;
+  if (field && m.startsWith(`${field}: `)) m = m.slice(field.length + 2);
+  else if (field && m.startsWith(`${field} `)) m = `This ${m.slice(field.length + 1)}`;
+  m = m.charAt(0).toUpperCase() + m.slice(1);
+  return /[.!?]$/.test(m) ? m : `${m}.`;
+}
+
+/**
+ * Shows an error beside its field in `form` (an element with data-error-for=field), or at the
+ * form's end, as a sentence for people (`humanize`, else the API's message tidied); '' clears all.
+ */
+export function showError(form: HTMLElement, err: unknown, humanize?: Humanize): void {
   for (const el of form.querySelectorAll<HTMLElement>('[data-error-for]')) el.textContent = '';
-  const message = err instanceof Error ? err.message : String(err);
+  for (const el of form.querySelectorAll<HTMLElement>('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  if (err === '' || err === undefined) return;
+  const raw = err instanceof Error ? err.message : String(err);
   const field = err instanceof ApiError ? err.field : undefined;
+  const message = (field && humanize?.(field, raw, err)) ?? (field ? tidy(field, raw) : raw);
   const target = (field && form.querySelector<HTMLElement>(`[data-error-for="${field}"]`)) || form.querySelector<HTMLElement>('[data-error-for="form"]');
   if (target) target.textContent = message;
   const input = field ? form.querySelector<HTMLElement>(`[name="${field}"]`) : null;

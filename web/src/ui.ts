@@ -76,3 +76,25 @@ export function clearErrorsOnInput(form: HTMLElement): void {
   form.addEventListener('input', clear);
   form.addEventListener('change', clear);
 }
+
+/** The reader's decimal and grouping separators ("," and "." in pt-BR; "." and "," in en-US). */
+export function separators(locale?: string): { decimal: string; group: string } {
+  const parts = new Intl.NumberFormat(locale).formatToParts(12345.6);
+  return { decimal: parts.find((p) => p.type === 'decimal')?.value ?? '.', group: parts.find((p) => p.type === 'group')?.value ?? ',' };
+}
+
+/**
+ * An amount as the user typed it, in their locale's way ("1.234,50" or "1,50" where the comma is
+ * the decimal mark; "1,234.50" elsewhere), as the API's decimal string ("1234.50"); undefined when
+ * it is not a number written that way.
+ */
+export function parseLocalAmount(input: string, locale?: string): string | undefined {
+  const { decimal, group } = separators(locale);
+  let s = input.trim().replace(/\s/g, '');
+  if (decimal === ',') {
+    // A comma is the decimal mark; dots group thousands (a lone dot before 1-2 digits is a decimal too).
+    if (s.includes(',')) s = s.replaceAll('.', '').replace(',', '.');
+    else if (!/^\d+\.\d{1,2}$/.test(s)) s = s.replaceAll('.', '');
+  } else if (group === ',' && /^\d{1,3}(,\d{3})+(\.\d*)?$/.test(s)) s = s.replaceAll(',', '');
+  return /^\d+(\.\d+)?$/.test(s) ? s : undefined;
+}

@@ -5,7 +5,7 @@
 // conversation, a message, a read on another tab), so every member's every tab sees it move. The
 // open conversation is in the URL (#/chat/<id>): a reload keeps it open; on a phone the thread
 // replaces the list until Back.
-import { api, ApiError, escapeHtml, showError } from '../api';
+import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
 import type { Page } from '../page';
 import { clearErrorsOnInput, coalesce, failedTo, formatDateTime, formatTime, setState, whileBusy } from '../ui';
 
@@ -73,6 +73,8 @@ export const chatPage: Page = (root, app) => {
   const chatEl = root.querySelector<HTMLElement>('#chat')!;
   clearErrorsOnInput(startForm);
   clearErrorsOnInput(sendForm);
+  const humanize: Humanize = (field, message) =>
+    field === 'text' ? (/empty/.test(message) ? 'Write something to send.' : 'A message can be at most 4,096 characters.') : undefined;
   const threadChannel = root.querySelector<HTMLElement>('#thread-channel')!;
   let open: string | undefined;
   let conversations: Conversation[] = [];
@@ -220,7 +222,7 @@ export const chatPage: Page = (root, app) => {
           reloadThread();
           reloadList();
         },
-        (err: unknown) => showError(sendForm, err),
+        (err: unknown) => showError(sendForm, err, humanize),
       ),
       sendForm,
     );

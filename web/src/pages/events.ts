@@ -1,8 +1,8 @@
 // Events: publish one event and watch its trail fill in (SNS, Kafka, consumer B, consumer C); the
 // user's events from the API on load, each one's trail a click away, kept current by the pushes.
-import { api, ApiError, escapeHtml, showError } from '../api';
+import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
 import type { Page } from '../page';
-import { coalesce, describeError, failedTo, formatDateTime, setState, whileBusy } from '../ui';
+import { clearErrorsOnInput, coalesce, describeError, failedTo, formatDateTime, setState, whileBusy } from '../ui';
 
 interface Trail {
   status: string;
@@ -32,6 +32,13 @@ export const eventsPage: Page = (root, app) => {
     <section class="card" aria-labelledby="events-h"><h2 id="events-h">Your events</h2>
       <p id="events-state" role="status">Loading your events…</p><ul id="event-history" class="list"></ul></section>`;
   const form = root.querySelector<HTMLFormElement>('#event-form')!;
+  clearErrorsOnInput(form);
+  const humanize: Humanize = (field) =>
+    field === 'type'
+      ? 'Name the event type with letters, digits and . _ : - (up to 100), starting with a letter or digit, like order.created.'
+      : field === 'payload' || field.startsWith('payload.')
+        ? 'The payload must be a JSON object (at most 64 KB), like {"orderId": 1}.'
+        : undefined;
   const trailEl = root.querySelector('#trail')!;
   const historyEl = root.querySelector('#event-history')!;
   const historyState = root.querySelector<HTMLElement>('#events-state')!;
@@ -85,7 +92,7 @@ export const eventsPage: Page = (root, app) => {
     try {
       payload = JSON.parse(String(f.get('payload')));
     } catch {
-      return showError(form, new ApiError(400, 'payload is not valid JSON', 'payload'));
+      return showError(form, new ApiError(400, 'The payload is not valid JSON: write an object, like {"orderId": 1}.', 'payload'));
     }
     void whileBusy(
       [form.querySelector<HTMLButtonElement>('button[type="submit"]')!],
@@ -95,7 +102,7 @@ export const eventsPage: Page = (root, app) => {
           follow(r.eventId);
           reloadHistory();
         },
-        (err: unknown) => showError(form, err),
+        (err: unknown) => showError(form, err, humanize),
       ),
       form,
     );

@@ -4,7 +4,7 @@
 // shown and entered in the time zone saved in the preferences (the browser's until one is saved).
 // The inbox: web notifications received, history from the API on load, then live (with a toast).
 import { utcOffsetMinutes, zonedInstant } from '../../../domain/zoned-time';
-import { api, ApiError, escapeHtml, showError } from '../api';
+import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
 import type { AppContext, Page } from '../page';
 import { clearErrorsOnInput, coalesce, describeError, setState } from '../ui';
 
@@ -107,6 +107,21 @@ export const notificationsPage: Page = (root, app: AppContext) => {
   let saved: Preferences | undefined;
   clearErrorsOnInput(prefsForm);
   clearErrorsOnInput(form);
+  /** The API's refusals in words. */
+  const humanize: Humanize = (field, message) => {
+    if (field === 'sendAt')
+      return /past/.test(message)
+        ? 'That time has passed: choose a time from now on.'
+        : /year/.test(message)
+          ? 'Choose a time within the next year.'
+          : 'Enter the date and time to send it.';
+    if (field === 'title') return 'Give the notification a title (up to 200 characters).';
+    if (field === 'body') return 'Write the message (up to 4,000 characters).';
+    if (field === 'timezone') return 'Enter a time zone such as America/Sao_Paulo or Europe/Lisbon.';
+    if (field.startsWith('quietHours')) return 'Enter quiet hours as two times, from and to.';
+    if (field === 'channels') return 'Choose the channels from the list.';
+    return undefined;
+  };
 
   /** Date and time in the user's zone, with the zone named when it is not the browser's. */
   const when = (iso: string) =>
@@ -172,7 +187,7 @@ export const notificationsPage: Page = (root, app: AppContext) => {
           showError(prefsForm, '');
           fillPrefs(p);
         },
-        (err: unknown) => showError(prefsForm, err),
+        (err: unknown) => showError(prefsForm, err, humanize),
       )
       .finally(() => (button.disabled = false));
   });
@@ -289,7 +304,7 @@ export const notificationsPage: Page = (root, app: AppContext) => {
         () => reloadMine(),
         (err: unknown) => {
           buttons.forEach((b) => (b.disabled = false));
-          showError(li, err);
+          showError(li, err, humanize);
           outcome(`Could not ${button.dataset.action}: ${describeError(err)}`);
         },
       )
@@ -326,7 +341,7 @@ export const notificationsPage: Page = (root, app: AppContext) => {
           if (filter.value && filter.value !== 'SCHEDULED') filter.value = '';
           reloadMine();
         },
-        (err: unknown) => showError(form, err),
+        (err: unknown) => showError(form, err, humanize),
       )
       .finally(() => (submit.disabled = false));
   });
