@@ -118,8 +118,18 @@ describe('web app in headless Chromium', () => {
     await page.getByLabel('Type').fill('order.created');
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.locator('#trail-complete').waitFor({ timeout: 30_000 });
-    const steps = await page.locator('#trail li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.step));
-    expect(steps).toEqual(['accepted', 'published_sns', 'published_kafka', 'stored_b', 'stored_c']);
+    const steps = await page
+      .locator('#trail li')
+      .evaluateAll((lis) =>
+        lis.map((li) => ({ step: (li as HTMLElement).dataset.step, ms: Number((li as HTMLElement).dataset.latencyMs), text: li.textContent ?? '' })),
+      );
+    expect(steps.map((s) => s.step).sort()).toEqual(['accepted', 'published_kafka', 'published_sns', 'stored_b', 'stored_c']);
+    // In the order they happened, in words.
+    expect(steps.map((s) => s.ms)).toEqual([...steps.map((s) => s.ms)].sort((a, b) => a - b));
+    expect(steps[0]!.step).toBe('accepted');
+    expect(steps.find((s) => s.step === 'published_sns')!.text).toMatch(/^Published to SNS after \d/);
+    expect(steps.find((s) => s.step === 'stored_b')!.text).toMatch(/^Stored by service B after/);
+    expect(await page.locator('#trail').textContent()).not.toMatch(/published_|stored_/);
     // After a reload the event is in the history, and its trail is a click away.
     const eventId = await page.locator('#trail code').textContent();
     await page.reload();
@@ -156,7 +166,7 @@ describe('web app in headless Chromium', () => {
     expect(reportRequests).toEqual([]);
   }, 60_000);
 
-  it('Ledger: a second currency is shown beside the first, with its entries and a line in the chart', async () => {
+  it('Ledger (5): a second currency is shown beside the first, entries in time order, a chart per currency with its money on the axis and its closing value written', async () => {
     await page.goto(`${base}/#/ledger`);
     await page.reload();
     await page.locator('.balance[data-currency="BRL"]').waitFor({ timeout: 10_000 });
@@ -170,12 +180,25 @@ describe('web app in headless Chromium', () => {
     expect(usd).toBe(await page.evaluate(() => new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' }).format(3.5)));
     await page.locator('#entries li').nth(2).waitFor({ timeout: 10_000 });
     expect(await page.locator('#entries li').count()).toBe(3);
-    // The chart is uPlot's: a canvas with one line per currency, named in its legend.
-    await page.locator('#chart[data-series="BRL,USD"] .uplot canvas').waitFor({ timeout: 10_000 });
-    const legend = await page.locator('#chart .u-legend .u-series .u-label').allTextContents();
-    expect(legend).toEqual(['Day', 'BRL', 'USD']);
-    const box = await page.locator('#chart canvas').boundingBox();
-    expect(box?.width).toBeGreaterThan(200);
+    // Entries in the order they were posted.
+    const times = await page.locator('#entries li').evaluateAll((lis) => lis.map((li) => li.textContent ?? ''));
+    expect(times[0]).toContain('12.34');
+    // uPlot charts, one per currency (amounts in different currencies share no axis), each axis in
+    // its money and the closing value written out.
+    await page.locator('#chart[data-series="BRL,USD"] .currency-chart[data-currency="USD"] .uplot canvas').waitFor({ timeout: 10_000 });
+    for (const currency of ['BRL', 'USD']) {
+      const fig = page.locator(`#chart .currency-chart[data-currency="${currency}"]`);
+      expect(await fig.locator('.u-legend .u-series .u-label').allTextContents()).toEqual(['Day', currency]);
+      const symbol = await page.evaluate(
+        (c) => new Intl.NumberFormat(undefined, { style: 'currency', currency: c }).format(0).replace(/[\d.,\s]/g, ''),
+        currency,
+      );
+      expect((await fig.locator('.plot').getAttribute('data-y-ticks')) ?? '').toContain(symbol);
+      expect(await fig.locator('figcaption').textContent()).toContain(
+        await page.evaluate((c) => new Intl.NumberFormat(undefined, { style: 'currency', currency: c }).format(c === 'BRL' ? 20 : 3.5), currency),
+      );
+      expect((await fig.locator('canvas').boundingBox())?.width).toBeGreaterThan(200);
+    }
   }, 60_000);
 
   it('Notifications: a scheduled web notification arrives in the live inbox at its time, and its row in the list turns SENT', async () => {
@@ -535,6 +558,64 @@ describe('web app in headless Chromium', () => {
     }
   }, 60_000);
 
+  it('Shell (5): each page has its own title and the app a favicon; the connection state stays in view when scrolled, with Retry now while reconnecting', async () => {
+    const titles: Record<string, string> = {
+      purchase: 'Purchase',
+      chat: 'Chat',
+      events: 'Events',
+      ledger: 'Ledger',
+      notifications: 'Notifications',
+      'no-such-page': 'Page not found',
+    };
+    for (const [hash, title] of Object.entries(titles)) {
+      await page.goto(`${base}/#/${hash}`);
+      await expect.poll(() => page.title()).toBe(`${title} · Tidings`);
+    }
+    expect(await page.locator('link[rel="icon"]').getAttribute('href')).toMatch(/^data:image\/svg\+xml,/);
+
+    const context = await browser.newContext({ viewport: { width: 390, height: 700 } });
+    const other = await context.newPage();
+    let down = false;
+    const live: WebSocketRoute[] = [];
+    await other.routeWebSocket(/\/ws/, (ws) => {
+      if (down) return void ws.close({ code: 4000, reason: 'test: network down' });
+      ws.connectToServer();
+      live.push(ws);
+    });
+    try {
+      await other.goto(base);
+      const name = uniqueId('scroll-user');
+      await other.getByLabel('Demo user').fill(name);
+      await other.getByRole('button', { name: 'Sign in' }).click();
+      await other.locator('#connection[data-state="open"]').waitFor({ timeout: 15_000 });
+      await other.goto(`${base}/#/notifications`);
+      await other.locator('#connection[data-state="open"]').waitFor({ timeout: 15_000 });
+      await other.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      expect(await other.evaluate(() => window.scrollY)).toBeGreaterThan(300);
+      const inView = () =>
+        other.evaluate(() => {
+          const r = document.querySelector('#connection')!.getBoundingClientRect();
+          return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0;
+        });
+      expect(await inView()).toBe(true);
+      expect(await other.getByRole('button', { name: 'Retry now' }).isVisible()).toBe(false);
+
+      // Down: the client backs off further each time; Retry now does not wait for it.
+      down = true;
+      await live.pop()!.close({ code: 4000, reason: 'test: network down' });
+      await other.locator('#connection', { hasText: /reconnecting in ([3-9]|\d\d) s/ }).waitFor({ timeout: 20_000 });
+      expect(await inView()).toBe(true);
+      down = false;
+      const clicked = Date.now();
+      await other.getByRole('button', { name: 'Retry now' }).click();
+      await other.locator('#connection[data-state="open"]').waitFor({ timeout: 2_000 });
+      expect(Date.now() - clicked).toBeLessThan(2_000);
+      expect(await other.getByRole('button', { name: 'Retry now' }).isVisible()).toBe(false);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it('an unknown route shows a 404 view, not another page', async () => {
     await page.goto(`${base}/#/no-such-page`);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor({ timeout: 10_000 });
@@ -828,7 +909,7 @@ describe('web app in headless Chromium', () => {
     const pages = ['purchase', 'chat', 'events', 'ledger', 'notifications', 'no-such-page'];
     for (const [width, height, suffix] of [
       [1280, 900, 'desktop'],
-      [360, 740, 'phone'],
+      [390, 844, 'phone'],
     ] as const) {
       await page.setViewportSize({ width, height });
       for (const name of pages) {

@@ -18,6 +18,17 @@ interface Listed {
   acceptedAt: string;
 }
 
+/** Each step of the trail in words (the API's names are for machines). */
+const STEPS: Record<string, string> = {
+  accepted: 'Accepted',
+  published_sns: 'Published to SNS',
+  published_kafka: 'Published to Kafka',
+  stored_b: 'Stored by service B',
+  stored_c: 'Stored by service C',
+};
+const stepLabel = (step: string) => STEPS[step] ?? step.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+const formatMs = (ms: number) => (ms < 1000 ? `${ms} ms` : `${new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }).format(ms / 1000)} s`);
+
 export const eventsPage: Page = (root, app) => {
   root.innerHTML = `<h1>Events</h1>
     <form id="event-form" class="card" novalidate>
@@ -56,8 +67,14 @@ export const eventsPage: Page = (root, app) => {
     }
     if (eventId !== current) return;
     trailEl.innerHTML = `<p>Event <code>${escapeHtml(eventId)}</code>: <strong id="event-status">${escapeHtml(t.status)}</strong> — <a href="${escapeHtml(t.temporalUi)}" target="_blank" rel="noopener">run</a></p>
-      <ol class="timeline">${t.steps.map((s) => `<li data-step="${escapeHtml(s.step)}">${escapeHtml(s.step)} +${s.latencyMs} ms</li>`).join('')}</ol>
-      <p>${t.pending.length ? `Pending: ${t.pending.map(escapeHtml).join(', ')}` : '<span id="trail-complete">Complete</span>'}</p>`;
+      <ol class="timeline">${[...t.steps]
+        .sort((a, b) => a.latencyMs - b.latencyMs)
+        .map(
+          (s) =>
+            `<li data-step="${escapeHtml(s.step)}" data-latency-ms="${s.latencyMs}">${escapeHtml(stepLabel(s.step))} <span class="muted">after ${formatMs(s.latencyMs)}</span></li>`,
+        )
+        .join('')}</ol>
+      <p>${t.pending.length ? `Waiting for: ${t.pending.map((p) => escapeHtml(stepLabel(p))).join(', ')}` : '<span id="trail-complete">Complete</span>'}</p>`;
     const li = historyEl.querySelector<HTMLElement>(`li[data-event-id="${CSS.escape(eventId)}"]`);
     if (li) {
       li.dataset.status = t.status;

@@ -85,7 +85,9 @@ export const ledgerPage: Page = (root, app) => {
     );
     if (date !== shownDate()) return;
     entriesState.textContent = entries.length ? '' : `No entries on ${date}.`;
-    entriesList.innerHTML = entries
+    // In the order they happened (the time each was posted).
+    entriesList.innerHTML = [...entries]
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
       .map(
         (e) =>
           `<li data-entry-id="${escapeHtml(e.entryId)}">${escapeHtml(e.type)} <strong>${escapeHtml(money(e.type === 'debit' ? `-${e.amount}` : e.amount, e.currency))}</strong> — ${escapeHtml(e.description)} (${new Date(e.createdAt).toLocaleTimeString()})</li>`,
@@ -115,7 +117,23 @@ export const ledgerPage: Page = (root, app) => {
       });
       return { name: currency, values };
     });
-    balanceChart(chart, labels, series, (currency, v) => money(String(v), currency));
+    // One chart per currency: amounts in different currencies share no axis.
+    chart.dataset.series = currencies.join(',');
+    for (const old of chart.querySelectorAll<HTMLElement>('.currency-chart')) if (!currencies.includes(old.dataset.currency ?? '')) old.remove();
+    if (!chart.querySelector('.currency-chart')) chart.replaceChildren();
+    for (const s of series) {
+      let box = chart.querySelector<HTMLElement>(`.currency-chart[data-currency="${s.name}"]`);
+      if (!box) {
+        box = document.createElement('figure');
+        box.className = 'currency-chart';
+        box.dataset.currency = s.name;
+        box.innerHTML = '<figcaption></figcaption><div class="plot"></div>';
+        chart.append(box);
+      }
+      const last = s.values.at(-1) ?? 0;
+      box.querySelector('figcaption')!.textContent = `${s.name}: closing ${money(String(last), s.name)} on ${labels.at(-1) ?? ''}`;
+      balanceChart(box.querySelector<HTMLElement>('.plot')!, labels, [s], (currency, v) => money(String(v), currency));
+    }
   };
   const loadChart = async (date: string) => {
     const from = new Date(Date.parse(date) - 13 * 86_400_000).toISOString().slice(0, 10);
