@@ -270,7 +270,8 @@ describe('web app in headless Chromium', () => {
       await tab.goto(`${base}/#/notifications`);
       await tab.locator('#mine-state', { hasText: 'None yet' }).waitFor({ timeout: 10_000 });
       await tab.locator('#send-zone', { hasText: zone }).waitFor({ timeout: 10_000 });
-      const at = (ms: number) => Math.floor((Date.now() + ms) / 60_000) * 60_000;
+      const now = Date.now(); // one "now" for the whole test: times computed later must not cross a minute
+      const at = (ms: number) => Math.floor((now + ms) / 60_000) * 60_000;
       for (const [title, when] of [
         ['first', at(3_600_000)],
         ['second', at(7_200_000)],

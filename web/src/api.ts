@@ -31,10 +31,13 @@ export class ApiError extends Error {
 
 export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   let res: Response;
+  // The token this request carries: a 401 for it ends the session only if it is still the session's
+  // (a late answer to a request of a session already ended must not end the next one).
+  const sent = token;
   try {
     res = await fetch(path, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: { ...(sent ? { authorization: `Bearer ${sent}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -42,7 +45,7 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
     throw new ApiError(0, 'Could not reach the server: check your connection and try again.');
   }
   const json = (await res.json().catch(() => ({}))) as { error?: { message: string; field?: string } };
-  if (res.status === 401 && token) onUnauthorized(token);
+  if (res.status === 401 && sent && sent === token) onUnauthorized(sent);
   if (!res.ok) throw new ApiError(res.status, json.error?.message ?? `HTTP ${res.status}`, json.error?.field);
   return json as T;
 }

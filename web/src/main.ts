@@ -174,7 +174,8 @@ function route(): void {
   else
     main.innerHTML = `<h1 id="not-found">Page not found</h1>
       <p>There is no page <code>${escapeHtml(location.hash || location.pathname)}</code>. Choose one of the journeys above, or go to <a href="#/purchase">Purchase</a>.</p>`;
-  main.focus();
+  window.scrollTo(0, 0);
+  main.focus({ preventScroll: true });
 }
 
 async function start(): Promise<void> {

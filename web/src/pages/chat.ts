@@ -26,7 +26,7 @@ interface Conversation {
 
 /** The tick a sender sees, and what it means in words (for screen readers and the tooltip). */
 const TICKS: Record<string, { mark: string; label: string }> = {
-  PENDING: { mark: '🕓', label: 'Sending' },
+  PENDING: { mark: '○', label: 'Sending' },
   SENT: { mark: '✓', label: 'Sent' },
   DELIVERED: { mark: '✓✓', label: 'Delivered' },
   // Not only a colour: READ also says so in words (and is drawn bolder).

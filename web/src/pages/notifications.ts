@@ -152,6 +152,7 @@ export const notificationsPage: Page = (root, app: AppContext) => {
     if (p && p.timezone !== zone) {
       setZone(p.timezone);
       renderMine();
+      retimeInbox();
     }
   };
   api<Preferences>('GET', prefsUrl).then(fillPrefs, (err: unknown) => {
@@ -202,7 +203,10 @@ export const notificationsPage: Page = (root, app: AppContext) => {
     if (n.status === 'SCHEDULED') return `${word} for ${when(n.sendAt)}`;
     return `${word}${n.reason ? `: ${n.reason}` : ''}`;
   };
+  /** Until the first page has arrived there is nothing to say (not "none yet"). */
+  let loaded = false;
   function renderMine(): void {
+    if (!loaded) return;
     mine.innerHTML = shown
       .map((n) => {
         const pending = PENDING.has(n.status);
@@ -237,6 +241,7 @@ export const notificationsPage: Page = (root, app: AppContext) => {
       cursor = page.nextCursor;
     } while (cursor && rows.length < shown.length);
     if (mine !== loads) return;
+    loaded = true;
     shown = rows;
     nextCursor = cursor;
     renderMine();
@@ -346,13 +351,22 @@ export const notificationsPage: Page = (root, app: AppContext) => {
       .finally(() => (submit.disabled = false));
   });
 
-  const seen = new Set<string>();
-  const addToInbox = (n: Pick<Notification, 'notificationId' | 'title' | 'body'> & { sendAt?: string }, live: boolean) => {
+  type Received = Pick<Notification, 'notificationId' | 'title' | 'body'> & { sendAt?: string };
+  const seen = new Map<string, Received>();
+  const inboxText = (n: Received) => `${n.title ?? ''} — ${n.body ?? ''}${n.sendAt ? ` (${when(n.sendAt)})` : ''}`;
+  /** The inbox again in the user's zone (once the preferences say which). */
+  const retimeInbox = () => {
+    for (const li of inbox.querySelectorAll<HTMLElement>('li[data-notification-id]')) {
+      const n = seen.get(li.dataset.notificationId!);
+      if (n) li.textContent = inboxText(n);
+    }
+  };
+  const addToInbox = (n: Received, live: boolean) => {
     if (seen.has(n.notificationId)) return;
-    seen.add(n.notificationId);
+    seen.set(n.notificationId, n);
     const li = document.createElement('li');
     li.dataset.notificationId = n.notificationId;
-    li.textContent = `${n.title ?? ''} — ${n.body ?? ''}${n.sendAt ? ` (${when(n.sendAt)})` : ''}`;
+    li.textContent = inboxText(n);
     if (live) inbox.prepend(li);
     else inbox.append(li);
     inboxState.textContent = '';
