@@ -105,7 +105,8 @@ export function conversationRoutes(deps: ConversationRouteDeps) {
       const conversationId = randomUUID();
       const members = [me, ...others];
       await createConversation(deps.mysql(), { conversationId, organizationId: body.organizationId, channel: body.channel, members });
-      await notify(members, { conversationId, reason: 'created', members, channel: body.channel });
+      // Not awaited: the conversation exists whatever Redis does (lists catch up on their next load).
+      void notify(members, { conversationId, reason: 'created', members, channel: body.channel });
       return c.json({ conversationId, organizationId: body.organizationId, channel: body.channel, members }, 201);
     })
     .get('/', async (c) => {
@@ -174,7 +175,7 @@ export function conversationRoutes(deps: ConversationRouteDeps) {
       );
       // The reader's other tabs drop the unread count.
       if (unread.length)
-        await notify([me], { conversationId: conversation.conversationId, reason: 'read', members: conversation.members, channel: conversation.channel });
+        void notify([me], { conversationId: conversation.conversationId, reason: 'read', members: conversation.members, channel: conversation.channel });
       return c.json({ marked: unread.length });
     });
 }
