@@ -13,6 +13,7 @@ import { conversationRoutes } from './conversations/routes';
 import { eventRoutes } from './events/routes';
 import { accessLog } from './middleware/access-log';
 import { requireJwt, type ApiVariables } from './middleware/auth';
+import { rememberUsers } from './middleware/known-users';
 import { rateLimit } from './middleware/rate-limit';
 import { traceRequests } from './middleware/tracing';
 import { ledgerRoutes } from './ledger/routes';
@@ -93,6 +94,8 @@ export function createApiApp(ctx: Context, resources: Record<string, Hono<{ Vari
     rateLimit({ redis: ctx.redis(), log, by: 'ip', limit: config.API_RATE_LIMIT_PER_IP, windowMs: window }),
     requireJwt(createTokenVerifier(config)),
     rateLimit({ redis: ctx.redis(), log, by: 'user', limit: config.API_RATE_LIMIT_PER_USER, windowMs: window }),
+    // Whoever calls the API is a user others can start a conversation with.
+    rememberUsers({ mysql: () => ctx.mysql(), log }),
   ];
   for (const [prefix, routes] of Object.entries(resources)) {
     app.use(`${prefix}/*`, ...guard); // Hono's `/x/*` also matches `/x`

@@ -102,7 +102,9 @@ describe('API discoverability', () => {
 
   it('a sent chat message links the deadline bucket expected to hold it in the Web UI', async () => {
     const call = await as(uniqueId('sender'));
-    const conv = (await (await call('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [uniqueId('f')] })).json()) as {
+    const friend = uniqueId('f');
+    expect((await (await as(friend))('GET', '/conversations')).status).toBe(200); // a known user
+    const conv = (await (await call('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [friend] })).json()) as {
       conversationId: string;
     };
     const sent = await call('POST', `/conversations/${conv.conversationId}/messages`, { clientMessageId: uniqueId('c'), text: 'hello' });

@@ -6,6 +6,7 @@ import { signToken } from '../platform/auth/jwt';
 import type { Context } from '../runtime/context';
 import { AppError } from '../platform/errors';
 import { jsonBody } from '../platform/http/validate';
+import { rememberUser } from '../stores/users';
 
 export const DevTokenRequest = z.object({ userId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, . _ -, at most 64') });
 
@@ -20,6 +21,8 @@ export function webRoutes(ctx: Context): Hono {
   app.post('/dev/token', async (c) => {
     if (!config.DEV_SIGN_IN) throw new AppError(404, 'not_found', 'demo sign-in is disabled (set DEV_SIGN_IN=true in development)');
     const { userId } = await jsonBody(c, DevTokenRequest);
+    // Signed in: others can start a conversation with them from now on.
+    await rememberUser(ctx.mysql(), userId);
     return c.json({ userId, token: await signToken(config, userId, { ttlSeconds: 8 * 3600 }) });
   });
   app.get('/', serveStatic({ path: `${DIST}/index.html` }));

@@ -56,3 +56,17 @@ export interface MessageTimerActivities {
 /** The conversation's live channel and its status event. */
 export const conversationChannel = (conversationId: string): string => `conversation:${conversationId}`;
 export const MESSAGE_STATUS_EVENT = 'message.status';
+/**
+ * Pushed on each member's `user:{id}` when a conversation they are in is created, gets a message, or
+ * (to the reader only) is read: every open tab of every member refreshes its list (order, last
+ * message, unread count). `data`: {@link ConversationUpdate}.
+ */
+export const CONVERSATION_UPDATED_EVENT = 'conversation.updated';
+export interface ConversationUpdate {
+  conversationId: string;
+  reason: 'created' | 'message' | 'read';
+  members: string[];
+  channel: string;
+  /** The message that moved it (reason `message`). */
+  lastMessage?: { messageId: string; senderId: string; text: string; status: string; createdAt: string };
+}

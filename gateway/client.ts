@@ -112,6 +112,14 @@ export class GatewayClient {
     if (this.state === 'open') this.socket?.send(JSON.stringify({ type: 'unsubscribe', channel }));
   }
 
+  /** While waiting to reconnect (or given up on a fatal close): tries again now instead. */
+  retryNow(): void {
+    if (this.state !== 'reconnecting' && this.state !== 'closed') return;
+    clearTimeout(this.timer);
+    this.stopped = false;
+    void this.open();
+  }
+
   close(): void {
     this.stopped = true;
     clearTimeout(this.timer);

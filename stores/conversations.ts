@@ -61,6 +61,8 @@ export interface LastMessage {
 export interface ConversationSummary extends Conversation {
   createdAt: string;
   lastMessage: LastMessage | null;
+  /** Messages by others the user has not read yet (neither READ nor FAILED). */
+  unreadCount: number;
 }
 
 /**
@@ -92,6 +94,12 @@ export async function conversationsOf(
     [ids],
   );
   const lastOf = new Map(last.map((r) => [r.conversation_id as string, toView(r)]));
+  const [unread] = await pool.query<RowDataPacket[]>(
+    `SELECT conversation_id, COUNT(*) AS n FROM messages WHERE conversation_id IN (?) AND sender_id <> ? AND status NOT IN ('READ', 'FAILED')
+     GROUP BY conversation_id`,
+    [ids, userId],
+  );
+  const unreadOf = new Map(unread.map((r) => [r.conversation_id as string, Number(r.n)]));
   const summaries = rows.map((r): ConversationSummary => {
     const id = r.conversation_id as string;
     const m = lastOf.get(id);
@@ -102,6 +110,7 @@ export async function conversationsOf(
       members: members.filter((x) => x.conversation_id === id).map((x) => x.user_id as string),
       createdAt: (r.created_at as Date).toISOString(),
       lastMessage: m ? { messageId: m.messageId, senderId: m.senderId, text: m.text, status: m.status, createdAt: m.createdAt } : null,
+      unreadCount: unreadOf.get(id) ?? 0,
     };
   });
   const activity = (c: ConversationSummary) => c.lastMessage?.createdAt ?? c.createdAt;

@@ -48,12 +48,37 @@ export async function getNotification(pool: Pool, id: string): Promise<Notificat
   return rows[0] ? toView(rows[0]) : undefined;
 }
 
-export async function listNotifications(pool: Pool, q: { userId: string; status?: NotificationStatus; limit: number }): Promise<NotificationView[]> {
+/** Where a page of a list ends: the last row's send time and id (rows are newest first). */
+export interface NotificationCursor {
+  sendAt: number;
+  notificationId: string;
+}
+
+/**
+ * A user's notifications, latest send time first, `limit` at a time: `after` continues from the
+ * previous page's `nextCursor` (null on the last page). Stable while rows are added or change.
+ */
+export async function listNotifications(
+  pool: Pool,
+  q: { userId: string; status?: NotificationStatus; limit: number; after?: NotificationCursor },
+): Promise<{ notifications: NotificationView[]; nextCursor: NotificationCursor | null }> {
+  const where = ['user_id = ?'];
+  const params: unknown[] = [q.userId];
+  if (q.status) {
+    where.push('status = ?');
+    params.push(q.status);
+  }
+  if (q.after) {
+    where.push('(send_at < ? OR (send_at = ? AND notification_id < ?))');
+    params.push(new Date(q.after.sendAt), new Date(q.after.sendAt), q.after.notificationId);
+  }
   const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT * FROM notifications WHERE user_id = ? ${q.status ? 'AND status = ?' : ''} ORDER BY send_at DESC LIMIT ?`,
-    q.status ? [q.userId, q.status, q.limit] : [q.userId, q.limit],
+    `SELECT * FROM notifications WHERE ${where.join(' AND ')} ORDER BY send_at DESC, notification_id DESC LIMIT ?`,
+    [...params, q.limit + 1],
   );
-  return rows.map(toView);
+  const notifications = rows.slice(0, q.limit).map(toView);
+  const last = notifications.at(-1);
+  return { notifications, nextCursor: rows.length > q.limit && last ? { sendAt: Date.parse(last.sendAt), notificationId: last.notificationId } : null };
 }
 
 export async function savePreferences(pool: Pool, userId: string, p: Preferences): Promise<void> {

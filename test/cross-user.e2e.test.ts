@@ -85,6 +85,11 @@ describe('cross-user: B against A, on every route and channel', () => {
     };
   };
   /** A and B, fresh for each journey so every list B sees must be empty of A's. */
+  /** A user others can start a conversation with (one who has called the API). */
+  const known = async (user = uniqueId('f')) => {
+    expect((await (await caller(user))('GET', '/conversations')).status).toBe(200);
+    return user;
+  };
   const pair = async () => {
     const [aId, bId] = [uniqueId('a'), uniqueId('b')];
     return { aId, bId, a: await caller(aId), b: await caller(bId, { intruder: true }) };
@@ -186,8 +191,8 @@ describe('cross-user: B against A, on every route and channel', () => {
     expectNotFound(await b('GET', `/notifications/${id}`), unknown);
     expectNotFound(await b('PATCH', `/notifications/${id}`, { sendAt: inAnHour() }), unknown);
     expectNotFound(await b('DELETE', `/notifications/${id}`), unknown);
-    expect((await b('GET', '/notifications')).body).toEqual({ notifications: [] });
-    expect((await b('GET', '/notifications?status=SCHEDULED')).body).toEqual({ notifications: [] });
+    expect((await b('GET', '/notifications')).body).toEqual({ notifications: [], nextCursor: null });
+    expect((await b('GET', '/notifications?status=SCHEDULED')).body).toEqual({ notifications: [], nextCursor: null });
     const listA = await b('GET', `/notifications?userId=${aId}`);
     expect(listA.status).toBe(403);
     expect(listA.body).toMatchObject({ error: { code: 'forbidden', field: 'userId' } });
@@ -261,7 +266,7 @@ describe('cross-user: B against A, on every route and channel', () => {
 
   it('conversations: a non-member cannot read, list, post to or mark read A’s conversation, nor mark A’s message read from elsewhere', async () => {
     const { aId, bId, a, b } = await pair();
-    const friend = uniqueId('f');
+    const friend = await known();
     const conv = await a('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [friend] });
     const id = String(conv.body.conversationId);
     const sent = await a('POST', `/conversations/${id}/messages`, { clientMessageId: 'm1', text: 'private' });
@@ -296,11 +301,65 @@ describe('cross-user: B against A, on every route and channel', () => {
     expect((await a('GET', `/conversations/${id}`)).body.members).not.toContain(bId);
   });
 
+  it('conversations: each member hears of a new conversation and its messages on their own channel, B (no member) nothing; self-only and unknown members are refused', async () => {
+    const fx = gatewayFixture();
+    try {
+      const { aId, bId, a, b } = await pair();
+      const friend = await known();
+      expect((await b('GET', '/conversations')).status).toBe(200);
+      const gw = await fx.instance(channelAuthorizers(ctx));
+      const connect = async (u: string) => {
+        const c = await fx.connect(gw.url, await fx.token(u));
+        await c.next('subscribed');
+        return c;
+      };
+      const [aClient, friendClient, bClient] = [await connect(aId), await connect(friend), await connect(bId)];
+
+      const conv = await a('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [friend] });
+      expect(conv.status).toBe(201);
+      const id = String(conv.body.conversationId);
+      for (const [c, u] of [
+        [aClient, aId],
+        [friendClient, friend],
+      ] as const) {
+        const e = await c.next('event', `user:${u}`);
+        expect(e).toMatchObject({ event: 'conversation.updated', data: { conversationId: id, reason: 'created', members: [aId, friend] } });
+      }
+      expect((await a('POST', `/conversations/${id}/messages`, { clientMessageId: 'm1', text: 'just us' })).status).toBe(202);
+      const moved = await friendClient.next('event', `user:${friend}`);
+      expect(moved).toMatchObject({
+        event: 'conversation.updated',
+        data: { conversationId: id, reason: 'message', lastMessage: { text: 'just us', senderId: aId } },
+      });
+      // The friend's list counts it as unread; A's does not (A wrote it).
+      const friendList = (await (await caller(friend))('GET', '/conversations')).body.conversations as Json[];
+      expect(friendList).toMatchObject([{ conversationId: id, unreadCount: 1 }]);
+      expect(((await a('GET', '/conversations')).body.conversations as Json[])[0]).toMatchObject({ conversationId: id, unreadCount: 0 });
+
+      // Neither pushes nor list reach B.
+      bClient.send({ type: 'ping', id: 'flush' });
+      await bClient.next('pong');
+      expect(bClient.of('event')).toEqual([]);
+      expect((await b('GET', '/conversations')).body.conversations).toEqual([]);
+
+      // Refused with 422 naming members: a conversation with only oneself, or with nobody known.
+      const self = await b('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [bId] });
+      expect(self).toMatchObject({ status: 422, body: { error: { code: 'no_other_member', field: 'members' } } });
+      const nobody = uniqueId('nobody');
+      const unknown = await b('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [friend, nobody] });
+      expect(unknown).toMatchObject({ status: 422, body: { error: { code: 'unknown_member', field: 'members', unknown: [nobody] } } });
+      expect(String((unknown.body.error as Json).message)).toContain(nobody);
+      expect((await b('GET', '/conversations')).body.conversations).toEqual([]);
+    } finally {
+      await fx.close();
+    }
+  });
+
   it('channels: B gets an error frame for every namespace of A’s, with or without `since`, and never an event; A gets them', async () => {
     const fx = gatewayFixture();
     try {
       const { aId, bId, a } = await pair();
-      const conv = await a('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [uniqueId('f')] });
+      const conv = await a('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [await known()] });
       // A's channel in each namespace the gateway serves (the same set main.ts registers).
       const channelsOfA: Record<string, string> = {
         user: `user:${aId}`,

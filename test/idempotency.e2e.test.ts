@@ -188,7 +188,11 @@ describe('idempotency by client-chosen id under concurrency', () => {
 
   it(`POST /conversations/:id/messages: ${N} at once with one clientMessageId are one message, every answer 202 with its id`, async () => {
     const call = await as(uniqueId('u'));
-    const conv = await call('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [uniqueId('f')] });
+    const friend = uniqueId('f');
+    await (
+      await as(friend)
+    )('GET', '/conversations', undefined); // a known user
+    const conv = await call('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [friend] });
     const id = String(conv.body.conversationId);
     const answers = await Promise.all(Array.from({ length: N }, () => call('POST', `/conversations/${id}/messages`, { clientMessageId: 'once', text: 'hi' })));
     expect(answers.map((a) => a.status)).toEqual(Array(N).fill(202));

@@ -71,6 +71,8 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
     });
   const connect = async (user: string, channel: string) => subscribedClient(gatewayUrl, await signToken(ctx.config, user), channel, sockets);
   const conversation = async (owner: string, members: string[]) => {
+    // Only users who have used the API can be added: each member makes one call first.
+    for (const m of members) expect((await as(app, m)('GET', '/conversations')).status).toBe(200);
     const res = await as(app, owner)('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members });
     expect(res.status).toBe(201);
     return ((await res.json()) as { conversationId: string }).conversationId;

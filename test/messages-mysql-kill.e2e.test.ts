@@ -76,6 +76,7 @@ describe('chat durability: MySQL killed -9 mid-flow', () => {
 
   it('every message accepted before the kill is DELIVERED once MySQL is back, ticks in order; nothing is accepted while it is down', async () => {
     const [alice, bob] = [uniqueId('alice'), uniqueId('bob')];
+    expect((await as(bob)('GET', '/conversations')).status).toBe(200); // a known user
     const created = await as(alice)('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [bob] });
     expect(created.status).toBe(201);
     const id = ((await created.json()) as { conversationId: string }).conversationId;

@@ -46,6 +46,8 @@ describe('message status lifecycle across the real servers', () => {
     return c;
   };
   const conversation = async (owner: string, members: string[]) => {
+    // Only users who have used the API can be added: each member makes one call first.
+    for (const m of members) expect((await as(m)('GET', '/conversations')).status).toBe(200);
     const res = await as(owner)('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members });
     expect(res.status).toBe(201);
     return ((await res.json()) as { conversationId: string }).conversationId;

@@ -192,4 +192,40 @@ describe('scheduled notifications across the real servers', () => {
     expect((await api('PUT', `/users/${userId}/notification-preferences`, { timezone: 'Mars/Base', channels: [] })).status).toBe(400);
     expect((await api('GET', `/notifications/${ok.notificationId}`)).status).toBe(404);
   }, 30_000);
+  it("a user's list pages with nextCursor, latest send time first, whatever the status filter; a forged cursor is refused naming cursor", async () => {
+    const userId = await userWithPrefs(['web']);
+    const base = Date.now() + 3_600_000;
+    // Two at the same time: the id orders them, so none is skipped or repeated at a page edge.
+    const at = [0, 60_000, 60_000, 120_000, 180_000].map((d) => new Date(base + d).toISOString());
+    const ids = at.map(() => uniqueId('page'));
+    const made = await api('POST', '/notifications/batch', {
+      notifications: ids.map((notificationId, i) => ({ notificationId, userId, channel: 'web', sendAt: at[i], title: 't', body: String(i) })),
+    });
+    expect(made.status).toBe(202);
+    expect((await api('DELETE', `/notifications/${ids[4]}`)).status).toBe(200);
+    const pages = async (query: string) => {
+      const seen: { notificationId: string; sendAt: string; status: string }[][] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await api('GET', `/notifications?userId=${userId}&limit=2${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { notifications: { notificationId: string; sendAt: string; status: string }[]; nextCursor: string | null };
+        seen.push(body.notifications);
+        cursor = body.nextCursor;
+      } while (cursor && seen.length < 10);
+      return seen;
+    };
+    const all = await pages('');
+    expect(all.map((p) => p.length)).toEqual([2, 2, 1]);
+    const flat = all.flat();
+    expect(new Set(flat.map((n) => n.notificationId))).toEqual(new Set(ids));
+    expect(flat.map((n) => n.sendAt)).toEqual([...flat.map((n) => n.sendAt)].sort().reverse());
+    expect(flat[0]).toMatchObject({ notificationId: ids[4], status: 'CANCELLED' });
+    const scheduled = (await pages('&status=SCHEDULED')).flat();
+    expect(scheduled.map((n) => n.notificationId).sort()).toEqual(ids.slice(0, 4).sort());
+    const forged = await api('GET', `/notifications?userId=${userId}&cursor=not-a-cursor`);
+    expect(forged.status).toBe(400);
+    expect(await forged.json()).toMatchObject({ error: { field: 'cursor' } });
+    for (const id of ids.slice(0, 4)) await api('DELETE', `/notifications/${id}`);
+  });
 });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxRelayId } from '../workflows/ledger';
 import { freePort, ROOT, testEnv, uniqueId } from './support/context';
@@ -12,6 +12,24 @@ import { freePort, ROOT, testEnv, uniqueId } from './support/context';
 // Run apart from the other server tests (scripts/test.sh): its consumers share the real queues.
 const SCREENSHOTS = path.join(ROOT, '.data/screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** `instant` as a datetime-local value on the wall clock of `zone` (what a user there would type). */
+const wallClockIn = (zone: string, instant: number): string => {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
+      .formatToParts(instant)
+      .map((x) => [x.type, x.value]),
+  );
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+};
 
 describe('web app in headless Chromium', () => {
   let system: ChildProcess;
@@ -100,8 +118,18 @@ describe('web app in headless Chromium', () => {
     await page.getByLabel('Type').fill('order.created');
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.locator('#trail-complete').waitFor({ timeout: 30_000 });
-    const steps = await page.locator('#trail li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.step));
-    expect(steps).toEqual(['accepted', 'published_sns', 'published_kafka', 'stored_b', 'stored_c']);
+    const steps = await page
+      .locator('#trail li')
+      .evaluateAll((lis) =>
+        lis.map((li) => ({ step: (li as HTMLElement).dataset.step, ms: Number((li as HTMLElement).dataset.latencyMs), text: li.textContent ?? '' })),
+      );
+    expect(steps.map((s) => s.step).sort()).toEqual(['accepted', 'published_kafka', 'published_sns', 'stored_b', 'stored_c']);
+    // In the order they happened, in words.
+    expect(steps.map((s) => s.ms)).toEqual([...steps.map((s) => s.ms)].sort((a, b) => a - b));
+    expect(steps[0]!.step).toBe('accepted');
+    expect(steps.find((s) => s.step === 'published_sns')!.text).toMatch(/^Published to SNS after \d/);
+    expect(steps.find((s) => s.step === 'stored_b')!.text).toMatch(/^Stored by service B after/);
+    expect(await page.locator('#trail').textContent()).not.toMatch(/published_|stored_/);
     // After a reload the event is in the history, and its trail is a click away.
     const eventId = await page.locator('#trail code').textContent();
     await page.reload();
@@ -138,7 +166,7 @@ describe('web app in headless Chromium', () => {
     expect(reportRequests).toEqual([]);
   }, 60_000);
 
-  it('Ledger: a second currency is shown beside the first, with its entries and a line in the chart', async () => {
+  it('Ledger (5): a second currency is shown beside the first, entries in time order, a chart per currency with its money on the axis and its closing value written', async () => {
     await page.goto(`${base}/#/ledger`);
     await page.reload();
     await page.locator('.balance[data-currency="BRL"]').waitFor({ timeout: 10_000 });
@@ -152,35 +180,39 @@ describe('web app in headless Chromium', () => {
     expect(usd).toBe(await page.evaluate(() => new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' }).format(3.5)));
     await page.locator('#entries li').nth(2).waitFor({ timeout: 10_000 });
     expect(await page.locator('#entries li').count()).toBe(3);
-    // The chart is uPlot's: a canvas with one line per currency, named in its legend.
-    await page.locator('#chart[data-series="BRL,USD"] .uplot canvas').waitFor({ timeout: 10_000 });
-    const legend = await page.locator('#chart .u-legend .u-series .u-label').allTextContents();
-    expect(legend).toEqual(['Day', 'BRL', 'USD']);
-    const box = await page.locator('#chart canvas').boundingBox();
-    expect(box?.width).toBeGreaterThan(200);
+    // Entries in the order they were posted.
+    const times = await page.locator('#entries li').evaluateAll((lis) => lis.map((li) => li.textContent ?? ''));
+    expect(times[0]).toContain('12.34');
+    // uPlot charts, one per currency (amounts in different currencies share no axis), each axis in
+    // its money and the closing value written out.
+    await page.locator('#chart[data-series="BRL,USD"] .currency-chart[data-currency="USD"] .uplot canvas').waitFor({ timeout: 10_000 });
+    for (const currency of ['BRL', 'USD']) {
+      const fig = page.locator(`#chart .currency-chart[data-currency="${currency}"]`);
+      expect(await fig.locator('.u-legend .u-series .u-label').allTextContents()).toEqual(['Day', currency]);
+      const symbol = await page.evaluate(
+        (c) => new Intl.NumberFormat(undefined, { style: 'currency', currency: c }).format(0).replace(/[\d.,\s]/g, ''),
+        currency,
+      );
+      expect((await fig.locator('.plot').getAttribute('data-y-ticks')) ?? '').toContain(symbol);
+      expect(await fig.locator('figcaption').textContent()).toContain(
+        await page.evaluate((c) => new Intl.NumberFormat(undefined, { style: 'currency', currency: c }).format(c === 'BRL' ? 20 : 3.5), currency),
+      );
+      expect((await fig.locator('canvas').boundingBox())?.width).toBeGreaterThan(200);
+    }
   }, 60_000);
 
-  it('Notifications: a scheduled web notification arrives in the live inbox at its time; a pending one can be cancelled', async () => {
+  it('Notifications: a scheduled web notification arrives in the live inbox at its time, and its row in the list turns SENT', async () => {
     await page.goto(`${base}/#/notifications`);
     await page.locator('#prefs-state', { hasText: 'Not set yet' }).waitFor({ timeout: 10_000 });
     await page.getByLabel('web').check();
     await page.getByRole('button', { name: 'Save preferences' }).click();
     await page.locator('#prefs-state', { hasText: 'Saved: web' }).waitFor({ timeout: 10_000 });
     await page.getByRole('button', { name: 'Schedule', exact: true }).click(); // the form defaults to a few seconds ahead
-    await page.locator('#notify-state', { hasText: 'SCHEDULED' }).waitFor({ timeout: 10_000 });
+    await page.locator('#notify-outcome', { hasText: 'Scheduled for' }).waitFor({ timeout: 10_000 });
+    const row = page.locator('#mine li').first();
+    await row.locator('.state', { hasText: /Scheduled|Sent/ }).waitFor({ timeout: 10_000 });
     await page.locator('#inbox li').first().waitFor({ timeout: 30_000 });
-    await page.locator('#notify-state', { hasText: 'SENT' }).waitFor({ timeout: 10_000 });
-
-    const inAnHour = new Date(Date.now() + 3_600_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
-    await page.getByLabel('Send at').fill(inAnHour);
-    await page.getByRole('button', { name: 'Schedule', exact: true }).click();
-    await page.locator('#notify-state', { hasText: 'SCHEDULED' }).waitFor({ timeout: 10_000 });
-    const before = await page.locator('#notify-status').textContent();
-    await page.getByRole('button', { name: 'Reschedule (+1 min)' }).click();
-    await page.waitForFunction((prev) => document.querySelector('#notify-status')?.textContent !== prev, before);
-    expect(await page.locator('#notify-state').textContent()).toBe('SCHEDULED');
-    await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.locator('#notify-state', { hasText: 'CANCELLED' }).waitFor({ timeout: 10_000 });
+    await page.locator(`#mine li[data-status="SENT"][data-notification-id="${await row.getAttribute('data-notification-id')}"]`).waitFor({ timeout: 10_000 });
   }, 60_000);
 
   /** The signed-in page's bearer token, for calls made "from another device". */
@@ -212,14 +244,223 @@ describe('web app in headless Chromium', () => {
     await page.locator('#prefs-state', { hasText: 'quiet 22:00–07:00' }).waitFor({ timeout: 10_000 });
     expect(await page.getByLabel('email').isChecked()).toBe(true);
     expect(await page.getByLabel('Quiet hours from').inputValue()).toBe('22:00');
-    const inAnHour = new Date(Date.now() + 3_600_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
-    await page.getByLabel('Send at').fill(inAnHour);
+    await page.getByLabel('Send at').fill(wallClockIn('America/Sao_Paulo', Date.now() + 3_600_000));
     await page.getByRole('button', { name: 'Schedule', exact: true }).click();
-    await page.locator('#notify-state', { hasText: 'SCHEDULED' }).waitFor({ timeout: 10_000 });
+    await page.locator('#notify-outcome', { hasText: 'Scheduled for' }).waitFor({ timeout: 10_000 });
     const after = (await (await asUser('GET', `/users/${userId}/notification-preferences`)).json()) as typeof chosen;
     expect({ ...after, channels: [...after.channels].sort() }).toMatchObject(chosen);
-    await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.locator('#notify-state', { hasText: 'CANCELLED' }).waitFor({ timeout: 10_000 });
+    await page.locator('#mine li[data-status="SCHEDULED"]').first().getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('#notify-outcome', { hasText: 'Cancelled' }).waitFor({ timeout: 10_000 });
+  }, 30_000);
+
+  it('Notifications (2): after a reload every notification is listed with its own state, Cancel and Reschedule, times in the saved zone, filterable and paged', async () => {
+    const name = uniqueId('notify-user');
+    const { context, tab } = await signedIn(name);
+    try {
+      const token = (JSON.parse((await tab.evaluate(() => sessionStorage.getItem('tidings.session'))) ?? '{}') as { token: string }).token;
+      const call = (method: string, url: string, body?: unknown) =>
+        fetch(`${base}${url}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      // Saved in a zone that is not the browser's: times are shown and entered in Tokyo's.
+      const zone = 'Asia/Tokyo';
+      expect((await call('PUT', `/users/${name}/notification-preferences`, { timezone: zone, channels: ['web'] })).status).toBe(200);
+      await tab.goto(`${base}/#/notifications`);
+      await tab.locator('#mine-state', { hasText: 'None yet' }).waitFor({ timeout: 10_000 });
+      await tab.locator('#send-zone', { hasText: zone }).waitFor({ timeout: 10_000 });
+      const now = Date.now(); // one "now" for the whole test: times computed later must not cross a minute
+      const at = (ms: number) => Math.floor((now + ms) / 60_000) * 60_000;
+      for (const [title, when] of [
+        ['first', at(3_600_000)],
+        ['second', at(7_200_000)],
+      ] as const) {
+        await tab.getByLabel('Title').fill(title);
+        await tab.getByLabel('Send at').fill(wallClockIn(zone, when));
+        await tab.getByRole('button', { name: 'Schedule', exact: true }).click();
+        await tab.locator('#mine li', { hasText: title }).waitFor({ timeout: 10_000 });
+      }
+      const listed = async () =>
+        ((await (await call('GET', '/notifications')).json()) as { notifications: { notificationId: string; title: string; sendAt: string; status: string }[] })
+          .notifications;
+      // What was entered on Tokyo's clock is the instant the API holds.
+      expect(Object.fromEntries((await listed()).map((n) => [n.title, Date.parse(n.sendAt)]))).toEqual({ first: at(3_600_000), second: at(7_200_000) });
+
+      await tab.reload();
+      for (const title of ['first', 'second']) await tab.locator('#mine li[data-status="SCHEDULED"]', { hasText: title }).waitFor({ timeout: 10_000 });
+      // Shown on Tokyo's clock, as the browser's locale writes times.
+      const tokyoTime = await tab.evaluate(([t, z]) => new Intl.DateTimeFormat(undefined, { timeStyle: 'medium', timeZone: z }).format(t), [
+        at(3_600_000),
+        zone,
+      ] as const);
+      expect(await tab.locator('#mine li', { hasText: 'first' }).locator('.state').textContent()).toContain(tokyoTime);
+      // Each has its own Cancel and Reschedule.
+      await tab.locator('#mine li', { hasText: 'first' }).getByRole('button', { name: 'Cancel' }).click();
+      await tab.locator('#mine li[data-status="CANCELLED"]', { hasText: 'first' }).waitFor({ timeout: 10_000 });
+      await tab.locator('#notify-outcome', { hasText: 'Cancelled' }).waitFor();
+      const second = tab.locator('#mine li', { hasText: 'second' });
+      const later = at(3 * 3_600_000);
+      await second.getByLabel('New time').fill(wallClockIn(zone, later));
+      await second.getByRole('button', { name: 'Reschedule' }).click();
+      // The old message goes when the new action starts; the new one says what happened.
+      await tab.locator('#notify-outcome', { hasText: 'Rescheduled' }).waitFor({ timeout: 10_000 });
+      expect(await tab.locator('#notify-outcome').textContent()).not.toContain('Cancelled');
+      expect((await listed()).find((n) => n.title === 'second')).toMatchObject({ status: 'SCHEDULED', sendAt: new Date(later).toISOString() });
+      expect((await listed()).find((n) => n.title === 'first')).toMatchObject({ status: 'CANCELLED' });
+
+      // Filtered by status.
+      await tab.getByLabel('Show').selectOption('CANCELLED');
+      await tab.locator('#mine li', { hasText: 'first' }).waitFor({ timeout: 10_000 });
+      await tab.locator('#mine li', { hasText: 'second' }).waitFor({ state: 'detached', timeout: 10_000 });
+      expect(await tab.locator('#mine li').count()).toBe(1);
+      await tab.getByLabel('Show').selectOption('');
+
+      // Paged: ten at a time, the rest on "Show more".
+      const batch = Array.from({ length: 10 }, (_, i) => ({
+        notificationId: uniqueId('bulk'),
+        userId: name,
+        channel: 'web',
+        sendAt: new Date(at(4 * 3_600_000 + i * 60_000)).toISOString(),
+        title: `bulk ${i}`,
+        body: 'b',
+      }));
+      expect((await call('POST', '/notifications/batch', { notifications: batch })).status).toBe(202);
+      await tab.reload();
+      await tab.locator('#mine li').nth(9).waitFor({ timeout: 10_000 });
+      expect(await tab.locator('#mine li').count()).toBe(10);
+      await tab.getByRole('button', { name: 'Show more' }).click();
+      await tab.locator('#mine li').nth(11).waitFor({ timeout: 10_000 });
+      expect(await tab.getByRole('button', { name: 'Show more' }).isHidden()).toBe(true);
+      for (const n of batch) await call('DELETE', `/notifications/${n.notificationId}`);
+      await call('DELETE', `/notifications/${(await listed()).find((n) => n.title === 'second')!.notificationId}`);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+
+  it('Notifications (2): quiet hours with a missing end are refused in words; one due in quiet hours shows DEFERRED until they end', async () => {
+    const name = uniqueId('quiet-user');
+    const { context, tab } = await signedIn(name);
+    try {
+      await tab.goto(`${base}/#/notifications`);
+      await tab.locator('#prefs-state', { hasText: 'Not set yet' }).waitFor({ timeout: 10_000 });
+      await tab.getByLabel('web').check();
+      await tab.getByLabel('Time zone').fill('UTC');
+      const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+      await tab.getByLabel('Quiet hours from').fill(hhmm(Date.now() - 3_600_000));
+      const puts: string[] = [];
+      tab.on('request', (r) => {
+        if (r.method() === 'PUT') puts.push(r.url());
+      });
+      await tab.getByRole('button', { name: 'Save preferences' }).click();
+      await tab.locator('[data-error-for="quietHours"]', { hasText: 'Quiet hours need both ends' }).waitFor({ timeout: 5_000 });
+      expect(puts).toEqual([]);
+      const end = Date.now() + 2 * 3_600_000;
+      await tab.getByLabel('to', { exact: true }).fill(hhmm(end));
+      expect(await tab.locator('[data-error-for="quietHours"]').textContent()).toBe(''); // cleared once fixed
+      await tab.getByRole('button', { name: 'Save preferences' }).click();
+      await tab.locator('#prefs-state', { hasText: 'times in UTC' }).waitFor({ timeout: 10_000 });
+      await tab.getByLabel('Title').fill('in quiet hours');
+      await tab.getByLabel('Send at').fill(wallClockIn('UTC', Date.now() + 3_000));
+      await tab.getByRole('button', { name: 'Schedule', exact: true }).click();
+      const row = tab.locator('#mine li', { hasText: 'in quiet hours' });
+      await row.locator('.state', { hasText: 'Deferred until' }).waitFor({ timeout: 30_000 });
+      expect(await row.getAttribute('data-status')).toBe('DEFERRED');
+      const endsAt = Math.floor(end / 60_000) * 60_000;
+      expect(await row.locator('.state').textContent()).toContain(
+        await tab.evaluate((t) => new Intl.DateTimeFormat(undefined, { timeStyle: 'medium', timeZone: 'UTC' }).format(t), endsAt),
+      );
+      await row.getByRole('button', { name: 'Cancel' }).click();
+      await tab.locator('#mine li[data-status="CANCELLED"]', { hasText: 'in quiet hours' }).waitFor({ timeout: 10_000 });
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it('Errors (4): each form says what is wrong in a sentence beside the field, in the user’s money, and clears it once fixed; the ledger takes a decimal comma where the locale writes one', async () => {
+    await page.goto(`${base}/#/purchase`);
+    const { products } = (await (await asUser('GET', '/products')).json()) as {
+      products: { productId: string; name: string; priceCents: number; currency: string; minAmountCents: number; maxAmountCents: number }[];
+    };
+    const phone = products.find((p) => p.productId === 'phone-x')!;
+    const inMoney = (cents: number) =>
+      page.evaluate(([c, cur]) => new Intl.NumberFormat(undefined, { style: 'currency', currency: cur }).format(c / 100), [cents, phone.currency] as const);
+    // The picker shows each product's price.
+    await page
+      .locator('select[name="productId"] option[value="phone-x"]', { hasText: await inMoney(phone.priceCents) })
+      .waitFor({ state: 'attached', timeout: 10_000 });
+    await page.getByLabel('Product').selectOption('phone-x');
+    for (const quantity of ['0', '100']) {
+      await page.getByLabel('Quantity').fill(quantity);
+      await page.getByRole('button', { name: 'Simulate' }).click();
+      const error = page.locator('[data-error-for="quantity"]');
+      await page.locator('[data-error-for="quantity"]', { hasText: 'Choose a quantity from 1 to' }).waitFor({ timeout: 10_000 });
+      const text = (await error.textContent())!;
+      expect(text).toContain(await inMoney(phone.priceCents));
+      expect(text).toContain(await inMoney(phone.maxAmountCents));
+      expect(text).not.toMatch(/Too small|cents|expected|quantity:/);
+    }
+    await page.getByLabel('Quantity').fill('1');
+    expect(await page.locator('[data-error-for="quantity"]').textContent()).toBe('');
+    await page.getByRole('button', { name: 'Simulate' }).click();
+    await page.locator('#quote', { hasText: '×' }).waitFor({ timeout: 10_000 });
+
+    // An API refusal (a term the page did not check) is said in words too, not "field: …".
+    await page.goto(`${base}/#/events`);
+    await page.getByLabel('Type').fill('no spaces allowed');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.locator('[data-error-for="type"]', { hasText: 'like order.created' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-error-for="type"]').textContent()).not.toContain('type:');
+    await page.getByLabel('Type').fill('order.created');
+    expect(await page.locator('[data-error-for="type"]').textContent()).toBe('');
+
+    // Ledger in Brazilian Portuguese: "1,50" is one real and fifty centavos.
+    const context = await browser.newContext({ locale: 'pt-BR' });
+    try {
+      const tab = await context.newPage();
+      await tab.goto(base);
+      const name = uniqueId('merchant-br');
+      await tab.getByLabel('Demo user').fill(name);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.locator('#whoami', { hasText: name }).waitFor({ timeout: 10_000 });
+      await tab.goto(`${base}/#/ledger`);
+      await tab.getByLabel('Amount').fill('1,234');
+      await tab.getByRole('button', { name: 'Post entry' }).click();
+      await tab.locator('[data-error-for="amount"]', { hasText: 'at most 2 decimal places, like 12,34' }).waitFor({ timeout: 10_000 });
+      await tab.getByLabel('Amount').fill('1,50');
+      expect(await tab.locator('[data-error-for="amount"]').textContent()).toBe('');
+      await tab.getByRole('button', { name: 'Post entry' }).click();
+      await tab.locator('.balance[data-currency="BRL"][data-pending="0"][data-closing="1.50"]').waitFor({ timeout: 30_000 });
+      expect(await tab.locator('.balance[data-currency="BRL"] .closing').textContent()).toBe(
+        await tab.evaluate(() => new Intl.NumberFormat('pt-BR', { style: 'currency', currency: 'BRL' }).format(1.5)),
+      );
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+
+  it('Purchase (3): a rejection is told to the customer in safe words, never the risk engine’s reasons', async () => {
+    await page.goto(`${base}/#/purchase`);
+    const internal = 'risk score 0.93 > 0.80 (rule R17: device velocity)';
+    // The purchase as the API would describe a rejected one (the rendering is what is tested here).
+    await page.route(/\/purchases\/[^/?]+$/, async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      const res = await route.fetch();
+      const body = (await res.json()) as { timeline: { status: string; at: string; detail: string | null }[] };
+      const at = new Date().toISOString();
+      body.timeline = [...body.timeline.filter((h) => h.status === 'RECEIVED' || h.status === 'PENDING'), { status: 'REJECTED', at, detail: internal }];
+      return route.fulfill({ response: res, json: body });
+    });
+    try {
+      await page.getByRole('button', { name: 'Contract' }).click();
+      await page.locator('#timeline li[data-status="REJECTED"]').waitFor({ timeout: 15_000 });
+      expect(await page.locator('#timeline li[data-status="REJECTED"]').textContent()).toContain('We could not approve this purchase');
+      expect(await page.locator('#page').textContent()).not.toContain('risk score');
+    } finally {
+      await page.unroute(/\/purchases\/[^/?]+$/);
+      await page.goto(`${base}/#/events`); // the next test starts the purchase page afresh
+    }
   }, 30_000);
 
   it('Purchase: a double click on Contract makes one purchase (one request, one Idempotency-Key)', async () => {
@@ -288,14 +529,25 @@ describe('web app in headless Chromium', () => {
       await other.reload();
       await other.locator('#signin-notice', { hasText: 'session expired' }).waitFor({ timeout: 10_000 });
       expect(await other.locator('#whoami').count()).toBe(0);
+      // The form offers the user who was signed in.
+      expect(await other.getByLabel('Demo user').inputValue()).toBe(name);
+      await other.locator('#signin-notice', { hasText: `You were signed in as ${name}` }).waitFor();
+
+      // Garbage (not a token at all): not called "expired".
+      await other.evaluate((s) => sessionStorage.setItem('tidings.session', s), JSON.stringify({ ...session, token: 'garbage' }));
+      await other.reload();
+      await other.locator('#signin-notice', { hasText: 'please sign in again' }).waitFor({ timeout: 10_000 });
+      expect(await other.locator('#signin-notice').textContent()).not.toContain('expired');
 
       // Refused by the API (401: revoked, or a bad signature): the same way out, not a dead page.
       const refused = `${h}.${claims(Math.floor(Date.now() / 1000) + 3600)}.${sig}`;
       await other.evaluate((s) => sessionStorage.setItem('tidings.session', s), JSON.stringify({ ...session, token: refused }));
       await other.goto(`${base}/#/notifications`);
       await other.reload();
-      await other.locator('#signin-notice', { hasText: 'session expired' }).waitFor({ timeout: 10_000 });
+      await other.locator('#signin-notice', { hasText: 'not accepted: please sign in again' }).waitFor({ timeout: 10_000 });
+      expect(await other.locator('#signin-notice').textContent()).not.toContain('expired');
       expect(await other.locator('#connection').textContent()).not.toContain('reconnecting');
+      expect(await other.getByLabel('Demo user').inputValue()).toBe(name);
 
       await other.getByLabel('Demo user').fill(name);
       await other.getByRole('button', { name: 'Sign in' }).click();
@@ -307,49 +559,192 @@ describe('web app in headless Chromium', () => {
     }
   }, 60_000);
 
+  it('Shell (5): each page has its own title and the app a favicon; the connection state stays in view when scrolled, with Retry now while reconnecting', async () => {
+    const titles: Record<string, string> = {
+      purchase: 'Purchase',
+      chat: 'Chat',
+      events: 'Events',
+      ledger: 'Ledger',
+      notifications: 'Notifications',
+      'no-such-page': 'Page not found',
+    };
+    for (const [hash, title] of Object.entries(titles)) {
+      await page.goto(`${base}/#/${hash}`);
+      await expect.poll(() => page.title()).toBe(`${title} · Tidings`);
+    }
+    expect(await page.locator('link[rel="icon"]').getAttribute('href')).toMatch(/^data:image\/svg\+xml,/);
+
+    const context = await browser.newContext({ viewport: { width: 390, height: 700 } });
+    const other = await context.newPage();
+    let down = false;
+    const live: WebSocketRoute[] = [];
+    await other.routeWebSocket(/\/ws/, (ws) => {
+      if (down) return void ws.close({ code: 4000, reason: 'test: network down' });
+      ws.connectToServer();
+      live.push(ws);
+    });
+    try {
+      await other.goto(base);
+      const name = uniqueId('scroll-user');
+      await other.getByLabel('Demo user').fill(name);
+      await other.getByRole('button', { name: 'Sign in' }).click();
+      await other.locator('#connection[data-state="open"]').waitFor({ timeout: 15_000 });
+      await other.goto(`${base}/#/notifications`);
+      await other.locator('#connection[data-state="open"]').waitFor({ timeout: 15_000 });
+      await other.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      expect(await other.evaluate(() => window.scrollY)).toBeGreaterThan(300);
+      const inView = () =>
+        other.evaluate(() => {
+          const r = document.querySelector('#connection')!.getBoundingClientRect();
+          return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0;
+        });
+      expect(await inView()).toBe(true);
+      expect(await other.getByRole('button', { name: 'Retry now' }).isVisible()).toBe(false);
+
+      // Down: the client backs off further each time; Retry now does not wait for it.
+      down = true;
+      await live.pop()!.close({ code: 4000, reason: 'test: network down' });
+      await other.locator('#connection', { hasText: /reconnecting in ([3-9]|\d\d) s/ }).waitFor({ timeout: 20_000 });
+      expect(await inView()).toBe(true);
+      down = false;
+      const clicked = Date.now();
+      await other.getByRole('button', { name: 'Retry now' }).click();
+      await other.locator('#connection[data-state="open"]').waitFor({ timeout: 2_000 });
+      expect(Date.now() - clicked).toBeLessThan(2_000);
+      expect(await other.getByRole('button', { name: 'Retry now' }).isVisible()).toBe(false);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it('an unknown route shows a 404 view, not another page', async () => {
     await page.goto(`${base}/#/no-such-page`);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor({ timeout: 10_000 });
     expect(await page.locator('#purchase-form').count()).toBe(0);
   }, 30_000);
 
-  it('Chat: the sender sees SENT and DELIVERED, then READ once the second user opens the conversation', async () => {
+  /** A user signed in on a page of their own (a browser context each: their own sessionStorage). */
+  const signedIn = async (name: string, viewport?: { width: number; height: number }) => {
+    const context = await browser.newContext(viewport ? { viewport } : {});
+    const tab = await context.newPage();
+    await tab.goto(base);
+    await tab.getByLabel('Demo user').fill(name);
+    await tab.getByRole('button', { name: 'Sign in' }).click();
+    await tab.locator('#whoami', { hasText: name }).waitFor({ timeout: 10_000 });
+    return { context, tab };
+  };
+  /** Another tab of the same user (sessionStorage is per tab: it signs in too). */
+  const anotherTab = async (context: BrowserContext, name: string) => {
+    const tab = await context.newPage();
+    await tab.goto(base);
+    await tab.getByLabel('Demo user').fill(name);
+    await tab.getByRole('button', { name: 'Sign in' }).click();
+    await tab.locator('#whoami', { hasText: name }).waitFor({ timeout: 10_000 });
+    return tab;
+  };
+  const startChat = async (tab: Page, other: string) => {
+    await tab.getByLabel('Talk to (user)').fill(other);
+    await tab.getByRole('button', { name: 'Start conversation' }).click();
+    await tab.getByLabel('Message', { exact: true }).waitFor();
+  };
+  const send = async (tab: Page, text: string) => {
+    await tab.getByLabel('Message', { exact: true }).fill(text);
+    await tab.getByRole('button', { name: 'Send' }).click();
+    await tab.locator('#messages li', { hasText: text }).waitFor({ timeout: 10_000 });
+  };
+
+  it('Chat (1): a new conversation appears live in the other member’s list, on every open tab, and moves with its last message and unread count', async () => {
+    const [aliceId, bobId, carolId] = [uniqueId('alice'), uniqueId('bob'), uniqueId('carol')];
+    const alice = await signedIn(aliceId);
+    const bob = await signedIn(bobId);
+    const carol = await signedIn(carolId);
+    try {
+      const bobTab2 = await anotherTab(bob.context, bobId);
+      for (const tab of [bob.tab, bobTab2]) {
+        await tab.goto(`${base}/#/chat`);
+        await tab.locator('#conversations-state', { hasText: 'No conversations yet' }).waitFor({ timeout: 10_000 });
+        await tab.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+      }
+      await alice.tab.goto(`${base}/#/chat`);
+      await startChat(alice.tab, carolId); // an older conversation, so the order can be seen to change
+      await send(alice.tab, 'hi Carol');
+      await startChat(alice.tab, bobId);
+      // Both of Bob's tabs gain it without a reload.
+      for (const tab of [bob.tab, bobTab2]) await tab.locator('#conversations .conv-name', { hasText: aliceId }).waitFor({ timeout: 10_000 });
+      await send(alice.tab, 'olá, Bob');
+      for (const tab of [bob.tab, bobTab2]) {
+        const li = tab.locator('#conversations li').first();
+        await li.locator('.preview', { hasText: 'olá, Bob' }).waitFor({ timeout: 10_000 });
+        await li.locator('.unread[data-unread="1"]').waitFor({ timeout: 10_000 });
+        expect(await tab.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+      }
+      // Alice's list moves too: Carol's conversation first once Carol writes.
+      await carol.tab.goto(`${base}/#/chat`);
+      await carol.tab.locator('#conversations button[data-conversation]').first().click();
+      await send(carol.tab, 'hello back');
+      await alice.tab.locator('#conversations li').first().locator('.preview', { hasText: 'hello back' }).waitFor({ timeout: 10_000 });
+      // Bob reads in one tab: the other tab's unread count goes too.
+      await bob.tab.locator('#conversations button[data-conversation]').first().click();
+      await bob.tab.locator('#messages li', { hasText: 'olá, Bob' }).waitFor({ timeout: 10_000 });
+      await bobTab2.locator('#conversations .unread').waitFor({ state: 'detached', timeout: 10_000 });
+      // Every conversation here is WhatsApp: the channel is not repeated on each.
+      expect(await alice.tab.locator('#conversations').textContent()).not.toMatch(/whatsapp/i);
+    } finally {
+      await Promise.all([alice.context.close(), bob.context.close(), carol.context.close()]);
+    }
+  }, 90_000);
+
+  it('Chat (1, 5): SENT, DELIVERED, then READ in words and shape; a reload keeps the open thread; yourself and unknown users are refused in words', async () => {
     const bobId = uniqueId('bob');
-    const bobContext = await browser.newContext();
-    const bob = await bobContext.newPage();
+    const bob = await signedIn(bobId);
     try {
       await page.goto(`${base}/#/chat`);
-      await page.getByLabel('Talk to (user)').fill(bobId);
+      const me = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('tidings.session') ?? '{}') as { userId: string }).userId);
+      // Refused before anything is made: yourself, and someone who has never signed in.
+      await page.getByLabel('Talk to (user)').fill(me);
       await page.getByRole('button', { name: 'Start conversation' }).click();
-      await page.getByLabel('Message', { exact: true }).waitFor();
-      await page.getByLabel('Message', { exact: true }).fill('olá, Bob');
-      await page.getByRole('button', { name: 'Send' }).click();
+      await page.locator('[data-error-for="members"]', { hasText: 'That is you' }).waitFor({ timeout: 10_000 });
+      const nobody = uniqueId('nobody');
+      await page.getByLabel('Talk to (user)').fill(nobody);
+      expect(await page.locator('[data-error-for="members"]').textContent()).toBe(''); // cleared once changed
+      await page.getByRole('button', { name: 'Start conversation' }).click();
+      await page.locator('[data-error-for="members"]', { hasText: `there is no user “${nobody}”` }).waitFor({ timeout: 10_000 });
+      expect(await page.locator('#thread').isHidden()).toBe(true);
+
+      await startChat(page, bobId);
+      await send(page, 'olá, Bob');
       await page.locator('#messages li[data-status="DELIVERED"]').waitFor({ timeout: 30_000 });
+      const delivered = page.locator('#messages li .tick').first();
+      expect(await delivered.textContent()).toBe('✓✓');
+      expect(await delivered.getAttribute('aria-label')).toBe('Delivered');
 
-      await bob.goto(base);
-      await bob.getByLabel('Demo user').fill(bobId);
-      await bob.getByRole('button', { name: 'Sign in' }).click();
-      await bob.goto(`${base}/#/chat`);
-      await bob.locator('button[data-conversation]').first().click();
-      await bob.locator('#messages li', { hasText: 'olá, Bob' }).waitFor({ timeout: 10_000 });
+      await bob.tab.goto(`${base}/#/chat`);
+      await bob.tab.locator('button[data-conversation]').first().click();
+      await bob.tab.locator('#messages li', { hasText: 'olá, Bob' }).waitFor({ timeout: 10_000 });
+      await bob.tab.locator('#conversations .conv-name', { hasText: me }).waitFor();
 
-      // Bob's list names the conversation by who is in it, with the last message.
-      await bob
-        .locator('#conversations .conv-name', {
-          hasText: await page.evaluate(() => (JSON.parse(sessionStorage.getItem('tidings.session') ?? '{}') as { userId: string }).userId),
-        })
-        .waitFor();
-      expect(await bob.locator('#conversations .preview').first().textContent()).toContain('olá, Bob');
-
-      // READ is a blue double tick, not words; each message has its time.
+      // READ is not only a colour: the word, and a blue of at least 3:1 against the bubble.
       await page.locator('#messages li[data-status="READ"]').waitFor({ timeout: 30_000 });
       const tick = page.locator('#messages li .tick').first();
-      expect(await tick.textContent()).toBe('✓✓');
+      expect(await tick.textContent()).toBe('✓✓Read');
       expect(await tick.getAttribute('aria-label')).toBe('Read');
-      expect(await tick.evaluate((el) => getComputedStyle(el).color)).toBe('rgb(29, 140, 248)');
+      const contrast = await tick.evaluate((el) => {
+        const rgb = (c: string) => (c.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+        const lum = (c: string) => {
+          const [r, g, b] = rgb(c).map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4)) as [number, number, number];
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        const [a, b] = [lum(getComputedStyle(el).color), lum(getComputedStyle(el.closest('li')!).backgroundColor)];
+        return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      });
+      expect(contrast).toBeGreaterThanOrEqual(3);
       expect(await page.locator('#messages li time').first().getAttribute('datetime')).toMatch(/^\d{4}-\d\d-\d\dT/);
-      await page.locator('#conversations .conv-name', { hasText: bobId }).waitFor();
-      expect(await page.locator('#conversations').textContent()).not.toContain('whatsapp c');
+
+      // The open thread is in the URL: a reload shows it again.
+      expect(page.url()).toMatch(/#\/chat\/[0-9a-f-]{36}$/);
+      await page.reload();
+      await page.locator('#messages li[data-status="READ"]', { hasText: 'olá, Bob' }).waitFor({ timeout: 10_000 });
+      expect(await page.locator('#msg-h').textContent()).toContain(bobId);
 
       // Starting again with Bob opens the same conversation instead of a second one.
       const conversationsBefore = await page.locator('#conversations li').count();
@@ -357,13 +752,40 @@ describe('web app in headless Chromium', () => {
       await page.getByRole('button', { name: 'Start conversation' }).click();
       await page.locator('#start-outcome', { hasText: 'already have a conversation' }).waitFor({ timeout: 10_000 });
       expect(await page.locator('#conversations li').count()).toBe(conversationsBefore);
-      await page.locator('#messages li', { hasText: 'olá, Bob' }).waitFor({ timeout: 10_000 });
       expect(await page.locator('#messages li').count()).toBe(1);
       await page.screenshot({ path: path.join(SCREENSHOTS, 'chat-thread-desktop.png'), fullPage: true });
     } finally {
-      await bobContext.close();
+      await bob.context.close();
     }
   }, 90_000);
+
+  it('Chat (6): at phone width an open conversation shows the thread, not the list, with a way back', async () => {
+    const [aliceId, bobId] = [uniqueId('alice'), uniqueId('bob')];
+    const bob = await signedIn(bobId);
+    const alice = await signedIn(aliceId, { width: 390, height: 844 });
+    try {
+      await alice.tab.goto(`${base}/#/chat`);
+      await startChat(alice.tab, bobId);
+      await send(alice.tab, 'on the phone');
+      expect(await alice.tab.locator('#conversations').isVisible()).toBe(false);
+      expect(await alice.tab.locator('#new-conversation').isVisible()).toBe(false);
+      expect(await alice.tab.locator('#thread').isVisible()).toBe(true);
+      // The thread starts at the top of the screen, not below the list.
+      expect((await alice.tab.locator('#thread').boundingBox())!.y).toBeLessThan(400);
+      await alice.tab.screenshot({ path: path.join(SCREENSHOTS, 'chat-thread-phone.png'), fullPage: true });
+      await alice.tab.getByRole('button', { name: 'Conversations' }).click();
+      await alice.tab.locator('#conversations .conv-name', { hasText: bobId }).waitFor();
+      expect(await alice.tab.locator('#thread').isVisible()).toBe(false);
+      expect(alice.tab.url()).toMatch(/#\/chat$/);
+      // At desktop width both stay side by side, and there is no Back button.
+      await alice.tab.setViewportSize({ width: 1280, height: 900 });
+      await alice.tab.locator('#conversations button[data-conversation]').first().click();
+      expect(await alice.tab.locator('#conversations').isVisible()).toBe(true);
+      expect(await alice.tab.getByRole('button', { name: 'Conversations' }).isVisible()).toBe(false);
+    } finally {
+      await Promise.all([alice.context.close(), bob.context.close()]);
+    }
+  }, 60_000);
 
   it('Purchase: the history survives a reload; Cancel shows its outcome', async () => {
     await page.goto(`${base}/#/purchase`);
@@ -488,7 +910,7 @@ describe('web app in headless Chromium', () => {
     const pages = ['purchase', 'chat', 'events', 'ledger', 'notifications', 'no-such-page'];
     for (const [width, height, suffix] of [
       [1280, 900, 'desktop'],
-      [360, 740, 'phone'],
+      [390, 844, 'phone'],
     ] as const) {
       await page.setViewportSize({ width, height });
       for (const name of pages) {

@@ -32,6 +32,19 @@ describe('/conversations in process', () => {
     expect(db.getConnection).not.toHaveBeenCalled();
   });
 
+  it('refuses a conversation with only yourself in it (422 naming members), creating nothing', async () => {
+    const { app: a, db } = app();
+    for (const members of [['alice'], ['alice', 'alice']]) {
+      const res = await a.request('/', json('POST', { organizationId: 'org-1', channel: 'whatsapp', members }));
+      expect(res.status).toBe(422);
+      expect(await res.json()).toMatchObject({
+        error: { code: 'no_other_member', field: 'members', message: expect.stringContaining('someone other than yourself') as unknown },
+      });
+    }
+    expect(db.query).not.toHaveBeenCalled();
+    expect(db.getConnection).not.toHaveBeenCalled();
+  });
+
   it('refuses an unknown channel, naming channel', async () => {
     const { app: a } = app();
     const res = await a.request('/', json('POST', { organizationId: 'org-1', channel: 'fax', members: ['bob'] }));

@@ -15,6 +15,8 @@ import { conversationsOf, createConversation, getMessage, insertMessage, isMembe
 import type { ApiVariables } from '../middleware/auth';
 import { applyStatuses, bucketIdFor, createMessageDispatcher } from '../../services/message-delivery';
 import { createConversationCache } from '../../stores/conversation-cache';
+import { knownUsers } from '../../stores/users';
+import { CONVERSATION_UPDATED_EVENT, type ConversationUpdate } from '../../contracts/messages';
 
 export const MAX_TEXT = 4096;
 const userId = z.string().min(1).max(128);
@@ -72,13 +74,39 @@ export function conversationRoutes(deps: ConversationRouteDeps) {
     await d.drain();
   });
 
+  /**
+   * Tells each of `to` (every open tab, on its `user:{id}`) that the conversation changed. Best
+   * effort, after the commit: a push that fails is logged, and the lists catch up on their next load.
+   */
+  const notify = (to: string[], update: ConversationUpdate) =>
+    Promise.all(to.map((m) => deps.publisher().publish(`user:${m}`, CONVERSATION_UPDATED_EVENT, update, { countConnections: false }))).then(
+      () => undefined,
+      (err: unknown) => deps.log.warn({ err, conversationId: update.conversationId }, 'could not push conversation.updated'),
+    );
+
   return new Hono<{ Variables: ApiVariables }>()
     .post('/', async (c) => {
       const body = await jsonBody(c, CreateConversation);
       const me = c.get('principal').userId;
+      const others = [...new Set(body.members)].filter((m) => m !== me);
+      if (others.length === 0) {
+        throw new AppError(422, 'no_other_member', 'add someone other than yourself: a conversation needs at least one other member', { field: 'members' });
+      }
+      const known = await knownUsers(deps.mysql(), others);
+      const unknown = others.filter((m) => !known.has(m));
+      if (unknown.length) {
+        throw new AppError(
+          422,
+          'unknown_member',
+          `${unknown.length === 1 ? 'there is no user' : 'there are no users'} ${unknown.map((u) => `“${u}”`).join(', ')}: check the name`,
+          { field: 'members', unknown },
+        );
+      }
       const conversationId = randomUUID();
-      const members = [...new Set([me, ...body.members])];
+      const members = [me, ...others];
       await createConversation(deps.mysql(), { conversationId, organizationId: body.organizationId, channel: body.channel, members });
+      // Not awaited: the conversation exists whatever Redis does (lists catch up on their next load).
+      void notify(members, { conversationId, reason: 'created', members, channel: body.channel });
       return c.json({ conversationId, organizationId: body.organizationId, channel: body.channel, members }, 201);
     })
     .get('/', async (c) => {
@@ -102,6 +130,17 @@ export function conversationRoutes(deps: ConversationRouteDeps) {
       // Accepted once committed (the message and its outbox row). A retry of the same client
       // message id kicks the dispatch again, which sends it if it is still waiting in the outbox.
       dispatcher.kick(stored.messageId);
+      // Every member's list moves it up with its preview (and the others' unread counts grow); not awaited.
+      if (created) {
+        const { messageId, senderId, text, status, createdAt } = stored;
+        void notify(conversation.members, {
+          conversationId: conversation.conversationId,
+          reason: 'message',
+          members: conversation.members,
+          channel: conversation.channel,
+          lastMessage: { messageId, senderId, text, status, createdAt },
+        });
+      }
       return c.json(
         {
           messageId: stored.messageId,
@@ -134,6 +173,9 @@ export function conversationRoutes(deps: ConversationRouteDeps) {
         { mysql: deps.mysql(), publisher: deps.publisher },
         unread.map((m) => ({ messageId: m.messageId, conversationId: m.conversationId, status: 'READ' as const, at })),
       );
+      // The reader's other tabs drop the unread count.
+      if (unread.length)
+        void notify([me], { conversationId: conversation.conversationId, reason: 'read', members: conversation.members, channel: conversation.channel });
       return c.json({ marked: unread.length });
     });
 }

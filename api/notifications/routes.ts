@@ -6,7 +6,14 @@ import { actsFor, SCOPES, type Principal } from '../../platform/auth/jwt';
 import { workflowUiUrl } from '../../platform/clients/temporal';
 import { AppError } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
-import { getNotification, listNotifications, loadPreferences, NOTIFICATION_STATUSES, savePreferences } from '../../stores/notifications';
+import {
+  getNotification,
+  listNotifications,
+  loadPreferences,
+  NOTIFICATION_STATUSES,
+  savePreferences,
+  type NotificationCursor,
+} from '../../stores/notifications';
 import {
   cancelNotification,
   NotPendingError,
@@ -22,7 +29,17 @@ export const ListQuery = z.object({
   userId: z.string().min(1).max(128).optional(),
   status: z.enum(NOTIFICATION_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** The previous page's `nextCursor`. */
+  cursor: z.string().max(300).optional(),
 });
+
+/** A list cursor as the API hands it out: opaque (base64url of "<send time ms>.<id>"). */
+const encodeCursor = (c: NotificationCursor): string => Buffer.from(`${c.sendAt}.${c.notificationId}`).toString('base64url');
+function decodeCursor(raw: string): NotificationCursor {
+  const m = /^(\d{1,15})\.(.+)$/s.exec(Buffer.from(raw, 'base64url').toString('utf8'));
+  if (!m) throw new AppError(400, 'invalid_request', 'cursor is not one this list handed out: use nextCursor from the previous page', { field: 'cursor' });
+  return { sendAt: Number(m[1]), notificationId: m[2]! };
+}
 
 /** Notifications per POST /notifications/batch. */
 export const BATCH_MAX = 1_000;
@@ -121,7 +138,9 @@ export function notificationRoutes(ctx: NotificationDeps) {
         const userId = q.userId ?? principal.userId;
         if (!actsFor(principal, userId, SCOPES.scheduleAnyNotification))
           throw new AppError(403, 'forbidden', "a user token lists its own user's notifications only", { field: 'userId' });
-        return c.json({ notifications: await listNotifications(ctx.mysql(), { ...q, userId }) });
+        const { cursor, ...rest } = q;
+        const page = await listNotifications(ctx.mysql(), { ...rest, userId, ...(cursor ? { after: decodeCursor(cursor) } : {}) });
+        return c.json({ notifications: page.notifications, nextCursor: page.nextCursor && encodeCursor(page.nextCursor) });
       })
       .get('/:id', async (c) => {
         const n = await ownNotification(c.get('principal'), c.req.param('id'));

@@ -77,6 +77,8 @@ describe('OpenAPI document', () => {
     const token = await signToken(ctx.config, user);
     const created: Record<string, string> = {};
     const tried: string[] = [];
+    // The conversation example's member must be a user the API knows (one who has called it).
+    await app.request('/conversations', { headers: { authorization: `Bearer ${await signToken(ctx.config, 'bob')}` } });
     for (const op of apiOperations()) {
       // POST /ping waits for its workflow's result, which needs a running worker; its example is
       // checked against the schema above and its validation by api/ping/routes.test.ts.

@@ -210,6 +210,9 @@ async function runMode(mode: Mode): Promise<ModeResult> {
   const http = createJsonClient(API);
   for (let i = 0; i < CONVERSATIONS; i++) {
     const reader = `bench-reader-${stamp}-${mode}-${i}`;
+    const readerToken = await signToken(config, reader, { ttlSeconds: 7200 });
+    // Conversations are started with known users only: the reader calls the API once.
+    await fetch(`${API}/conversations`, { headers: { authorization: `Bearer ${readerToken}` } });
     const res = await fetch(`${API}/conversations`, {
       method: 'POST',
       headers: { authorization: `Bearer ${senderToken}`, 'content-type': 'application/json' },
@@ -218,7 +221,7 @@ async function runMode(mode: Mode): Promise<ModeResult> {
     const { conversationId } = (await res.json()) as { conversationId: string };
     conversations.push(conversationId);
     const ws = new WebSocket(`ws://127.0.0.1:${API_PORT + 1}/ws`, {
-      headers: { authorization: `Bearer ${await signToken(config, reader, { ttlSeconds: 7200 })}` },
+      headers: { authorization: `Bearer ${readerToken}` },
     });
     sockets.push(ws);
     await new Promise<void>((resolve) => {

@@ -151,6 +151,7 @@ describe('the journeys on the cluster profile (temporal-server + PostgreSQL, 2 w
 
   it('chat: a message is DELIVERED, ticked to the member on the other gateway', async () => {
     const [alice, bob] = [uniqueId('alice'), uniqueId('bob')];
+    expect((await as(bob)('GET', '/conversations')).status).toBe(200); // a known user
     const conv = await as(alice)('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [bob] });
     expect(conv.status).toBe(201);
     const channel = `conversation:${String(conv.body.conversationId)}`;

@@ -8,6 +8,15 @@ export interface Series {
   values: number[];
 }
 
+/** An axis label in the currency's own format, short (R$ 1.2K). */
+function axisMoney(currency: string, v: number): string {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 2 }).format(v);
+  } catch {
+    return String(v);
+  }
+}
+
 const COLORS = ['#2680c2', '#e12d39', '#3ebd93', '#f0b429', '#724bb7'];
 const plots = new WeakMap<HTMLElement, { plot: uPlot; resize: ResizeObserver }>();
 
@@ -41,7 +50,21 @@ export function balanceChart(el: HTMLElement, days: string[], series: Series[], 
         value: (_u: uPlot, v: number | null) => (v == null ? '—' : format(s.name, v)),
       })),
     ],
-    axes: [{}, { size: 70, values: (_u, ticks) => ticks.map((v) => Intl.NumberFormat(undefined, { notation: 'compact' }).format(v)) }],
+    // One currency per chart: its axis is in its money (R$ 20, $3.50); several share a unitless one.
+    axes: [
+      {},
+      {
+        size: 80,
+        values: (_u, ticks) => {
+          const labels = ticks.map((v) =>
+            series.length === 1 ? axisMoney(series[0]!.name, v) : Intl.NumberFormat(undefined, { notation: 'compact' }).format(v),
+          );
+          // The labels are drawn on the canvas; kept here too (for tests and tools that read the DOM).
+          el.dataset.yTicks = labels.join(' | ');
+          return labels;
+        },
+      },
+    ],
   };
   const data: uPlot.AlignedData = [days.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000), ...series.map((s) => s.values)];
   const plot = new uPlot(opts, data, el);

@@ -14,29 +14,49 @@ const PAGES: Record<string, Page> = { purchase: purchasePage, events: eventsPage
 
 const main = document.getElementById('page')!;
 const indicator = document.getElementById('connection')!;
+const retryNow = document.getElementById('retry-now') as HTMLButtonElement;
+/** Each page's own document title (the tab, the history, screen readers on navigation). */
+const TITLES: Record<string, string> = { purchase: 'Purchase', chat: 'Chat', events: 'Events', ledger: 'Ledger', notifications: 'Notifications' };
+const EXPIRED = 'Your session expired. Sign in again.';
+const REFUSED = 'Your sign-in was not accepted: please sign in again.';
+/** Who was signed in last on this tab: offered again by the sign-in form after an expiry. */
+const LAST_USER = 'tidings.lastUser';
 
 const SESSION = 'tidings.session';
 const account = document.getElementById('account')!;
 
-/** A saved session still accepted for a while; an expired one is dropped with the reason shown. */
-function savedSession(): { session?: { userId: string; token: string }; expired: boolean } {
+/**
+ * A saved session still accepted for a while; an expired one is dropped with the reason shown, and
+ * one that cannot be read at all (garbage) is not called "expired".
+ */
+function savedSession(): { session?: { userId: string; token: string }; notice: string } {
   const saved = sessionStorage.getItem(SESSION);
-  if (!saved) return { expired: false };
-  const session = JSON.parse(saved) as { userId: string; token: string };
-  if (tokenExpiry(session.token) > Date.now()) return { session, expired: false };
+  if (!saved) return { notice: '' };
+  let session: { userId: string; token: string } | undefined;
+  try {
+    session = JSON.parse(saved) as { userId: string; token: string };
+  } catch {
+    session = undefined;
+  }
+  const expiry = session ? tokenExpiry(session.token) : 0;
+  if (session && expiry > Date.now()) return { session, notice: '' };
   sessionStorage.removeItem(SESSION);
-  return { expired: true };
+  return { notice: expiry ? EXPIRED : REFUSED };
 }
 
 async function signIn(notice = ''): Promise<{ userId: string; token: string }> {
-  const { session, expired } = savedSession();
-  if (session) return session;
-  const message = notice || (expired ? 'Your session expired. Sign in again.' : '');
+  const saved = savedSession();
+  if (saved.session) return saved.session;
+  const message = notice || saved.notice;
+  const last = sessionStorage.getItem(LAST_USER);
+  // After an expiry (or a refused token) the form offers the user who was signed in.
+  const offered = message && last ? last : `demo-${Math.floor(Math.random() * 1000)}`;
   account.innerHTML = '';
+  document.title = 'Sign in · Tidings';
   main.innerHTML = `<h1>Sign in</h1>
-    ${message ? `<p id="signin-notice" class="notice" role="alert">${escapeHtml(message)}</p>` : ''}
+    ${message ? `<p id="signin-notice" class="notice" role="alert">${escapeHtml(message)}${message && last ? ` You were signed in as <strong>${escapeHtml(last)}</strong>.` : ''}</p>` : ''}
     <form id="signin" class="card">
-      <label>Demo user <input name="userId" required autocomplete="username" value="demo-${Math.floor(Math.random() * 1000)}" /></label>
+      <label>Demo user <input name="userId" required autocomplete="username" value="${escapeHtml(offered)}" /></label>
       <span class="field-error" data-error-for="userId"></span>
       <button type="submit">Sign in</button>
       <span class="field-error" data-error-for="form"></span>
@@ -49,6 +69,7 @@ async function signIn(notice = ''): Promise<{ userId: string; token: string }> {
       api<{ token: string }>('POST', '/dev/token', { userId }).then(
         ({ token }) => {
           sessionStorage.setItem(SESSION, JSON.stringify({ userId, token }));
+          sessionStorage.setItem(LAST_USER, userId);
           resolve({ userId, token });
         },
         (err: unknown) => showError(form, err),
@@ -59,6 +80,8 @@ async function signIn(notice = ''): Promise<{ userId: string; token: string }> {
 
 function showConnection(s: ClientEvents['state']): void {
   indicator.dataset.state = s.state;
+  // Waiting to reconnect (or given up): the user need not wait out the backoff.
+  retryNow.hidden = s.state !== 'reconnecting' && s.state !== 'closed';
   if (s.state === 'reconnecting' && s.delayMs !== undefined) {
     let left = Math.ceil(s.delayMs / 1000);
     indicator.textContent = `reconnecting in ${left} s`;
@@ -84,6 +107,7 @@ function endSession(notice: string): void {
   pageChannels.clear();
   indicator.dataset.state = 'closed';
   indicator.textContent = 'signed out';
+  retryNow.hidden = true;
   void session(notice);
 }
 
@@ -93,7 +117,8 @@ async function session(notice = ''): Promise<void> {
   setToken(token);
   account.innerHTML = `<span id="whoami">Signed in as <strong>${escapeHtml(userId)}</strong></span> <button type="button" id="signout">Sign out</button>`;
   account.querySelector('#signout')!.addEventListener('click', () => endSession('You signed out.'));
-  const expired = () => endSession('Your session expired. Sign in again.');
+  sessionStorage.setItem(LAST_USER, userId);
+  const expired = () => endSession(EXPIRED);
   // The gateway asks before every attempt: an expired token ends the session instead of
   // reconnecting forever with a token the gateway refuses.
   gateway = new GatewayClient({
@@ -135,7 +160,8 @@ const pageChannels = new Set<string>();
 
 function route(): void {
   if (!app || signedOut) return;
-  const name = location.hash.replace(/^#\//, '') || 'purchase';
+  // #/chat/<id>: the page is the first part, the rest is the page's own (the open conversation).
+  const name = location.hash.replace(/^#\//, '').split('/')[0] || 'purchase';
   listeners = [];
   gapListeners = [];
   for (const channel of pageChannels) app.gateway.unsubscribe(channel);
@@ -143,17 +169,21 @@ function route(): void {
   for (const a of document.querySelectorAll('nav a')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${name}`);
   document.querySelector('nav a[aria-current]')?.setAttribute('aria-current', 'page');
   const page = PAGES[name];
+  document.title = `${TITLES[name] ?? 'Page not found'} · Tidings`;
   if (page) page(main, app);
   else
     main.innerHTML = `<h1 id="not-found">Page not found</h1>
       <p>There is no page <code>${escapeHtml(location.hash || location.pathname)}</code>. Choose one of the journeys above, or go to <a href="#/purchase">Purchase</a>.</p>`;
-  main.focus();
+  window.scrollTo(0, 0);
+  main.focus({ preventScroll: true });
 }
 
 async function start(): Promise<void> {
   config = await api<AppContext['config']>('GET', '/config.json');
-  setOnUnauthorized(() => endSession('Your session expired. Sign in again.'));
+  // The API refused the token: expired, or never valid (a bad signature, garbage), said as such.
+  setOnUnauthorized((token) => endSession(tokenExpiry(token) > Date.now() ? REFUSED : EXPIRED));
   window.addEventListener('hashchange', route);
+  retryNow.addEventListener('click', () => gateway?.retryNow());
   await session();
 }
 

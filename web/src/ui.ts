@@ -56,3 +56,45 @@ export function coalesce(f: () => void, ms = 150): () => void {
     }, ms);
   };
 }
+
+/**
+ * Clears the message beside a field as soon as the user changes it (and the form's own message):
+ * an error stays only while it is still true. A field reports under its `name`, or under
+ * `data-error-field` when several inputs share one message (quiet hours from/to).
+ */
+export function clearErrorsOnInput(form: HTMLElement): void {
+  const clear = (ev: Event) => {
+    const input = ev.target as HTMLElement;
+    const field = input.dataset.errorField ?? input.getAttribute('name');
+    if (!field) return;
+    for (const key of [field, 'form']) {
+      const el = form.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(key)}"]`);
+      if (el) el.textContent = '';
+    }
+    input.removeAttribute('aria-invalid');
+  };
+  form.addEventListener('input', clear);
+  form.addEventListener('change', clear);
+}
+
+/** The reader's decimal and grouping separators ("," and "." in pt-BR; "." and "," in en-US). */
+export function separators(locale?: string): { decimal: string; group: string } {
+  const parts = new Intl.NumberFormat(locale).formatToParts(12345.6);
+  return { decimal: parts.find((p) => p.type === 'decimal')?.value ?? '.', group: parts.find((p) => p.type === 'group')?.value ?? ',' };
+}
+
+/**
+ * An amount as the user typed it, in their locale's way ("1.234,50" or "1,50" where the comma is
+ * the decimal mark; "1,234.50" elsewhere), as the API's decimal string ("1234.50"); undefined when
+ * it is not a number written that way.
+ */
+export function parseLocalAmount(input: string, locale?: string): string | undefined {
+  const { decimal, group } = separators(locale);
+  let s = input.trim().replace(/\s/g, '');
+  if (decimal === ',') {
+    // A comma is the decimal mark; dots group thousands (a lone dot before 1-2 digits is a decimal too).
+    if (s.includes(',')) s = s.replaceAll('.', '').replace(',', '.');
+    else if (!/^\d+\.\d{1,2}$/.test(s)) s = s.replaceAll('.', '');
+  } else if (group === ',' && /^\d{1,3}(,\d{3})+(\.\d*)?$/.test(s)) s = s.replaceAll(',', '');
+  return /^\d+(\.\d+)?$/.test(s) ? s : undefined;
+}

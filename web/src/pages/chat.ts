@@ -1,9 +1,13 @@
-// Chat: your conversations (named by who is in them, with the latest message), send, and live ticks
-// (✓ sent, ✓✓ delivered, blue ✓✓ read). Starting a conversation with someone you already talk to
-// opens that one. Opening a conversation marks what others wrote as read, which the sender sees.
-import { api, escapeHtml, showError } from '../api';
+// Chat: your conversations (named by who is in them, with the latest message and how many you have
+// not read), send, and live ticks (✓ sent, ✓✓ delivered, ✓✓ Read). Starting a conversation with
+// someone you already talk to opens that one. Opening a conversation marks what others wrote as read,
+// which the sender sees. The list follows `conversation.updated` on the user's channel (a new
+// conversation, a message, a read on another tab), so every member's every tab sees it move. The
+// open conversation is in the URL (#/chat/<id>): a reload keeps it open; on a phone the thread
+// replaces the list until Back.
+import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
 import type { Page } from '../page';
-import { coalesce, failedTo, formatDateTime, formatTime, setState, whileBusy } from '../ui';
+import { clearErrorsOnInput, coalesce, failedTo, formatDateTime, formatTime, setState, whileBusy } from '../ui';
 
 interface Message {
   messageId: string;
@@ -17,34 +21,40 @@ interface Conversation {
   channel: string;
   members: string[];
   lastMessage: Message | null;
+  unreadCount?: number;
 }
 
 /** The tick a sender sees, and what it means in words (for screen readers and the tooltip). */
 const TICKS: Record<string, { mark: string; label: string }> = {
-  PENDING: { mark: '🕓', label: 'Sending' },
+  PENDING: { mark: '○', label: 'Sending' },
   SENT: { mark: '✓', label: 'Sent' },
   DELIVERED: { mark: '✓✓', label: 'Delivered' },
+  // Not only a colour: READ also says so in words (and is drawn bolder).
   READ: { mark: '✓✓', label: 'Read' },
   FAILED: { mark: '!', label: 'Not delivered' },
 };
 const tickHtml = (status: string) => {
   const t = TICKS[status];
-  return t ? `<span class="tick" data-tick="${status}" role="img" aria-label="${t.label}" title="${t.label}">${t.mark}</span>` : '';
+  if (!t) return '';
+  const word = status === 'READ' ? '<span class="tick-word" aria-hidden="true">Read</span>' : '';
+  return `<span class="tick" data-tick="${status}" role="img" aria-label="${t.label}" title="${t.label}"><span class="tick-mark">${t.mark}</span>${word}</span>`;
 };
 
 export const chatPage: Page = (root, app) => {
   root.innerHTML = `<h1>Chat</h1>
     <form id="new-conversation" class="card" novalidate>
-      <label>Talk to (user) <input name="member" autocomplete="off" /></label>
+      <label>Talk to (user) <input name="members" autocomplete="off" /></label>
       <span class="field-error" data-error-for="members"></span>
       <button type="submit">Start conversation</button>
       <span class="field-error" data-error-for="form"></span>
       <p id="start-outcome" role="status"></p>
     </form>
-    <div class="chat">
-      <section class="card" aria-labelledby="conv-h"><h2 id="conv-h">Conversations</h2>
+    <div class="chat" id="chat">
+      <section class="card conversations-card" aria-labelledby="conv-h"><h2 id="conv-h">Conversations</h2>
         <p id="conversations-state" role="status">Loading your conversations…</p><ul id="conversations" class="list"></ul></section>
-      <section class="card" aria-labelledby="msg-h" id="thread" hidden><h2 id="msg-h">Messages</h2>
+      <section class="card" aria-labelledby="msg-h" id="thread" hidden>
+        <button type="button" id="back-to-list" class="link back">← Conversations</button>
+        <h2 id="msg-h">Messages</h2><p id="thread-channel" class="channel"></p>
         <p id="messages-state" role="status"></p>
         <ol id="messages" class="messages" aria-live="polite"></ol>
         <form id="send" novalidate><label>Message <input name="text" autocomplete="off" /></label>
@@ -60,8 +70,19 @@ export const chatPage: Page = (root, app) => {
   const sendForm = root.querySelector<HTMLFormElement>('#send')!;
   const startForm = root.querySelector<HTMLFormElement>('#new-conversation')!;
   const startOutcome = root.querySelector<HTMLElement>('#start-outcome')!;
+  const chatEl = root.querySelector<HTMLElement>('#chat')!;
+  clearErrorsOnInput(startForm);
+  clearErrorsOnInput(sendForm);
+  const humanize: Humanize = (field, message) =>
+    field === 'text' ? (/empty/.test(message) ? 'Write something to send.' : 'A message can be at most 4,096 characters.') : undefined;
+  const threadChannel = root.querySelector<HTMLElement>('#thread-channel')!;
   let open: string | undefined;
   let conversations: Conversation[] = [];
+  /** The channel a conversation goes out on, said only when the user has more than one kind. */
+  const channelName = (c: string) => ({ whatsapp: 'WhatsApp', instagram: 'Instagram' })[c] ?? c;
+  const severalChannels = () => new Set(conversations.map((c) => c.channel)).size > 1;
+  /** The open conversation is part of the URL, so a reload (or a shared link) opens it again. */
+  const setUrl = (id: string | undefined) => history.replaceState(null, '', id ? `#/chat/${id}` : '#/chat');
 
   /** Who else is in it: "bob", "bob, carol"; a conversation with nobody else is "just you". */
   const nameOf = (c: Pick<Conversation, 'members'>) => c.members.filter((m) => m !== app.userId).join(', ') || 'just you';
@@ -90,6 +111,9 @@ export const chatPage: Page = (root, app) => {
     thread.hidden = false;
     const c = conversations.find((x) => x.conversationId === id);
     threadTitle.textContent = c ? `Messages with ${nameOf(c)}` : 'Messages';
+    threadChannel.textContent = c && severalChannels() ? `via ${channelName(c.channel)}` : '';
+    chatEl.classList.add('thread-open');
+    setUrl(id);
     for (const b of list.querySelectorAll<HTMLElement>('button[data-conversation]')) b.toggleAttribute('aria-current', b.dataset.conversation === id);
     if (!again) {
       messagesEl.innerHTML = '';
@@ -98,15 +122,29 @@ export const chatPage: Page = (root, app) => {
     reloadThread();
   };
 
+  const closeConversation = () => {
+    open = undefined;
+    thread.hidden = true;
+    chatEl.classList.remove('thread-open');
+    setUrl(undefined);
+    for (const b of list.querySelectorAll<HTMLElement>('button[data-conversation]')) b.removeAttribute('aria-current');
+    list.querySelector<HTMLElement>('button[data-conversation]')?.focus();
+  };
+  root.querySelector('#back-to-list')!.addEventListener('click', closeConversation);
+
   const renderList = () => {
+    const several = severalChannels();
     list.innerHTML = conversations
       .map((c) => {
         const last = c.lastMessage;
+        const unread = c.conversationId === open ? 0 : (c.unreadCount ?? 0);
+        const badge = unread ? ` <span class="unread" data-unread="${unread}" aria-label="${unread} unread">${unread}</span>` : '';
         const preview = last
           ? `<span class="preview">${last.senderId === app.userId ? 'You' : escapeHtml(last.senderId)}: ${escapeHtml(last.text)} <time datetime="${escapeHtml(last.createdAt)}">${formatTime(last.createdAt)}</time></span>`
           : '<span class="preview">No messages yet</span>';
-        return `<li><button type="button" class="conversation" data-conversation="${escapeHtml(c.conversationId)}"${c.conversationId === open ? ' aria-current="true"' : ''}>
-          <span class="conv-name">${escapeHtml(nameOf(c))}</span> <span class="channel">${escapeHtml(c.channel)}</span> ${preview}</button></li>`;
+        const channel = several ? ` <span class="channel">${escapeHtml(channelName(c.channel))}</span>` : '';
+        return `<li data-conversation-id="${escapeHtml(c.conversationId)}"><button type="button" class="conversation" data-conversation="${escapeHtml(c.conversationId)}"${c.conversationId === open ? ' aria-current="true"' : ''}>
+          <span class="conv-name">${escapeHtml(nameOf(c))}${badge}</span>${channel} ${preview}</button></li>`;
       })
       .join('');
     for (const b of list.querySelectorAll<HTMLButtonElement>('button[data-conversation]'))
@@ -121,12 +159,26 @@ export const chatPage: Page = (root, app) => {
     renderList();
   };
   const reloadList = coalesce(() => void refreshList().catch(failedTo(listState, 'load your conversations')));
-  reloadList();
+  // The conversation in the URL (a reload, a link) opens with the list.
+  const fromUrl = /^#\/chat\/([0-9a-f-]{36})$/.exec(location.hash)?.[1];
+  void refreshList().then(
+    () => {
+      if (fromUrl && conversations.some((c) => c.conversationId === fromUrl)) openConversation(fromUrl);
+      else if (fromUrl) {
+        setUrl(undefined);
+        startOutcome.textContent = 'That conversation is not one of yours (or no longer exists).';
+      }
+    },
+    failedTo(listState, 'load your conversations'),
+  );
 
   startForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const member = String(new FormData(startForm).get('member')).trim();
+    const member = String(new FormData(startForm).get('members')).trim();
     startOutcome.textContent = '';
+    // Said here, before any request: the API refuses these too (422 naming members).
+    if (!member) return showError(startForm, new ApiError(422, 'Enter the name of the user you want to talk to.', 'members'));
+    if (member === app.userId) return showError(startForm, new ApiError(422, 'That is you: enter the name of someone else to talk to.', 'members'));
     const start = async () => {
       if (member) {
         // The one-to-one conversation already held with this member, if any: reused, not doubled.
@@ -134,11 +186,7 @@ export const chatPage: Page = (root, app) => {
         const existing = shared.find((c) => c.members.length === 2);
         if (existing) return { conversationId: existing.conversationId, reused: true };
       }
-      const c = await api<{ conversationId: string }>('POST', '/conversations', {
-        organizationId: 'demo-org',
-        channel: 'whatsapp',
-        members: member ? [member] : [],
-      });
+      const c = await api<{ conversationId: string }>('POST', '/conversations', { organizationId: 'demo-org', channel: 'whatsapp', members: [member] });
       return { conversationId: c.conversationId, reused: false };
     };
     void whileBusy(
@@ -174,12 +222,19 @@ export const chatPage: Page = (root, app) => {
           reloadThread();
           reloadList();
         },
-        (err: unknown) => showError(sendForm, err),
+        (err: unknown) => showError(sendForm, err, humanize),
       ),
       sendForm,
     );
   });
   app.onEvent((e) => {
+    if (e.event === 'conversation.updated' && e.channel === `user:${app.userId}`) {
+      // A conversation of mine was created, got a message, or was read on another tab.
+      const { conversationId, reason } = e.data as { conversationId: string; reason: string };
+      reloadList();
+      if (conversationId === open && reason === 'message') reloadThread();
+      return;
+    }
     if (!e.channel.startsWith('conversation:') || e.event !== 'message.status') return;
     const id = e.channel.slice('conversation:'.length);
     const { messageId, status } = e.data as { messageId: string; status: string };

@@ -1,8 +1,8 @@
 // Events: publish one event and watch its trail fill in (SNS, Kafka, consumer B, consumer C); the
 // user's events from the API on load, each one's trail a click away, kept current by the pushes.
-import { api, ApiError, escapeHtml, showError } from '../api';
+import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
 import type { Page } from '../page';
-import { coalesce, describeError, failedTo, formatDateTime, setState, whileBusy } from '../ui';
+import { clearErrorsOnInput, coalesce, describeError, failedTo, formatDateTime, setState, whileBusy } from '../ui';
 
 interface Trail {
   status: string;
@@ -18,6 +18,17 @@ interface Listed {
   acceptedAt: string;
 }
 
+/** Each step of the trail in words (the API's names are for machines). */
+const STEPS: Record<string, string> = {
+  accepted: 'Accepted',
+  published_sns: 'Published to SNS',
+  published_kafka: 'Published to Kafka',
+  stored_b: 'Stored by service B',
+  stored_c: 'Stored by service C',
+};
+const stepLabel = (step: string) => STEPS[step] ?? step.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+const formatMs = (ms: number) => (ms < 1000 ? `${ms} ms` : `${new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }).format(ms / 1000)} s`);
+
 export const eventsPage: Page = (root, app) => {
   root.innerHTML = `<h1>Events</h1>
     <form id="event-form" class="card" novalidate>
@@ -32,6 +43,13 @@ export const eventsPage: Page = (root, app) => {
     <section class="card" aria-labelledby="events-h"><h2 id="events-h">Your events</h2>
       <p id="events-state" role="status">Loading your events…</p><ul id="event-history" class="list"></ul></section>`;
   const form = root.querySelector<HTMLFormElement>('#event-form')!;
+  clearErrorsOnInput(form);
+  const humanize: Humanize = (field) =>
+    field === 'type'
+      ? 'Name the event type with letters, digits and . _ : - (up to 100), starting with a letter or digit, like order.created.'
+      : field === 'payload' || field.startsWith('payload.')
+        ? 'The payload must be a JSON object (at most 64 KB), like {"orderId": 1}.'
+        : undefined;
   const trailEl = root.querySelector('#trail')!;
   const historyEl = root.querySelector('#event-history')!;
   const historyState = root.querySelector<HTMLElement>('#events-state')!;
@@ -49,8 +67,14 @@ export const eventsPage: Page = (root, app) => {
     }
     if (eventId !== current) return;
     trailEl.innerHTML = `<p>Event <code>${escapeHtml(eventId)}</code>: <strong id="event-status">${escapeHtml(t.status)}</strong> — <a href="${escapeHtml(t.temporalUi)}" target="_blank" rel="noopener">run</a></p>
-      <ol class="timeline">${t.steps.map((s) => `<li data-step="${escapeHtml(s.step)}">${escapeHtml(s.step)} +${s.latencyMs} ms</li>`).join('')}</ol>
-      <p>${t.pending.length ? `Pending: ${t.pending.map(escapeHtml).join(', ')}` : '<span id="trail-complete">Complete</span>'}</p>`;
+      <ol class="timeline">${[...t.steps]
+        .sort((a, b) => a.latencyMs - b.latencyMs)
+        .map(
+          (s) =>
+            `<li data-step="${escapeHtml(s.step)}" data-latency-ms="${s.latencyMs}">${escapeHtml(stepLabel(s.step))} <span class="muted">after ${formatMs(s.latencyMs)}</span></li>`,
+        )
+        .join('')}</ol>
+      <p>${t.pending.length ? `Waiting for: ${t.pending.map((p) => escapeHtml(stepLabel(p))).join(', ')}` : '<span id="trail-complete">Complete</span>'}</p>`;
     const li = historyEl.querySelector<HTMLElement>(`li[data-event-id="${CSS.escape(eventId)}"]`);
     if (li) {
       li.dataset.status = t.status;
@@ -85,7 +109,7 @@ export const eventsPage: Page = (root, app) => {
     try {
       payload = JSON.parse(String(f.get('payload')));
     } catch {
-      return showError(form, new ApiError(400, 'payload is not valid JSON', 'payload'));
+      return showError(form, new ApiError(400, 'The payload is not valid JSON: write an object, like {"orderId": 1}.', 'payload'));
     }
     void whileBusy(
       [form.querySelector<HTMLButtonElement>('button[type="submit"]')!],
@@ -95,7 +119,7 @@ export const eventsPage: Page = (root, app) => {
           follow(r.eventId);
           reloadHistory();
         },
-        (err: unknown) => showError(form, err),
+        (err: unknown) => showError(form, err, humanize),
       ),
       form,
     );

@@ -1,10 +1,10 @@
 // Ledger: post credits and debits (outbox: accepted even with Temporal down) and the daily
 // consolidated report of every currency, kept current by the relay's pushes on the merchant's
 // ledger channel (no polling), with each currency's closing balance over two weeks as a chart.
-import { api, escapeHtml, showError } from '../api';
+import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
 import { balanceChart } from '../chart';
 import type { Page } from '../page';
-import { describeError, formatMoney, whileBusy } from '../ui';
+import { clearErrorsOnInput, describeError, formatMoney, parseLocalAmount, whileBusy } from '../ui';
 
 interface Day {
   date: string;
@@ -28,7 +28,7 @@ export const ledgerPage: Page = (root, app) => {
       <span class="field-error" data-error-for="type"></span>
       <label>Currency <select name="currency"><option>BRL</option><option>USD</option><option>EUR</option></select></label>
       <span class="field-error" data-error-for="currency"></span>
-      <label>Amount <input name="amount" inputmode="decimal" value="10.00" /></label>
+      <label>Amount <input name="amount" inputmode="decimal" value="${new Intl.NumberFormat(undefined, { minimumFractionDigits: 2 }).format(10)}" /></label>
       <span class="field-error" data-error-for="amount"></span>
       <label>Description <input name="description" value="sale" /></label>
       <span class="field-error" data-error-for="description"></span>
@@ -41,6 +41,17 @@ export const ledgerPage: Page = (root, app) => {
     <section class="card" aria-labelledby="chart-h"><h2 id="chart-h">Closing balance, last 14 days</h2><div id="chart">Loading…</div></section>
     <section class="card" aria-labelledby="entries-h"><h2 id="entries-h">Entries of the day</h2><p id="entries-state">Loading…</p><ul id="entries" class="timeline"></ul></section>`;
   const form = root.querySelector<HTMLFormElement>('#entry-form')!;
+  clearErrorsOnInput(form);
+  const example = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2 }).format(12.34);
+  const amountSentence = () => `Enter an amount greater than zero with at most 2 decimal places, like ${example}.`;
+  /** The API's refusals in words (the decimal mark is the user's). */
+  const humanize: Humanize = (field, message) => {
+    if (field === 'amount') return /greater than zero/.test(message) ? `The amount must be greater than zero, like ${example}.` : amountSentence();
+    if (field === 'description') return 'Describe the entry in up to 200 characters.';
+    if (field === 'occurredAt') return 'Choose the day the entry happened.';
+    if (field === 'currency') return 'Choose a currency from the list.';
+    return undefined;
+  };
   const report = root.querySelector('#report')!;
   const shownDate = () => String(new FormData(form).get('occurredAt')) || today;
   const money = (value: string, currency: string) => formatMoney(value, currency);
@@ -74,7 +85,9 @@ export const ledgerPage: Page = (root, app) => {
     );
     if (date !== shownDate()) return;
     entriesState.textContent = entries.length ? '' : `No entries on ${date}.`;
-    entriesList.innerHTML = entries
+    // In the order they happened (the time each was posted).
+    entriesList.innerHTML = [...entries]
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
       .map(
         (e) =>
           `<li data-entry-id="${escapeHtml(e.entryId)}">${escapeHtml(e.type)} <strong>${escapeHtml(money(e.type === 'debit' ? `-${e.amount}` : e.amount, e.currency))}</strong> — ${escapeHtml(e.description)} (${new Date(e.createdAt).toLocaleTimeString()})</li>`,
@@ -104,7 +117,23 @@ export const ledgerPage: Page = (root, app) => {
       });
       return { name: currency, values };
     });
-    balanceChart(chart, labels, series, (currency, v) => money(String(v), currency));
+    // One chart per currency: amounts in different currencies share no axis.
+    chart.dataset.series = currencies.join(',');
+    for (const old of chart.querySelectorAll<HTMLElement>('.currency-chart')) if (!currencies.includes(old.dataset.currency ?? '')) old.remove();
+    if (!chart.querySelector('.currency-chart')) chart.replaceChildren();
+    for (const s of series) {
+      let box = chart.querySelector<HTMLElement>(`.currency-chart[data-currency="${s.name}"]`);
+      if (!box) {
+        box = document.createElement('figure');
+        box.className = 'currency-chart';
+        box.dataset.currency = s.name;
+        box.innerHTML = '<figcaption></figcaption><div class="plot"></div>';
+        chart.append(box);
+      }
+      const last = s.values.at(-1) ?? 0;
+      box.querySelector('figcaption')!.textContent = `${s.name}: closing ${money(String(last), s.name)} on ${labels.at(-1) ?? ''}`;
+      balanceChart(box.querySelector<HTMLElement>('.plot')!, labels, [s], (currency, v) => money(String(v), currency));
+    }
   };
   const loadChart = async (date: string) => {
     const from = new Date(Date.parse(date) - 13 * 86_400_000).toISOString().slice(0, 10);
@@ -148,6 +177,10 @@ export const ledgerPage: Page = (root, app) => {
     ev.preventDefault();
     if (postButton.disabled) return;
     const f = new FormData(form);
+    // Typed the user's way ("1,50" where the comma is the decimal mark), sent the API's way ("1.50").
+    const amount = parseLocalAmount(String(f.get('amount')));
+    if (amount === undefined || !/^\d+(\.\d{1,2})?$/.test(amount)) return showError(form, new ApiError(422, amountSentence(), 'amount'));
+    if (Number(amount) <= 0) return showError(form, new ApiError(422, `The amount must be greater than zero, like ${example}.`, 'amount'));
     intentKey ??= crypto.randomUUID();
     void whileBusy(
       [postButton],
@@ -156,7 +189,7 @@ export const ledgerPage: Page = (root, app) => {
         '/ledger/entries',
         {
           type: String(f.get('type')),
-          amount: String(f.get('amount')),
+          amount,
           currency: String(f.get('currency')),
           description: String(f.get('description')),
           occurredAt: String(f.get('occurredAt')),
@@ -168,7 +201,7 @@ export const ledgerPage: Page = (root, app) => {
           showError(form, '');
           void load().catch(failed(report));
         },
-        (err: unknown) => showError(form, err),
+        (err: unknown) => showError(form, err, humanize),
       ),
       form,
     );

@@ -1,9 +1,9 @@
 // Purchase: simulate (sync quote), contract (async), the user's purchases from the API on load,
 // the chosen purchase's whole timeline (RECEIVED first) kept current by the pushes on the user's
 // channel, and cancel while it is still open.
-import { api, ApiError, escapeHtml, showError } from '../api';
+import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
 import type { Page } from '../page';
-import { coalesce, describeError, failedTo, formatDateTime, formatMoney, formatTime, setState, whileBusy } from '../ui';
+import { clearErrorsOnInput, coalesce, describeError, failedTo, formatDateTime, formatMoney, formatTime, setState, whileBusy } from '../ui';
 
 interface Hop {
   status: string;
@@ -34,6 +34,21 @@ const PRODUCTS: Record<string, string> = {
   'gift-card-100': 'Gift card 100',
 };
 const money = (cents: number, currency: string) => formatMoney(cents / 100, currency);
+interface Product {
+  productId: string;
+  name: string;
+  priceCents: number;
+  currency: string;
+  maxInstallments: number;
+  minAmountCents: number;
+  maxAmountCents: number;
+}
+/**
+ * What the customer is told about a hop: a rejection's reason is the risk engine's, not theirs to
+ * read (it may name rules and scores), so it is said the same safe way whatever it was.
+ */
+const customerDetail = (status: string, detail: string | null): string | null =>
+  status === 'REJECTED' ? 'We could not approve this purchase. You have not been charged.' : detail;
 
 export const purchasePage: Page = (root, app) => {
   root.innerHTML = `<h1>Purchase</h1>
@@ -62,6 +77,52 @@ export const purchasePage: Page = (root, app) => {
     <section class="card" aria-labelledby="history-h"><h2 id="history-h">Your purchases</h2>
       <p id="history-state" role="status">Loading your purchases…</p><ul id="history" class="list"></ul></section>`;
   const form = root.querySelector<HTMLFormElement>('#purchase-form')!;
+  clearErrorsOnInput(form);
+  const productSelect = form.querySelector<HTMLSelectElement>('select[name="productId"]')!;
+  /** The catalogue (prices, limits) once loaded: the picker shows prices, errors speak in money. */
+  const catalogue = new Map<string, Product>();
+  const showPrices = () => {
+    const chosen = productSelect.value;
+    productSelect.innerHTML = [...catalogue.values()]
+      .map((p) => `<option value="${escapeHtml(p.productId)}">${escapeHtml(p.name)} — ${escapeHtml(money(p.priceCents, p.currency))}</option>`)
+      .join('');
+    if (catalogue.has(chosen)) productSelect.value = chosen;
+  };
+  /** How many of `p` one purchase may have: its total must be within the product's limits. */
+  const quantityRange = (p: Product) => ({ min: Math.max(1, Math.ceil(p.minAmountCents / p.priceCents)), max: Math.floor(p.maxAmountCents / p.priceCents) });
+  const quantitySentence = (p: Product) => {
+    const { min, max } = quantityRange(p);
+    const each = money(p.priceCents, p.currency);
+    return min === max
+      ? `${p.name} is sold one purchase of ${min} at a time (${each} each): choose ${min}.`
+      : `Choose a quantity from ${min} to ${max}: ${p.name} costs ${each} each, and one purchase must total ${money(p.minAmountCents, p.currency)} to ${money(p.maxAmountCents, p.currency)}.`;
+  };
+  const installmentsSentence = (p: Product) =>
+    p.maxInstallments === 1
+      ? `${p.name} is paid in 1 installment: choose 1.`
+      : `${p.name} can be paid in at most ${p.maxInstallments} installments: choose 1 to ${p.maxInstallments}.`;
+  /** The API's refusals, said for the customer in their money. */
+  const humanize: Humanize = (field) => {
+    const p = catalogue.get(productSelect.value);
+    if (field === 'productId') return 'Choose a product from the list.';
+    if (field === 'quantity') return p ? quantitySentence(p) : 'Choose how many you want: a whole number, 1 or more.';
+    if (field === 'installments') return p ? installmentsSentence(p) : 'Choose the number of installments: a whole number, 1 or more.';
+    return undefined;
+  };
+  /** Terms checked here first (the API checks them again): a sentence beside the field, no request. */
+  const checkTerms = (): ApiError | undefined => {
+    const { quantity, installments } = body();
+    const p = catalogue.get(productSelect.value);
+    if (!Number.isInteger(quantity) || quantity < 1)
+      return new ApiError(422, p ? quantitySentence(p) : 'Choose how many you want: a whole number, 1 or more.', 'quantity');
+    if (p) {
+      const { min, max } = quantityRange(p);
+      if (quantity < min || quantity > max) return new ApiError(422, quantitySentence(p), 'quantity');
+    }
+    if (!Number.isInteger(installments) || installments < 1 || (p && installments > p.maxInstallments))
+      return new ApiError(422, p ? installmentsSentence(p) : 'Choose the number of installments: a whole number, 1 or more.', 'installments');
+    return undefined;
+  };
   const body = () => {
     const f = new FormData(form);
     return { productId: String(f.get('productId')), quantity: Number(f.get('quantity')), installments: Number(f.get('installments')) };
@@ -82,7 +143,7 @@ export const purchasePage: Page = (root, app) => {
     timelineEl.innerHTML = hops
       .map(
         (h) =>
-          `<li data-status="${escapeHtml(h.status)}"><strong>${escapeHtml(h.status)}</strong>${h.detail ? ` — ${escapeHtml(h.detail)}` : ''} <time datetime="${escapeHtml(h.at)}">${formatTime(h.at)}</time></li>`,
+          `<li data-status="${escapeHtml(h.status)}"><strong>${escapeHtml(h.status)}</strong>${customerDetail(h.status, h.detail) ? ` — <span class="detail">${escapeHtml(customerDetail(h.status, h.detail)!)}</span>` : ''} <time datetime="${escapeHtml(h.at)}">${formatTime(h.at)}</time></li>`,
       )
       .join('');
     // Cancellable until fulfillment starts (the API refuses it from PROCESSING on).
@@ -131,12 +192,20 @@ export const purchasePage: Page = (root, app) => {
   };
   const reloadHistory = coalesce(() => void loadHistory().catch(failedTo(historyState, 'load your purchases')));
   // Currencies come with the catalogue; the history shows totals once it is known.
-  void api<{ products: { productId: string; currency: string }[] }>('GET', '/products')
-    .then(({ products }) => products.forEach((p) => currencyOf.set(p.productId, p.currency)))
+  void api<{ products: Product[] }>('GET', '/products')
+    .then(({ products }) => {
+      products.forEach((p) => {
+        currencyOf.set(p.productId, p.currency);
+        catalogue.set(p.productId, p);
+      });
+      showPrices();
+    })
     .catch(() => undefined) // totals are then left out of the list; the rest still works
     .finally(() => void loadHistory().catch(failedTo(historyState, 'load your purchases')));
 
   root.querySelector('#simulate')!.addEventListener('click', () => {
+    const wrong = checkTerms();
+    if (wrong) return showError(form, wrong);
     api<{ installments: number; installmentCents: number; totalCents: number; feesCents: number; currency: string }>(
       'POST',
       '/purchases/simulate',
@@ -147,7 +216,7 @@ export const purchasePage: Page = (root, app) => {
         root.querySelector('#quote')!.textContent =
           `${q.installments} × ${money(q.installmentCents, q.currency)} = ${money(q.totalCents, q.currency)} (fees ${money(q.feesCents, q.currency)})`;
       },
-      (err: unknown) => showError(form, err),
+      (err: unknown) => showError(form, err, humanize),
     );
   });
   // One Idempotency-Key per intent: made on the first Contract of these terms, kept for every retry
@@ -162,6 +231,8 @@ export const purchasePage: Page = (root, app) => {
   });
   const contract = () => {
     if (inFlight) return;
+    const wrong = checkTerms();
+    if (wrong) return showError(form, wrong);
     inFlight = true;
     intentKey ??= crypto.randomUUID();
     retryBox.hidden = true;
@@ -186,7 +257,7 @@ export const purchasePage: Page = (root, app) => {
             root.querySelector<HTMLButtonElement>('#purchase-retry')!.focus();
           } else {
             intentKey = undefined;
-            showError(form, err);
+            showError(form, err, humanize);
           }
         },
       )
