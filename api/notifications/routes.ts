@@ -33,7 +33,7 @@ export const BATCH_MAX = 1_000;
 /** `/notifications`: schedule (one or a batch), read, reschedule, cancel. */
 export function notificationRoutes(ctx: NotificationDeps) {
   const { config } = ctx;
-  const schema = () => notificationSchema(Date.now, config.NOTIFY_PAST_TOLERANCE_MS);
+  const schema = () => notificationSchema(Date.now);
   const scheduler = { config, mysql: ctx.mysql(), temporal: ctx.temporal };
   /** The Web UI page that answers "why did / will it fire": its bucket, or its own run (older design). */
   const links = (n: { notificationId: string; bucketWorkflowId?: string | null }) => ({
@@ -112,8 +112,10 @@ export function notificationRoutes(ctx: NotificationDeps) {
       .post('/batch', async (c) => {
         const { notifications } = await jsonBody(c, z.object({ notifications: z.array(schema()).min(1).max(BATCH_MAX) }));
         const ids = notifications.map((n) => n.notificationId);
-        const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
-        if (repeated) throw new AppError(422, 'invalid_request', `notificationId ${repeated} appears twice in the batch`, { field: 'notifications' });
+        // An id repeated in the batch is what sending the items one by one would make of it: the
+        // first schedules it, a later one is a duplicate of it (records and changes nothing).
+        const firstIndex = new Map<string, number>();
+        ids.forEach((id, i) => firstIndex.has(id) || firstIndex.set(id, i));
         const principal = c.get('principal');
         notifications.forEach((n, i) => mayScheduleFor(principal, n.userId, `notifications.${i}.userId`));
         const [taken] = await ctx.mysql().query<RowDataPacket[]>('SELECT notification_id, user_id FROM notifications WHERE notification_id IN (?)', [ids]);
@@ -122,9 +124,17 @@ export function notificationRoutes(ctx: NotificationDeps) {
           throw new AppError(409, 'id_taken', `notificationId ${String(foreign.notification_id)} is already in use; choose another`, {
             field: 'notifications',
           });
-        const results = await scheduleNotifications(scheduler, notifications, 'api').catch(unavailable);
+        const unique = [...firstIndex.values()].map((i) => notifications[i]!);
+        const results = await scheduleNotifications(scheduler, unique, 'api').catch(unavailable);
+        const created = new Set(results.filter((r) => r.created).map((r) => r.notificationId));
         return c.json(
-          { notifications: results.map((r) => ({ notificationId: r.notificationId, duplicate: !r.created, statusUrl: `/notifications/${r.notificationId}` })) },
+          {
+            notifications: ids.map((id, i) => ({
+              notificationId: id,
+              duplicate: !(created.has(id) && firstIndex.get(id) === i),
+              statusUrl: `/notifications/${id}`,
+            })),
+          },
           202,
         );
       })
@@ -150,11 +160,14 @@ export function notificationRoutes(ctx: NotificationDeps) {
   );
 }
 
+/** The user id in `/users/:id/…`: 1–128 visible ASCII characters (the OpenAPI document says so too). */
+export const UserIdParam = z.string().regex(/^[\x21-\x7e]{1,128}$/);
+
 /** `/users/:id/notification-preferences`: read and replace; a user's own (or a service's, with the scope). */
 export function userRoutes(ctx: Pick<NotificationDeps, 'mysql'>) {
   const subject = (c: { req: { param(k: string): string }; get(k: 'principal'): Principal }) => {
     const userId = c.req.param('id');
-    if (!/^[\x21-\x7e]{1,128}$/.test(userId)) throw new AppError(400, 'invalid_request', 'bad user id', { field: 'id' });
+    if (!UserIdParam.safeParse(userId).success) throw new AppError(400, 'invalid_request', 'id must be 1-128 visible ASCII characters', { field: 'id' });
     if (!actsFor(c.get('principal'), userId, SCOPES.scheduleAnyNotification)) throw new AppError(404, 'not_found', `no user ${userId}`, { field: 'id' });
     return userId;
   };
