@@ -42,12 +42,14 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM');
  */
 export function sendAtSchema(now: () => number) {
   const latest = latestSendYear(now());
-  return z.iso
-    // abort: "tomorrow" gets one error (not a date), not a second about its year.
-    .datetime({ offset: true, message: 'an ISO 8601 date-time', abort: true })
-    .regex(new RegExp(`^${yearsUpTo(latest)}-`), `must be in ${latest} at the latest`)
-    .meta({ description: `an ISO 8601 date-time, in ${latest} at the latest; a time in the past sends as soon as possible` })
-    .transform((s) => (Date.parse(s) < now() ? new Date(now()).toISOString() : s));
+  return (
+    z.iso
+      // abort: "tomorrow" gets one error (not a date), not a second about its year.
+      .datetime({ offset: true, message: 'an ISO 8601 date-time', abort: true })
+      .regex(new RegExp(`^${yearsUpTo(latest)}-`), `must be in ${latest} at the latest`)
+      .meta({ description: `an ISO 8601 date-time, in ${latest} at the latest; a time in the past sends as soon as possible` })
+      .transform((s) => (Date.parse(s) < now() ? new Date(now()).toISOString() : s))
+  );
 }
 
 /** The content rule of a notification (its refine below), in JSON Schema for the OpenAPI document. */

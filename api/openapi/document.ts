@@ -30,8 +30,8 @@ const ErrorBody = z.object({
 });
 
 /** JSON Schema of what the handler accepts (input side: coerced numbers, before transforms). */
-function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
   return rest;
 }
 
@@ -118,7 +118,7 @@ function operationObject(op: Operation, products: Product[] | undefined) {
   const responses: Record<string, unknown> = {
     [op.success.status]: {
       description: op.success.description,
-      content: { [op.success.contentType ?? 'application/json']: { schema: {} } },
+      content: { [op.success.contentType ?? 'application/json']: { schema: op.success.schema ? jsonSchema(op.success.schema, 'output') : {} } },
       ...(links.length ? { links: Object.fromEntries(links) } : {}),
     },
   };

@@ -32,7 +32,8 @@ export interface Operation {
   /** Constraints the route enforces against data (the product catalogue), added to the body's JSON Schema. */
   catalogueRules?: boolean;
   idempotencyKey?: 'required' | 'optional';
-  success: { status: number; description: string; contentType?: string };
+  /** `schema`: what the success body holds, where documented (checked against every answer by the contract run). */
+  success: { status: number; description: string; contentType?: string; schema?: z.ZodType };
   /** Error statuses this route answers besides the ones every guarded route has (401, 429). */
   errors: number[];
 }
@@ -413,12 +414,15 @@ export function apiOperations(now = Date.now()): Operation[] {
       summary: 'Create a conversation (the caller is a member)',
       auth: true,
       body: { schema: CreateConversation, example: { organizationId: 'acme', channel: 'whatsapp', members: ['bob'] } },
-      success: { status: 201, description: 'the conversation' },
+      success: {
+        status: 201,
+        description: 'the conversation',
+        schema: z.object({ conversationId: z.uuid(), organizationId: z.string(), channel: z.enum(['whatsapp', 'instagram']), members: z.array(z.string()) }),
+      },
       links: {
         GetConversation: { to: 'get /conversations/:id', description: 'the conversation', parameters: { id: '$response.body#/conversationId' } },
         ListMessages: { to: 'get /conversations/:id/messages', description: 'its messages', parameters: { id: '$response.body#/conversationId' } },
         SendMessage: { to: 'post /conversations/:id/messages', description: 'send a message', parameters: { id: '$response.body#/conversationId' } },
-        MarkRead: { to: 'post /conversations/:id/read', description: 'mark messages read', parameters: { id: '$response.body#/conversationId' } },
       },
       errors: [400, 422],
     },
@@ -481,7 +485,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       params: { id: ID },
       body: { schema: MarkRead, example: { upToMessageId: ID } },
       success: { status: 200, description: 'the receipt' },
-      errors: [400, 404, 422],
+      errors: [400, 404, 409, 422],
     },
   ];
 }
