@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiApp } from '../api/app';
 import { startKafkaConsumer } from '../consumers/kafka-runner';
 import { startNotificationsConsumer } from '../consumers/notifications';
+import { latestSendYear } from '../domain/notification';
 import { startGateway } from '../gateway/server';
 import { SCOPES, signToken } from '../platform/auth/jwt';
 import type { Context } from '../runtime/context';
@@ -137,8 +138,9 @@ describe('scheduled notifications across the real servers', () => {
       await produce([
         `{not json ${marker}`,
         JSON.stringify({ ...base, notificationId: uniqueId('x'), channel: 'pigeon' }),
-        JSON.stringify({ ...base, notificationId: uniqueId('x'), channel: 'web', sendAt: '2020-01-01T00:00:00Z' }),
-        JSON.stringify({ ...base, notificationId: uniqueId('x'), channel: 'web', sendAt: new Date(Date.now() + 400 * 86_400_000).toISOString() }),
+        // No content: neither title and body nor a template. (A sendAt in the past is not refused: it is sent at once.)
+        JSON.stringify({ userId, notificationId: uniqueId('x'), channel: 'web', sendAt: base.sendAt, data: { marker } }),
+        JSON.stringify({ ...base, notificationId: uniqueId('x'), channel: 'web', sendAt: `${latestSendYear(Date.now()) + 1}-01-01T00:00:00Z` }),
         JSON.stringify({ ...base, notificationId: good, channel: 'web' }),
       ]);
       await eventually(async () => (await statusOf(good)) === 'SENT', 20_000);
@@ -148,10 +150,10 @@ describe('scheduled notifications across the real servers', () => {
       }, 20_000);
       // Unkeyed records spread over partitions, so the dead letters come in any order.
       expect(mine.map((d) => d.reason).sort()).toEqual([
+        'body: give title and body, or template',
         'channel: one of web, email, sms, push',
         'not JSON',
-        'sendAt: is in the past',
-        'sendAt: is more than a year ahead',
+        `sendAt: must be in ${latestSendYear(Date.now())} at the latest`,
       ]);
     } finally {
       await reader.stop();

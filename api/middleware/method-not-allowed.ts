@@ -55,13 +55,15 @@ export function allowedMethods(routes: { method: string; path: string }[], path:
 }
 
 /**
- * A known path with a method it does not take: 405 with `Allow` (instead of the 404 the router
- * answered). A path no route matches stays 404.
+ * A known path with a method it does not take: 405 with `Allow`, instead of the 404 answered by the
+ * router or by a less specific route's handler (GET /notifications/batch reaches GET
+ * /notifications/:id, whose "no notification batch" is not the answer). A path no route matches, and
+ * a 404 from a route that does take the method (an unknown id), stay 404.
  */
 export function methodNotAllowed(app: Pick<Hono, 'routes'>, respond: (c: HonoContext, methods: string[]) => Response | Promise<Response>): MiddlewareHandler {
   return async (c, next) => {
     await next();
-    if (c.res.status !== 404 || c.error) return;
+    if (c.res.status !== 404) return;
     const methods = allowedMethods(app.routes, c.req.path);
     if (methods.length === 0 || methods.includes(c.req.method)) return;
     c.res = await respond(c, methods);

@@ -162,6 +162,11 @@ export function apiOperations(now = Date.now()): Operation[] {
           description: "the user's notification preferences (with that user's token, or a service token)",
           parameters: { id: '$response.body#/userId' },
         },
+        SetPreferencesOfTheUser: {
+          to: 'put /users/:id/notification-preferences',
+          description: "set the user's notification preferences (with that user's token, or a service token)",
+          parameters: { id: '$response.body#/userId' },
+        },
       },
       errors: [400, 404, 422],
     },
