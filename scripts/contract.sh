@@ -11,6 +11,7 @@
 #   CONTRACT_MAX_TIME                  optional time budget in seconds for the whole Schemathesis run
 #   CONTRACT_API_URL                   run against that API instead of starting one (its token:
 #                                      CONTRACT_TOKEN, else one signed with this checkout's JWT_SECRET)
+# Arguments go to `st run` (e.g. --include-path /ping); `replay <id> [--keep]` replays one failure.
 # Reports (JUnit, the VCR cassette of every request, NDJSON events) and crash files for `st replay`
 # go to .data/contract/ (git-ignored). README, "The API contract", says how to reproduce a failure.
 set -uo pipefail
@@ -71,6 +72,15 @@ fi
 # A backend client's token: it may act for any user (scope notifications:schedule-any), so generated
 # user ids are accepted rather than all answered 403.
 token="${CONTRACT_TOKEN:-$(node --import tsx scripts/dev-token.ts contract-fuzzer 7200 --scope notifications:schedule-any)}"
+
+# `npm run test:contract -- replay <id>`: one failure again (the id is printed under it, its crash file
+# is in .data/contract/cache), against a system started the same way; `--keep` keeps it once fixed.
+if [ "${1:-}" = replay ]; then
+  shift
+  "$VENV/bin/st" --config-file test/contract/schemathesis.toml replay "$@" \
+    --url "$api" --schema-location "$api/openapi.json" --header "Authorization: Bearer $token"
+  exit $?
+fi
 
 echo "[contract] Schemathesis $("$VENV/bin/st" --version | awk '{print $NF}') against $api (seed $SEED, $MAX_EXAMPLES examples per operation)"
 rm -rf "$OUT/report"
