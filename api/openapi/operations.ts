@@ -191,6 +191,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       auth: true,
       query: { schema: EventsQuery, example: { type: 'order.shipped', limit: '10' } },
       success: { status: 200, description: 'events' },
+      links: { GetFirstEvent: { to: 'get /events/:id', description: 'the first event listed', parameters: { id: '$response.body#/events/0/eventId' } } },
       errors: [400],
     },
     {
@@ -239,6 +240,9 @@ export function apiOperations(now = Date.now()): Operation[] {
       auth: true,
       query: { schema: PurchasesQuery, example: { limit: '20' } },
       success: { status: 200, description: 'purchases and nextCursor' },
+      links: {
+        GetFirstPurchase: { to: 'get /purchases/:id', description: 'the first purchase listed', parameters: { id: '$response.body#/purchases/0/purchaseId' } },
+      },
       errors: [400],
     },
     {
@@ -351,6 +355,13 @@ export function apiOperations(now = Date.now()): Operation[] {
       auth: true,
       query: { schema: NotificationsQuery, example: { status: 'SCHEDULED', limit: '50' } },
       success: { status: 200, description: 'notifications' },
+      links: {
+        GetFirstNotification: {
+          to: 'get /notifications/:id',
+          description: 'the first notification listed',
+          parameters: { id: '$response.body#/notifications/0/notificationId' },
+        },
+      },
       errors: [400, 403],
     },
     {
@@ -439,6 +450,13 @@ export function apiOperations(now = Date.now()): Operation[] {
       auth: true,
       query: { schema: ConversationsQuery, example: { with: 'bob', limit: '20' } },
       success: { status: 200, description: 'conversations' },
+      links: {
+        GetFirstConversation: {
+          to: 'get /conversations/:id',
+          description: 'the first conversation listed',
+          parameters: { id: '$response.body#/conversations/0/conversationId' },
+        },
+      },
       errors: [400],
     },
     {
@@ -479,6 +497,14 @@ export function apiOperations(now = Date.now()): Operation[] {
       params: { id: ID },
       query: { schema: MessagesQuery, example: { limit: '50' } },
       success: { status: 200, description: 'messages' },
+      links: {
+        MarkReadUpToNewest: {
+          to: 'post /conversations/:id/read',
+          description: 'mark read up to the newest message',
+          parameters: { id: '$request.path.id' },
+          requestBody: { upToMessageId: '$response.body#/messages/0/messageId' },
+        },
+      },
       errors: [400, 404],
     },
     {
