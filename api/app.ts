@@ -1,7 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { createTokenVerifier } from '../platform/auth/jwt';
@@ -12,6 +11,7 @@ import { opsRoutes, recordHttpMetrics } from '../platform/http/ops';
 import { conversationRoutes } from './conversations/routes';
 import { eventRoutes } from './events/routes';
 import { accessLog } from './middleware/access-log';
+import { methodNotAllowed } from './middleware/method-not-allowed';
 import { requireJwt, type ApiVariables } from './middleware/auth';
 import { rememberUsers } from './middleware/known-users';
 import { rateLimit } from './middleware/rate-limit';
@@ -22,6 +22,7 @@ import { openApiRoutes } from './openapi/routes';
 import { pingRoutes } from './ping/routes';
 import { productRoutes } from './products/routes';
 import { purchaseRoutes } from './purchases/routes';
+import { listProducts } from '../stores/purchases';
 import { webRoutes } from './web';
 
 /** The business resources, one sub-app each, mounted behind the guard. */
@@ -63,15 +64,13 @@ export function createApiApp(ctx: Context, resources: Record<string, Hono<{ Vari
         maxAge: 600,
       }),
     );
-  // A known path with the wrong method: 405 with Allow, not 404.
+  // A known path with the wrong method: 405 with Allow (the methods of its most specific route), not 404.
   app.use(
-    methodNotAllowed({
-      app,
-      onMethodNotAllowed: (c, methods) =>
-        c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${methods.join(', ')}`), 405, {
-          Allow: methods.join(', '),
-        }),
-    }),
+    methodNotAllowed(app, (c, methods) =>
+      c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${methods.join(', ')}`), 405, {
+        Allow: methods.join(', '),
+      }),
+    ),
   );
   app.use(
     bodyLimit({
@@ -85,7 +84,10 @@ export function createApiApp(ctx: Context, resources: Record<string, Hono<{ Vari
   // Open: the web app, its config and the demo sign-in (off unless DEV_SIGN_IN=true).
   app.route('/', webRoutes(ctx));
   // Open: the API's OpenAPI document and a page rendering it.
-  app.route('/', openApiRoutes());
+  app.route(
+    '/',
+    openApiRoutes(() => listProducts(ctx.mysql())),
+  );
 
   // Every business route: per-IP limit first (cheap, also stops token guessing), then the JWT,
   // then the per-user limit.

@@ -41,14 +41,45 @@ describe('API conventions', () => {
   it('a known path with the wrong method is 405 with Allow, not 404', async () => {
     const res = await call('PUT', '/purchases/simulate', {});
     expect(res.status).toBe(405);
-    // GET matches /purchases/:id too; PUT matches nothing there.
-    expect(res.headers.get('allow')?.split(', ')).toContain('POST');
-    expect(res.headers.get('allow')).not.toContain('PUT');
+    // Only the methods of /purchases/simulate itself, not of /purchases/:id that its path also matches.
+    expect(res.headers.get('allow')).toBe('POST');
     expect(await res.json()).toMatchObject({ error: { code: 'method_not_allowed' } });
     const health = await app.request('/health', { method: 'DELETE' });
     expect(health.status).toBe(405);
     expect(health.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'HEAD']);
     expect((await call('GET', '/no-such-thing')).status).toBe(404);
+  });
+
+  it('Allow lists the methods of the most specific route only, as the OpenAPI document does (OPTIONS included)', async () => {
+    for (const [method, path, allow] of [
+      ['OPTIONS', '/notifications/batch', 'POST'],
+      ['GET', '/notifications/batch', 'POST'],
+      ['OPTIONS', '/purchases/simulate', 'POST'],
+      ['GET', '/purchases/simulate', 'POST'],
+      ['OPTIONS', '/notifications/some-id', 'GET, HEAD, PATCH, DELETE'],
+      ['DELETE', '/', 'GET, HEAD'], // (Schemathesis sent TRACE; fetch's Request refuses that method)
+    ] as const) {
+      const res = await call(method, path);
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get('allow')?.split(', ').sort(), `${method} ${path}`).toEqual(allow.split(', ').sort());
+    }
+    // An unknown notification id is still a 404, not a 405.
+    expect((await call('GET', '/notifications/no-such-id')).status).toBe(404);
+  });
+
+  it('an Idempotency-Key is checked the same way on every route that takes one: sent empty is refused, not "no key"', async () => {
+    const routes: [string, unknown][] = [
+      ['/events', { type: 'order.shipped', payload: {} }],
+      ['/ledger/entries', { type: 'credit', amount: '1.00', currency: 'BRL', description: 'x', occurredAt: '2026-01-02' }],
+      ['/purchases', { productId: 'gift-card-100', quantity: 1, installments: 1 }],
+    ];
+    for (const [path, body] of routes) {
+      for (const key of ['', 'has space', 'é', 'x'.repeat(129)]) {
+        const res = await call('POST', path, body, { 'idempotency-key': key });
+        expect(res.status, `${path} with key ${JSON.stringify(key)}`).toBe(400);
+        expect(await res.json()).toMatchObject({ error: { field: 'Idempotency-Key' } });
+      }
+    }
   });
 
   it("every response carries a request id: the caller's, or a new one; one access log line each, without the query", async () => {

@@ -9,7 +9,7 @@ import { startKafkaConsumer } from './kafka-runner';
 import { parseRecord } from './parse-record';
 
 export async function startNotificationsConsumer(ctx: Context, opts: { groupId?: string; fromBeginning?: boolean } = {}) {
-  const schema = notificationSchema(Date.now, ctx.config.NOTIFY_PAST_TOLERANCE_MS);
+  const schema = notificationSchema(Date.now);
   return startKafkaConsumer({
     name: 'notifications',
     kafka: ctx.kafka(),

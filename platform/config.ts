@@ -181,12 +181,7 @@ export const configFields = z.object({
   /** The worker role makes sure the outbox relay runs (tests that do not need it turn it off). */
   LEDGER_RELAY_ON_START: z.stringbool().default(true),
 
-  // Notifications: how far in the past sendAt may be (clock skew, transit), delivery attempts.
-  NOTIFY_PAST_TOLERANCE_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(5 * 60 * 1000),
+  // Notifications: delivery attempts (a sendAt in the past is sent as soon as possible).
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   // Notification timers: shards, the time slice of one bucket workflow, how far ahead of now a
   // bucket must fire to be sure its claim runs after the row is committed, rows claimed per batch.

@@ -65,6 +65,14 @@ if [ "$narrowed" -eq 0 ] || [ ${#web_paths[@]} -gt 0 ]; then
   [ "$web_rc" -eq 0 ] || vitest_rc=$web_rc
 fi
 
+# The API contract from outside (README, "The API contract"): Schemathesis against the whole system
+# started from this checkout in an environment of its own, all checks, all four phases, a fixed seed
+# and a bounded number of examples (a few minutes); 0 failures and 0 unreached operations to pass.
+# TIDINGS_CONTRACT_TESTS=0 leaves it out of a local run; `npm run test:contract` runs it alone.
+if [ $# -eq 0 ] && [ "${TIDINGS_CONTRACT_TESTS:-1}" != 0 ]; then
+  check contract bash scripts/contract.sh
+fi
+
 # The cluster profile (README, "Cluster profile"): one flow of each journey on the real
 # temporal-server on PostgreSQL, with two workers and two gateways. Its first run builds
 # temporal-server from its Go module (minutes); later runs reuse .infra/. TIDINGS_CLUSTER_TESTS=0

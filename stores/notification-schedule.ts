@@ -29,18 +29,37 @@ export async function insertScheduled(pool: Pool, rows: ScheduleRow[]): Promise<
   const existing = new Set(before.map((r) => String(r.notification_id)));
   const fresh = rows.filter((r) => !existing.has(r.n.notificationId));
   if (fresh.length === 0) return new Set();
-  await pool.query(
-    'INSERT IGNORE INTO notifications (notification_id, user_id, channel, send_at, content, source, status, reason, shard, bucket_id) VALUES ?',
-    [
-      fresh.map(({ n, source, status, reason, shard, bucketId }) => {
-        const { notificationId, userId, channel, sendAt, ...content } = n;
-        return [notificationId, userId, channel, new Date(sendAt), JSON.stringify(content), source, status, reason, shard, bucketId];
-      }),
-    ],
-  );
-  // A racing insert of the same id between the SELECT and here keeps the first row; both callers
-  // then read the stored row, so their answers agree (only `duplicate` may say false twice).
-  return new Set(fresh.map((r) => r.n.notificationId));
+  const sql = 'INSERT IGNORE INTO notifications (notification_id, user_id, channel, send_at, content, source, status, reason, shard, bucket_id) VALUES ?';
+  const values = ({ n, source, status, reason, shard, bucketId }: ScheduleRow) => {
+    const { notificationId, userId, channel, sendAt, ...content } = n;
+    return [notificationId, userId, channel, new Date(sendAt), JSON.stringify(content), source, status, reason, shard, bucketId];
+  };
+  // Which rows this call inserted is what `created` (the API's `duplicate: false`) reports, so it must
+  // be exact when requests with the same id race past the SELECT above: exactly one of them inserts.
+  // One statement for all rows, in a transaction: every row inserted (the usual case) commits; if
+  // some were ignored (taken meanwhile by a racing request), it is rolled back and each row inserted
+  // on its own, where the affected-row count says whose insert it was.
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    const [all] = await conn.query<ResultSetHeader>(sql, [fresh.map(values)]);
+    if (all.affectedRows === fresh.length) {
+      await conn.commit();
+      return new Set(fresh.map((r) => r.n.notificationId));
+    }
+    await conn.rollback();
+    const created = new Set<string>();
+    for (const row of fresh) {
+      const [one] = await conn.query<ResultSetHeader>(sql, [[values(row)]]);
+      if (one.affectedRows === 1) created.add(row.n.notificationId);
+    }
+    return created;
+  } catch (err) {
+    await conn.rollback().catch(() => undefined);
+    throw err;
+  } finally {
+    conn.release();
+  }
 }
 
 /** Preferences of many users in two queries (the bucket checks eligibility for a whole batch). */

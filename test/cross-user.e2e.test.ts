@@ -283,7 +283,7 @@ describe('cross-user: B against A, on every route and channel', () => {
     expect(own.status).toBe(201);
     expect(own.body.members).toContain(bId);
     const read = await b('POST', `/conversations/${String(own.body.conversationId)}/read`, { upToMessageId: messageId });
-    expect(read).toMatchObject({ status: 404, body: { error: { field: 'upToMessageId' } } });
+    expect(read).toMatchObject({ status: 409, body: { error: { code: 'unknown_message', field: 'upToMessageId' } } });
     expect(((await b('GET', '/conversations')).body.conversations as Json[]).map((c) => c.conversationId)).toEqual([own.body.conversationId]);
     // "My conversations with X" (`?with=`) finds B's own with the same friend, never A's, and none with A.
     const shared = async (as: typeof a, other: string) =>

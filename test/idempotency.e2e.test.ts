@@ -182,8 +182,27 @@ describe('idempotency by client-chosen id under concurrency', () => {
     const answers = await Promise.all(Array.from({ length: N }, () => call('POST', '/notifications', n)));
     expect(answers.map((a) => a.status)).toEqual(Array(N).fill(202));
     for (const a of answers) expect(a.body).toMatchObject({ notificationId: n.notificationId, status: answers[0]!.body.status });
+    // The one that stored it says so; every other answer is a duplicate (issue #32: 10–17 of 20 said false).
+    expect(answers.filter((a) => a.body.duplicate === false).length).toBe(1);
     const [rows] = await ctx.mysql().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM notifications WHERE user_id = ?', [user]);
     expect(Number(rows[0]!.n)).toBe(1);
+  });
+
+  it(`POST /notifications/batch: ${N} batches at once sharing ids store each once, and each id is created by exactly one`, async () => {
+    const user = uniqueId('u');
+    const call = await as(user);
+    const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+    const ids = [uniqueId('b'), uniqueId('b'), uniqueId('b')];
+    // Each batch has the three ids, the first one twice (a repeat is a duplicate of its first).
+    const batch = {
+      notifications: [ids[0], ...ids, ids[0]].map((id) => ({ notificationId: id, userId: user, channel: 'web', sendAt, title: 't', body: 'b' })),
+    };
+    const answers = await Promise.all(Array.from({ length: N }, () => call('POST', '/notifications/batch', batch)));
+    expect(answers.map((a) => a.status)).toEqual(Array(N).fill(202));
+    const results = answers.flatMap((a) => a.body.notifications as { notificationId: string; duplicate: boolean }[]);
+    for (const id of ids) expect(results.filter((r) => r.notificationId === id && !r.duplicate).length, id).toBe(1);
+    const [rows] = await ctx.mysql().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM notifications WHERE user_id = ?', [user]);
+    expect(Number(rows[0]!.n)).toBe(3);
   });
 
   it(`POST /conversations/:id/messages: ${N} at once with one clientMessageId are one message, every answer 202 with its id`, async () => {

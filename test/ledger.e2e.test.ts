@@ -205,7 +205,11 @@ describe('cash-flow ledger across the real servers', () => {
     }
     const expired = await signToken(ctx.config, m.id, { ttlSeconds: -60 });
     expect((await post(expired, ok)).status).toBe(401);
-    const bad = await api.request('/ledger/balances/daily?from=2026-11-02&to=2026-11-01', { headers: { authorization: `Bearer ${m.token}` } });
+    // A reversed range is empty (each parameter is optional on its own, as documented); a bad date is 400.
+    const reversed = await api.request('/ledger/balances/daily?from=2026-11-02&to=2026-11-01', { headers: { authorization: `Bearer ${m.token}` } });
+    expect(reversed.status).toBe(200);
+    expect(await reversed.json()).toMatchObject({ days: [] });
+    const bad = await api.request('/ledger/balances/daily?from=yesterday', { headers: { authorization: `Bearer ${m.token}` } });
     expect(bad.status).toBe(400);
   });
 });

@@ -19,7 +19,11 @@ import { knownUsers } from '../../stores/users';
 import { CONVERSATION_UPDATED_EVENT, type ConversationUpdate } from '../../contracts/messages';
 
 export const MAX_TEXT = 4096;
-const userId = z.string().min(1).max(128);
+/**
+ * A member's user id: 1–128 visible ASCII characters (as in `/users/:id`). Ids that differ only in
+ * case are one member: MySQL compares them so (utf8mb4_unicode_ci), so they are deduplicated before.
+ */
+const userId = z.string().regex(/^[\x21-\x7e]{1,128}$/, '1-128 visible ASCII characters');
 
 export const CreateConversation = z.object({
   organizationId: z.string().min(1).max(128),
@@ -28,10 +32,13 @@ export const CreateConversation = z.object({
 });
 export const SendMessage = z.object({
   clientMessageId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64'),
+  // Both rules stated in the OpenAPI document: a pattern (not only white space) and the length in
+  // characters (code points, as JSON Schema counts them, not UTF-16 units).
   text: z
     .string()
-    .refine((t) => t.trim().length > 0, 'must not be empty')
-    .refine((t) => t.length <= MAX_TEXT, `at most ${MAX_TEXT} characters`),
+    .regex(/\S/, 'must not be empty')
+    .refine((t) => [...t].length <= MAX_TEXT, `at most ${MAX_TEXT} characters`)
+    .meta({ maxLength: MAX_TEXT }),
 });
 export const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), before: z.uuid().optional() });
 export const MarkRead = z.object({ upToMessageId: z.uuid() });
@@ -88,7 +95,9 @@ export function conversationRoutes(deps: ConversationRouteDeps) {
     .post('/', async (c) => {
       const body = await jsonBody(c, CreateConversation);
       const me = c.get('principal').userId;
-      const others = [...new Set(body.members)].filter((m) => m !== me);
+      // Deduplicated as MySQL compares ids (case-insensitively), yourself left out.
+      const seen = new Set([me.toLowerCase()]);
+      const others = body.members.filter((m) => !seen.has(m.toLowerCase()) && seen.add(m.toLowerCase()));
       if (others.length === 0) {
         throw new AppError(422, 'no_other_member', 'add someone other than yourself: a conversation needs at least one other member', { field: 'members' });
       }
@@ -163,7 +172,9 @@ export function conversationRoutes(deps: ConversationRouteDeps) {
       const { upToMessageId } = await jsonBody(c, MarkRead);
       const target = await getMessage(deps.mysql(), upToMessageId);
       if (!target || target.conversationId !== conversation.conversationId) {
-        throw new AppError(404, 'not_found', `no message ${upToMessageId} in this conversation`, { field: 'upToMessageId' });
+        // 409, not 404: the conversation (the target) exists; the body names no message of it. The
+        // same answer for an unknown id and another conversation's message, so ids cannot be probed.
+        throw new AppError(409, 'unknown_message', `no message ${upToMessageId} in this conversation`, { field: 'upToMessageId' });
       }
       // The reader's receipt is applied here, as the msg.status consumer applies the connectors'
       // reports (forward only, ticked before the commit): it needs neither Kafka nor a workflow.

@@ -44,15 +44,28 @@ describe('/ledger in process', () => {
     expect(db.getConnection).not.toHaveBeenCalled();
   });
 
-  it('needs a date to list entries, and from <= to for balances', async () => {
+  it('needs a date to list entries; a balance range with from after to is empty (not refused), without a query', async () => {
     const { app: a, db } = app();
     const list = await a.request('/entries');
     expect(list.status).toBe(400);
     expect(await list.json()).toMatchObject({ error: { field: 'date' } });
+    // Each balance parameter is optional on its own, as the OpenAPI document says (issue #32: `to`
+    // without `from` was refused although the document allowed it).
     const range = await a.request('/balances/daily?from=2026-02-01&to=2026-01-01');
-    expect(range.status).toBe(400);
-    expect(await range.json()).toMatchObject({ error: { field: 'from' } });
+    expect(range.status).toBe(200);
+    expect(await range.json()).toMatchObject({ from: '2026-02-01', to: '2026-01-01', days: [], nextFrom: null });
     expect(db.query).not.toHaveBeenCalled();
+  });
+
+  it('answers a balance range of any length in pages of 366 days, and to alone is that day', async () => {
+    const pool = { query: vi.fn(() => Promise.resolve([[], []])), getConnection: vi.fn() };
+    const routes = ledgerRoutes({ config, log, mysql: () => pool as unknown as Pool, temporal: vi.fn(), redis: vi.fn() });
+    const a = asUser(routes, 'merchant-1');
+    const long = await a.request('/balances/daily?from=2020-01-01&to=2029-12-31');
+    expect(long.status).toBe(200);
+    expect(await long.json()).toMatchObject({ from: '2020-01-01', to: '2020-12-31', nextFrom: '2021-01-01' });
+    const to = await a.request('/balances/daily?to=2026-03-04');
+    expect(await to.json()).toMatchObject({ from: '2026-03-04', to: '2026-03-04', nextFrom: null });
   });
 
   it.each([

@@ -25,10 +25,12 @@ export const PostEntry = z.object({
   amount: z
     .string('a decimal string such as "12.34"')
     .regex(DECIMAL_AMOUNT, 'a positive decimal string with at most 2 decimal places')
-    .refine((a) => toCents(a) > 0, 'must be greater than zero'),
+    // Greater than zero, said as a pattern so that the OpenAPI document states it: 1 or more, or 0.01 to 0.99.
+    .regex(/^(?:[1-9]\d*(?:\.\d{1,2})?|0\.(?:[1-9]\d?|0[1-9]))$/, 'must be greater than zero'),
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as BRL'),
   description: z.string().trim().min(1).max(200),
-  occurredAt: isoDate,
+  // A year from 1000 (what a MySQL DATE holds).
+  occurredAt: isoDate.regex(/^[1-9]\d{3}-/, 'a date from the year 1000'),
 });
 
 export const EntriesQuery = z.object({
@@ -37,10 +39,21 @@ export const EntriesQuery = z.object({
   cursor: z.uuid().optional(),
 });
 
-export const BalancesQuery = z
-  .object({ date: isoDate.optional(), from: isoDate.optional(), to: isoDate.optional() })
-  .refine((q) => q.date !== undefined || (q.from !== undefined && q.to !== undefined), { message: 'give date, or from and to', path: ['date'] })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+/** Days per answer of GET /ledger/balances/daily; a longer range is answered in pages (`nextFrom`). */
+export const BALANCE_DAYS_MAX = 366;
+/**
+ * Each parameter is optional on its own (OpenAPI cannot tie query parameters together): `date` is
+ * one day (and wins over from/to); `from` alone runs to BALANCE_DAYS_MAX days later, `to` alone is
+ * one day, none is today (UTC); a `from` after `to` is an empty range.
+ */
+export const BalancesQuery = z.object({
+  date: isoDate.optional().meta({ description: 'one day; instead of from and to' }),
+  from: isoDate.optional().meta({ description: 'first day; without it, the day of `to` (or today)' }),
+  to: isoDate.optional().meta({ description: `last day; without it, ${BALANCE_DAYS_MAX} days from \`from\`` }),
+});
+const LAST_DAY = Date.parse('9999-12-31T00:00:00Z');
+/** `day` plus `n` days, no later than 9999-12-31 (a date's last 4-digit year). */
+const addDays = (day: string, n: number) => new Date(Math.min(LAST_DAY, Date.parse(`${day}T00:00:00Z`) + n * 86_400_000)).toISOString().slice(0, 10);
 
 /**
  * What the ledger routes use: MySQL for entries and balances, Temporal only to wake the relay and
@@ -153,15 +166,18 @@ export function ledgerRoutes(deps: LedgerRouteDeps) {
     })
     .get('/balances/daily', async (c) => {
       const q = queryParams(c, BalancesQuery);
-      const from = q.date ?? q.from!;
-      const to = q.date ?? q.to!;
-      if ((Date.parse(to) - Date.parse(from)) / 86_400_000 > 366) throw new AppError(400, 'invalid_request', 'at most 366 days at once', { field: 'to' });
-      const days = await dailyBalances(deps.mysql(), c.get('principal').userId, from, to);
+      const from = q.date ?? q.from ?? q.to ?? new Date().toISOString().slice(0, 10);
+      const asked = q.date ?? q.to ?? (q.from ? addDays(from, BALANCE_DAYS_MAX - 1) : from);
+      // At most BALANCE_DAYS_MAX days per answer; `nextFrom` is where the next page starts.
+      const last = addDays(from, BALANCE_DAYS_MAX - 1);
+      const to = asked > last ? last : asked;
+      const days = from <= to ? await dailyBalances(deps.mysql(), c.get('principal').userId, from, to) : [];
       return c.json({
         merchantId: c.get('principal').userId,
         from,
         to,
         days: days.map(balanceView),
+        nextFrom: asked > last && last < '9999-12-31' ? addDays(last, 1) : null,
       });
     });
 }

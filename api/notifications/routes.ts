@@ -29,17 +29,16 @@ export const ListQuery = z.object({
   userId: z.string().min(1).max(128).optional(),
   status: z.enum(NOTIFICATION_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  /** The previous page's `nextCursor`. */
-  cursor: z.string().max(300).optional(),
+  /** The previous page's `nextCursor` ("<send time ms>.<id>"): every string of that shape is a place in the list, as the document says. */
+  cursor: z
+    .string()
+    .regex(/^\d{1,14}\.[A-Za-z0-9_-]{1,64}$/, 'is not a cursor this list handed out: use nextCursor from the previous page')
+    .transform((s): NotificationCursor => ({ sendAt: Number(s.slice(0, s.indexOf('.'))), notificationId: s.slice(s.indexOf('.') + 1) }))
+    .optional(),
 });
 
-/** A list cursor as the API hands it out: opaque (base64url of "<send time ms>.<id>"). */
-const encodeCursor = (c: NotificationCursor): string => Buffer.from(`${c.sendAt}.${c.notificationId}`).toString('base64url');
-function decodeCursor(raw: string): NotificationCursor {
-  const m = /^(\d{1,15})\.(.+)$/s.exec(Buffer.from(raw, 'base64url').toString('utf8'));
-  if (!m) throw new AppError(400, 'invalid_request', 'cursor is not one this list handed out: use nextCursor from the previous page', { field: 'cursor' });
-  return { sendAt: Number(m[1]), notificationId: m[2]! };
-}
+/** A list cursor as the API hands it out. */
+const encodeCursor = (c: NotificationCursor): string => `${c.sendAt}.${c.notificationId}`;
 
 /** Notifications per POST /notifications/batch. */
 export const BATCH_MAX = 1_000;
@@ -47,7 +46,7 @@ export const BATCH_MAX = 1_000;
 /** `/notifications`: schedule (one or a batch), read, reschedule, cancel. */
 export function notificationRoutes(ctx: NotificationDeps) {
   const { config } = ctx;
-  const schema = () => notificationSchema(Date.now, config.NOTIFY_PAST_TOLERANCE_MS);
+  const schema = () => notificationSchema(Date.now);
   const scheduler = { config, mysql: ctx.mysql(), temporal: ctx.temporal };
   /**
    * The Web UI page that answers "why did / will it fire": its bucket (none for a notification
@@ -116,8 +115,10 @@ export function notificationRoutes(ctx: NotificationDeps) {
       .post('/batch', async (c) => {
         const { notifications } = await jsonBody(c, z.object({ notifications: z.array(schema()).min(1).max(BATCH_MAX) }));
         const ids = notifications.map((n) => n.notificationId);
-        const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
-        if (repeated) throw new AppError(422, 'invalid_request', `notificationId ${repeated} appears twice in the batch`, { field: 'notifications' });
+        // An id repeated in the batch is what sending the items one by one would make of it: the
+        // first schedules it, a later one is a duplicate of it (records and changes nothing).
+        const firstIndex = new Map<string, number>();
+        ids.forEach((id, i) => firstIndex.has(id) || firstIndex.set(id, i));
         const principal = c.get('principal');
         notifications.forEach((n, i) => mayScheduleFor(principal, n.userId, `notifications.${i}.userId`));
         const [taken] = await ctx.mysql().query<RowDataPacket[]>('SELECT notification_id, user_id FROM notifications WHERE notification_id IN (?)', [ids]);
@@ -126,9 +127,17 @@ export function notificationRoutes(ctx: NotificationDeps) {
           throw new AppError(409, 'id_taken', `notificationId ${String(foreign.notification_id)} is already in use; choose another`, {
             field: 'notifications',
           });
-        const results = await scheduleNotifications(scheduler, notifications, 'api').catch(unavailable);
+        const unique = [...firstIndex.values()].map((i) => notifications[i]!);
+        const results = await scheduleNotifications(scheduler, unique, 'api').catch(unavailable);
+        const created = new Set(results.filter((r) => r.created).map((r) => r.notificationId));
         return c.json(
-          { notifications: results.map((r) => ({ notificationId: r.notificationId, duplicate: !r.created, statusUrl: `/notifications/${r.notificationId}` })) },
+          {
+            notifications: ids.map((id, i) => ({
+              notificationId: id,
+              duplicate: !(created.has(id) && firstIndex.get(id) === i),
+              statusUrl: `/notifications/${id}`,
+            })),
+          },
           202,
         );
       })
@@ -139,7 +148,7 @@ export function notificationRoutes(ctx: NotificationDeps) {
         if (!actsFor(principal, userId, SCOPES.scheduleAnyNotification))
           throw new AppError(403, 'forbidden', "a user token lists its own user's notifications only", { field: 'userId' });
         const { cursor, ...rest } = q;
-        const page = await listNotifications(ctx.mysql(), { ...rest, userId, ...(cursor ? { after: decodeCursor(cursor) } : {}) });
+        const page = await listNotifications(ctx.mysql(), { ...rest, userId, ...(cursor ? { after: cursor } : {}) });
         return c.json({ notifications: page.notifications, nextCursor: page.nextCursor && encodeCursor(page.nextCursor) });
       })
       .get('/:id', async (c) => {
@@ -156,11 +165,14 @@ export function notificationRoutes(ctx: NotificationDeps) {
   );
 }
 
+/** The user id in `/users/:id/…`: 1–128 visible ASCII characters (the OpenAPI document says so too). */
+export const UserIdParam = z.string().regex(/^[\x21-\x7e]{1,128}$/);
+
 /** `/users/:id/notification-preferences`: read and replace; a user's own (or a service's, with the scope). */
 export function userRoutes(ctx: Pick<NotificationDeps, 'mysql'>) {
   const subject = (c: { req: { param(k: string): string }; get(k: 'principal'): Principal }) => {
     const userId = c.req.param('id');
-    if (!/^[\x21-\x7e]{1,128}$/.test(userId)) throw new AppError(400, 'invalid_request', 'bad user id', { field: 'id' });
+    if (!UserIdParam.safeParse(userId).success) throw new AppError(400, 'invalid_request', 'id must be 1-128 visible ASCII characters', { field: 'id' });
     if (!actsFor(c.get('principal'), userId, SCOPES.scheduleAnyNotification)) throw new AppError(404, 'not_found', `no user ${userId}`, { field: 'id' });
     return userId;
   };

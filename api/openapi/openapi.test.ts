@@ -3,7 +3,8 @@ import { signToken } from '../../platform/auth/jwt';
 import type { Context } from '../../runtime/context';
 import { testContext, uniqueId } from '../../test/support/context';
 import { createApiApp } from '../app';
-import { openApiPath } from './document';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../platform/db/idempotency';
+import { openApiPath, operationId } from './document';
 import { apiOperations, PLACEHOLDER_ID } from './operations';
 
 interface OpenApiDoc {
@@ -128,6 +129,56 @@ describe('OpenAPI document', () => {
       body: JSON.stringify({ productId: 'phone-x', quantity: 1, installments: 1, quantitty: 2 }),
     });
     expect(refusedInput(res.status, (await res.json()) as { error?: { code?: string } })).toBe(true);
+  });
+
+  // What Schemathesis found (issue #32), one check per class: the document states every constraint
+  // the server enforces, and links every id a response returns to the operations that take it.
+  it('states what the server refuses: unknown fields, the idempotency key pattern, user ids, cursors, the catalogue limits', () => {
+    type Schema = { additionalProperties?: unknown; anyOf?: { properties: Record<string, { const?: string; maximum?: number; minimum?: number }> }[] };
+    type Param = { name: string; in: string; schema: { pattern?: string } };
+    type Op = { requestBody?: { content: Record<string, { schema: Schema }> }; parameters?: Param[] };
+    const ops = Object.values(doc.paths).flatMap((item) => Object.values(item)) as unknown as Op[];
+    // 422 unknown_field on every route with a body: no extra property is allowed.
+    for (const op of ops) {
+      const schema = op.requestBody?.content['application/json']?.schema;
+      if (schema) expect(schema.additionalProperties).toBe(false);
+    }
+    // One pattern for the Idempotency-Key everywhere, the one the server checks.
+    const keys = ops.flatMap((op) => op.parameters ?? []).filter((p) => p.name === 'Idempotency-Key');
+    expect(keys.length).toBe(3);
+    for (const k of keys) expect(k.schema.pattern).toBe(IDEMPOTENCY_KEY_PATTERN.source);
+    const prefs = doc.paths['/users/{id}/notification-preferences']!.put as unknown as Op;
+    expect(prefs.parameters!.find((p) => p.name === 'id')!.schema.pattern).toBe('^[\\x21-\\x7e]{1,128}$');
+    const cursor = (doc.paths['/purchases']!.get as unknown as Op).parameters!.find((p) => p.name === 'cursor')!;
+    expect(new RegExp(cursor.schema.pattern!).test('0'.repeat(200))).toBe(false);
+    // The catalogue's limits, per product, as the quote applies them.
+    const purchase = (doc.paths['/purchases']!.post as unknown as Op).requestBody!.content['application/json']!.schema;
+    const phone = purchase.anyOf!.find((b) => b.properties.productId!.const === 'phone-x')!;
+    expect(phone.properties.installments!.maximum).toBe(10);
+    expect(phone.properties.quantity).toEqual({ minimum: 1, maximum: 3 });
+    const gift = purchase.anyOf!.find((b) => b.properties.productId!.const === 'gift-card-100')!;
+    expect(gift.properties.installments!.maximum).toBe(1);
+  });
+
+  it('has a link from every operation that returns an id to each operation taking it, and every link resolves', () => {
+    type Op = { operationId: string; responses: Record<string, { links?: Record<string, { operationId: string }> }> };
+    const ops = Object.values(doc.paths).flatMap((item) => Object.values(item)) as unknown as Op[];
+    const ids = new Set(ops.map((o) => o.operationId));
+    const links = new Map<string, string[]>();
+    for (const op of ops)
+      for (const r of Object.values(op.responses))
+        for (const l of Object.values(r.links ?? {})) {
+          expect(ids.has(l.operationId), `${op.operationId} → ${l.operationId}`).toBe(true);
+          links.set(op.operationId, [...(links.get(op.operationId) ?? []), l.operationId]);
+        }
+    // Every operation with an {id} in its path is the target of some link.
+    const targets = new Set([...links.values()].flat());
+    for (const [path, item] of Object.entries(doc.paths))
+      if (path.includes('{id}')) for (const m of Object.keys(item)) expect(targets.has(operationId(m, path.replace('{id}', ':id'))), `${m} ${path}`).toBe(true);
+    expect(links.get('postPurchases')).toEqual(['getPurchasesId', 'postPurchasesIdCancel']);
+    expect(links.get('postConversations')).toEqual(['getConversationsId', 'getConversationsIdMessages', 'postConversationsIdMessages']);
+    // A read receipt needs a message id: from the message sent.
+    expect(links.get('postConversationsIdMessages')).toEqual(['postConversationsIdRead']);
   });
 
   it('GET /docs is a self-contained page that renders /openapi.json', async () => {

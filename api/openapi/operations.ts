@@ -3,7 +3,7 @@ import { notificationSchema, PreferencesSchema } from '../../domain/notification
 import { ConversationsQuery, CreateConversation, ListQuery as MessagesQuery, MarkRead, SendMessage } from '../conversations/routes';
 import { ListQuery as EventsQuery, PublishEvent } from '../events/routes';
 import { BalancesQuery, EntriesQuery, PostEntry } from '../ledger/routes';
-import { BATCH_MAX, ListQuery as NotificationsQuery } from '../notifications/routes';
+import { BATCH_MAX, ListQuery as NotificationsQuery, UserIdParam } from '../notifications/routes';
 import { PingRequest } from '../ping/routes';
 import { CancelRequest, ListQuery as PurchasesQuery, PurchaseRequest } from '../purchases/routes';
 import { DevTokenRequest } from '../web';
@@ -21,8 +21,19 @@ export interface Operation {
   query?: { schema: z.ZodType; example: Record<string, string> };
   /** Path parameters with an example value each. */
   params?: Record<string, string>;
+  /** What a path parameter must be, where the route checks more than "a string" (else any string). */
+  paramSchemas?: Record<string, z.ZodType>;
+  /**
+   * OpenAPI links from the success response to the operations that take what it returns (`to` is
+   * `<method> <Hono path>`; values are runtime expressions such as `$response.body#/purchaseId`).
+   * Clients and Schemathesis' stateful phase follow them to reach a real resource instead of a 404.
+   */
+  links?: Record<string, { to: string; description: string; parameters?: Record<string, string>; requestBody?: unknown }>;
+  /** Constraints the route enforces against data (the product catalogue), added to the body's JSON Schema. */
+  catalogueRules?: boolean;
   idempotencyKey?: 'required' | 'optional';
-  success: { status: number; description: string; contentType?: string };
+  /** `schema`: what the success body holds, where documented (checked against every answer by the contract run). */
+  success: { status: number; description: string; contentType?: string; schema?: z.ZodType };
   /** Error statuses this route answers besides the ones every guarded route has (401, 429). */
   errors: number[];
 }
@@ -39,7 +50,7 @@ const today = () => new Date().toISOString().slice(0, 10);
  * schema requires to be in the future (`sendAt`).
  */
 export function apiOperations(now = Date.now()): Operation[] {
-  const notification = notificationSchema(() => now, 0);
+  const notification = notificationSchema(() => now);
   const sendAt = new Date(now + 86_400_000).toISOString();
   const notificationExample = { notificationId: 'welcome-42', userId: 'alice', channel: 'web', sendAt, title: 'Welcome', body: 'Glad you are here' };
   return [
@@ -79,7 +90,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       auth: false,
       body: { schema: PingRequest, example: { pingId: 'smoke-1' }, optional: true },
       success: { status: 200, description: 'every probe result' },
-      errors: [400, 503],
+      errors: [400, 422, 503],
     },
     {
       method: 'get',
@@ -145,6 +156,18 @@ export function apiOperations(now = Date.now()): Operation[] {
       auth: false,
       body: { schema: DevTokenRequest, example: { userId: 'alice' } },
       success: { status: 200, description: 'userId and token' },
+      links: {
+        PreferencesOfTheUser: {
+          to: 'get /users/:id/notification-preferences',
+          description: "the user's notification preferences (with that user's token, or a service token)",
+          parameters: { id: '$response.body#/userId' },
+        },
+        SetPreferencesOfTheUser: {
+          to: 'put /users/:id/notification-preferences',
+          description: "set the user's notification preferences (with that user's token, or a service token)",
+          parameters: { id: '$response.body#/userId' },
+        },
+      },
       errors: [400, 404, 422],
     },
     // Events.
@@ -157,6 +180,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       idempotencyKey: 'optional',
       body: { schema: PublishEvent, example: { type: 'order.shipped', payload: { orderId: 'o-1' } } },
       success: { status: 202, description: 'accepted; eventId, statusUrl, temporalUi' },
+      links: { GetEvent: { to: 'get /events/:id', description: 'where the event went', parameters: { id: '$response.body#/eventId' } } },
       errors: [400, 409, 422, 503],
     },
     {
@@ -167,6 +191,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       auth: true,
       query: { schema: EventsQuery, example: { type: 'order.shipped', limit: '10' } },
       success: { status: 200, description: 'events' },
+      links: { GetFirstEvent: { to: 'get /events/:id', description: 'the first event listed', parameters: { id: '$response.body#/events/0/eventId' } } },
       errors: [400],
     },
     {
@@ -187,6 +212,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       summary: 'Quote a purchase (synchronous, nothing recorded)',
       auth: true,
       body: { schema: PurchaseRequest, example: { productId: 'phone-x', quantity: 1, installments: 3 } },
+      catalogueRules: true,
       success: { status: 200, description: 'the quote' },
       errors: [400, 422],
     },
@@ -198,7 +224,12 @@ export function apiOperations(now = Date.now()): Operation[] {
       auth: true,
       idempotencyKey: 'required',
       body: { schema: PurchaseRequest, example: { productId: 'gift-card-100', quantity: 1, installments: 1 } },
+      catalogueRules: true,
       success: { status: 202, description: 'accepted; purchaseId, status RECEIVED, statusUrl, temporalUi' },
+      links: {
+        GetPurchase: { to: 'get /purchases/:id', description: 'the purchase and its status', parameters: { id: '$response.body#/purchaseId' } },
+        CancelPurchase: { to: 'post /purchases/:id/cancel', description: 'cancel it', parameters: { id: '$response.body#/purchaseId' } },
+      },
       errors: [400, 409, 422, 503],
     },
     {
@@ -209,6 +240,9 @@ export function apiOperations(now = Date.now()): Operation[] {
       auth: true,
       query: { schema: PurchasesQuery, example: { limit: '20' } },
       success: { status: 200, description: 'purchases and nextCursor' },
+      links: {
+        GetFirstPurchase: { to: 'get /purchases/:id', description: 'the first purchase listed', parameters: { id: '$response.body#/purchases/0/purchaseId' } },
+      },
       errors: [400],
     },
     {
@@ -251,6 +285,10 @@ export function apiOperations(now = Date.now()): Operation[] {
       idempotencyKey: 'optional',
       body: { schema: PostEntry, example: { type: 'credit', amount: '12.34', currency: 'BRL', description: 'sale', occurredAt: today() } },
       success: { status: 201, description: 'the entry' },
+      links: {
+        EntriesOfItsDay: { to: 'get /ledger/entries', description: 'the entries of its day', parameters: { date: '$response.body#/occurredOn' } },
+        BalanceOfItsDay: { to: 'get /ledger/balances/daily', description: 'the balance of its day', parameters: { date: '$response.body#/occurredOn' } },
+      },
       errors: [400, 409, 422],
     },
     {
@@ -281,7 +319,12 @@ export function apiOperations(now = Date.now()): Operation[] {
       summary: 'Schedule a notification (for the caller, or anyone with the service scope)',
       auth: true,
       body: { schema: notification, example: notificationExample },
-      success: { status: 202, description: 'scheduled (200 when the same notification was already scheduled)' },
+      success: { status: 202, description: 'scheduled (`duplicate: true` when the same notificationId was already scheduled)' },
+      links: {
+        GetNotification: { to: 'get /notifications/:id', description: 'the notification', parameters: { id: '$response.body#/notificationId' } },
+        RescheduleNotification: { to: 'patch /notifications/:id', description: 'reschedule it', parameters: { id: '$response.body#/notificationId' } },
+        CancelNotification: { to: 'delete /notifications/:id', description: 'cancel it', parameters: { id: '$response.body#/notificationId' } },
+      },
       errors: [400, 403, 409, 422, 503],
     },
     {
@@ -294,7 +337,14 @@ export function apiOperations(now = Date.now()): Operation[] {
         schema: z.object({ notifications: z.array(notification).min(1).max(BATCH_MAX) }),
         example: { notifications: [{ ...notificationExample, notificationId: 'welcome-43' }] },
       },
-      success: { status: 202, description: 'scheduled' },
+      success: { status: 202, description: 'scheduled: each notificationId with `duplicate` (a repeated id is a duplicate of its first)' },
+      links: {
+        GetFirstNotification: {
+          to: 'get /notifications/:id',
+          description: 'the first notification',
+          parameters: { id: '$response.body#/notifications/0/notificationId' },
+        },
+      },
       errors: [400, 403, 409, 422, 503],
     },
     {
@@ -305,6 +355,13 @@ export function apiOperations(now = Date.now()): Operation[] {
       auth: true,
       query: { schema: NotificationsQuery, example: { status: 'SCHEDULED', limit: '50' } },
       success: { status: 200, description: 'notifications, latest send time first, and nextCursor (pass it as cursor for the next page; null on the last)' },
+      links: {
+        GetFirstNotification: {
+          to: 'get /notifications/:id',
+          description: 'the first notification listed',
+          parameters: { id: '$response.body#/notifications/0/notificationId' },
+        },
+      },
       errors: [400, 403],
     },
     {
@@ -345,6 +402,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       summary: "A user's notification preferences (one's own, or anyone's with the service scope)",
       auth: true,
       params: { id: 'alice' },
+      paramSchemas: { id: UserIdParam },
       success: { status: 200, description: 'the preferences' },
       errors: [400, 404],
     },
@@ -359,7 +417,9 @@ export function apiOperations(now = Date.now()): Operation[] {
         schema: PreferencesSchema,
         example: { timezone: 'America/Sao_Paulo', channels: ['web', 'email'], quietHours: { start: '22:00', end: '07:00' }, mutedUntil: null },
       },
+      paramSchemas: { id: UserIdParam },
       success: { status: 200, description: 'the preferences' },
+      links: { GetPreferences: { to: 'get /users/:id/notification-preferences', description: 'read them back', parameters: { id: '$response.body#/userId' } } },
       errors: [400, 404, 422],
     },
     // Conversations.
@@ -370,7 +430,16 @@ export function apiOperations(now = Date.now()): Operation[] {
       summary: 'Create a conversation (the caller is a member; 422 naming members for yourself alone or a user who has never signed in)',
       auth: true,
       body: { schema: CreateConversation, example: { organizationId: 'acme', channel: 'whatsapp', members: ['bob'] } },
-      success: { status: 201, description: 'the conversation' },
+      success: {
+        status: 201,
+        description: 'the conversation',
+        schema: z.object({ conversationId: z.uuid(), organizationId: z.string(), channel: z.enum(['whatsapp', 'instagram']), members: z.array(z.string()) }),
+      },
+      links: {
+        GetConversation: { to: 'get /conversations/:id', description: 'the conversation', parameters: { id: '$response.body#/conversationId' } },
+        ListMessages: { to: 'get /conversations/:id/messages', description: 'its messages', parameters: { id: '$response.body#/conversationId' } },
+        SendMessage: { to: 'post /conversations/:id/messages', description: 'send a message', parameters: { id: '$response.body#/conversationId' } },
+      },
       errors: [400, 422],
     },
     {
@@ -381,6 +450,13 @@ export function apiOperations(now = Date.now()): Operation[] {
       auth: true,
       query: { schema: ConversationsQuery, example: { with: 'bob', limit: '20' } },
       success: { status: 200, description: 'conversations' },
+      links: {
+        GetFirstConversation: {
+          to: 'get /conversations/:id',
+          description: 'the first conversation listed',
+          parameters: { id: '$response.body#/conversations/0/conversationId' },
+        },
+      },
       errors: [400],
     },
     {
@@ -402,6 +478,14 @@ export function apiOperations(now = Date.now()): Operation[] {
       params: { id: ID },
       body: { schema: SendMessage, example: { clientMessageId: 'm-1', text: 'hello' } },
       success: { status: 202, description: 'accepted; messageId, status, duplicate' },
+      links: {
+        MarkReadUpToIt: {
+          to: 'post /conversations/:id/read',
+          description: 'mark read up to this message',
+          parameters: { id: '$request.path.id' },
+          requestBody: { upToMessageId: '$response.body#/messageId' },
+        },
+      },
       errors: [400, 404, 422],
     },
     {
@@ -413,6 +497,14 @@ export function apiOperations(now = Date.now()): Operation[] {
       params: { id: ID },
       query: { schema: MessagesQuery, example: { limit: '50' } },
       success: { status: 200, description: 'messages' },
+      links: {
+        MarkReadUpToNewest: {
+          to: 'post /conversations/:id/read',
+          description: 'mark read up to the newest message',
+          parameters: { id: '$request.path.id' },
+          requestBody: { upToMessageId: '$response.body#/messages/0/messageId' },
+        },
+      },
       errors: [400, 404],
     },
     {
@@ -424,7 +516,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       params: { id: ID },
       body: { schema: MarkRead, example: { upToMessageId: ID } },
       success: { status: 200, description: 'the receipt' },
-      errors: [400, 404, 422],
+      errors: [400, 404, 409, 422],
     },
   ];
 }

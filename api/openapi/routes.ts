@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { Product } from '../../domain/purchase-quote';
 import { openApiDocument } from './document';
 
 /**
@@ -48,7 +49,13 @@ function render(doc) {
 fetch('/openapi.json').then((r) => r.json()).then(render, (e) => { document.getElementById('ops').textContent = 'could not load /openapi.json: ' + e; });
 </script></body></html>`;
 
-/** `GET /openapi.json` (the OpenAPI 3.1 document) and `GET /docs` (a page rendering it); both open. */
-export function openApiRoutes(): Hono {
-  return new Hono().get('/openapi.json', (c) => c.json(openApiDocument())).get('/docs', (c) => c.html(DOCS_PAGE));
+/**
+ * `GET /openapi.json` (the OpenAPI 3.1 document) and `GET /docs` (a page rendering it); both open.
+ * `products` reads the catalogue, whose limits the document states for purchases; should it fail
+ * (the database down), the document is served without them.
+ */
+export function openApiRoutes(products: () => Promise<Product[]> = async () => []): Hono {
+  return new Hono()
+    .get('/openapi.json', async (c) => c.json(openApiDocument(Date.now(), await products().catch(() => undefined))))
+    .get('/docs', (c) => c.html(DOCS_PAGE));
 }

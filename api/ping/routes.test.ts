@@ -18,4 +18,17 @@ describe('POST /ping input', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'invalid_request', field: 'pingId' } });
     expect(temporal).not.toHaveBeenCalled();
   });
+
+  it('refuses a body that is not JSON (random bytes) and an unknown field, instead of ignoring them', async () => {
+    const temporal = vi.fn();
+    const app = pingRoutes({ config: loadConfig({}), temporal });
+    app.onError(onError(createLogger('silent')));
+    const bytes = await app.request('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array([0, 159, 255, 1]) });
+    expect(bytes.status).toBe(400);
+    expect(await bytes.json()).toMatchObject({ error: { code: 'invalid_json', field: 'body' } });
+    const unknown = await app.request('/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pingid: 'x' }) });
+    expect(unknown.status).toBe(422);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'unknown_field', field: 'pingid' } });
+    expect(temporal).not.toHaveBeenCalled();
+  });
 });

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { workflowUiUrl } from '../../platform/clients/temporal';
 import type { Config } from '../../platform/config';
-import { validationError } from '../../platform/http/errors';
+import { jsonBody } from '../../platform/http/validate';
 import { ping, pingWorkflowId } from '../../workflows/ping';
 
 export const PingRequest = z.object({
@@ -22,10 +22,9 @@ export interface PingRouteDeps {
 /** `POST /ping`: runs the ping workflow through the worker and answers with every probe's result. */
 export function pingRoutes({ config, temporal }: PingRouteDeps): Hono {
   return new Hono().post('/', async (c) => {
-    const raw = c.req.header('content-length') === '0' ? {} : await c.req.json().catch(() => ({}));
-    const parsed = PingRequest.safeParse(raw);
-    if (!parsed.success) throw validationError(parsed.error);
-    const pingId = parsed.data.pingId ?? randomUUID();
+    // The body is optional, but one that is sent must be JSON of this shape (not silently ignored).
+    const body = await jsonBody(c, PingRequest, { optional: true });
+    const pingId = body.pingId ?? randomUUID();
     const client = await temporal();
     const handle = await client.workflow.start(ping, {
       taskQueue: config.TEMPORAL_TASK_QUEUE,

@@ -27,23 +27,20 @@ export const PurchaseRequest = z.object({
   installments: z.number().int().min(1).max(120),
 });
 export const CancelRequest = z.object({ reason: z.string().max(200).optional() });
-/** `cursor` is the opaque `nextCursor` of the previous page. */
+/**
+ * `cursor` is the `nextCursor` of the previous page: `<created at, ms>.<purchase id>`. Opaque to
+ * clients, but its pattern is the whole rule (stated in the OpenAPI document), so any string that
+ * matches it is a valid position.
+ */
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z
     .string()
-    .max(200)
-    .transform((s, ctx) => {
-      const [at, purchaseId] = Buffer.from(s, 'base64url').toString().split('|');
-      const createdAt = new Date(at ?? '');
-      if (!purchaseId || Number.isNaN(createdAt.getTime())) {
-        ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned' });
-        return z.NEVER;
-      }
-      return { createdAt, purchaseId };
-    })
+    .regex(/^\d{1,14}\.[0-9A-Za-z-]{1,64}$/, 'is not a cursor this API returned')
+    .transform((s) => ({ createdAt: new Date(Number(s.slice(0, s.indexOf('.')))), purchaseId: s.slice(s.indexOf('.') + 1) }))
     .optional(),
 });
+export const purchasesCursor = (p: { createdAt: string; purchaseId: string }) => `${Date.parse(p.createdAt)}.${p.purchaseId}`;
 
 /** What the purchase routes use (not the whole process context). */
 export interface PurchaseRouteDeps {
@@ -114,7 +111,7 @@ export function purchaseRoutes(ctx: PurchaseRouteDeps) {
       const last = page.length > limit ? page[limit - 1] : undefined;
       return c.json({
         purchases: page.slice(0, limit).map((p) => ({ ...p, ...links(p.purchaseId) })),
-        nextCursor: last ? Buffer.from(`${last.createdAt}|${last.purchaseId}`).toString('base64url') : null,
+        nextCursor: last ? purchasesCursor(last) : null,
       });
     })
     .get('/:id', async (c) => {

@@ -59,13 +59,21 @@ export async function claimIdempotencyKey(conn: PoolConnection, claim: Idempoten
   return String(row.resource_id);
 }
 
-/** Reads and checks the Idempotency-Key header: 1–128 visible ASCII characters. */
+/** What an Idempotency-Key must be, on every route that takes one (and in the OpenAPI document). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * Reads and checks the Idempotency-Key header: 1–128 visible ASCII characters. Only an absent header
+ * means "no key": a header sent empty (or otherwise outside the pattern) is refused, never taken as
+ * "no key", so a client whose key went missing hears about it instead of losing its idempotency.
+ */
 export function idempotencyKeyFrom(header: string | undefined, required: boolean): string | undefined {
-  if (header === undefined || header === '') {
+  if (header === undefined) {
     if (required) throw new AppError(400, 'invalid_request', 'Idempotency-Key header is required', { field: 'Idempotency-Key' });
     return undefined;
   }
-  if (!/^[\x21-\x7e]{1,128}$/.test(header)) {
+  if (header === '' && required) throw new AppError(400, 'invalid_request', 'Idempotency-Key header is required', { field: 'Idempotency-Key' });
+  if (!IDEMPOTENCY_KEY_PATTERN.test(header)) {
     throw new AppError(400, 'invalid_request', 'Idempotency-Key must be 1-128 visible ASCII characters', { field: 'Idempotency-Key' });
   }
   return header;

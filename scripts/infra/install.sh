@@ -31,6 +31,15 @@ if [ ! -f "$stamp" ]; then
     "moto[server]==$MOTO_VERSION" >>"$LOGS/pip.log" 2>&1 || die "pip install failed; see $LOGS/pip.log"
   touch "$stamp"
 fi
+# Schemathesis, the contract fuzzer of `npm run test:contract` (scripts/contract.sh), in the same
+# virtualenv (it only adds packages to it); a stamp of its own so an existing install gains it.
+st_stamp="$VENV/.tidings-schemathesis-$SCHEMATHESIS_VERSION"
+if [ ! -f "$st_stamp" ]; then
+  step "PyPI: schemathesis $SCHEMATHESIS_VERSION (log: $LOGS/pip.log)"
+  "$VENV/bin/pip" install -q --only-binary=:all: "schemathesis==$SCHEMATHESIS_VERSION" >>"$LOGS/pip.log" 2>&1 \
+    || die "pip install schemathesis failed; see $LOGS/pip.log"
+  touch "$st_stamp"
+fi
 
 # Apache Kafka broker jars from Maven Central (Maven's own ~/.m2 cache makes re-runs fast).
 KAFKA_LIBS="$INFRA/kafka-$KAFKA_VERSION/libs"
@@ -41,4 +50,4 @@ if [ ! -f "$KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]; then
     -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS" >>"$LOGS/maven.log" 2>&1 \
     || die "Kafka jars could not be fetched; see $LOGS/maven.log"
 fi
-step "installed: temporal, temporal-test-server, moto, kafka $KAFKA_VERSION, redis, mariadb"
+step "installed: temporal, temporal-test-server, moto, schemathesis, kafka $KAFKA_VERSION, redis, mariadb"

