@@ -72,6 +72,10 @@ fi
 # A backend client's token: it may act for any user (scope notifications:schedule-any), so generated
 # user ids are accepted rather than all answered 403.
 token="${CONTRACT_TOKEN:-$(node --import tsx scripts/dev-token.ts contract-fuzzer 7200 --scope notifications:schedule-any)}"
+# The document's example member (bob) is a user the API knows, as a real one would be: one call of
+# his own makes it so (a conversation with a never-seen user is refused with 409 unknown_member).
+curl -sf -o /dev/null -H "Authorization: Bearer $(node --import tsx scripts/dev-token.ts bob 600)" "$api/conversations" ||
+  { echo "[contract] could not make the example member bob known to $api" >&2; exit 1; }
 
 # `npm run test:contract -- replay <id>`: one failure again (the id is printed under it, its crash file
 # is in .data/contract/cache), against a system started the same way; `--keep` keeps it once fixed.

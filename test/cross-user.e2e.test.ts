@@ -347,7 +347,7 @@ describe('cross-user: B against A, on every route and channel', () => {
       expect(self).toMatchObject({ status: 422, body: { error: { code: 'no_other_member', field: 'members' } } });
       const nobody = uniqueId('nobody');
       const unknown = await b('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [friend, nobody] });
-      expect(unknown).toMatchObject({ status: 422, body: { error: { code: 'unknown_member', field: 'members', unknown: [nobody] } } });
+      expect(unknown).toMatchObject({ status: 409, body: { error: { code: 'unknown_member', field: 'members', unknown: [nobody] } } });
       expect(String((unknown.body.error as Json).message)).toContain(nobody);
       expect((await b('GET', '/conversations')).body.conversations).toEqual([]);
     } finally {

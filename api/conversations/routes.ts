@@ -104,8 +104,9 @@ export function conversationRoutes(deps: ConversationRouteDeps) {
       const known = await knownUsers(deps.mysql(), others);
       const unknown = others.filter((m) => !known.has(m));
       if (unknown.length) {
+        // 409, not 422: the request is well formed; the server knows no such user (yet).
         throw new AppError(
-          422,
+          409,
           'unknown_member',
           `${unknown.length === 1 ? 'there is no user' : 'there are no users'} ${unknown.map((u) => `“${u}”`).join(', ')}: check the name`,
           { field: 'members', unknown },

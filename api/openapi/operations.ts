@@ -427,7 +427,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       method: 'post',
       path: '/conversations',
       tag: 'conversations',
-      summary: 'Create a conversation (the caller is a member; 422 naming members for yourself alone or a user who has never signed in)',
+      summary: 'Create a conversation (the caller is a member; 422 naming members for yourself alone, 409 unknown_member for a user who has never signed in)',
       auth: true,
       body: { schema: CreateConversation, example: { organizationId: 'acme', channel: 'whatsapp', members: ['bob'] } },
       success: {
@@ -440,7 +440,7 @@ export function apiOperations(now = Date.now()): Operation[] {
         ListMessages: { to: 'get /conversations/:id/messages', description: 'its messages', parameters: { id: '$response.body#/conversationId' } },
         SendMessage: { to: 'post /conversations/:id/messages', description: 'send a message', parameters: { id: '$response.body#/conversationId' } },
       },
-      errors: [400, 422],
+      errors: [400, 409, 422],
     },
     {
       method: 'get',
