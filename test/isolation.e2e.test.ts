@@ -81,7 +81,7 @@ describe('environments side by side (TIDINGS_ENV)', () => {
       // Its own consumers store it from SQS (B) and from SQS + Kafka (C) ...
       await eventually(async () => (await sinkRows(from, 'b', event.eventId)).length === 1 && (await sinkRows(from, 'c', event.eventId)).length === 1, 30_000);
       // ... and the other environment's consumers, polling the whole time, never saw it.
-      await new Promise((r) => setTimeout(r, 1_500));
+      await new Promise((r) => setTimeout(r, 1_500)); // time passing is the point: a quiet window in which the other consumers poll
       expect(await sinkRows(other, 'b', event.eventId)).toEqual([]);
       expect(await sinkRows(other, 'c', event.eventId)).toEqual([]);
     }
@@ -102,7 +102,7 @@ describe('environments side by side (TIDINGS_ENV)', () => {
       await fb.publisher.publish(`user:${user}`, 'only-b', { n: 2 });
       await ca.until((f) => f.some((x) => x.event === 'only-a'));
       await cb.until((f) => f.some((x) => x.event === 'only-b'));
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 300)); // time passing is the point: a quiet window for a stray cross-environment event
       expect(ca.frames.filter((x) => x.type === 'event').map((x) => x.event)).toEqual(['only-a']);
       expect(cb.frames.filter((x) => x.type === 'event').map((x) => x.event)).toEqual(['only-b']);
     } finally {

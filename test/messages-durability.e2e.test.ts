@@ -128,7 +128,7 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
       const read = await as(app, bob)('POST', `/conversations/${id}/read`, { upToMessageId: first });
       expect(await read.json()).toEqual({ marked: 1 });
       await bobSocket.until(() => ticksOf(bobSocket, channel, first).includes('READ'), 5_000);
-      await new Promise((r) => setTimeout(r, 1_000));
+      await new Promise((r) => setTimeout(r, 1_000)); // time passing is the point: the outage goes on a while (the relay ticks with Kafka down)
     } finally {
       await broker.start();
     }
@@ -180,7 +180,7 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
     // A burst straight at the API process; it is killed while sends are still arriving, so some are
     // answered, some are cut off (never acknowledged: no promise made), none may be half-accepted.
     const sends = Array.from({ length: 60 }, async (_, i) => {
-      await new Promise((r) => setTimeout(r, i * 10));
+      await new Promise((r) => setTimeout(r, i * 10)); // time passing is the point: the burst is spread across the kill
       const res = await fetch(`${base}/conversations/${id}/messages`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -272,7 +272,7 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
         return delivered.every((m) => s.get(m) === 'DELIVERED') && silent.every((m) => s.get(m) === 'SENT');
       }, 20_000);
       // Past the deadline with no worker: nothing has failed them yet.
-      await new Promise((r) => setTimeout(r, 4_500));
+      await new Promise((r) => setTimeout(r, 4_500)); // time passing is the point: past the deadline with no worker
       expect([...(await statuses(silent)).values()]).toEqual(['SENT', 'SENT', 'SENT']);
 
       worker = await spawnWorker();
@@ -287,7 +287,7 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
       for (const m of delivered) expect(ticksOf(bobSocket, channel, m)).toEqual(['SENT', 'DELIVERED']);
       // FAILED is terminal: the channel answering late changes nothing.
       await report('DELIVERED', silent);
-      await new Promise((r) => setTimeout(r, 1_500));
+      await new Promise((r) => setTimeout(r, 1_500)); // time passing is the point: a quiet window in which the late reports are consumed
       expect([...(await statuses(silent)).values()]).toEqual(['FAILED', 'FAILED', 'FAILED']);
       worker.kill('SIGKILL');
     } finally {

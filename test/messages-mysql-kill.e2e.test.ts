@@ -102,7 +102,7 @@ describe('chat durability: MySQL killed -9 mid-flow', () => {
       const refused = await as(alice)('POST', `/conversations/${id}/messages`, { clientMessageId: 'down', text: 'while MySQL is down' });
       expect(refused.status).toBeGreaterThanOrEqual(500);
       // The channel's DELIVERED reports arrive on Kafka now and cannot be applied yet.
-      await new Promise((r) => setTimeout(r, 3_000));
+      await new Promise((r) => setTimeout(r, 3_000)); // time passing is the point: the outage lasts while reports arrive
     } finally {
       await mysqlServer.start();
     }

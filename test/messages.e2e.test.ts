@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { conversationAuthorizer } from '../services/conversation-channel';
 import { produceStatus } from '../services/message-status';
 import { createApiApp } from '../api/app';
@@ -124,7 +124,7 @@ describe('message status lifecycle across the real servers', () => {
       { messageId, conversationId: id, organizationId: 'org-1', channel: 'whatsapp', status: 'READ', at: Date.now() },
     ]);
     expect(await (await as(bob)('POST', `/conversations/${id}/read`, { upToMessageId: messageId })).json()).toEqual({ marked: 0 });
-    await new Promise((r) => setTimeout(r, 1_500));
+    await new Promise((r) => setTimeout(r, 1_500)); // time passing is the point: a quiet window in which those reports are consumed
     expect(await page()).toEqual(first);
     expect(ticks()).toEqual(['SENT', 'DELIVERED', 'READ']);
     // No workflow per message: the message is out of the outbox and its deadline is armed.
@@ -184,8 +184,9 @@ describe('message status lifecycle across the real servers', () => {
       .query<RowDataPacket[]>('SELECT status, COUNT(*) AS n FROM message_transitions WHERE message_id IN (?) GROUP BY status', [ids]);
     expect(Object.fromEntries(rows.map((r) => [r.status as string, Number(r.n)]))).toEqual({ SENT: 500, DELIVERED: 500 });
     // Each transition was ticked to the conversation exactly once.
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await ctx.redis().xlen(channelKeys(`conversation:${conversationId}`).stream)).toBe(1000);
+    const stream = channelKeys(`conversation:${conversationId}`).stream;
+    await vi.waitFor(async () => expect(await ctx.redis().xlen(stream)).toBeGreaterThanOrEqual(1000), { timeout: 10_000, interval: 100 });
+    expect(await ctx.redis().xlen(stream)).toBe(1000);
   }, 120_000);
 
   it('bad input: clear 4xx and nothing sent; a malformed msg.status record is dead-lettered and the partition keeps moving', async () => {
