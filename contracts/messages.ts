@@ -53,6 +53,5 @@ export interface MessageTimerActivities {
   relayMessageOutbox(args: { limit: number; minAgeMs: number }): Promise<{ claimed: number }>;
 }
 
-/** The conversation's live channel and its status event. */
-export const conversationChannel = (conversationId: string): string => `conversation:${conversationId}`;
+/** The status event on a conversation's channel (conversationChannel, contracts/channels.ts). */
 export const MESSAGE_STATUS_EVENT = 'message.status';

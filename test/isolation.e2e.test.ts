@@ -14,6 +14,7 @@ import { startWorker } from '../worker';
 import { ping, pingWorkflowId } from '../workflows/ping';
 import { eventually, testContext, uniqueId } from './support/context';
 import { gatewayFixture } from './support/gateway';
+import { userChannel } from '../contracts/channels';
 
 // Two environments at once on the same servers (this run's, and a second one made here), each with
 // its own consumers running: what one publishes, the other never receives.
@@ -98,8 +99,8 @@ describe('environments side by side (TIDINGS_ENV)', () => {
       // Subscribed (Redis confirmed) before anything is published: a connection without `since`
       // gets live events only.
       await Promise.all([ca.next('subscribed'), cb.next('subscribed')]);
-      await fa.publisher.publish(`user:${user}`, 'only-a', { n: 1 });
-      await fb.publisher.publish(`user:${user}`, 'only-b', { n: 2 });
+      await fa.publisher.publish(userChannel(user), 'only-a', { n: 1 });
+      await fb.publisher.publish(userChannel(user), 'only-b', { n: 2 });
       await ca.until((f) => f.some((x) => x.event === 'only-a'));
       await cb.until((f) => f.some((x) => x.event === 'only-b'));
       await new Promise((r) => setTimeout(r, 300)); // time passing is the point: a quiet window for a stray cross-environment event

@@ -18,6 +18,7 @@ import { startWorker } from '../worker';
 import { ROOT, eventually, freePort, uniqueId } from './support/context';
 import { messageStatuses, startChatInProcess, subscribedClient, ticksOf } from './support/chat';
 import { testKafkaBroker, type TestKafkaBroker } from './support/kafka-broker';
+import { conversationChannel } from '../contracts/channels';
 
 // What the chat keeps through outages and kills, on a Kafka broker of this file's own (the same
 // jars and settings as the shared one, on its own ports and data directory, so kill -9 hurts no one)
@@ -99,7 +100,7 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
   it('Kafka killed mid-flow: sends answer 202 and reads work during the outage; once it is back every message is DELIVERED, ticks in order', async () => {
     const [alice, bob] = [uniqueId('alice'), uniqueId('bob')];
     const id = await conversation(alice, [bob]);
-    const channel = `conversation:${id}`;
+    const channel = conversationChannel(id);
     const bobSocket = await connect(bob, channel);
     const send = async (i: number) => {
       const started = Date.now();
@@ -172,7 +173,7 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
 
     const [alice, bob] = [uniqueId('alice'), uniqueId('bob')];
     const id = await conversation(alice, [bob]);
-    const channel = `conversation:${id}`;
+    const channel = conversationChannel(id);
     const bobSocket = await connect(bob, channel);
     const token = await signToken(ctx.config, alice);
     const accepted: string[] = [];
@@ -244,7 +245,7 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
       let worker = await spawnWorker();
       const [alice, bob] = [uniqueId('alice'), uniqueId('bob')];
       const id = await conversation(alice, [bob]);
-      const channel = `conversation:${id}`;
+      const channel = conversationChannel(id);
       const bobSocket = await connect(bob, channel);
       const ids: string[] = [];
       for (let i = 0; i < 6; i++) {

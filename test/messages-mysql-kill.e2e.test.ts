@@ -16,6 +16,7 @@ import { startWorker } from '../worker';
 import { ROOT, eventually, uniqueId } from './support/context';
 import { messageStatuses, startChatInProcess, subscribedClient, ticksOf } from './support/chat';
 import { testMysqlServer, type TestMysqlServer } from './support/mysql-server';
+import { conversationChannel } from '../contracts/channels';
 
 // MySQL killed -9 mid-flow, on a MariaDB of this file's own (same server and settings as the shared
 // one, own port and data directory, so the kill hurts no one) and an environment of its own on the
@@ -85,7 +86,7 @@ describe('chat durability: MySQL killed -9 mid-flow', () => {
     const created = await as(alice)('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [bob] });
     expect(created.status).toBe(201);
     const id = ((await created.json()) as { conversationId: string }).conversationId;
-    const channel = `conversation:${id}`;
+    const channel = conversationChannel(id);
     const bobSocket = await subscribedClient(gatewayUrl, await signToken(ctx.config, bob), channel, sockets);
 
     const ids: string[] = [];

@@ -16,6 +16,7 @@ import { startConnectorSimulators } from '../simulators/connectors';
 import { startWorker } from '../worker';
 import { eventually, groupAtEnd, testContext, testNames, uniqueId } from './support/context';
 import { TestClient } from './support/gateway';
+import { conversationChannel } from '../contracts/channels';
 
 const names = testNames();
 
@@ -88,7 +89,7 @@ describe('message status lifecycle across the real servers', () => {
   it('a member sees SENT, DELIVERED, READ for a new message in order; a non-member is refused and sees nothing', async () => {
     const [alice, bob, carol] = [uniqueId('alice'), uniqueId('bob'), uniqueId('carol')];
     const id = await conversation(alice, [bob]);
-    const channel = `conversation:${id}`;
+    const channel = conversationChannel(id);
     const bobSocket = await connect(bob);
     bobSocket.send({ type: 'subscribe', channel });
     expect(await bobSocket.next('subscribed', channel)).toMatchObject({ channel });
@@ -184,7 +185,7 @@ describe('message status lifecycle across the real servers', () => {
       .query<RowDataPacket[]>('SELECT status, COUNT(*) AS n FROM message_transitions WHERE message_id IN (?) GROUP BY status', [ids]);
     expect(Object.fromEntries(rows.map((r) => [r.status as string, Number(r.n)]))).toEqual({ SENT: 500, DELIVERED: 500 });
     // Each transition was ticked to the conversation exactly once.
-    const stream = channelKeys(`conversation:${conversationId}`).stream;
+    const stream = channelKeys(conversationChannel(conversationId)).stream;
     await vi.waitFor(async () => expect(await ctx.redis().xlen(stream)).toBeGreaterThanOrEqual(1000), { timeout: 10_000, interval: 100 });
     expect(await ctx.redis().xlen(stream)).toBe(1000);
   }, 120_000);
