@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEventsConsumerB, startEventsConsumerC } from '../consumers/events';
+import { startEventSinkFromSqs, startEventSinkFromSqsAndKafka } from '../consumers/events';
 import { topicArn } from '../platform/clients/aws';
 import type { Context } from '../runtime/context';
 import { closeRedis, createRedis } from '../platform/clients/redis';
@@ -32,8 +32,8 @@ describe('environments side by side (TIDINGS_ENV)', () => {
     for (const ctx of [a, b]) {
       const group = uniqueId('iso');
       const consumers = [
-        await startEventsConsumerB(ctx, { waitSeconds: 1 }),
-        await startEventsConsumerC(ctx, { waitSeconds: 1, groupId: group, fromBeginning: false }),
+        await startEventSinkFromSqs(ctx, { waitSeconds: 1 }),
+        await startEventSinkFromSqsAndKafka(ctx, { waitSeconds: 1, groupId: group, fromBeginning: false }),
       ];
       stops.push(...consumers.map((c) => () => c.stop()));
     }
