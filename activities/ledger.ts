@@ -12,13 +12,13 @@ import {
   DAY_CLOSE_WORKFLOW,
   dayCloseWorkflowId,
   LEDGER_BALANCE_EVENT,
-  ledgerChannel,
   relayDrainingKey,
   type DayCloseWorkflow,
   type DayToClose,
   type LedgerActivities,
   type RelayBatchResult,
 } from '../contracts/ledger';
+import { ledgerChannel } from '../contracts/channels';
 import type { Publisher } from '../gateway/publisher';
 
 export interface LedgerDeps {

@@ -1,6 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Producer } from 'kafkajs';
 import type { Pool } from 'mysql2/promise';
+import { userChannel } from '../contracts/channels';
 import type { Channel, NotificationRequest } from '../domain/notification';
 import type { Publisher } from '../gateway/publisher';
 import { topicArn } from '../platform/clients/aws';
@@ -32,7 +33,7 @@ export function createNotificationDelivery(deps: NotificationDeps) {
       const { offset, connections } = await deps
         .publisher()
         .publish(
-          `user:${n.userId}`,
+          userChannel(n.userId),
           'notification',
           { notificationId: n.notificationId, title: n.title, body: n.body, template: n.template, data: n.data, sendAt: n.sendAt },
           { dedupeId: `notification:${n.notificationId}` },

@@ -50,12 +50,17 @@ function sqsSink(ctx: Context, sink: Sink, queueName: string, opts: EventConsume
   });
 }
 
-export async function startEventsConsumerB(ctx: Context, opts: EventConsumerOptions = {}) {
+/** Consumer B: stores each event from SQS `events-b` (SNS `events`) in `event_store_b`, once, and confirms it to the run. */
+export async function startEventSinkFromSqs(ctx: Context, opts: EventConsumerOptions = {}) {
   const sqs = sqsSink(ctx, 'b', namesOf(ctx.config).queues.eventsB.name, opts);
   return { ready: Promise.resolve(), stop: () => sqs.stop() };
 }
 
-export async function startEventsConsumerC(ctx: Context, opts: EventConsumerOptions = {}) {
+/**
+ * Consumer C: stores each event in `event_store_c` once, from whichever copy arrives first, SQS `events-c`
+ * (SNS `events`) or Kafka `events`, and confirms it to the run.
+ */
+export async function startEventSinkFromSqsAndKafka(ctx: Context, opts: EventConsumerOptions = {}) {
   const sqs = sqsSink(ctx, 'c', namesOf(ctx.config).queues.eventsC.name, opts);
   const kafka = await startKafkaConsumer({
     name: 'events-c',

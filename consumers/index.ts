@@ -1,5 +1,5 @@
 import type { Context } from '../runtime/context';
-import { startEventsConsumerB, startEventsConsumerC } from './events';
+import { startEventSinkFromSqs, startEventSinkFromSqsAndKafka } from './events';
 import { startMessageStatusConsumer } from './message-status';
 import { startNotificationsConsumer } from './notifications';
 import { startFulfillment, startPurchaseResults } from './purchases';
@@ -14,8 +14,8 @@ const stopOf =
 
 /** Every SQS and Kafka consumer, by name; each journey adds its own. */
 export const CONSUMERS: Record<string, ConsumerStarter> = {
-  'events-b': stopOf(startEventsConsumerB),
-  'events-c': stopOf(startEventsConsumerC),
+  'events-b': stopOf(startEventSinkFromSqs),
+  'events-c': stopOf(startEventSinkFromSqsAndKafka),
   fulfillment: stopOf(startFulfillment),
   'purchase-results': stopOf(startPurchaseResults),
   notifications: stopOf(startNotificationsConsumer),

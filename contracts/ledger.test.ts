@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createChannelAuthorization, DEFAULT_AUTHORIZERS } from '../gateway/authorize';
-import { ledgerChannel, ledgerChannelAuthorizer } from './ledger';
+import { ledgerChannel } from './channels';
+import { ledgerChannelAuthorizer } from './ledger';
 
 describe('ledger channel', () => {
   it("is readable by its merchant only: another user's subscribe is forbidden", async () => {

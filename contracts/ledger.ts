@@ -64,8 +64,6 @@ export interface LedgerActivities {
   closeLedgerDay(merchantId: string, day: string): Promise<void>;
 }
 
-/** A merchant's live ledger channel: every day's balance as the relay applies entries to it. */
-export const ledgerChannel = (merchantId: string): string => `ledger:${merchantId}`;
 /** Gateway authorizer of the `ledger` namespace: a merchant reads only their own ledger. */
 export const ledgerChannelAuthorizer = (userId: string, merchantId: string): boolean => userId === merchantId;
 /** The event on a ledger channel: the day's balances after the relay applied a batch. */

@@ -53,8 +53,7 @@ export interface MessageTimerActivities {
   relayMessageOutbox(args: { limit: number; minAgeMs: number }): Promise<{ claimed: number }>;
 }
 
-/** The conversation's live channel and its status event. */
-export const conversationChannel = (conversationId: string): string => `conversation:${conversationId}`;
+/** The status event on a conversation's channel (conversationChannel, contracts/channels.ts). */
 export const MESSAGE_STATUS_EVENT = 'message.status';
 /**
  * Pushed on each member's `user:{id}` when a conversation they are in is created, gets a message, or

@@ -3,6 +3,7 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Quote } from '../domain/purchase-quote';
+import { userChannel } from './channels';
 import type { PurchaseStatus } from '../domain/purchase-status';
 
 export type { PurchaseStatus } from '../domain/purchase-status';
@@ -107,6 +108,6 @@ export interface PurchaseRelayInput {
 /** The one purchase outbox relay per environment and task queue. */
 export const purchaseRelayId = (env: string, taskQueue: string): string => `${env}.purchase-relay-${taskQueue}`;
 
-/** The user's channel and the status event the purchase journey pushes on it. */
-export const purchaseChannel = (userId: string): string => `user:${userId}`;
+/** A purchase's statuses go to its customer's own channel, with this event. */
+export const purchaseChannel = userChannel;
 export const PURCHASE_STATUS_EVENT = 'purchase.status';

@@ -1,3 +1,5 @@
+import { CHANNEL_NAMESPACES, parseChannel } from '../contracts/channels';
+
 /**
  * Decides whether a user may subscribe to a channel of one namespace (`conversation` for
  * `conversation:c-1`). Journeys add theirs; a namespace with no authorizer is unknown.
@@ -8,15 +10,15 @@ export type Authorization = { ok: true } | { ok: false; code: 'unknown_channel' 
 
 /** `user:{id}` is readable by that user only. */
 export const DEFAULT_AUTHORIZERS: Record<string, ChannelAuthorizer> = {
-  user: (userId, id) => id === userId,
+  [CHANNEL_NAMESPACES.user]: (userId, id) => id === userId,
 };
 
 /** Combines per-namespace authorizers into one check. */
 export function createChannelAuthorization(authorizers: Record<string, ChannelAuthorizer> = DEFAULT_AUTHORIZERS) {
   return async (userId: string, channel: string): Promise<Authorization> => {
-    const colon = channel.indexOf(':');
-    const authorizer = authorizers[channel.slice(0, colon)];
+    const { namespace, id } = parseChannel(channel);
+    const authorizer = Object.hasOwn(authorizers, namespace) ? authorizers[namespace] : undefined;
     if (!authorizer) return { ok: false, code: 'unknown_channel' };
-    return (await authorizer(userId, channel.slice(colon + 1))) ? { ok: true } : { ok: false, code: 'forbidden' };
+    return (await authorizer(userId, id)) ? { ok: true } : { ok: false, code: 'forbidden' };
   };
 }

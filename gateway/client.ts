@@ -1,5 +1,6 @@
 // The gateway client for browsers and Node: pass `WebSocket` from 'ws' in Node, nothing in a
 // browser. No Node imports here, so it bundles for the web app as it is.
+import { userChannel } from '../contracts/channels';
 import { CloseCode } from './close-codes';
 import { compareOffsets } from './offsets';
 import type { EventFrame, ServerFrame } from './protocol';
@@ -141,7 +142,7 @@ export class GatewayClient {
     const url = new URL(urls[this.urlIndex % urls.length]!);
     url.searchParams.set('access_token', token);
     // Where we left our own channel: the gateway replays it before any live event.
-    const own = this.userId ? this.positions.get(`user:${this.userId}`) : undefined;
+    const own = this.userId ? this.positions.get(userChannel(this.userId)) : undefined;
     if (own) {
       url.searchParams.set('since', own.offset);
       url.searchParams.set('epoch', own.epoch);
@@ -184,7 +185,7 @@ export class GatewayClient {
         this.attempt = 0;
         this.setState('open');
         this.emit('welcome', { connectionId: frame.connectionId, userId: frame.userId, expiresAt: frame.expiresAt });
-        for (const channel of this.channels) if (channel !== `user:${frame.userId}`) this.sendSubscribe(channel);
+        for (const channel of this.channels) if (channel !== userChannel(frame.userId)) this.sendSubscribe(channel);
         return;
       case 'subscribed': {
         const at = this.positions.get(frame.channel);

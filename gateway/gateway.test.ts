@@ -3,6 +3,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { gatewayFixture, upgradeStatus } from '../test/support/gateway';
 import { eventually, uniqueId } from '../test/support/context';
 import type { Session } from './session';
+import { userChannel } from '../contracts/channels';
 
 // Real Redis, real sockets, gateway instances as separate servers in this process.
 describe('gateway: fan-out across instances', () => {
@@ -21,16 +22,16 @@ describe('gateway: fan-out across instances', () => {
     await Promise.all([onA, onB, bobOnA].map((c) => c.next('subscribed')));
     expect(await fx.presence.userConnections(alice)).toBe(2);
 
-    const result = await fx.publisher.publish(`user:${alice}`, 'purchase.status', { status: 'COMPLETED' });
+    const result = await fx.publisher.publish(userChannel(alice), 'purchase.status', { status: 'COMPLETED' });
     expect(result.connections).toBe(2);
 
     for (const c of [onA, onB]) {
       const e = await c.next('event');
-      expect(e).toMatchObject({ channel: `user:${alice}`, event: 'purchase.status', data: { status: 'COMPLETED' }, offset: result.offset });
+      expect(e).toMatchObject({ channel: userChannel(alice), event: 'purchase.status', data: { status: 'COMPLETED' }, offset: result.offset });
     }
-    await fx.publisher.publish(`user:${bob}`, 'hello', {});
+    await fx.publisher.publish(userChannel(bob), 'hello', {});
     await bobOnA.next('event');
-    expect(bobOnA.of('event').map((e) => e.channel)).toEqual([`user:${bob}`]);
+    expect(bobOnA.of('event').map((e) => e.channel)).toEqual([userChannel(bob)]);
     expect(onA.of('event')).toHaveLength(1);
   });
 
@@ -39,9 +40,9 @@ describe('gateway: fan-out across instances', () => {
     const carol = uniqueId('carol');
     const c = await fx.connect(a.url, await fx.token(carol));
     await c.next('subscribed');
-    const first = await fx.publisher.publish(`user:${carol}`, 'purchase.status', { status: 'PENDING' }, { dedupeId: 'p1:PENDING' });
-    const retry = await fx.publisher.publish(`user:${carol}`, 'purchase.status', { status: 'PENDING' }, { dedupeId: 'p1:PENDING' });
-    const next = await fx.publisher.publish(`user:${carol}`, 'purchase.status', { status: 'COMPLETED' }, { dedupeId: 'p1:COMPLETED' });
+    const first = await fx.publisher.publish(userChannel(carol), 'purchase.status', { status: 'PENDING' }, { dedupeId: 'p1:PENDING' });
+    const retry = await fx.publisher.publish(userChannel(carol), 'purchase.status', { status: 'PENDING' }, { dedupeId: 'p1:PENDING' });
+    const next = await fx.publisher.publish(userChannel(carol), 'purchase.status', { status: 'COMPLETED' }, { dedupeId: 'p1:COMPLETED' });
     expect(first.duplicate).toBe(false);
     expect(retry).toMatchObject({ duplicate: true, offset: first.offset });
     await c.until((f) => f.some((x) => x.type === 'event' && x.offset === next.offset));
@@ -53,10 +54,10 @@ describe('gateway: fan-out across instances', () => {
     const user = uniqueId('u');
     const c = await fx.connect(a.url, await fx.token(user));
     const welcome = await c.next('welcome');
-    expect(welcome).toMatchObject({ protocol: 1, userId: user, channels: [`user:${user}`] });
+    expect(welcome).toMatchObject({ protocol: 1, userId: user, channels: [userChannel(user)] });
     expect(typeof welcome.connectionId).toBe('string');
     expect(new Date(String(welcome.expiresAt)).getTime()).toBeGreaterThan(Date.now());
-    expect(await c.next('subscribed')).toMatchObject({ channel: `user:${user}`, recovered: true });
+    expect(await c.next('subscribed')).toMatchObject({ channel: userChannel(user), recovered: true });
   });
 });
 
@@ -67,7 +68,7 @@ describe('gateway: recovery', () => {
   it('replays exactly the missed events in order after a reconnect with since, then goes live with no duplicate', async () => {
     const a = await fx.instance();
     const user = uniqueId('u');
-    const channel = `user:${user}`;
+    const channel = userChannel(user);
     const first = await fx.connect(a.url, await fx.token(user));
     await first.next('subscribed');
     const before = await fx.publisher.publish(channel, 'n', { n: 0 });
@@ -91,14 +92,16 @@ describe('gateway: recovery', () => {
     const live = await fx.publisher.publish(channel, 'n', { n: 4 });
     await again.until((f) => f.filter((x) => x.type === 'event').length === 4);
     expect(again.of('event').at(-1)).toMatchObject({ offset: live.offset, data: { n: 4 } });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(again.of('event')).toHaveLength(4);
+    // No duplicate: once a later event arrives, a second copy of anything before it would have too.
+    await fx.publisher.publish(channel, 'n', { n: 5 });
+    await again.until((f) => f.filter((x) => x.type === 'event').length >= 5);
+    expect(again.of('event').map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('replays a channel that had no event yet when the client subscribed (offset 0-0, no epoch) instead of reporting a gap', async () => {
     const a = await fx.instance();
     const user = uniqueId('u');
-    const channel = `user:${user}`;
+    const channel = userChannel(user);
     const first = await fx.connect(a.url, await fx.token(user));
     const empty = await first.next('subscribed');
     expect(empty).toMatchObject({ channel, offset: '0-0', epoch: '' });
@@ -119,7 +122,7 @@ describe('gateway: recovery', () => {
   it('has no gap or duplicate at the seam when events keep arriving during the replay', async () => {
     const a = await fx.instance();
     const user = uniqueId('u');
-    const channel = `user:${user}`;
+    const channel = userChannel(user);
     const start = await fx.publisher.publish(channel, 'n', { n: 0 });
     for (let n = 1; n <= 50; n++) await fx.publisher.publish(channel, 'n', { n });
     const c = await fx.connect(a.url, await fx.token(user));
@@ -127,10 +130,11 @@ describe('gateway: recovery', () => {
     c.send({ type: 'subscribe', channel, since: start.offset });
     // Publish concurrently with the replay.
     for (let n = 51; n <= 100; n++) await fx.publisher.publish(channel, 'n', { n });
-    await c.until((f) => f.filter((x) => x.type === 'event').length >= 100, 10_000);
-    await new Promise((r) => setTimeout(r, 100));
+    // Then one more: once it arrives, a duplicate or a straggler from before it would have too.
+    await fx.publisher.publish(channel, 'n', { n: 101 });
+    await c.until((f) => f.some((x) => x.type === 'event' && (x.data as { n: number }).n === 101), 10_000);
     const ns = c.of('event').map((e) => (e.data as { n: number }).n);
-    expect(ns).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(ns).toEqual(Array.from({ length: 101 }, (_, i) => i + 1));
   });
 
   it('says recovered:false when the history no longer reaches back, or the epoch changed', async () => {
@@ -138,7 +142,7 @@ describe('gateway: recovery', () => {
     try {
       const a = await fxSmall.instance();
       const user = uniqueId('u');
-      const channel = `user:${user}`;
+      const channel = userChannel(user);
       const old = await fxSmall.publisher.publish(channel, 'n', { n: 0 });
       for (let n = 1; n <= 400; n++) await fxSmall.publisher.publish(channel, 'n', { n });
       const c = await fxSmall.connect(a.url, await fxSmall.token(user));
@@ -217,11 +221,11 @@ describe('gateway: frames, channels and limits', () => {
   it("refuses another user's channel and unknown namespaces; nothing leaks", async () => {
     const { c } = await open();
     const other = uniqueId('other');
-    c.send({ type: 'subscribe', channel: `user:${other}` });
-    expect(await c.next('error')).toMatchObject({ code: 'forbidden', channel: `user:${other}` });
+    c.send({ type: 'subscribe', channel: userChannel(other) });
+    expect(await c.next('error')).toMatchObject({ code: 'forbidden', channel: userChannel(other) });
     c.send({ type: 'subscribe', channel: 'secret:plans' });
     expect(await c.next('error')).toMatchObject({ code: 'unknown_channel' });
-    await fx.publisher.publish(`user:${other}`, 'private', { x: 1 });
+    await fx.publisher.publish(userChannel(other), 'private', { x: 1 });
     c.send({ type: 'ping' });
     await c.next('pong');
     expect(c.of('event')).toHaveLength(0);
@@ -290,7 +294,7 @@ describe('gateway: lifecycle', () => {
     const silent = await fx.connect(a.url, await fx.token(uniqueId('u')), { autoPong: false });
     const healthy = await fx.connect(a.url, await fx.token(uniqueId('u')));
     expect(await silent.closed).toBe(1006);
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 500)); // time passing is the point: three more ping intervals, still open
     expect(healthy.closeCode).toBeUndefined();
   });
 
@@ -314,7 +318,7 @@ describe('gateway: lifecycle', () => {
     }, 5);
     try {
       let published = 0;
-      for (let i = 0; i < 400 && a.gateway.sessions.size > 1; i++, published++) await fx.publisher.publish(`user:${user}`, 'big', { payload });
+      for (let i = 0; i < 400 && a.gateway.sessions.size > 1; i++, published++) await fx.publisher.publish(userChannel(user), 'big', { payload });
       const session = await closed;
       // The slow one, with the documented code (docs/gateway-protocol.md, Limits).
       expect(session.connectionId).toBe(slowId);
@@ -387,7 +391,7 @@ describe('gateway: metrics', () => {
     await c.next('subscribed');
     c.send({ type: 'ping' });
     await c.next('pong');
-    await fx.publisher.publish(`user:${user}`, 'x', {});
+    await fx.publisher.publish(userChannel(user), 'x', {});
     await c.next('event');
     const text = await metrics.metrics();
     const value = (name: string) => Number(text.match(new RegExp(`^${name}\\{instance="${a.gateway.instanceId}"\\} (\\S+)$`, 'm'))?.[1]);

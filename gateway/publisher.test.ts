@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { testContext, uniqueId } from '../test/support/context';
 import { readHistory } from './history';
 import { channelKeys, createPublisher, PublishError } from './publisher';
+import { userChannel } from '../contracts/channels';
 
 // The publisher on the real Redis: what is published in one turn of the event loop goes out in one
 // script call, each caller still gets its own answer, and an event Redis refuses fails alone.
@@ -16,7 +17,7 @@ describe('publisher batches', () => {
   it('one call for the events of one tick, across channels; each channel keeps its order; each caller its own offset', async () => {
     const { redis, publisher } = publisherOn();
     const calls = vi.spyOn(redis, 'evalsha');
-    const channels = [`user:${uniqueId('a')}`, `user:${uniqueId('b')}`];
+    const channels = [userChannel(uniqueId('a')), userChannel(uniqueId('b'))];
     try {
       const results = await Promise.all(Array.from({ length: 10 }, (_, i) => publisher.publish(channels[i % 2]!, 'n', { i }, { countConnections: false })));
       expect(calls).toHaveBeenCalledTimes(1);
@@ -32,8 +33,8 @@ describe('publisher batches', () => {
 
   it('an event Redis refuses fails alone: the others of its call are published', async () => {
     const { redis, publisher } = publisherOn();
-    const broken = `user:${uniqueId('broken')}`;
-    const fine = `user:${uniqueId('fine')}`;
+    const broken = userChannel(uniqueId('broken'));
+    const fine = userChannel(uniqueId('fine'));
     // The channel's stream key holds a string: XADD to it fails with WRONGTYPE.
     await redis.set(channelKeys(broken).stream, 'not a stream', 'EX', 60);
     const [bad, good] = await Promise.allSettled([

@@ -35,6 +35,11 @@ describe('channel authorization', () => {
     expect(await authorize('bob', 'team:red')).toEqual({ ok: false, code: 'forbidden' });
     expect(await authorize('alice', 'vault:1')).toEqual({ ok: false, code: 'unknown_channel' });
   });
+  it("knows no namespace from Object's prototype (constructor:x, tostring:x are valid channel names)", async () => {
+    for (const channel of ['constructor:x', 'toString:x', 'hasOwnProperty:x', '__proto__:x', 'valueOf:x']) {
+      expect(await authorize('alice', channel)).toEqual({ ok: false, code: 'unknown_channel' });
+    }
+  });
 });
 
 describe('tokens', () => {

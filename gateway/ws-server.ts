@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal, TokenVerifier } from '../platform/auth/jwt';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
+import { userChannel } from '../contracts/channels';
 import { createChannelAuthorization, DEFAULT_AUTHORIZERS, type ChannelAuthorizer } from './authorize';
 import { limitLifetime, startInstanceHeartbeat, startKeepalive } from './heartbeats';
 import { Hub } from './hub';
@@ -90,17 +91,17 @@ export function createGateway(opts: GatewayOptions) {
     });
     ws.on('error', (err) => log.debug({ err: err.message, connectionId }, 'socket error'));
 
-    const userChannel = `user:${principal.userId}`;
+    const ownChannel = userChannel(principal.userId);
     session.send({
       type: 'welcome',
       protocol: 1,
       connectionId,
       userId: principal.userId,
       expiresAt: lifetime.expiresAt.toISOString(),
-      channels: [userChannel],
+      channels: [ownChannel],
     });
     await registry.addConnection(connectionId, principal.userId);
-    await session.subscribe(userChannel, resume.since, resume.epoch);
+    await session.subscribe(ownChannel, resume.since, resume.epoch);
   }
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Pool } from 'mysql2/promise';
+import { CHANNEL_NAMESPACES } from '../contracts/channels';
 import { ledgerChannelAuthorizer } from '../contracts/ledger';
 import type { ChannelAuthorizer } from '../gateway/authorize';
 import { conversationAuthorizer } from '../services/conversation-channel';
@@ -9,6 +10,6 @@ import { conversationAuthorizer } from '../services/conversation-channel';
  * user against each of them, so a namespace added here without a cross-user case fails that suite.
  */
 export const channelAuthorizers = (ctx: { mysql(): Pool }): Record<string, ChannelAuthorizer> => ({
-  conversation: conversationAuthorizer(ctx),
-  ledger: ledgerChannelAuthorizer,
+  [CHANNEL_NAMESPACES.conversation]: conversationAuthorizer(ctx),
+  [CHANNEL_NAMESPACES.ledger]: ledgerChannelAuthorizer,
 });

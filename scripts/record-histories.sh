@@ -12,5 +12,5 @@ trap 'LOG_LEVEL=warn node --import tsx provision/cli.ts --teardown || true' EXIT
 LOG_LEVEL=warn node --import tsx provision/cli.ts
 # Suites to run first: all end-to-end suites, or the ones named (npm run record:histories -- test/ledger.e2e.test.ts).
 if [ $# -gt 0 ]; then SUITES=("$@"); else SUITES=(test/*.e2e.test.ts); fi
-npx vitest run "${SUITES[@]}" --exclude 'test/web*.test.ts' || echo "[record] some suites failed; recording what ran"
+npx vitest run --project integration "${SUITES[@]}" || echo "[record] some suites failed; recording what ran"
 node --import tsx scripts/record-histories.ts

@@ -35,8 +35,9 @@ check format npx prettier --check --log-level warn .
 # Import rules: no cycles, activities never import workflows, workflows stay pure (.dependency-cruiser.cjs).
 check imports npx depcruise --config .dependency-cruiser.cjs --output-type err activities api bench consumers contracts domain gateway platform provision runtime scripts services simulators stores test web/src workflows main.ts worker.ts
 
-# Two runs: the browser tests (test/web*.test.ts) start the whole system (its consumers share the
-# real queues), so they run after the rest, not beside it. Path arguments narrow the runs: a web test
+# Two runs: the unit and integration projects (vitest.config.ts), then the browser tests
+# (test/web*.test.ts, project web), which start the whole system (its consumers share the real
+# queues), so they run after the rest, not beside it. Path arguments narrow the runs: a web test
 # file goes to the second run, any other path to the first; options (from the first argument that
 # starts with -, with their values: -t 'some name') go to both; a run left with no path of its own
 # is skipped.
@@ -55,12 +56,12 @@ done
 narrowed=$(( ${#paths[@]} + ${#web_paths[@]} ))
 vitest_rc=0
 if [ "$narrowed" -eq 0 ] || [ ${#paths[@]} -gt 0 ]; then
-  npx vitest run --reporter=default --reporter=json --outputFile.json="$results" --exclude 'test/web*.test.ts' "${paths[@]}" "${options[@]}"
+  npx vitest run --project unit --project integration --reporter=default --reporter=json --outputFile.json="$results" "${paths[@]}" "${options[@]}"
   vitest_rc=$?
 fi
 if [ "$narrowed" -eq 0 ] || [ ${#web_paths[@]} -gt 0 ]; then
   [ "$narrowed" -eq 0 ] && web_paths=(test/web)
-  npx vitest run --reporter=default --reporter=json --outputFile.json="$web_results" "${web_paths[@]}" "${options[@]}"
+  npx vitest run --project web --reporter=default --reporter=json --outputFile.json="$web_results" "${web_paths[@]}" "${options[@]}"
   web_rc=$?
   [ "$web_rc" -eq 0 ] || vitest_rc=$web_rc
 fi
@@ -106,8 +107,9 @@ node -e '
     const r = JSON.parse(fs.readFileSync(file, "utf8"));
     passed += r.numPassedTests; failed += r.numFailedTests;
     skipped += r.numPendingTests + r.numTodoTests;
-    // A file that fails to load has no tests to count; count it as a failure.
-    failed += r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+    // A file that fails to load has no tests to count, and one whose beforeAll fails has only
+    // skipped ones (e.g. no time-skipping test server): count such a file as a failure.
+    failed += r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed")).length;
   }
   if (read === 0 && rc !== "0") failed += 1;
   passed += Number(passedChecks); failed += Number(failedChecks);

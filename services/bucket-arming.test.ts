@@ -7,11 +7,16 @@ describe('deadline bucket arming', () => {
   it('starts a bucket once, however many dispatches ask for it at the same time', async () => {
     const workflowId = id();
     let starts = 0;
+    // The start stays in flight until all five have asked.
+    let finish!: () => void;
+    const inFlight = new Promise<void>((r) => (finish = r));
     const start = async () => {
       starts++;
-      await new Promise((r) => setTimeout(r, 10));
+      await inFlight;
     };
-    await Promise.all(Array.from({ length: 5 }, () => armOnce(workflowId, Date.now() + 60_000, start)));
+    const arming = Promise.all(Array.from({ length: 5 }, () => armOnce(workflowId, Date.now() + 60_000, start)));
+    finish();
+    await arming;
     await armOnce(workflowId, Date.now() + 60_000, start);
     expect(starts).toBe(1);
   });

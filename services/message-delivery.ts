@@ -6,8 +6,8 @@
 import type { Client } from '@temporalio/client';
 import type { Producer } from 'kafkajs';
 import type { Pool } from 'mysql2/promise';
+import { conversationChannel } from '../contracts/channels';
 import {
-  conversationChannel,
   deadlineSliceEnd,
   MESSAGE_DEADLINE_BUCKET_WORKFLOW,
   MESSAGE_STATUS_EVENT,

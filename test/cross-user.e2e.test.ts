@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiApp } from '../api/app';
 import { DEFAULT_AUTHORIZERS } from '../gateway/authorize';
-import { ledgerChannel } from '../contracts/ledger';
+import { conversationChannel, ledgerChannel, userChannel } from '../contracts/channels';
 import { SCOPES, signToken } from '../platform/auth/jwt';
 import { channelAuthorizers } from '../runtime/channels';
 import type { Context } from '../runtime/context';
@@ -362,8 +362,8 @@ describe('cross-user: B against A, on every route and channel', () => {
       const conv = await a('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [await known()] });
       // A's channel in each namespace the gateway serves (the same set main.ts registers).
       const channelsOfA: Record<string, string> = {
-        user: `user:${aId}`,
-        conversation: `conversation:${String(conv.body.conversationId)}`,
+        user: userChannel(aId),
+        conversation: conversationChannel(String(conv.body.conversationId)),
         ledger: ledgerChannel(aId),
       };
       const namespaces = Object.keys({ ...DEFAULT_AUTHORIZERS, ...channelAuthorizers(ctx) });
@@ -377,7 +377,7 @@ describe('cross-user: B against A, on every route and channel', () => {
       for (const ch of channels) await aClient.next('subscribed', ch);
       // B resuming "its" channel from an offset of A's gets its own channel only.
       const bClient = await fx.connect(`${gw.url}?since=${before[0]!.offset}&epoch=${before[0]!.epoch}`, await fx.token(bId));
-      expect((await bClient.next('subscribed')).channel).toBe(`user:${bId}`);
+      expect((await bClient.next('subscribed')).channel).toBe(userChannel(bId));
 
       for (const channel of channels) {
         bClient.send({ type: 'subscribe', channel });

@@ -3,7 +3,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiApp } from '../api/app';
-import { startEventsConsumerB, startEventsConsumerC } from '../consumers/events';
+import { startEventSinkFromSqs, startEventSinkFromSqsAndKafka } from '../consumers/events';
 import { startKafkaConsumer } from '../consumers/kafka-runner';
 import { signToken } from '../platform/auth/jwt';
 import type { Context } from '../runtime/context';
@@ -24,10 +24,10 @@ describe('event fan-out across the real servers', () => {
   let token: string;
   const userId = uniqueId('user');
   const groupId = uniqueId('events-c-test');
-  let consumerB: Awaited<ReturnType<typeof startEventsConsumerB>>;
-  let consumerC: Awaited<ReturnType<typeof startEventsConsumerC>> | undefined;
+  let consumerB: Awaited<ReturnType<typeof startEventSinkFromSqs>>;
+  let consumerC: Awaited<ReturnType<typeof startEventSinkFromSqsAndKafka>> | undefined;
   const startC = async () => {
-    consumerC = await startEventsConsumerC(ctx, { groupId, fromBeginning: true, waitSeconds: 1 });
+    consumerC = await startEventSinkFromSqsAndKafka(ctx, { groupId, fromBeginning: true, waitSeconds: 1 });
     await consumerC.ready;
   };
 
@@ -47,7 +47,7 @@ describe('event fan-out across the real servers', () => {
     token = await signToken(ctx.config, userId);
     app = createApiApp(ctx);
     await startWorker(ctx);
-    consumerB = await startEventsConsumerB(ctx, { waitSeconds: 1 });
+    consumerB = await startEventSinkFromSqs(ctx, { waitSeconds: 1 });
     await groupAtEnd(ctx.kafka(), groupId, names.topics.events);
     await startC();
   }, 60_000);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEventsConsumerB, startEventsConsumerC } from '../consumers/events';
+import { startEventSinkFromSqs, startEventSinkFromSqsAndKafka } from '../consumers/events';
 import { topicArn } from '../platform/clients/aws';
 import type { Context } from '../runtime/context';
 import { closeRedis, createRedis } from '../platform/clients/redis';
@@ -14,6 +14,7 @@ import { startWorker } from '../worker';
 import { ping, pingWorkflowId } from '../workflows/ping';
 import { eventually, testContext, uniqueId } from './support/context';
 import { gatewayFixture } from './support/gateway';
+import { userChannel } from '../contracts/channels';
 
 // Two environments at once on the same servers (this run's, and a second one made here), each with
 // its own consumers running: what one publishes, the other never receives.
@@ -31,8 +32,8 @@ describe('environments side by side (TIDINGS_ENV)', () => {
     for (const ctx of [a, b]) {
       const group = uniqueId('iso');
       const consumers = [
-        await startEventsConsumerB(ctx, { waitSeconds: 1 }),
-        await startEventsConsumerC(ctx, { waitSeconds: 1, groupId: group, fromBeginning: false }),
+        await startEventSinkFromSqs(ctx, { waitSeconds: 1 }),
+        await startEventSinkFromSqsAndKafka(ctx, { waitSeconds: 1, groupId: group, fromBeginning: false }),
       ];
       stops.push(...consumers.map((c) => () => c.stop()));
     }
@@ -81,7 +82,7 @@ describe('environments side by side (TIDINGS_ENV)', () => {
       // Its own consumers store it from SQS (B) and from SQS + Kafka (C) ...
       await eventually(async () => (await sinkRows(from, 'b', event.eventId)).length === 1 && (await sinkRows(from, 'c', event.eventId)).length === 1, 30_000);
       // ... and the other environment's consumers, polling the whole time, never saw it.
-      await new Promise((r) => setTimeout(r, 1_500));
+      await new Promise((r) => setTimeout(r, 1_500)); // time passing is the point: a quiet window in which the other consumers poll
       expect(await sinkRows(other, 'b', event.eventId)).toEqual([]);
       expect(await sinkRows(other, 'c', event.eventId)).toEqual([]);
     }
@@ -98,11 +99,11 @@ describe('environments side by side (TIDINGS_ENV)', () => {
       // Subscribed (Redis confirmed) before anything is published: a connection without `since`
       // gets live events only.
       await Promise.all([ca.next('subscribed'), cb.next('subscribed')]);
-      await fa.publisher.publish(`user:${user}`, 'only-a', { n: 1 });
-      await fb.publisher.publish(`user:${user}`, 'only-b', { n: 2 });
+      await fa.publisher.publish(userChannel(user), 'only-a', { n: 1 });
+      await fb.publisher.publish(userChannel(user), 'only-b', { n: 2 });
       await ca.until((f) => f.some((x) => x.event === 'only-a'));
       await cb.until((f) => f.some((x) => x.event === 'only-b'));
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 300)); // time passing is the point: a quiet window for a stray cross-environment event
       expect(ca.frames.filter((x) => x.type === 'event').map((x) => x.event)).toEqual(['only-a']);
       expect(cb.frames.filter((x) => x.type === 'event').map((x) => x.event)).toEqual(['only-b']);
     } finally {

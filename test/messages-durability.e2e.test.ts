@@ -18,6 +18,7 @@ import { startWorker } from '../worker';
 import { ROOT, eventually, freePort, uniqueId } from './support/context';
 import { messageStatuses, startChatInProcess, subscribedClient, ticksOf } from './support/chat';
 import { testKafkaBroker, type TestKafkaBroker } from './support/kafka-broker';
+import { conversationChannel } from '../contracts/channels';
 
 // What the chat keeps through outages and kills, on a Kafka broker of this file's own (the same
 // jars and settings as the shared one, on its own ports and data directory, so kill -9 hurts no one)
@@ -101,7 +102,7 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
   it('Kafka killed mid-flow: sends answer 202 and reads work during the outage; once it is back every message is DELIVERED, ticks in order', async () => {
     const [alice, bob] = [uniqueId('alice'), uniqueId('bob')];
     const id = await conversation(alice, [bob]);
-    const channel = `conversation:${id}`;
+    const channel = conversationChannel(id);
     const bobSocket = await connect(bob, channel);
     const send = async (i: number) => {
       const started = Date.now();
@@ -130,7 +131,7 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
       const read = await as(app, bob)('POST', `/conversations/${id}/read`, { upToMessageId: first });
       expect(await read.json()).toEqual({ marked: 1 });
       await bobSocket.until(() => ticksOf(bobSocket, channel, first).includes('READ'), 5_000);
-      await new Promise((r) => setTimeout(r, 1_000));
+      await new Promise((r) => setTimeout(r, 1_000)); // time passing is the point: the outage goes on a while (the relay ticks with Kafka down)
     } finally {
       await broker.start();
     }
@@ -174,7 +175,7 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
 
     const [alice, bob] = [uniqueId('alice'), uniqueId('bob')];
     const id = await conversation(alice, [bob]);
-    const channel = `conversation:${id}`;
+    const channel = conversationChannel(id);
     const bobSocket = await connect(bob, channel);
     const token = await signToken(ctx.config, alice);
     const accepted: string[] = [];
@@ -182,7 +183,7 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
     // A burst straight at the API process; it is killed while sends are still arriving, so some are
     // answered, some are cut off (never acknowledged: no promise made), none may be half-accepted.
     const sends = Array.from({ length: 60 }, async (_, i) => {
-      await new Promise((r) => setTimeout(r, i * 10));
+      await new Promise((r) => setTimeout(r, i * 10)); // time passing is the point: the burst is spread across the kill
       const res = await fetch(`${base}/conversations/${id}/messages`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -246,7 +247,7 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
       let worker = await spawnWorker();
       const [alice, bob] = [uniqueId('alice'), uniqueId('bob')];
       const id = await conversation(alice, [bob]);
-      const channel = `conversation:${id}`;
+      const channel = conversationChannel(id);
       const bobSocket = await connect(bob, channel);
       const ids: string[] = [];
       for (let i = 0; i < 6; i++) {
@@ -274,7 +275,7 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
         return delivered.every((m) => s.get(m) === 'DELIVERED') && silent.every((m) => s.get(m) === 'SENT');
       }, 20_000);
       // Past the deadline with no worker: nothing has failed them yet.
-      await new Promise((r) => setTimeout(r, 4_500));
+      await new Promise((r) => setTimeout(r, 4_500)); // time passing is the point: past the deadline with no worker
       expect([...(await statuses(silent)).values()]).toEqual(['SENT', 'SENT', 'SENT']);
 
       worker = await spawnWorker();
@@ -289,7 +290,7 @@ describe('chat durability: Kafka and the worker killed mid-flow, MySQL first', (
       for (const m of delivered) expect(ticksOf(bobSocket, channel, m)).toEqual(['SENT', 'DELIVERED']);
       // FAILED is terminal: the channel answering late changes nothing.
       await report('DELIVERED', silent);
-      await new Promise((r) => setTimeout(r, 1_500));
+      await new Promise((r) => setTimeout(r, 1_500)); // time passing is the point: a quiet window in which the late reports are consumed
       expect([...(await statuses(silent)).values()]).toEqual(['FAILED', 'FAILED', 'FAILED']);
       worker.kill('SIGKILL');
     } finally {

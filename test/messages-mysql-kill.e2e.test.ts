@@ -16,6 +16,7 @@ import { startWorker } from '../worker';
 import { ROOT, eventually, uniqueId } from './support/context';
 import { messageStatuses, startChatInProcess, subscribedClient, ticksOf } from './support/chat';
 import { provisionOn, testMysqlServer, type TestMysqlServer } from './support/mysql-server';
+import { conversationChannel } from '../contracts/channels';
 
 // MySQL killed -9 mid-flow, on a MariaDB of this file's own (same server and settings as the shared
 // one, own port and data directory, so the kill hurts no one) and an environment of its own on the
@@ -80,7 +81,7 @@ describe('chat durability: MySQL killed -9 mid-flow', () => {
     const created = await as(alice)('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [bob] });
     expect(created.status).toBe(201);
     const id = ((await created.json()) as { conversationId: string }).conversationId;
-    const channel = `conversation:${id}`;
+    const channel = conversationChannel(id);
     const bobSocket = await subscribedClient(gatewayUrl, await signToken(ctx.config, bob), channel, sockets);
 
     const ids: string[] = [];
@@ -97,7 +98,7 @@ describe('chat durability: MySQL killed -9 mid-flow', () => {
       const refused = await as(alice)('POST', `/conversations/${id}/messages`, { clientMessageId: 'down', text: 'while MySQL is down' });
       expect(refused.status).toBeGreaterThanOrEqual(500);
       // The channel's DELIVERED reports arrive on Kafka now and cannot be applied yet.
-      await new Promise((r) => setTimeout(r, 3_000));
+      await new Promise((r) => setTimeout(r, 3_000)); // time passing is the point: the outage lasts while reports arrive
     } finally {
       await mysqlServer.start();
     }

@@ -1,7 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { conversationAuthorizer } from '../services/conversation-channel';
 import { produceStatus } from '../services/message-status';
 import { createApiApp } from '../api/app';
@@ -16,6 +16,7 @@ import { startConnectorSimulators } from '../simulators/connectors';
 import { startWorker } from '../worker';
 import { eventually, groupAtEnd, testContext, testNames, uniqueId } from './support/context';
 import { TestClient } from './support/gateway';
+import { conversationChannel } from '../contracts/channels';
 
 const names = testNames();
 
@@ -90,7 +91,7 @@ describe('message status lifecycle across the real servers', () => {
   it('a member sees SENT, DELIVERED, READ for a new message in order; a non-member is refused and sees nothing', async () => {
     const [alice, bob, carol] = [uniqueId('alice'), uniqueId('bob'), uniqueId('carol')];
     const id = await conversation(alice, [bob]);
-    const channel = `conversation:${id}`;
+    const channel = conversationChannel(id);
     const bobSocket = await connect(bob);
     bobSocket.send({ type: 'subscribe', channel });
     expect(await bobSocket.next('subscribed', channel)).toMatchObject({ channel });
@@ -126,7 +127,7 @@ describe('message status lifecycle across the real servers', () => {
       { messageId, conversationId: id, organizationId: 'org-1', channel: 'whatsapp', status: 'READ', at: Date.now() },
     ]);
     expect(await (await as(bob)('POST', `/conversations/${id}/read`, { upToMessageId: messageId })).json()).toEqual({ marked: 0 });
-    await new Promise((r) => setTimeout(r, 1_500));
+    await new Promise((r) => setTimeout(r, 1_500)); // time passing is the point: a quiet window in which those reports are consumed
     expect(await page()).toEqual(first);
     expect(ticks()).toEqual(['SENT', 'DELIVERED', 'READ']);
     // No workflow per message: the message is out of the outbox and its deadline is armed.
@@ -186,8 +187,9 @@ describe('message status lifecycle across the real servers', () => {
       .query<RowDataPacket[]>('SELECT status, COUNT(*) AS n FROM message_transitions WHERE message_id IN (?) GROUP BY status', [ids]);
     expect(Object.fromEntries(rows.map((r) => [r.status as string, Number(r.n)]))).toEqual({ SENT: 500, DELIVERED: 500 });
     // Each transition was ticked to the conversation exactly once.
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await ctx.redis().xlen(channelKeys(`conversation:${conversationId}`).stream)).toBe(1000);
+    const stream = channelKeys(conversationChannel(conversationId)).stream;
+    await vi.waitFor(async () => expect(await ctx.redis().xlen(stream)).toBeGreaterThanOrEqual(1000), { timeout: 10_000, interval: 100 });
+    expect(await ctx.redis().xlen(stream)).toBe(1000);
   }, 120_000);
 
   it('bad input: clear 4xx and nothing sent; a malformed msg.status record is dead-lettered and the partition keeps moving', async () => {

@@ -132,7 +132,7 @@ describe('MySQL down: writes answer 503 with Retry-After, change nothing, and su
     const settled = await eventually(
       async () => {
         const first = await checksums();
-        await new Promise((r) => setTimeout(r, 300));
+        await new Promise((r) => setTimeout(r, 300)); // time passing is the point: unchanged across this window = settled
         const [waiting] = await ctx
           .mysql()
           .query<RowDataPacket[]>('SELECT (SELECT COUNT(*) FROM purchase_outbox) + (SELECT COUNT(*) FROM message_outbox) AS n');

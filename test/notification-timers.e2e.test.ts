@@ -7,6 +7,7 @@ import { SCOPES, signToken } from '../platform/auth/jwt';
 import type { Context } from '../runtime/context';
 import { savePreferences } from '../stores/notifications';
 import { eventually, ROOT, testContext, testEnv, uniqueId } from './support/context';
+import { userChannel } from '../contracts/channels';
 
 // Notification timers on the real dev server, MariaDB and Redis, with the worker as a separate
 // process that can be killed -9: a batch scheduled over HTTP is fired by a handful of bucket
@@ -57,7 +58,7 @@ describe('notification timers across the real servers', () => {
   const deliveredTo = async (users: string[]) => {
     const ids: string[] = [];
     for (const u of users) {
-      for (const e of (await readHistory(ctx.redis(), `user:${u}`, '0-0')).events)
+      for (const e of (await readHistory(ctx.redis(), userChannel(u), '0-0')).events)
         if (e.event === 'notification') ids.push((e.data as { notificationId: string }).notificationId);
     }
     return ids;

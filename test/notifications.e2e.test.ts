@@ -12,6 +12,7 @@ import { dlqTopic } from '../platform/names';
 import { startWorker } from '../worker';
 import { eventually, testContext, testNames, uniqueId } from './support/context';
 import { TestClient } from './support/gateway';
+import { userChannel } from '../contracts/channels';
 
 const names = testNames();
 
@@ -73,7 +74,7 @@ describe('scheduled notifications across the real servers', () => {
       JSON.stringify({ notificationId: ids[0], userId: online, channel: 'web', sendAt: new Date(sendAt).toISOString(), title: 'Hello', body: 'live' }),
       JSON.stringify({ notificationId: ids[1], userId: offline, channel: 'web', sendAt: new Date(sendAt).toISOString(), title: 'Hello', body: 'later' }),
     ]);
-    const frame = await client.next('event', `user:${online}`, 15_000);
+    const frame = await client.next('event', userChannel(online), 15_000);
     const arrived = Date.now();
     expect(frame).toMatchObject({ event: 'notification', data: { notificationId: ids[0], title: 'Hello', body: 'live' } });
     expect(arrived).toBeGreaterThanOrEqual(sendAt);
@@ -83,7 +84,7 @@ describe('scheduled notifications across the real servers', () => {
     // start of it (since=0-0, a first connection) replays it.
     await eventually(async () => (await statusOf(ids[1]!)) === 'SENT', 15_000);
     const later = await connect(offline, '?since=0-0');
-    const replayed = await later.next('event', `user:${offline}`);
+    const replayed = await later.next('event', userChannel(offline));
     expect(replayed).toMatchObject({ event: 'notification', data: { notificationId: ids[1], body: 'later' } });
     const inbox = (await (await api('GET', `/notifications?userId=${offline}&status=SENT`)).json()) as { notifications: { notificationId: string }[] };
     expect(inbox.notifications.map((n) => n.notificationId)).toEqual([ids[1]]);

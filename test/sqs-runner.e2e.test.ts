@@ -45,7 +45,7 @@ describe('the SQS consumer runner', () => {
     try {
       await eventually(async () => bodies.every((b) => handled.includes(b)) && handled.filter((b) => b === 'm3').length === 2, 20_000);
       // Past two visibility timeouts: whatever was not deleted would have been received again.
-      await new Promise((r) => setTimeout(r, 5_000));
+      await new Promise((r) => setTimeout(r, 5_000)); // time passing is the point: two visibility timeouts
       expect(handled.filter((b) => b !== 'm3').sort()).toEqual(bodies.filter((b) => b !== 'm3').sort());
       expect(handled.filter((b) => b === 'm3')).toHaveLength(2);
       const { Attributes } = await ctx

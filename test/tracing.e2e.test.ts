@@ -1,7 +1,7 @@
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiApp } from '../api/app';
-import { startEventsConsumerB, startEventsConsumerC } from '../consumers/events';
+import { startEventSinkFromSqs, startEventSinkFromSqsAndKafka } from '../consumers/events';
 import { startFulfillment, startPurchaseResults } from '../consumers/purchases';
 import { startGateway } from '../gateway/server';
 import { signToken } from '../platform/auth/jwt';
@@ -69,11 +69,11 @@ describe('tracing: one trace per journey, in Jaeger', () => {
     gatewayUrl = await startGateway(ctx);
     await startWorker(ctx);
     const opts = { waitSeconds: 1, retryDelaySeconds: 0 };
-    for (const c of [await startFulfillment(ctx, opts), await startPurchaseResults(ctx, opts), await startEventsConsumerB(ctx, opts)])
+    for (const c of [await startFulfillment(ctx, opts), await startPurchaseResults(ctx, opts), await startEventSinkFromSqs(ctx, opts)])
       stops.push(() => c.stop());
     const groupId = uniqueId('events-c-trace');
     await groupAtEnd(ctx.kafka(), groupId, namesOf(ctx.config).topics.events);
-    const c = await startEventsConsumerC(ctx, { groupId, fromBeginning: true, waitSeconds: 1 });
+    const c = await startEventSinkFromSqsAndKafka(ctx, { groupId, fromBeginning: true, waitSeconds: 1 });
     await c.ready;
     stops.push(() => c.stop());
   }, 60_000);

@@ -16,6 +16,7 @@ import { teardownEnvironment } from '../provision/teardown';
 import { testContext, uniqueId } from '../test/support/context';
 import { useTimeSkipping } from '../test/support/temporal';
 import { notificationBucket } from './notification-bucket';
+import { userChannel } from '../contracts/channels';
 
 // The bucket workflow on the time-skipping server with its real activity against the real MySQL
 // and Redis: days pass in milliseconds, and what reaches the user is read back from the user's
@@ -101,7 +102,7 @@ describe('notification buckets (time-skipping server, real MySQL and Redis)', ()
   const bucketOf = async (id: string) => ts.env.client.workflow.getHandle(String((await row(id)).bucket_id));
   /** Notification ids that reached the user's channel, in order (each once, or the list shows it). */
   const delivered = async (userId: string) =>
-    (await readHistory(ctx.redis(), `user:${userId}`, '0-0')).events
+    (await readHistory(ctx.redis(), userChannel(userId), '0-0')).events
       .filter((e) => e.event === 'notification')
       .map((e) => (e.data as { notificationId: string }).notificationId);
 

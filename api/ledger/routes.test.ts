@@ -82,7 +82,8 @@ describe('/ledger in process', () => {
     expect(pool.query).toHaveBeenCalledOnce();
     await vi.waitFor(() => expect(exists).toHaveBeenCalledWith(relayDrainingKey(config.TEMPORAL_TASK_QUEUE)));
     if (draining) {
-      await new Promise((r) => setTimeout(r, 50));
+      // The wake's continuation after exists() has run: microtasks drain before the next macrotask.
+      await new Promise((r) => setImmediate(r));
       expect(temporal).not.toHaveBeenCalled();
     } else await vi.waitFor(() => expect(signalWithStart).toHaveBeenCalledOnce());
   });

@@ -13,6 +13,7 @@ import { loadConfig } from '../../platform/config';
 import { namesOf } from '../../platform/names';
 import { machine, percentile, writeSection } from '../lib/report';
 import { centrifugoPublisher, startCentrifugo } from './centrifugo';
+import { userChannel } from '../../contracts/channels';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
@@ -224,7 +225,7 @@ async function run(system: System, redis: Redis, prefixedRedis: Redis): Promise<
       ttlSeconds: config.GATEWAY_STREAM_TTL_SECONDS,
       presence: createPresence(redis),
     });
-    publishOne = (u) => publisher.publish(`user:${userName(u)}`, 'bench', { n: u }, { countConnections: false });
+    publishOne = (u) => publisher.publish(userChannel(userName(u)), 'bench', { n: u }, { countConnections: false });
   } else if (system === 'centrifugo') {
     const publish = centrifugoPublisher(CENTRIFUGO_PORT);
     publishOne = (u) => publish(`#${userName(u)}`, { n: u, publishedAt: performance.timeOrigin + performance.now() });
@@ -234,7 +235,7 @@ async function run(system: System, redis: Redis, prefixedRedis: Redis): Promise<
   } else {
     const emitter = new Emitter(redis);
     publishOne = (u) => {
-      emitter.to(`user:${userName(u)}`).emit('event', { n: u, publishedAt: performance.timeOrigin + performance.now() });
+      emitter.to(userChannel(userName(u))).emit('event', { n: u, publishedAt: performance.timeOrigin + performance.now() });
       return Promise.resolve();
     };
   }

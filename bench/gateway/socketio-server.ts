@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { createTokenVerifier } from '../../platform/auth/jwt';
 import { loadConfig } from '../../platform/config';
+import { userChannel } from '../../contracts/channels';
 
 const config = loadConfig();
 const verify = createTokenVerifier(config);
@@ -23,5 +24,5 @@ io.use((socket, next) => {
     () => next(new Error('unauthorized')),
   );
 });
-io.on('connection', (socket) => void socket.join(`user:${String(socket.data.userId)}`));
+io.on('connection', (socket) => void socket.join(userChannel(String(socket.data.userId))));
 http.listen(Number(process.env.PORT ?? 4102), '127.0.0.1', () => process.send?.('listening'));

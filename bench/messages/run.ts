@@ -18,6 +18,7 @@ import { createJsonClient } from '../lib/http-client';
 import { cpuDelta, cpuSnapshot, formatShares } from '../lib/cpu';
 import { machine, percentile, writeSection } from '../lib/report';
 import { emptyWorkflowCeiling, workflowTasks } from '../lib/temporal-cost';
+import { conversationChannel } from '../../contracts/channels';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const RATES = (process.env.BENCH_RATES ?? '100,200,300,400').split(',').map(Number);
@@ -227,8 +228,8 @@ async function runMode(mode: Mode): Promise<ModeResult> {
     await new Promise<void>((resolve) => {
       ws.on('message', (raw) => {
         const f = JSON.parse(raw.toString()) as { type: string; channel?: string; event?: string; data?: { messageId: string; status: string } };
-        if (f.type === 'subscribed' && f.channel === `conversation:${conversationId}`) resolve();
-        if (f.type === 'welcome') ws.send(JSON.stringify({ type: 'subscribe', channel: `conversation:${conversationId}` }));
+        if (f.type === 'subscribed' && f.channel === conversationChannel(conversationId)) resolve();
+        if (f.type === 'welcome') ws.send(JSON.stringify({ type: 'subscribe', channel: conversationChannel(conversationId) }));
         if (f.event !== 'message.status' || !f.data) return;
         const a = arrivals.get(f.data.messageId) ?? {};
         if (f.data.status === 'SENT' || f.data.status === 'DELIVERED' || f.data.status === 'FAILED') a[f.data.status] ??= performance.now();

@@ -16,6 +16,7 @@ import { createLogger } from '../../platform/logger';
 import { savePreferences } from '../../stores/notifications';
 import { machine, percentile, writeSection } from '../lib/report';
 import { emptyWorkflowCeiling, workflowTasks } from '../lib/temporal-cost';
+import { userChannel } from '../../contracts/channels';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const N = Number(process.env.BENCH_NOTIFICATIONS ?? 10_000);
@@ -143,7 +144,7 @@ const early = late.filter((l) => l < 0).length;
 let events = 0;
 const seen = new Set<string>();
 for (const u of users) {
-  const h = await readHistory(ctx.redis(), `user:${u}`, '0-0', undefined, 100_000);
+  const h = await readHistory(ctx.redis(), userChannel(u), '0-0', undefined, 100_000);
   for (const e of h.events) {
     if (e.event !== 'notification') continue;
     events++;

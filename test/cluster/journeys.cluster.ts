@@ -12,6 +12,7 @@ import { loadConfig } from '../../platform/config';
 import { newEphemeralEnv } from '../../platform/names';
 import { ROOT, eventually, freePort, uniqueId } from '../support/context';
 import { TestClient } from '../support/gateway';
+import { conversationChannel, ledgerChannel, userChannel } from '../../contracts/channels';
 
 const TEMPORAL_ADDRESS = `127.0.0.1:${process.env.TEMPORAL_CLUSTER_PORT ?? 7333}`;
 type Json = Record<string, unknown>;
@@ -106,7 +107,7 @@ describe('the journeys on the cluster profile (temporal-server + PostgreSQL, 2 w
       const made = await as(buyer)('POST', '/purchases', { productId: 'gift-card-100', quantity: 1, installments: 1 }, { 'idempotency-key': randomUUID() });
       expect(made.status).toBe(202);
       const id = String(made.body.purchaseId);
-      await c.until(() => c.of('event', `user:${buyer}`).some((e) => (e.data as Json).purchaseId === id && (e.data as Json).status === 'COMPLETED'), 60_000);
+      await c.until(() => c.of('event', userChannel(buyer)).some((e) => (e.data as Json).purchaseId === id && (e.data as Json).status === 'COMPLETED'), 60_000);
     } finally {
       close();
     }
@@ -121,12 +122,12 @@ describe('the journeys on the cluster profile (temporal-server + PostgreSQL, 2 w
 
   it('ledger: a posted entry is consolidated and its balance pushed over the other gateway', async () => {
     const merchant = uniqueId('merchant');
-    const { c, close } = await subscriber(merchant, `ledger:${merchant}`);
+    const { c, close } = await subscriber(merchant, ledgerChannel(merchant));
     try {
       const day = new Date().toISOString().slice(0, 10);
       const made = await as(merchant)('POST', '/ledger/entries', { type: 'credit', amount: '12.34', currency: 'BRL', description: 'cluster', occurredAt: day });
       expect(made.status).toBe(201);
-      await c.until(() => c.of('event', `ledger:${merchant}`).length > 0, 60_000);
+      await c.until(() => c.of('event', ledgerChannel(merchant)).length > 0, 60_000);
       const balances = await as(merchant)('GET', `/ledger/balances/daily?date=${day}`);
       expect(JSON.stringify(balances.body.days)).toContain('12.34');
     } finally {
@@ -143,7 +144,7 @@ describe('the journeys on the cluster profile (temporal-server + PostgreSQL, 2 w
       const sendAt = new Date(Date.now() + 2_000).toISOString();
       const made = await as(user)('POST', '/notifications', { notificationId: id, userId: user, channel: 'web', sendAt, title: 'cluster', body: 'hello' });
       expect(made.status).toBeLessThan(300);
-      await c.until(() => JSON.stringify(c.of('event', `user:${user}`)).includes(id), 60_000);
+      await c.until(() => JSON.stringify(c.of('event', userChannel(user))).includes(id), 60_000);
     } finally {
       close();
     }
@@ -154,7 +155,7 @@ describe('the journeys on the cluster profile (temporal-server + PostgreSQL, 2 w
     expect((await as(bob)('GET', '/conversations')).status).toBe(200); // a known user
     const conv = await as(alice)('POST', '/conversations', { organizationId: 'org-1', channel: 'whatsapp', members: [bob] });
     expect(conv.status).toBe(201);
-    const channel = `conversation:${String(conv.body.conversationId)}`;
+    const channel = conversationChannel(String(conv.body.conversationId));
     const { c, close } = await subscriber(bob, channel);
     try {
       const sent = await as(alice)('POST', `/conversations/${String(conv.body.conversationId)}/messages`, { clientMessageId: 'c1', text: 'on the cluster' });

@@ -1,5 +1,5 @@
 import { Worker } from '@temporalio/worker';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { BucketFireResult } from '../../contracts/notification-timers';
 import { useTimeSkipping } from './temporal';
 import { uniqueId } from './context';
@@ -32,7 +32,7 @@ describe('time-skipping harness (real test server)', () => {
         args: [{ shard: 0, fireAt: start + 3_600_000, batch: 2 }],
       });
       // Its first task ran on this worker (so the worker's sticky queue is the workflow's), and it sleeps.
-      for (let i = 0; i < 100 && (await handle.describe()).historyLength < 5; i++) await new Promise((r) => setTimeout(r, 50));
+      await vi.waitFor(async () => expect((await handle.describe()).historyLength).toBeGreaterThanOrEqual(5), { timeout: 10_000, interval: 50 });
       return handle.describe();
     });
     expect(left.status.name).toBe('RUNNING');
@@ -47,6 +47,7 @@ describe('time-skipping harness (real test server)', () => {
         workflowId: uniqueId('waits-past'),
         args: [{ shard: 0, fireAt: start + 2 * 3_600_000, batch: 2 }],
       });
+      // A deadline, not a wait: a held clock ends the race with 'clock held', which fails the expectation.
       return Promise.race([handle.result(), new Promise((resolve) => setTimeout(resolve, 20_000, 'clock held'))]);
     });
     expect(result).toMatchObject({ batches: 1, sent: 0 });

