@@ -322,11 +322,11 @@ describe('cross-user: B against A, on every route and channel', () => {
         [aClient, aId],
         [friendClient, friend],
       ] as const) {
-        const e = await c.next('event', `user:${u}`);
+        const e = await c.next('event', userChannel(u));
         expect(e).toMatchObject({ event: 'conversation.updated', data: { conversationId: id, reason: 'created', members: [aId, friend] } });
       }
       expect((await a('POST', `/conversations/${id}/messages`, { clientMessageId: 'm1', text: 'just us' })).status).toBe(202);
-      const moved = await friendClient.next('event', `user:${friend}`);
+      const moved = await friendClient.next('event', userChannel(friend));
       expect(moved).toMatchObject({
         event: 'conversation.updated',
         data: { conversationId: id, reason: 'message', lastMessage: { text: 'just us', senderId: aId } },

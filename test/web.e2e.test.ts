@@ -6,6 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Page, type WebSocketR
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxRelayId } from '../workflows/ledger';
 import { freePort, ROOT, testEnv, uniqueId } from './support/context';
+import { ledgerChannel, userChannel } from '../contracts/channels';
 
 // The web app in real headless Chromium (Debian's, driven by playwright-core) against the whole
 // system started from main.ts: each page's main action, and the live update seen on screen.
@@ -866,7 +867,7 @@ describe('web app in headless Chromium', () => {
       // The ledger channel: an entry posted (elsewhere) and consolidated while the page is offline.
       await other.goto(`${base}/#/ledger`);
       await other.locator('#report', { hasText: 'No entries' }).waitFor({ timeout: 10_000 });
-      await expect.poll(() => subscribed.some((f) => f.channel === `ledger:${name}`), { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => subscribed.some((f) => f.channel === ledgerChannel(name)), { timeout: 10_000 }).toBe(true);
       await other.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
       await drop();
       const day = await other.getByLabel('Date').inputValue();
@@ -884,8 +885,8 @@ describe('web app in headless Chromium', () => {
       await other.locator('.balance[data-currency="EUR"][data-closing="5.25"]').waitFor({ timeout: 20_000 });
       // Replayed by the gateway from the page's last offset, not refetched.
       expect(requests.filter((p) => p.startsWith('/ledger/balances')).length).toBe(reportRequests);
-      expect(subscribed.filter((f) => f.channel === `ledger:${name}`).at(-1)).toMatchObject({ recovered: true });
-      expect(subscribed.filter((f) => f.channel === `ledger:${name}`).at(-1)!.replayed).toBeGreaterThan(0);
+      expect(subscribed.filter((f) => f.channel === ledgerChannel(name)).at(-1)).toMatchObject({ recovered: true });
+      expect(subscribed.filter((f) => f.channel === ledgerChannel(name)).at(-1)!.replayed).toBeGreaterThan(0);
 
       // The user's own channel (resumed at the upgrade): a purchase made elsewhere while offline.
       await other.evaluate(() => (location.hash = '#/purchase'));
@@ -904,8 +905,8 @@ describe('web app in headless Chromium', () => {
         .toBe('COMPLETED');
       await up();
       await other.locator(`#history li[data-purchase-id="${made.purchaseId}"][data-status="COMPLETED"]`).waitFor({ timeout: 20_000 });
-      expect(subscribed.filter((f) => f.channel === `user:${name}`).at(-1)).toMatchObject({ recovered: true });
-      expect(subscribed.filter((f) => f.channel === `user:${name}`).at(-1)!.replayed).toBeGreaterThan(0);
+      expect(subscribed.filter((f) => f.channel === userChannel(name)).at(-1)).toMatchObject({ recovered: true });
+      expect(subscribed.filter((f) => f.channel === userChannel(name)).at(-1)!.replayed).toBeGreaterThan(0);
       expect(await other.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     } finally {
       await context.close();

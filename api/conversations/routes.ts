@@ -17,6 +17,7 @@ import { applyStatuses, bucketIdFor, createMessageDispatcher } from '../../servi
 import { createConversationCache } from '../../stores/conversation-cache';
 import { knownUsers } from '../../stores/users';
 import { CONVERSATION_UPDATED_EVENT, type ConversationUpdate } from '../../contracts/messages';
+import { userChannel } from '../../contracts/channels';
 
 export const MAX_TEXT = 4096;
 /**
@@ -86,7 +87,7 @@ export function conversationRoutes(deps: ConversationRouteDeps) {
    * effort, after the commit: a push that fails is logged, and the lists catch up on their next load.
    */
   const notify = (to: string[], update: ConversationUpdate) =>
-    Promise.all(to.map((m) => deps.publisher().publish(`user:${m}`, CONVERSATION_UPDATED_EVENT, update, { countConnections: false }))).then(
+    Promise.all(to.map((m) => deps.publisher().publish(userChannel(m), CONVERSATION_UPDATED_EVENT, update, { countConnections: false }))).then(
       () => undefined,
       (err: unknown) => deps.log.warn({ err, conversationId: update.conversationId }, 'could not push conversation.updated'),
     );

@@ -8,6 +8,7 @@
 import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
 import type { Page } from '../page';
 import { clearErrorsOnInput, coalesce, failedTo, formatDateTime, formatTime, setState, whileBusy } from '../ui';
+import { conversationChannel, userChannel } from '../../../contracts/channels';
 
 interface Message {
   messageId: string;
@@ -155,7 +156,7 @@ export const chatPage: Page = (root, app) => {
   const refreshList = async () => {
     ({ conversations } = await api<{ conversations: Conversation[] }>('GET', '/conversations'));
     // Every listed conversation is live: a new message anywhere moves it up with its preview.
-    for (const c of conversations) app.subscribe(`conversation:${c.conversationId}`);
+    for (const c of conversations) app.subscribe(conversationChannel(c.conversationId));
     renderList();
   };
   const reloadList = coalesce(() => void refreshList().catch(failedTo(listState, 'load your conversations')));
@@ -228,7 +229,7 @@ export const chatPage: Page = (root, app) => {
     );
   });
   app.onEvent((e) => {
-    if (e.event === 'conversation.updated' && e.channel === `user:${app.userId}`) {
+    if (e.event === 'conversation.updated' && e.channel === userChannel(app.userId)) {
       // A conversation of mine was created, got a message, or was read on another tab.
       const { conversationId, reason } = e.data as { conversationId: string; reason: string };
       reloadList();

@@ -5,6 +5,7 @@ import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
 import { balanceChart } from '../chart';
 import type { Page } from '../page';
 import { clearErrorsOnInput, describeError, formatMoney, parseLocalAmount, whileBusy } from '../ui';
+import { ledgerChannel } from '../../../contracts/channels';
 
 interface Day {
   date: string;
@@ -157,11 +158,11 @@ export const ledgerPage: Page = (root, app) => {
   };
   // Live: the relay pushes each day's balance to this merchant's ledger channel as it applies
   // entries, so the report follows consolidation without polling.
-  app.subscribe(`ledger:${app.userId}`);
+  app.subscribe(ledgerChannel(app.userId));
   // What the gateway could not replay after a reconnect is read again.
   app.onGap(() => void load().catch(failed(report)));
   app.onEvent((e) => {
-    if (e.channel !== `ledger:${app.userId}` || e.event !== 'ledger.balance') return;
+    if (e.channel !== ledgerChannel(app.userId) || e.event !== 'ledger.balance') return;
     const { date, days } = e.data as { date: string; days: Day[] };
     show(date, days);
     patchChart(date, days);
