@@ -34,6 +34,39 @@ describe('QuietExporter', () => {
     expect(() => throwing.export([], done)).not.toThrow();
     expect(done).toHaveBeenLastCalledWith(expect.objectContaining({ code: ExportResultCode.FAILED }));
   });
+
+  it('keeps the spans of failed exports (the newest, bounded) and sends them with the first export that succeeds', () => {
+    const span = (name: string) => ({ name }) as unknown as ReadableSpan;
+    let up = false;
+    const sent: string[][] = [];
+    const inner: SpanExporter = {
+      export: (s, done) => {
+        if (up) sent.push(s.map((x) => x.name));
+        done(up ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error: new Error('ECONNREFUSED') });
+      },
+      shutdown: () => Promise.resolve(),
+    };
+    const log = { warn: vi.fn(), info: vi.fn() };
+    const e = new QuietExporter(inner, log, 'http://jaeger', 3);
+    e.export([span('a'), span('b')], vi.fn());
+    e.export([span('c'), span('d')], vi.fn());
+    expect(e.waitingCount).toBe(3);
+    up = true;
+    e.export([span('e')], vi.fn());
+    expect(sent).toEqual([['b', 'c', 'd', 'e']]);
+    expect(e.waitingCount).toBe(0);
+    expect(log.info).toHaveBeenCalledWith(expect.objectContaining({ spans: 4 }), 'tracing: exporting spans to http://jaeger');
+  });
+
+  it('says when tracing starts reaching the backend, once', () => {
+    const inner: SpanExporter = { export: (_s, done) => done({ code: ExportResultCode.SUCCESS }), shutdown: () => Promise.resolve() };
+    const log = { warn: vi.fn(), info: vi.fn() };
+    const e = new QuietExporter(inner, log, 'http://jaeger');
+    e.export([], vi.fn());
+    e.export([], vi.fn());
+    expect(log.info).toHaveBeenCalledTimes(1);
+    expect(log.info).toHaveBeenCalledWith(expect.anything(), 'tracing: exporting spans to http://jaeger');
+  });
 });
 
 describe('tracing in one process', () => {
@@ -42,7 +75,7 @@ describe('tracing in one process', () => {
   const log = { child: () => ({ warn, info: vi.fn() }) } as unknown as Logger;
   installTracing(loadConfig({ TRACING: 'true', TRACING_OTLP_URL: 'http://127.0.0.1:9/v1/traces', TIDINGS_ROLES: 'api' }), log);
 
-  it('a trace backend that is down: spans of every role dropped, one warning for the process, nothing thrown', async () => {
+  it('a trace backend that is down: spans of every role wait, one warning for the process, nothing thrown', async () => {
     for (const role of ['api', 'worker', 'consumers'] as const) await inSpan(`${role} work`, { role }, async () => undefined);
     await flushTracing();
     await inSpan('more', { role: 'gateway' }, async () => undefined);

@@ -29,34 +29,57 @@ interface Installed {
 let installed: Installed | undefined;
 
 /**
- * Logs the first failed export and the first success after it, never throws: a trace backend that
- * is down must not fill the logs or break a request (the batch is dropped, the spans are lost).
+ * Never throws, and keeps what a trace backend that does not answer yet could not take: on a first
+ * `npm start` Jaeger is still being built in the background (scripts/infra/start-jaeger.sh), so the
+ * spans of a failed export wait (the newest `maxWaiting`, older ones dropped) and go out with the
+ * next export that succeeds. Logs the first failure, and the first success (when tracing starts
+ * reaching the backend) and the first after a failure, once each: a backend that is down must not
+ * fill the logs or break a request.
  */
 export class QuietExporter implements SpanExporter {
   private failing = false;
+  private started = false;
+  private waiting: ReadableSpan[] = [];
   constructor(
     private readonly inner: SpanExporter,
     private readonly log: Pick<Logger, 'warn' | 'info'>,
+    private readonly target = 'the trace backend',
+    private readonly maxWaiting = 2048,
   ) {}
   export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
-    try {
-      this.inner.export(spans, (r) => {
-        this.note(r);
-        done(r);
-      });
-    } catch (err) {
-      const r = { code: ExportResultCode.FAILED, error: err as Error };
-      this.note(r);
+    // Several batch processors share this exporter: each call takes the spans waiting so far.
+    const batch = this.waiting.length > 0 ? [...this.waiting, ...spans] : spans;
+    this.waiting = [];
+    const settle = (r: ExportResult) => {
+      if (r.code !== ExportResultCode.SUCCESS) this.keep(batch);
+      this.note(r, batch.length);
       done(r);
+    };
+    try {
+      this.inner.export(batch, settle);
+    } catch (err) {
+      settle({ code: ExportResultCode.FAILED, error: err as Error });
     }
   }
-  private note(r: ExportResult): void {
+  /** Spans waiting for the backend to answer. */
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+  private keep(batch: ReadableSpan[]): void {
+    const all = this.waiting.length > 0 ? [...batch, ...this.waiting] : batch;
+    this.waiting = all.length > this.maxWaiting ? all.slice(all.length - this.maxWaiting) : all;
+  }
+  private note(r: ExportResult, sent: number): void {
     if (r.code !== ExportResultCode.SUCCESS && !this.failing) {
       this.failing = true;
-      this.log.warn({ err: r.error }, 'trace export failed; spans are dropped until the trace backend answers (logged once)');
-    } else if (r.code === ExportResultCode.SUCCESS && this.failing) {
+      this.log.warn(
+        { err: r.error, target: this.target },
+        `trace export failed: the trace backend does not answer (on a first run Jaeger may still be building); the newest ${this.maxWaiting} spans wait and are sent when it answers (logged once)`,
+      );
+    } else if (r.code === ExportResultCode.SUCCESS && (this.failing || !this.started)) {
+      this.log.info({ target: this.target, spans: sent }, this.started ? 'trace export works again' : `tracing: exporting spans to ${this.target}`);
       this.failing = false;
-      this.log.info('trace export works again');
+      this.started = true;
     }
   }
   shutdown(): Promise<void> {
@@ -83,7 +106,7 @@ export function installTracing(config: Config, log: Logger): boolean {
   const sampler = new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.TRACING_SAMPLE_RATIO) });
   // One exporter for every role (each span carries its role's resource): one connection, and a
   // backend that is down is logged once per process, not once per role.
-  const exporter = new QuietExporter(new OTLPTraceExporter({ url: config.TRACING_OTLP_URL, timeoutMillis: 2_000 }), quietLog);
+  const exporter = new QuietExporter(new OTLPTraceExporter({ url: config.TRACING_OTLP_URL, timeoutMillis: 2_000 }), quietLog, config.TRACING_OTLP_URL);
   for (const role of ['api', 'gateway', 'worker', 'consumers', 'simulators'] as const) {
     const resource = new Resource({ 'service.name': serviceName(role), 'deployment.environment': config.TIDINGS_ENV, 'tidings.role': role });
     // Batches keep the request path free of export work; a full queue drops spans, never blocks.
