@@ -6,9 +6,17 @@
 import { context, createContextKey, propagation, trace, type Context as OtelContext, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { Resource } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type ReadableSpan,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import type { Config, Role } from './config';
 import type { Logger } from './logger';
 
@@ -108,7 +116,7 @@ export function installTracing(config: Config, log: Logger): boolean {
   // backend that is down is logged once per process, not once per role.
   const exporter = new QuietExporter(new OTLPTraceExporter({ url: config.TRACING_OTLP_URL, timeoutMillis: 2_000 }), quietLog, config.TRACING_OTLP_URL);
   for (const role of ['api', 'gateway', 'worker', 'consumers', 'simulators'] as const) {
-    const resource = new Resource({ 'service.name': serviceName(role), 'deployment.environment': config.TIDINGS_ENV, 'tidings.role': role });
+    const resource = resourceFromAttributes({ 'service.name': serviceName(role), 'deployment.environment': config.TIDINGS_ENV, 'tidings.role': role });
     // Batches keep the request path free of export work; a full queue drops spans, never blocks.
     const processor = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 500, maxExportBatchSize: 512, maxQueueSize: 4096 });
     const provider = new NodeTracerProvider({ resource, sampler, spanProcessors: [processor] });
@@ -127,10 +135,47 @@ export function installTracing(config: Config, log: Logger): boolean {
 /** True when tracing is installed in this process. */
 export const tracingOn = (): boolean => installed !== undefined;
 
-/** The span processor and resource of a role (the worker's workflow span sink exports through them). */
-export function roleExport(role: Role): { processor: BatchSpanProcessor; resource: Resource } | undefined {
+/**
+ * The span processor and resource of a role (the worker's workflow span sink exports through them).
+ * The processor takes spans in the SDK 1.x shape too: @temporalio/interceptors-opentelemetry 1.24
+ * builds the workflow spans with OpenTelemetry JS 1.x in the sandbox and hands them over with
+ * `parentSpanId` and `instrumentationLibrary`, which the 2.x exporter reads as `parentSpanContext`
+ * and `instrumentationScope` (without this, every workflow span would arrive as a root).
+ */
+export function roleExport(role: Role): { processor: WorkflowSinkArgs[0]; resource: WorkflowSinkArgs[1] } | undefined {
   if (!installed) return undefined;
-  return { processor: installed.processors.get(role)!, resource: installed.resources.get(role)! };
+  // Typed as the sink's (1.x) parameters: the adapter takes either shape, the resource is read-only data.
+  const processor = new SdkV1SpanAdapter(installed.processors.get(role)!) as unknown as WorkflowSinkArgs[0];
+  return { processor, resource: installed.resources.get(role)! as unknown as WorkflowSinkArgs[1] };
+}
+
+/** makeWorkflowExporter(spanProcessor, resource), typed with the SDK 1.x the interceptors build on. */
+type WorkflowSinkArgs = Parameters<typeof makeWorkflowExporter>;
+
+/** A span as OpenTelemetry JS 1.x made it (the fields 2.x renamed). */
+type SdkV1Span = ReadableSpan & { parentSpanId?: string; instrumentationLibrary?: ReadableSpan['instrumentationScope'] };
+
+/** Passes 1.x-shaped spans on in the 2.x shape (see roleExport); 2.x spans go through unchanged. */
+export class SdkV1SpanAdapter implements SpanProcessor {
+  constructor(private readonly inner: SpanProcessor) {}
+  onStart(): void {}
+  onEnd(span: ReadableSpan): void {
+    const old = span as SdkV1Span;
+    if (old.instrumentationScope && (old.parentSpanContext || !old.parentSpanId)) return this.inner.onEnd(span);
+    const { traceId, traceFlags } = span.spanContext();
+    this.inner.onEnd({
+      ...span,
+      spanContext: () => span.spanContext(),
+      instrumentationScope: old.instrumentationScope ?? old.instrumentationLibrary ?? { name: 'unknown' },
+      parentSpanContext: old.parentSpanContext ?? (old.parentSpanId ? { traceId, spanId: old.parentSpanId, traceFlags, isRemote: true } : undefined),
+    });
+  }
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve(); // the role's own processor is shut down with its provider
+  }
 }
 
 /**
