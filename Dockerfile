@@ -6,5 +6,5 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
-ENV NODE_ENV=production NODE_OPTIONS=--disable-warning=NodeVersionSupportWarning
+ENV NODE_ENV=production
 CMD ["node", "--import", "tsx", "main.ts"]

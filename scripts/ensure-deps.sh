@@ -5,5 +5,3 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "[deps] npm ci (first run or lockfile changed)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
-# The pinned 2026 AWS SDK warns on every start that its 2027 releases will need Node 22.
-export NODE_OPTIONS="${NODE_OPTIONS:-} --disable-warning=NodeVersionSupportWarning"
