@@ -1,11 +1,11 @@
 import { trace, type Span } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from './config';
 import { contextFromKafkaHeaders, contextFromMessageAttributes, continueTrace, currentTraceparent, inSpan, messageTraceAttributes } from './trace-context';
 import type { Logger } from './logger';
-import { flushTracing, installTracing, QuietExporter, withRole } from './tracing';
+import { flushTracing, installTracing, QuietExporter, SdkV1SpanAdapter, withRole } from './tracing';
 
 const serviceOf = (s: Span) => (s as unknown as ReadableSpan).resource.attributes['service.name'];
 
@@ -66,6 +66,23 @@ describe('QuietExporter', () => {
     e.export([], vi.fn());
     expect(log.info).toHaveBeenCalledTimes(1);
     expect(log.info).toHaveBeenCalledWith(expect.anything(), 'tracing: exporting spans to http://jaeger');
+  });
+});
+
+describe('SdkV1SpanAdapter', () => {
+  it("hands the workflow sink's 1.x-shaped spans on with the 2.x parent and scope; 2.x spans unchanged", () => {
+    const got: ReadableSpan[] = [];
+    const inner = { onEnd: (s: ReadableSpan) => got.push(s), forceFlush: () => Promise.resolve() } as unknown as SpanProcessor;
+    const adapter = new SdkV1SpanAdapter(inner);
+    const ctx = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 };
+    const v1 = { name: 'RunWorkflow:purchase', spanContext: () => ctx, parentSpanId: 'c'.repeat(16), instrumentationLibrary: { name: 'temporal' } };
+    adapter.onEnd(v1 as unknown as ReadableSpan);
+    expect(got[0]?.parentSpanContext).toEqual({ traceId: ctx.traceId, spanId: 'c'.repeat(16), traceFlags: 1, isRemote: true });
+    expect(got[0]?.instrumentationScope).toEqual({ name: 'temporal' });
+    expect(got[0]?.spanContext()).toBe(ctx);
+    const v2 = { name: 'x', spanContext: () => ctx, instrumentationScope: { name: 'tidings' } } as unknown as ReadableSpan;
+    adapter.onEnd(v2);
+    expect(got[1]).toBe(v2);
   });
 });
 
