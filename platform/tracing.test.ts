@@ -1,11 +1,11 @@
 import { trace, type Span } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from './config';
 import { contextFromKafkaHeaders, contextFromMessageAttributes, continueTrace, currentTraceparent, inSpan, messageTraceAttributes } from './trace-context';
 import type { Logger } from './logger';
-import { flushTracing, installTracing, QuietExporter, withRole } from './tracing';
+import { flushTracing, installTracing, QuietExporter, SdkV1SpanAdapter, withRole } from './tracing';
 
 const serviceOf = (s: Span) => (s as unknown as ReadableSpan).resource.attributes['service.name'];
 
@@ -34,6 +34,56 @@ describe('QuietExporter', () => {
     expect(() => throwing.export([], done)).not.toThrow();
     expect(done).toHaveBeenLastCalledWith(expect.objectContaining({ code: ExportResultCode.FAILED }));
   });
+
+  it('keeps the spans of failed exports (the newest, bounded) and sends them with the first export that succeeds', () => {
+    const span = (name: string) => ({ name }) as unknown as ReadableSpan;
+    let up = false;
+    const sent: string[][] = [];
+    const inner: SpanExporter = {
+      export: (s, done) => {
+        if (up) sent.push(s.map((x) => x.name));
+        done(up ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error: new Error('ECONNREFUSED') });
+      },
+      shutdown: () => Promise.resolve(),
+    };
+    const log = { warn: vi.fn(), info: vi.fn() };
+    const e = new QuietExporter(inner, log, 'http://jaeger', 3);
+    e.export([span('a'), span('b')], vi.fn());
+    e.export([span('c'), span('d')], vi.fn());
+    expect(e.waitingCount).toBe(3);
+    up = true;
+    e.export([span('e')], vi.fn());
+    expect(sent).toEqual([['b', 'c', 'd', 'e']]);
+    expect(e.waitingCount).toBe(0);
+    expect(log.info).toHaveBeenCalledWith(expect.objectContaining({ spans: 4 }), 'tracing: exporting spans to http://jaeger');
+  });
+
+  it('says when tracing starts reaching the backend, once', () => {
+    const inner: SpanExporter = { export: (_s, done) => done({ code: ExportResultCode.SUCCESS }), shutdown: () => Promise.resolve() };
+    const log = { warn: vi.fn(), info: vi.fn() };
+    const e = new QuietExporter(inner, log, 'http://jaeger');
+    e.export([], vi.fn());
+    e.export([], vi.fn());
+    expect(log.info).toHaveBeenCalledTimes(1);
+    expect(log.info).toHaveBeenCalledWith(expect.anything(), 'tracing: exporting spans to http://jaeger');
+  });
+});
+
+describe('SdkV1SpanAdapter', () => {
+  it("hands the workflow sink's 1.x-shaped spans on with the 2.x parent and scope; 2.x spans unchanged", () => {
+    const got: ReadableSpan[] = [];
+    const inner = { onEnd: (s: ReadableSpan) => got.push(s), forceFlush: () => Promise.resolve() } as unknown as SpanProcessor;
+    const adapter = new SdkV1SpanAdapter(inner);
+    const ctx = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 };
+    const v1 = { name: 'RunWorkflow:purchase', spanContext: () => ctx, parentSpanId: 'c'.repeat(16), instrumentationLibrary: { name: 'temporal' } };
+    adapter.onEnd(v1 as unknown as ReadableSpan);
+    expect(got[0]?.parentSpanContext).toEqual({ traceId: ctx.traceId, spanId: 'c'.repeat(16), traceFlags: 1, isRemote: true });
+    expect(got[0]?.instrumentationScope).toEqual({ name: 'temporal' });
+    expect(got[0]?.spanContext()).toBe(ctx);
+    const v2 = { name: 'x', spanContext: () => ctx, instrumentationScope: { name: 'tidings' } } as unknown as ReadableSpan;
+    adapter.onEnd(v2);
+    expect(got[1]).toBe(v2);
+  });
 });
 
 describe('tracing in one process', () => {
@@ -42,7 +92,7 @@ describe('tracing in one process', () => {
   const log = { child: () => ({ warn, info: vi.fn() }) } as unknown as Logger;
   installTracing(loadConfig({ TRACING: 'true', TRACING_OTLP_URL: 'http://127.0.0.1:9/v1/traces', TIDINGS_ROLES: 'api' }), log);
 
-  it('a trace backend that is down: spans of every role dropped, one warning for the process, nothing thrown', async () => {
+  it('a trace backend that is down: spans of every role wait, one warning for the process, nothing thrown', async () => {
     for (const role of ['api', 'worker', 'consumers'] as const) await inSpan(`${role} work`, { role }, async () => undefined);
     await flushTracing();
     await inSpan('more', { role: 'gateway' }, async () => undefined);

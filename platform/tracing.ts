@@ -6,9 +6,17 @@
 import { context, createContextKey, propagation, trace, type Context as OtelContext, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { Resource } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type ReadableSpan,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import type { Config, Role } from './config';
 import type { Logger } from './logger';
 
@@ -29,34 +37,57 @@ interface Installed {
 let installed: Installed | undefined;
 
 /**
- * Logs the first failed export and the first success after it, never throws: a trace backend that
- * is down must not fill the logs or break a request (the batch is dropped, the spans are lost).
+ * Never throws, and keeps what a trace backend that does not answer yet could not take: on a first
+ * `npm start` Jaeger is still being built in the background (scripts/infra/start-jaeger.sh), so the
+ * spans of a failed export wait (the newest `maxWaiting`, older ones dropped) and go out with the
+ * next export that succeeds. Logs the first failure, and the first success (when tracing starts
+ * reaching the backend) and the first after a failure, once each: a backend that is down must not
+ * fill the logs or break a request.
  */
 export class QuietExporter implements SpanExporter {
   private failing = false;
+  private started = false;
+  private waiting: ReadableSpan[] = [];
   constructor(
     private readonly inner: SpanExporter,
     private readonly log: Pick<Logger, 'warn' | 'info'>,
+    private readonly target = 'the trace backend',
+    private readonly maxWaiting = 2048,
   ) {}
   export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
-    try {
-      this.inner.export(spans, (r) => {
-        this.note(r);
-        done(r);
-      });
-    } catch (err) {
-      const r = { code: ExportResultCode.FAILED, error: err as Error };
-      this.note(r);
+    // Several batch processors share this exporter: each call takes the spans waiting so far.
+    const batch = this.waiting.length > 0 ? [...this.waiting, ...spans] : spans;
+    this.waiting = [];
+    const settle = (r: ExportResult) => {
+      if (r.code !== ExportResultCode.SUCCESS) this.keep(batch);
+      this.note(r, batch.length);
       done(r);
+    };
+    try {
+      this.inner.export(batch, settle);
+    } catch (err) {
+      settle({ code: ExportResultCode.FAILED, error: err as Error });
     }
   }
-  private note(r: ExportResult): void {
+  /** Spans waiting for the backend to answer. */
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+  private keep(batch: ReadableSpan[]): void {
+    const all = this.waiting.length > 0 ? [...batch, ...this.waiting] : batch;
+    this.waiting = all.length > this.maxWaiting ? all.slice(all.length - this.maxWaiting) : all;
+  }
+  private note(r: ExportResult, sent: number): void {
     if (r.code !== ExportResultCode.SUCCESS && !this.failing) {
       this.failing = true;
-      this.log.warn({ err: r.error }, 'trace export failed; spans are dropped until the trace backend answers (logged once)');
-    } else if (r.code === ExportResultCode.SUCCESS && this.failing) {
+      this.log.warn(
+        { err: r.error, target: this.target },
+        `trace export failed: the trace backend does not answer (on a first run Jaeger may still be building); the newest ${this.maxWaiting} spans wait and are sent when it answers (logged once)`,
+      );
+    } else if (r.code === ExportResultCode.SUCCESS && (this.failing || !this.started)) {
+      this.log.info({ target: this.target, spans: sent }, this.started ? 'trace export works again' : `tracing: exporting spans to ${this.target}`);
       this.failing = false;
-      this.log.info('trace export works again');
+      this.started = true;
     }
   }
   shutdown(): Promise<void> {
@@ -83,9 +114,9 @@ export function installTracing(config: Config, log: Logger): boolean {
   const sampler = new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.TRACING_SAMPLE_RATIO) });
   // One exporter for every role (each span carries its role's resource): one connection, and a
   // backend that is down is logged once per process, not once per role.
-  const exporter = new QuietExporter(new OTLPTraceExporter({ url: config.TRACING_OTLP_URL, timeoutMillis: 2_000 }), quietLog);
+  const exporter = new QuietExporter(new OTLPTraceExporter({ url: config.TRACING_OTLP_URL, timeoutMillis: 2_000 }), quietLog, config.TRACING_OTLP_URL);
   for (const role of ['api', 'gateway', 'worker', 'consumers', 'simulators'] as const) {
-    const resource = new Resource({ 'service.name': serviceName(role), 'deployment.environment': config.TIDINGS_ENV, 'tidings.role': role });
+    const resource = resourceFromAttributes({ 'service.name': serviceName(role), 'deployment.environment': config.TIDINGS_ENV, 'tidings.role': role });
     // Batches keep the request path free of export work; a full queue drops spans, never blocks.
     const processor = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 500, maxExportBatchSize: 512, maxQueueSize: 4096 });
     const provider = new NodeTracerProvider({ resource, sampler, spanProcessors: [processor] });
@@ -104,10 +135,47 @@ export function installTracing(config: Config, log: Logger): boolean {
 /** True when tracing is installed in this process. */
 export const tracingOn = (): boolean => installed !== undefined;
 
-/** The span processor and resource of a role (the worker's workflow span sink exports through them). */
-export function roleExport(role: Role): { processor: BatchSpanProcessor; resource: Resource } | undefined {
+/**
+ * The span processor and resource of a role (the worker's workflow span sink exports through them).
+ * The processor takes spans in the SDK 1.x shape too: @temporalio/interceptors-opentelemetry 1.24
+ * builds the workflow spans with OpenTelemetry JS 1.x in the sandbox and hands them over with
+ * `parentSpanId` and `instrumentationLibrary`, which the 2.x exporter reads as `parentSpanContext`
+ * and `instrumentationScope` (without this, every workflow span would arrive as a root).
+ */
+export function roleExport(role: Role): { processor: WorkflowSinkArgs[0]; resource: WorkflowSinkArgs[1] } | undefined {
   if (!installed) return undefined;
-  return { processor: installed.processors.get(role)!, resource: installed.resources.get(role)! };
+  // Typed as the sink's (1.x) parameters: the adapter takes either shape, the resource is read-only data.
+  const processor = new SdkV1SpanAdapter(installed.processors.get(role)!) as unknown as WorkflowSinkArgs[0];
+  return { processor, resource: installed.resources.get(role)! as unknown as WorkflowSinkArgs[1] };
+}
+
+/** makeWorkflowExporter(spanProcessor, resource), typed with the SDK 1.x the interceptors build on. */
+type WorkflowSinkArgs = Parameters<typeof makeWorkflowExporter>;
+
+/** A span as OpenTelemetry JS 1.x made it (the fields 2.x renamed). */
+type SdkV1Span = ReadableSpan & { parentSpanId?: string; instrumentationLibrary?: ReadableSpan['instrumentationScope'] };
+
+/** Passes 1.x-shaped spans on in the 2.x shape (see roleExport); 2.x spans go through unchanged. */
+export class SdkV1SpanAdapter implements SpanProcessor {
+  constructor(private readonly inner: SpanProcessor) {}
+  onStart(): void {}
+  onEnd(span: ReadableSpan): void {
+    const old = span as SdkV1Span;
+    if (old.instrumentationScope && (old.parentSpanContext || !old.parentSpanId)) return this.inner.onEnd(span);
+    const { traceId, traceFlags } = span.spanContext();
+    this.inner.onEnd({
+      ...span,
+      spanContext: () => span.spanContext(),
+      instrumentationScope: old.instrumentationScope ?? old.instrumentationLibrary ?? { name: 'unknown' },
+      parentSpanContext: old.parentSpanContext ?? (old.parentSpanId ? { traceId, spanId: old.parentSpanId, traceFlags, isRemote: true } : undefined),
+    });
+  }
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve(); // the role's own processor is shut down with its provider
+  }
 }
 
 /**

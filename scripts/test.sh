@@ -35,6 +35,10 @@ check format npx prettier --check --log-level warn .
 # Import rules: no cycles, activities never import workflows, workflows stay pure (.dependency-cruiser.cjs).
 check imports npx depcruise --config .dependency-cruiser.cjs --output-type err activities api bench consumers contracts domain gateway platform provision runtime scripts services simulators stores test web/src workflows main.ts worker.ts
 
+# Jaeger's first build runs in the background (scripts/infra/up.sh); the checks above ran beside it,
+# and the tracing tests need it answering.
+bash scripts/infra/wait-jaeger.sh || echo "[test] Jaeger is not up: the tracing tests will fail"
+
 # Two runs: the unit and integration projects (vitest.config.ts), then the browser tests
 # (test/web*.test.ts, project web), which start the whole system (its consumers share the real
 # queues), so they run after the rest, not beside it. Path arguments narrow the runs: a web test

@@ -4,6 +4,13 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
+# Jaeger's background build (up.sh), whole process group (go and its compilers): a build that
+# finished later would start Jaeger after this stop.
+if pid_alive jaeger-build; then
+  step "stopping the Jaeger build (pid $(cat "$PIDS/jaeger-build.pid"))"
+  kill -TERM -- "-$(cat "$PIDS/jaeger-build.pid")" 2>/dev/null || true
+fi
+rm -f "$PIDS/jaeger-build.pid"
 for name in jaeger temporal-ui temporal-cluster kafka temporal moto mariadb redis; do
   pidfile="$PIDS/$name.pid"
   [ -f "$pidfile" ] || continue

@@ -16,9 +16,10 @@ TEMPORAL_TEST_SERVER_VERSION=1.40.0
 MOTO_VERSION=5.2.5
 SCHEMATHESIS_VERSION=4.32.5
 KAFKA_VERSION=3.9.1
-# Jaeger v2 (trace backend): the Go module's v1.76.0 tag is Jaeger 2.13.0 (image jaegertracing/jaeger:2.13.0).
-JAEGER_VERSION=2.13.0
-JAEGER_MODULE_VERSION=v1.76.0
+# Jaeger v2 (trace backend): the Go module's v1.75.0 tag is Jaeger 2.12.0 (image jaegertracing/jaeger:2.12.0).
+# Pinned there: v1.76.0 (Jaeger 2.13.0) is not an approved release.
+JAEGER_VERSION=2.12.0
+JAEGER_MODULE_VERSION=v1.75.0
 
 # Ports (loopback only); the app's config module reads the same variables.
 TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"

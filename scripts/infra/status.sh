@@ -7,6 +7,8 @@ for pair in "temporal:$TEMPORAL_PORT" "temporal-ui:$TEMPORAL_UI_PORT" "kafka:$KA
   if port_open "$port"; then state=up; else state=down; fi
   printf '%-12s %-5s 127.0.0.1:%-6s log: %s\n' "$name" "$state" "$port" "$LOGS/${name%-ui}.log"
 done
+# Jaeger's first build runs in the background (up.sh, start-jaeger.sh).
+if pid_alive jaeger-build; then printf '%-12s %-5s %-16s log: %s\n' jaeger-build busy "(go build)" "$LOGS/jaeger-build.log"; fi
 # The app's own HTTP roles (npm start), when they answer.
 for pair in "api:${API_PORT:-3000}" "gateway:${GATEWAY_PORT:-3001}"; do
   name=${pair%%:*}; port=${pair##*:}

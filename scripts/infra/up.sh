@@ -137,8 +137,10 @@ PROPS
 fi
 
 # --- Jaeger v2 (traces) ---------------------------------------------------------------------------
-# Built from its Go module on the first run (minutes; install-jaeger.sh), then started in seconds.
-# Optional for the app: without it every process drops its spans (logged once) and works on.
+# Optional for the app: until it answers every process keeps its spans queued (and drops the oldest),
+# then exports them (platform/tracing.ts). Built from its Go module on the first run (minutes:
+# install-jaeger.sh), so that build runs in the background and starts Jaeger when it is done; nothing
+# here waits on Go. Built once, it starts in seconds.
 jaeger_ready() { curl -sf -o /dev/null "http://127.0.0.1:$JAEGER_UI_PORT/api/services"; }
 jaeger_state="up :$JAEGER_OTLP_PORT (UI http://127.0.0.1:$JAEGER_UI_PORT)"
 if jaeger_ready 2>/dev/null; then
@@ -146,14 +148,16 @@ if jaeger_ready 2>/dev/null; then
 elif port_open "$JAEGER_OTLP_PORT" || port_open "$JAEGER_UI_PORT"; then
   step "jaeger: WARNING port $JAEGER_OTLP_PORT or $JAEGER_UI_PORT is taken by something else; traces go wherever TRACING_OTLP_URL points"
   jaeger_state="not started (port taken)"
-elif jaeger_bin=$(bash "$ROOT/scripts/infra/install-jaeger.sh"); then
-  step "jaeger $JAEGER_VERSION: starting, OTLP/HTTP on 127.0.0.1:$JAEGER_OTLP_PORT, UI http://127.0.0.1:$JAEGER_UI_PORT"
-  JAEGER_OTLP_PORT=$JAEGER_OTLP_PORT JAEGER_UI_PORT=$JAEGER_UI_PORT JAEGER_QUERY_GRPC_PORT=$JAEGER_QUERY_GRPC_PORT \
-    JAEGER_HEALTH_PORT=$JAEGER_HEALTH_PORT spawn jaeger "$jaeger_bin" --config "$ROOT/scripts/infra/jaeger/config.yaml"
-  wait_for jaeger "$LOGS/jaeger.log" 60 jaeger_ready
+elif [ -x "$INFRA/jaeger-$JAEGER_VERSION/bin/jaeger" ]; then
+  bash "$ROOT/scripts/infra/start-jaeger.sh"
+elif pid_alive jaeger-build; then
+  step "jaeger $JAEGER_VERSION: still building in the background (log: $LOGS/jaeger-build.log); it starts by itself when built"
+  jaeger_state="building in the background"
 else
-  step "jaeger: WARNING not built (see $LOGS/jaeger-build.log); the app runs without a trace backend and drops its spans"
-  jaeger_state="not built"
+  # Detached like a server (spawn): it outlives this script and npm start's own exit.
+  spawn jaeger-build bash "$ROOT/scripts/infra/start-jaeger.sh"
+  step "jaeger $JAEGER_VERSION: first run, building it from its Go module in the background (several minutes; log: $LOGS/jaeger-build.log); it starts by itself when built, and the app sends its spans from then on"
+  jaeger_state="building in the background"
 fi
 
 step "all servers up: temporal :$TEMPORAL_PORT (UI :$TEMPORAL_UI_PORT), kafka :$KAFKA_PORT, sns/sqs :$AWS_PORT, redis :$REDIS_PORT, mariadb :$MYSQL_PORT, jaeger $jaeger_state"
