@@ -32,6 +32,8 @@ describe('contract regressions', () => {
 
   it('conversation members that differ only in case are one member (MySQL compares them so), not a 500', async () => {
     const friend = uniqueId('Friend');
+    // A user the API knows (one who has called it), as conversation members must be.
+    await app.request('/conversations', { headers: { authorization: `Bearer ${await signToken(ctx.config, friend)}` } });
     const res = await call('POST', '/conversations', {
       organizationId: 'acme',
       channel: 'whatsapp',

@@ -161,6 +161,8 @@ export const configFields = z.object({
   PURCHASE_RELAY_IDLE_MS: z.coerce.number().int().min(100).default(5_000),
   PURCHASE_RELAY_BATCH: z.coerce.number().int().positive().max(1_000).default(200),
   PURCHASE_RELAY_ON_START: z.stringbool().default(true),
+  // How long a cancel waits for the purchase's run to answer (no worker up: 503, retry later).
+  PURCHASE_CANCEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   // The fulfillment simulator's processing time (half before PROCESSING, when a cancel is still
   // possible, half after): a few seconds, as a real one takes; 0 in benchmarks.
   FULFILLMENT_DELAY_MS: z.coerce.number().int().min(0).max(20_000).default(3_000),

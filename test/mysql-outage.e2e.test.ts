@@ -110,7 +110,8 @@ describe('MySQL down: writes answer 503 with Retry-After, change nothing, and su
     const notification = (id: string) => ({ notificationId: id, userId: alice, channel: 'web', sendAt: inADay(1), title: 'Hello', body: 'outage test' });
     const prefs = { timezone: 'UTC', channels: ['web'], quietHours: null, mutedUntil: null };
 
-    // What the routes act on, made while MySQL is up.
+    // What the routes act on, made while MySQL is up (bob calls once: members must be known users).
+    await ok({ method: 'GET', path: '/conversations', as: bob }, 200);
     await ok({ method: 'PUT', path: `/users/${alice}/notification-preferences`, as: alice, body: prefs }, 200);
     const { purchaseId } = await ok<{ purchaseId: string }>(
       { method: 'POST', path: '/purchases', as: alice, key: 'before', body: { productId: 'phone-x', quantity: 1, installments: 1 } },

@@ -239,6 +239,29 @@ describe('purchase journey across the real servers', () => {
     expect(await late.json()).toMatchObject({ error: { code: 'cannot_cancel' } });
   }, 60_000);
 
+  it('cancel while no worker runs the purchase: 503 with Retry-After after the bounded wait; the retry (same update id) cancels once a worker is back', async () => {
+    await fulfillment?.stop(); // fulfillment must not start the purchase first
+    fulfillment = undefined;
+    const lonely = testContext({ PURCHASE_CANCEL_TIMEOUT_MS: '1000' });
+    extraCtxs.push(lonely);
+    const lonelyApp = createApiApp(lonely);
+    const u = await user();
+    const { purchaseId } = await buy(u.token, undefined, lonelyApp);
+    const first = await api(u.token, 'POST', `/purchases/${purchaseId}/cancel`, { reason: 'no rush' }, {}, lonelyApp);
+    expect(first.status).toBe(503);
+    expect(first.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await first.json()).toMatchObject({ error: { code: 'dependency_unavailable', dependency: 'temporal' } });
+    const worker = testContext({ TEMPORAL_TASK_QUEUE: lonely.config.TEMPORAL_TASK_QUEUE });
+    extraCtxs.push(worker);
+    await startWorker(worker);
+    const again = await api(u.token, 'POST', `/purchases/${purchaseId}/cancel`, { reason: 'no rush' }, {}, lonelyApp);
+    expect(again.status, await again.clone().text()).toBe(200);
+    expect(await again.json()).toMatchObject({ status: 'CANCELLED', reason: 'no rush' });
+    await u.client.until(() => u.statuses().includes('CANCELLED'), 20_000);
+    expect(u.statuses()).toEqual(['CANCELLED']);
+    fulfillment = await startFulfillment(ctx, consumerOpts);
+  }, 60_000);
+
   it('Idempotency-Key: the same key and body return the same purchase; another body is 409', async () => {
     const u = await user();
     const key = uniqueId('idem');

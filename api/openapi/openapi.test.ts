@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../platform/auth/jwt';
 import type { Context } from '../../runtime/context';
 import { testContext, uniqueId } from '../../test/support/context';
+import { startWorker } from '../../worker';
 import { createApiApp } from '../app';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../platform/db/idempotency';
 import { openApiPath, operationId } from './document';
@@ -25,6 +26,8 @@ describe('OpenAPI document', () => {
   let doc: OpenApiDoc;
   beforeAll(async () => {
     ctx = testContext({ DEV_SIGN_IN: 'true', API_RATE_LIMIT_PER_USER: '100000', API_RATE_LIMIT_PER_IP: '100000' });
+    // A purchase's cancel goes through its run: a worker carries it out.
+    await startWorker(ctx);
     app = createApiApp(ctx);
     const res = await app.request('/openapi.json');
     expect(res.status).toBe(200);
@@ -118,7 +121,7 @@ describe('OpenAPI document', () => {
     // The routes behind a lookup were reached with a real resource (not a 404 before the body).
     expect(tried).toContain(`post /conversations/${created.conversations}/messages 202`);
     expect(tried).toContain(`post /conversations/${created.conversations}/read 200`);
-    // Fulfillment does not run here: the purchase is still cancellable (a conditional update).
+    // Fulfillment does not run here: the purchase is still cancellable (PENDING, through its run).
     expect(tried).toContain(`post /purchases/${created.purchases}/cancel 200`);
     expect(tried).toContain(`get /events/${created.events} 200`);
     expect(tried.length).toBe(apiOperations().length - 1);

@@ -12,7 +12,8 @@ import type { Lifecycle } from '../../platform/lifecycle';
 import type { Logger } from '../../platform/logger';
 import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../platform/db/idempotency';
 import { inTransaction } from '../../platform/db/transaction';
-import { AppError } from '../../platform/errors';
+import { DependencyUnavailableError } from '../../platform/dependency-errors';
+import { AppError, withTimeout } from '../../platform/errors';
 import { jsonBody, queryParams } from '../../platform/http/validate';
 import { createPurchaseStarter, startAcceptedPurchases } from '../../services/purchase';
 import { insertAcceptedPurchase } from '../../stores/purchase-outbox';
@@ -137,7 +138,14 @@ export function purchaseRoutes(ctx: PurchaseRouteDeps) {
     const handle = client.workflow.getHandle(purchaseWorkflowId(config.TIDINGS_ENV, id));
     for (let attempt = 0; ; attempt++) {
       try {
-        return await handle.executeUpdate(cancelPurchaseUpdate, { args: [{ ...(reason === undefined ? {} : { reason }) }] });
+        // One update id per purchase: a retried cancel (after a 503, or a double click) joins the
+        // first instead of asking twice. Bounded: a run no worker picks up answers 503, not never.
+        const update = handle.executeUpdate(cancelPurchaseUpdate, { args: [{ ...(reason === undefined ? {} : { reason }) }], updateId: `cancel-${id}` });
+        return await withTimeout('cancelling through the purchase run', config.PURCHASE_CANCEL_TIMEOUT_MS, update).catch((err: unknown) => {
+          if (err instanceof Error && err.message.startsWith('cancelling through the purchase run timed out'))
+            throw new DependencyUnavailableError('temporal', { cause: err, message: 'the purchase did not answer in time; retry the cancel shortly' });
+          throw err;
+        });
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) {
           const status = (await getPurchase(ctx.mysql(), id))?.status;
