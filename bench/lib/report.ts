@@ -31,7 +31,8 @@ function forProfile(name: string, markdown: string): { name: string; markdown: s
     name: `${name}-cluster`,
     markdown: markdown
       .replace(/^## (.*)$/m, '## $1 — cluster profile (temporal-server 1.32 on PostgreSQL)')
-      .replace(/dev server ceiling/g, 'temporal-server ceiling')
+      .replace(/[Dd]ev server ceiling/g, 'temporal-server ceiling')
+      .replace(/the Temporal CLI dev server \(SQLite\)/g, "the cluster profile's temporal-server (PostgreSQL, 4 history shards)")
       .replace('**Command:** `', '**Command:** `TIDINGS_PROFILE=cluster '),
   };
 }

@@ -299,7 +299,7 @@ ${rows.join('\n')}
 - p50 at 1 and 8 customers ≤ 1.3× the direct path: ${lowRatios.map(({ c, r }) => `${c}: ${r === undefined ? 'not measured' : `${r.toFixed(2)}×`}`).join(', ')} — ${lowRatios.every(({ r }) => r !== undefined && r <= 1.3) ? 'met' : '**not met**'}
 - 0 failed: ${failed} — ${failed === 0 ? 'met' : '**not met**'}
 
-**The design this replaces (outbox dispatcher + deadline buckets, no run per purchase; 2026-12-04, same command, quiet machine, dev server ceiling 82.0/s):** 0.0186 workflow tasks per purchase; Tidings/s and p50 (direct/s and p50 beside): 1: 30.9/s 31 ms (20.2/s 49 ms); 8: 63.6/s 122 ms (37.8/s 204 ms); 32: 73.9/s 431 ms (56.1/s 558 ms); 64: 56.3/s 1083 ms (48.5/s 1294 ms). It re-built by hand what the run now carries (claims, a relay per step, bucketed deadlines, compensation rows), and a purchase had no run of its own to inspect.
+**The design this replaces (outbox dispatcher + deadline buckets, no run per purchase; 2026-12-04, same command on the CLI dev server, quiet machine, its empty-workflow ceiling 82.0/s):** 0.0186 workflow tasks per purchase; Tidings/s and p50 (direct/s and p50 beside): 1: 30.9/s 31 ms (20.2/s 49 ms); 8: 63.6/s 122 ms (37.8/s 204 ms); 32: 73.9/s 431 ms (56.1/s 558 ms); 64: 56.3/s 1083 ms (48.5/s 1294 ms). It re-built by hand what the run now carries (claims, a relay per step, bucketed deadlines, compensation rows), and a purchase had no run of its own to inspect.
 
 **Before that (workflow per purchase, 2026-11-23, six or more workflow tasks each, against the seed's direct path that skipped validation, persistence and the result table):** 3.2/s at 1 (p50 316 ms), 10.4/s at 32 (p50 2798 ms).
 
