@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromCents, toCents, DECIMAL_AMOUNT } from './money';
 import { quote, ImpossibleTermsError, type Product } from './purchase-quote';
 import { eligibility } from './notification';
-import { endOfLocalDay, isTimeZone, zonedInstant } from './zoned-time';
+import { endOfLocalDay, isTimeZone, wallClock, zonedInstant } from './zoned-time';
 
 describe('money', () => {
   it('parses decimal strings with at most two places into cents, exactly', () => {
@@ -24,6 +24,13 @@ describe('zoned time', () => {
     expect(new Date(zonedInstant('Asia/Tokyo', '2026-01-01', 22)).toISOString()).toBe('2026-01-01T13:00:00.000Z');
     expect(isTimeZone('Europe/Lisbon')).toBe(true);
     expect(isTimeZone('Mars/Olympus')).toBe(false);
+  });
+
+  it('reads the wall clock of a zone at an instant, the inverse of zonedInstant', () => {
+    expect(wallClock('America/Sao_Paulo', Date.UTC(2026, 0, 1, 12, 0, 5))).toBe('2026-01-01T09:00:05');
+    expect(wallClock('Asia/Tokyo', zonedInstant('Asia/Tokyo', '2026-01-01', 22))).toBe('2026-01-01T22:00:00');
+    // Midnight is 00, not 24 (hourCycle h23).
+    expect(wallClock('UTC', Date.UTC(2026, 5, 1))).toBe('2026-06-01T00:00:00');
   });
 });
 

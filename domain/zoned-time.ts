@@ -24,15 +24,26 @@ function formatterOf(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** Minutes `timeZone` is ahead of UTC at `instant`. */
-export function utcOffsetMinutes(timeZone: string, instant: number): number {
-  const parts = Object.fromEntries(
+/** The wall clock's fields in `timeZone` at `instant`. */
+function partsAt(timeZone: string, instant: number): Record<string, string> {
+  return Object.fromEntries(
     formatterOf(timeZone)
       .formatToParts(instant)
       .map((p) => [p.type, p.value]),
   );
+}
+
+/** Minutes `timeZone` is ahead of UTC at `instant`. */
+export function utcOffsetMinutes(timeZone: string, instant: number): number {
+  const parts = partsAt(timeZone, instant);
   const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
   return Math.round((asUtc - Math.floor(instant / 1000) * 1000) / 60_000);
+}
+
+/** The wall clock of `timeZone` at `instant` as `yyyy-mm-ddThh:mm:ss`: what a user there reads, or types in a datetime-local field. */
+export function wallClock(timeZone: string, instant: number): string {
+  const p = partsAt(timeZone, instant);
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
 }
 
 /** The instant local wall time `yyyy-mm-dd hh:mm` happens in `timeZone`. */

@@ -7,30 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxRelayId } from '../workflows/ledger';
 import { freePort, ROOT, testEnv, uniqueId } from './support/context';
 import { ledgerChannel, userChannel } from '../contracts/channels';
+import { wallClock } from '../domain/zoned-time';
 
 // The web app in real headless Chromium (Debian's, driven by playwright-core) against the whole
 // system started from main.ts: each page's main action, and the live update seen on screen.
 // Run apart from the other server tests (scripts/test.sh): its consumers share the real queues.
 const SCREENSHOTS = path.join(ROOT, '.data/screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** `instant` as a datetime-local value on the wall clock of `zone` (what a user there would type). */
-const wallClockIn = (zone: string, instant: number): string => {
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    })
-      .formatToParts(instant)
-      .map((x) => [x.type, x.value]),
-  );
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
-};
 
 describe('web app in headless Chromium', () => {
   let system: ChildProcess;
@@ -247,7 +230,7 @@ describe('web app in headless Chromium', () => {
     await page.locator('#prefs-state', { hasText: 'quiet 22:00–07:00' }).waitFor({ timeout: 10_000 });
     expect(await page.getByLabel('email').isChecked()).toBe(true);
     expect(await page.getByLabel('Quiet hours from').inputValue()).toBe('22:00');
-    await page.getByLabel('Send at').fill(wallClockIn('America/Sao_Paulo', Date.now() + 3_600_000));
+    await page.getByLabel('Send at').fill(wallClock('America/Sao_Paulo', Date.now() + 3_600_000));
     await page.getByRole('button', { name: 'Schedule', exact: true }).click();
     await page.locator('#notify-outcome', { hasText: 'Scheduled for' }).waitFor({ timeout: 10_000 });
     const after = (await (await asUser('GET', `/users/${userId}/notification-preferences`)).json()) as typeof chosen;
@@ -280,7 +263,7 @@ describe('web app in headless Chromium', () => {
         ['second', at(7_200_000)],
       ] as const) {
         await tab.getByLabel('Title').fill(title);
-        await tab.getByLabel('Send at').fill(wallClockIn(zone, when));
+        await tab.getByLabel('Send at').fill(wallClock(zone, when));
         await tab.getByRole('button', { name: 'Schedule', exact: true }).click();
         await tab.locator('#mine li', { hasText: title }).waitFor({ timeout: 10_000 });
       }
@@ -304,7 +287,7 @@ describe('web app in headless Chromium', () => {
       await tab.locator('#notify-outcome', { hasText: 'Cancelled' }).waitFor();
       const second = tab.locator('#mine li', { hasText: 'second' });
       const later = at(3 * 3_600_000);
-      await second.getByLabel('New time').fill(wallClockIn(zone, later));
+      await second.getByLabel('New time').fill(wallClock(zone, later));
       await second.getByRole('button', { name: 'Reschedule' }).click();
       // The old message goes when the new action starts; the new one says what happened.
       await tab.locator('#notify-outcome', { hasText: 'Rescheduled' }).waitFor({ timeout: 10_000 });
@@ -365,7 +348,7 @@ describe('web app in headless Chromium', () => {
       await tab.getByRole('button', { name: 'Save preferences' }).click();
       await tab.locator('#prefs-state', { hasText: 'times in UTC' }).waitFor({ timeout: 10_000 });
       await tab.getByLabel('Title').fill('in quiet hours');
-      await tab.getByLabel('Send at').fill(wallClockIn('UTC', Date.now() + 3_000));
+      await tab.getByLabel('Send at').fill(wallClock('UTC', Date.now() + 3_000));
       await tab.getByRole('button', { name: 'Schedule', exact: true }).click();
       const row = tab.locator('#mine li', { hasText: 'in quiet hours' });
       await row.locator('.state', { hasText: 'Deferred until' }).waitFor({ timeout: 30_000 });
