@@ -38,6 +38,9 @@ export interface Operation {
   errors: number[];
 }
 
+/** An OpenAPI link that feeds the `id` path parameter of `to` from a field of this response (a JSON pointer). */
+const idLink = (to: string, description: string, pointer: string) => ({ to, description, parameters: { id: `$response.body#${pointer}` } });
+
 /** The id in the examples of routes on one resource. */
 export const PLACEHOLDER_ID = '00000000-0000-4000-8000-000000000000';
 const ID = PLACEHOLDER_ID;
@@ -157,16 +160,16 @@ export function apiOperations(now = Date.now()): Operation[] {
       body: { schema: DevTokenRequest, example: { userId: 'alice' } },
       success: { status: 200, description: 'userId and token' },
       links: {
-        PreferencesOfTheUser: {
-          to: 'get /users/:id/notification-preferences',
-          description: "the user's notification preferences (with that user's token, or a service token)",
-          parameters: { id: '$response.body#/userId' },
-        },
-        SetPreferencesOfTheUser: {
-          to: 'put /users/:id/notification-preferences',
-          description: "set the user's notification preferences (with that user's token, or a service token)",
-          parameters: { id: '$response.body#/userId' },
-        },
+        PreferencesOfTheUser: idLink(
+          'get /users/:id/notification-preferences',
+          "the user's notification preferences (with that user's token, or a service token)",
+          '/userId',
+        ),
+        SetPreferencesOfTheUser: idLink(
+          'put /users/:id/notification-preferences',
+          "set the user's notification preferences (with that user's token, or a service token)",
+          '/userId',
+        ),
       },
       errors: [400, 404, 422],
     },
@@ -180,7 +183,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       idempotencyKey: 'optional',
       body: { schema: PublishEvent, example: { type: 'order.shipped', payload: { orderId: 'o-1' } } },
       success: { status: 202, description: 'accepted; eventId, statusUrl, temporalUi' },
-      links: { GetEvent: { to: 'get /events/:id', description: 'where the event went', parameters: { id: '$response.body#/eventId' } } },
+      links: { GetEvent: idLink('get /events/:id', 'where the event went', '/eventId') },
       errors: [400, 409, 422, 503],
     },
     {
@@ -191,7 +194,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       auth: true,
       query: { schema: EventsQuery, example: { type: 'order.shipped', limit: '10' } },
       success: { status: 200, description: 'events' },
-      links: { GetFirstEvent: { to: 'get /events/:id', description: 'the first event listed', parameters: { id: '$response.body#/events/0/eventId' } } },
+      links: { GetFirstEvent: idLink('get /events/:id', 'the first event listed', '/events/0/eventId') },
       errors: [400],
     },
     {
@@ -227,8 +230,8 @@ export function apiOperations(now = Date.now()): Operation[] {
       catalogueRules: true,
       success: { status: 202, description: 'accepted; purchaseId, status RECEIVED, statusUrl, temporalUi' },
       links: {
-        GetPurchase: { to: 'get /purchases/:id', description: 'the purchase and its status', parameters: { id: '$response.body#/purchaseId' } },
-        CancelPurchase: { to: 'post /purchases/:id/cancel', description: 'cancel it', parameters: { id: '$response.body#/purchaseId' } },
+        GetPurchase: idLink('get /purchases/:id', 'the purchase and its status', '/purchaseId'),
+        CancelPurchase: idLink('post /purchases/:id/cancel', 'cancel it', '/purchaseId'),
       },
       errors: [400, 409, 422, 503],
     },
@@ -241,7 +244,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       query: { schema: PurchasesQuery, example: { limit: '20' } },
       success: { status: 200, description: 'purchases and nextCursor' },
       links: {
-        GetFirstPurchase: { to: 'get /purchases/:id', description: 'the first purchase listed', parameters: { id: '$response.body#/purchases/0/purchaseId' } },
+        GetFirstPurchase: idLink('get /purchases/:id', 'the first purchase listed', '/purchases/0/purchaseId'),
       },
       errors: [400],
     },
@@ -321,9 +324,9 @@ export function apiOperations(now = Date.now()): Operation[] {
       body: { schema: notification, example: notificationExample },
       success: { status: 202, description: 'scheduled (`duplicate: true` when the same notificationId was already scheduled)' },
       links: {
-        GetNotification: { to: 'get /notifications/:id', description: 'the notification', parameters: { id: '$response.body#/notificationId' } },
-        RescheduleNotification: { to: 'patch /notifications/:id', description: 'reschedule it', parameters: { id: '$response.body#/notificationId' } },
-        CancelNotification: { to: 'delete /notifications/:id', description: 'cancel it', parameters: { id: '$response.body#/notificationId' } },
+        GetNotification: idLink('get /notifications/:id', 'the notification', '/notificationId'),
+        RescheduleNotification: idLink('patch /notifications/:id', 'reschedule it', '/notificationId'),
+        CancelNotification: idLink('delete /notifications/:id', 'cancel it', '/notificationId'),
       },
       errors: [400, 403, 409, 422, 503],
     },
@@ -339,11 +342,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       },
       success: { status: 202, description: 'scheduled: each notificationId with `duplicate` (a repeated id is a duplicate of its first)' },
       links: {
-        GetFirstNotification: {
-          to: 'get /notifications/:id',
-          description: 'the first notification',
-          parameters: { id: '$response.body#/notifications/0/notificationId' },
-        },
+        GetFirstNotification: idLink('get /notifications/:id', 'the first notification', '/notifications/0/notificationId'),
       },
       errors: [400, 403, 409, 422, 503],
     },
@@ -356,11 +355,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       query: { schema: NotificationsQuery, example: { status: 'SCHEDULED', limit: '50' } },
       success: { status: 200, description: 'notifications, latest send time first, and nextCursor (pass it as cursor for the next page; null on the last)' },
       links: {
-        GetFirstNotification: {
-          to: 'get /notifications/:id',
-          description: 'the first notification listed',
-          parameters: { id: '$response.body#/notifications/0/notificationId' },
-        },
+        GetFirstNotification: idLink('get /notifications/:id', 'the first notification listed', '/notifications/0/notificationId'),
       },
       errors: [400, 403],
     },
@@ -419,7 +414,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       },
       paramSchemas: { id: UserIdParam },
       success: { status: 200, description: 'the preferences' },
-      links: { GetPreferences: { to: 'get /users/:id/notification-preferences', description: 'read them back', parameters: { id: '$response.body#/userId' } } },
+      links: { GetPreferences: idLink('get /users/:id/notification-preferences', 'read them back', '/userId') },
       errors: [400, 404, 422],
     },
     // Conversations.
@@ -436,9 +431,9 @@ export function apiOperations(now = Date.now()): Operation[] {
         schema: z.object({ conversationId: z.uuid(), organizationId: z.string(), channel: z.enum(['whatsapp', 'instagram']), members: z.array(z.string()) }),
       },
       links: {
-        GetConversation: { to: 'get /conversations/:id', description: 'the conversation', parameters: { id: '$response.body#/conversationId' } },
-        ListMessages: { to: 'get /conversations/:id/messages', description: 'its messages', parameters: { id: '$response.body#/conversationId' } },
-        SendMessage: { to: 'post /conversations/:id/messages', description: 'send a message', parameters: { id: '$response.body#/conversationId' } },
+        GetConversation: idLink('get /conversations/:id', 'the conversation', '/conversationId'),
+        ListMessages: idLink('get /conversations/:id/messages', 'its messages', '/conversationId'),
+        SendMessage: idLink('post /conversations/:id/messages', 'send a message', '/conversationId'),
       },
       errors: [400, 409, 422],
     },
@@ -451,11 +446,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       query: { schema: ConversationsQuery, example: { with: 'bob', limit: '20' } },
       success: { status: 200, description: 'conversations' },
       links: {
-        GetFirstConversation: {
-          to: 'get /conversations/:id',
-          description: 'the first conversation listed',
-          parameters: { id: '$response.body#/conversations/0/conversationId' },
-        },
+        GetFirstConversation: idLink('get /conversations/:id', 'the first conversation listed', '/conversations/0/conversationId'),
       },
       errors: [400],
     },
