@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { DECIMAL_AMOUNT, fromCents, toCents } from '../../domain/money';
 import { workflowUiUrl } from '../../platform/clients/temporal';
@@ -8,17 +8,18 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'mysql2/promise';
 import type { Config } from '../../platform/config';
 import type { Logger } from '../../platform/logger';
-import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../platform/db/idempotency';
+import { claimIdempotencyKey, requestHash } from '../../platform/db/idempotency';
 import { inTransaction } from '../../platform/db/transaction';
 import { AppError } from '../../platform/errors';
-import { jsonBody, queryParams } from '../../platform/http/validate';
 import { balanceView, dailyBalances, getEntry, insertEntryWithOutbox, listEntries, type LedgerEntry } from '../../stores/ledger';
 import { createGroupCommitter } from '../../stores/ledger-group-commit';
 import { relayDrainingKey } from '../../contracts/ledger';
 import { dayCloseWorkflowId, outboxRelay, outboxRelayId, outboxWakeSignal } from '../../workflows/ledger';
-import type { ApiVariables } from '../middleware/auth';
+import { documentedRoutes, errors, idempotencyKeyHeader, jsonBody, link, success } from '../openapi/define';
 
 const isoDate = z.iso.date('a date as YYYY-MM-DD');
+/** The day the examples name: the one the process started on. */
+const today = new Date().toISOString().slice(0, 10);
 
 export const PostEntry = z.object({
   type: z.enum(['credit', 'debit']),
@@ -34,8 +35,8 @@ export const PostEntry = z.object({
 });
 
 export const EntriesQuery = z.object({
-  date: isoDate,
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  date: isoDate.meta({ example: today }),
+  limit: z.coerce.number().int().min(1).max(500).default(100).meta({ example: 100 }),
   cursor: z.uuid().optional(),
 });
 
@@ -48,12 +49,49 @@ export const BALANCE_DAYS_MAX = 366;
  */
 export const BalancesQuery = z.object({
   date: isoDate.optional().meta({ description: 'one day; instead of from and to' }),
-  from: isoDate.optional().meta({ description: 'first day; without it, the day of `to` (or today)' }),
-  to: isoDate.optional().meta({ description: `last day; without it, ${BALANCE_DAYS_MAX} days from \`from\`` }),
+  from: isoDate.optional().meta({ description: 'first day; without it, the day of `to` (or today)', example: today }),
+  to: isoDate.optional().meta({ description: `last day; without it, ${BALANCE_DAYS_MAX} days from \`from\``, example: today }),
 });
 const LAST_DAY = Date.parse('9999-12-31T00:00:00Z');
 /** `day` plus `n` days, no later than 9999-12-31 (a date's last 4-digit year). */
 const addDays = (day: string, n: number) => new Date(Math.min(LAST_DAY, Date.parse(`${day}T00:00:00Z`) + n * 86_400_000)).toISOString().slice(0, 10);
+
+const tags = ['ledger'];
+const post = createRoute({
+  method: 'post',
+  path: '/entries',
+  tags,
+  summary: "Post an entry to the caller's (merchant's) ledger",
+  request: {
+    headers: idempotencyKeyHeader.optional,
+    body: jsonBody(PostEntry, { type: 'credit', amount: '12.34', currency: 'BRL', description: 'sale', occurredAt: today }),
+  },
+  responses: {
+    201: success('the entry', {
+      links: {
+        EntriesOfItsDay: link('get /ledger/entries', 'the entries of its day', { parameters: { date: '$response.body#/occurredOn' } }),
+        BalanceOfItsDay: link('get /ledger/balances/daily', 'the balance of its day', { parameters: { date: '$response.body#/occurredOn' } }),
+      },
+    }),
+    ...errors(400, 409, 422),
+  },
+});
+const entries = createRoute({
+  method: 'get',
+  path: '/entries',
+  tags,
+  summary: 'Entries of one day, page by page',
+  request: { query: EntriesQuery },
+  responses: { 200: success('entries and nextCursor'), ...errors(400) },
+});
+const balances = createRoute({
+  method: 'get',
+  path: '/balances/daily',
+  tags,
+  summary: 'Daily balances: one date, or from and to',
+  request: { query: BalancesQuery },
+  responses: { 200: success('balances per day'), ...errors(400) },
+});
 
 /**
  * What the ledger routes use: MySQL for entries and balances, Temporal only to wake the relay and
@@ -123,61 +161,65 @@ export function ledgerRoutes(deps: LedgerRouteDeps) {
       });
   }
 
-  return new Hono<{ Variables: ApiVariables }>()
-    .post('/entries', async (c) => {
-      const merchantId = c.get('principal').userId;
-      const key = idempotencyKeyFrom(c.req.header('idempotency-key'), false);
-      const body = await jsonBody(c, PostEntry);
-      const entry = {
-        entryId: randomUUID(),
-        merchantId,
-        type: body.type,
-        amountCents: toCents(body.amount),
-        currency: body.currency,
-        description: body.description,
-        occurredOn: body.occurredAt,
-      };
-      // Without a key the post joins a group commit (one multi-row INSERT for the posts in flight;
-      // the outbox rows come from a trigger); with a key the key and the entry commit together.
-      if (!key) {
-        const stored = await poster.post(entry);
-        wakeRelay();
-        return c.json(view(stored), 201);
-      }
-      const outcome = await inTransaction(deps.mysql(), async (conn) => {
-        const earlier = await claimIdempotencyKey(conn, { scope: 'ledger', principal: merchantId, key, hash: requestHash(body), resourceId: entry.entryId });
-        return earlier ? { earlier } : { stored: await insertEntryWithOutbox(conn, entry) };
-      });
-      if (outcome.stored) {
-        wakeRelay();
-        return c.json(view(outcome.stored), 201);
-      }
-      // A replay answers like the original (201, the same entry), marked as a replay.
-      const earlier = await getEntry(deps.mysql(), outcome.earlier);
-      // The claim committed with the entry, so the row is there; its absence is a broken invariant.
-      if (!earlier) throw new Error(`ledger entry ${outcome.earlier} of an idempotency key is missing`);
-      c.header('Idempotent-Replayed', 'true');
-      return c.json(view(earlier), 201);
-    })
-    .get('/entries', async (c) => {
-      const q = queryParams(c, EntriesQuery);
-      const page = await listEntries(deps.mysql(), c.get('principal').userId, q.date, { limit: q.limit, after: q.cursor });
-      return c.json({ entries: page.entries.map(view), nextCursor: page.nextCursor });
-    })
-    .get('/balances/daily', async (c) => {
-      const q = queryParams(c, BalancesQuery);
-      const from = q.date ?? q.from ?? q.to ?? new Date().toISOString().slice(0, 10);
-      const asked = q.date ?? q.to ?? (q.from ? addDays(from, BALANCE_DAYS_MAX - 1) : from);
-      // At most BALANCE_DAYS_MAX days per answer; `nextFrom` is where the next page starts.
-      const last = addDays(from, BALANCE_DAYS_MAX - 1);
-      const to = asked > last ? last : asked;
-      const days = from <= to ? await dailyBalances(deps.mysql(), c.get('principal').userId, from, to) : [];
-      return c.json({
+  const app = documentedRoutes();
+  app.openapi(post, async (c) => {
+    const merchantId = c.get('principal').userId;
+    const key = c.req.valid('header')['Idempotency-Key'];
+    const body = c.req.valid('json');
+    const entry = {
+      entryId: randomUUID(),
+      merchantId,
+      type: body.type,
+      amountCents: toCents(body.amount),
+      currency: body.currency,
+      description: body.description,
+      occurredOn: body.occurredAt,
+    };
+    // Without a key the post joins a group commit (one multi-row INSERT for the posts in flight;
+    // the outbox rows come from a trigger); with a key the key and the entry commit together.
+    if (!key) {
+      const stored = await poster.post(entry);
+      wakeRelay();
+      return c.json(view(stored), 201);
+    }
+    const outcome = await inTransaction(deps.mysql(), async (conn) => {
+      const earlier = await claimIdempotencyKey(conn, { scope: 'ledger', principal: merchantId, key, hash: requestHash(body), resourceId: entry.entryId });
+      return earlier ? { earlier } : { stored: await insertEntryWithOutbox(conn, entry) };
+    });
+    if (outcome.stored) {
+      wakeRelay();
+      return c.json(view(outcome.stored), 201);
+    }
+    // A replay answers like the original (201, the same entry), marked as a replay.
+    const earlier = await getEntry(deps.mysql(), outcome.earlier);
+    // The claim committed with the entry, so the row is there; its absence is a broken invariant.
+    if (!earlier) throw new Error(`ledger entry ${outcome.earlier} of an idempotency key is missing`);
+    c.header('Idempotent-Replayed', 'true');
+    return c.json(view(earlier), 201);
+  });
+  app.openapi(entries, async (c) => {
+    const q = c.req.valid('query');
+    const page = await listEntries(deps.mysql(), c.get('principal').userId, q.date, { limit: q.limit, after: q.cursor });
+    return c.json({ entries: page.entries.map(view), nextCursor: page.nextCursor }, 200);
+  });
+  app.openapi(balances, async (c) => {
+    const q = c.req.valid('query');
+    const from = q.date ?? q.from ?? q.to ?? new Date().toISOString().slice(0, 10);
+    const asked = q.date ?? q.to ?? (q.from ? addDays(from, BALANCE_DAYS_MAX - 1) : from);
+    // At most BALANCE_DAYS_MAX days per answer; `nextFrom` is where the next page starts.
+    const last = addDays(from, BALANCE_DAYS_MAX - 1);
+    const to = asked > last ? last : asked;
+    const days = from <= to ? await dailyBalances(deps.mysql(), c.get('principal').userId, from, to) : [];
+    return c.json(
+      {
         merchantId: c.get('principal').userId,
         from,
         to,
         days: days.map(balanceView),
         nextFrom: asked > last && last < '9999-12-31' ? addDays(last, 1) : null,
-      });
-    });
+      },
+      200,
+    );
+  });
+  return app;
 }

@@ -1,11 +1,10 @@
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import { notificationSchema, PreferencesSchema } from '../../domain/notification';
 import { actsFor, SCOPES, type Principal } from '../../platform/auth/jwt';
 import { workflowUiUrl } from '../../platform/clients/temporal';
 import { AppError } from '../../platform/errors';
-import { jsonBody, queryParams } from '../../platform/http/validate';
 import {
   getNotification,
   listNotifications,
@@ -21,14 +20,14 @@ import {
   scheduleNotifications,
   SchedulerUnavailableError,
 } from '../../services/notification-scheduler';
-import type { ApiVariables } from '../middleware/auth';
+import { documentedRoutes, errors, idLink, idParam, jsonBody, success } from '../openapi/define';
 import { acceptNotification, type NotificationDeps } from './accept';
 
 export const ListQuery = z.object({
   /** Default: the caller. Another user's needs the service scope. */
   userId: z.string().min(1).max(128).optional(),
-  status: z.enum(NOTIFICATION_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  status: z.enum(NOTIFICATION_STATUSES).optional().meta({ example: 'SCHEDULED' }),
+  limit: z.coerce.number().int().min(1).max(200).default(50).meta({ example: 50 }),
   /** The previous page's `nextCursor` ("<send time ms>.<id>"): every string of that shape is a place in the list, as the document says. */
   cursor: z
     .string()
@@ -43,10 +42,88 @@ const encodeCursor = (c: NotificationCursor): string => `${c.sendAt}.${c.notific
 /** Notifications per POST /notifications/batch. */
 export const BATCH_MAX = 1_000;
 
+/**
+ * What POST /notifications takes (the Kafka source takes the same). Built once per process: the
+ * latest year a sendAt may name is next year as of the start (a pattern the document states too).
+ */
+const Notification = notificationSchema(Date.now);
+const NotificationBatch = z.object({ notifications: z.array(Notification).min(1).max(BATCH_MAX) });
+const Reschedule = z.object({ sendAt: Notification.shape.sendAt });
+
+const sendAt = new Date(Date.now() + 86_400_000).toISOString();
+const example = { notificationId: 'welcome-42', userId: 'alice', channel: 'web', sendAt, title: 'Welcome', body: 'Glad you are here' } as const;
+const tags = ['notifications'];
+const links = {
+  GetNotification: idLink('get /notifications/:id', 'the notification', '/notificationId'),
+  RescheduleNotification: idLink('patch /notifications/:id', 'reschedule it', '/notificationId'),
+  CancelNotification: idLink('delete /notifications/:id', 'cancel it', '/notificationId'),
+};
+const schedule = createRoute({
+  method: 'post',
+  path: '/',
+  tags,
+  summary: 'Schedule a notification (for the caller, or anyone with the service scope)',
+  request: { body: jsonBody(Notification, example) },
+  responses: {
+    202: success('scheduled (`duplicate: true` when the same notificationId was already scheduled)', { links }),
+    ...errors(400, 403, 409, 422, 503),
+  },
+});
+const scheduleBatch = createRoute({
+  method: 'post',
+  path: '/batch',
+  tags,
+  summary: `Schedule up to ${BATCH_MAX} notifications at once`,
+  request: { body: jsonBody(NotificationBatch, { notifications: [{ ...example, notificationId: 'welcome-43' }] }) },
+  responses: {
+    202: success('scheduled: each notificationId with `duplicate` (a repeated id is a duplicate of its first)', {
+      links: { GetFirstNotification: idLink('get /notifications/:id', 'the first notification', '/notifications/0/notificationId') },
+    }),
+    ...errors(400, 403, 409, 422, 503),
+  },
+});
+const list = createRoute({
+  method: 'get',
+  path: '/',
+  tags,
+  summary: "The caller's notifications (another user's with the service scope)",
+  request: { query: ListQuery },
+  responses: {
+    200: success('notifications, latest send time first, and nextCursor (pass it as cursor for the next page; null on the last)', {
+      links: { GetFirstNotification: idLink('get /notifications/:id', 'the first notification listed', '/notifications/0/notificationId') },
+    }),
+    ...errors(400, 403),
+  },
+});
+const notificationId = idParam('welcome-42');
+const get = createRoute({
+  method: 'get',
+  path: '/{id}',
+  tags,
+  summary: 'A notification',
+  request: { params: notificationId },
+  responses: { 200: success('the notification'), ...errors(404) },
+});
+const reschedule = createRoute({
+  method: 'patch',
+  path: '/{id}',
+  tags,
+  summary: 'Reschedule a pending notification',
+  request: { params: notificationId, body: jsonBody(Reschedule, { sendAt }) },
+  responses: { 200: success('the notification after the change'), ...errors(400, 404, 409, 422, 503) },
+});
+const cancel = createRoute({
+  method: 'delete',
+  path: '/{id}',
+  tags,
+  summary: 'Cancel a pending notification',
+  request: { params: notificationId },
+  responses: { 200: success('the notification after the change'), ...errors(404, 409, 503) },
+});
+
 /** `/notifications`: schedule (one or a batch), read, reschedule, cancel. */
 export function notificationRoutes(ctx: NotificationDeps) {
   const { config } = ctx;
-  const schema = () => notificationSchema(Date.now);
   const scheduler = { config, mysql: ctx.mysql(), temporal: ctx.temporal };
   /**
    * The Web UI page that answers "why did / will it fire": its bucket (none for a notification
@@ -93,100 +170,127 @@ export function notificationRoutes(ctx: NotificationDeps) {
     }
   }
 
-  return (
-    new Hono<{ Variables: ApiVariables }>()
-      .post('/', async (c) => {
-        const n = await jsonBody(c, schema());
-        const principal = c.get('principal');
-        mayScheduleFor(principal, n.userId, 'userId');
-        const taken = await getNotification(ctx.mysql(), n.notificationId);
-        // An id already used by someone this caller may not see: say so, and no more.
-        if (taken && !actsFor(principal, taken.userId, SCOPES.scheduleAnyNotification))
-          throw new AppError(409, 'id_taken', 'notificationId is already in use; choose another', { field: 'notificationId' });
-        const { created } = await acceptNotification(ctx, n, 'api').catch(unavailable);
-        const stored = await getNotification(ctx.mysql(), n.notificationId);
-        // Checked again after the insert: a concurrent request may have taken the id between the
-        // check above and here, and its row (status, bucket) must not be shown to this caller.
-        if (stored && !actsFor(principal, stored.userId, SCOPES.scheduleAnyNotification))
-          throw new AppError(409, 'id_taken', 'notificationId is already in use; choose another', { field: 'notificationId' });
-        return c.json({ notificationId: n.notificationId, status: stored?.status ?? 'SCHEDULED', duplicate: !created, ...links(stored ?? n) }, 202);
-      })
-      // Many at once (backends scheduling a campaign): one INSERT and one start per bucket, not per item.
-      .post('/batch', async (c) => {
-        const { notifications } = await jsonBody(c, z.object({ notifications: z.array(schema()).min(1).max(BATCH_MAX) }));
-        const ids = notifications.map((n) => n.notificationId);
-        // An id repeated in the batch is what sending the items one by one would make of it: the
-        // first schedules it, a later one is a duplicate of it (records and changes nothing).
-        const firstIndex = new Map<string, number>();
-        ids.forEach((id, i) => firstIndex.has(id) || firstIndex.set(id, i));
-        const principal = c.get('principal');
-        notifications.forEach((n, i) => mayScheduleFor(principal, n.userId, `notifications.${i}.userId`));
-        const [taken] = await ctx.mysql().query<RowDataPacket[]>('SELECT notification_id, user_id FROM notifications WHERE notification_id IN (?)', [ids]);
-        const foreign = taken.find((t) => !actsFor(principal, String(t.user_id), SCOPES.scheduleAnyNotification));
-        if (foreign)
-          throw new AppError(409, 'id_taken', `notificationId ${String(foreign.notification_id)} is already in use; choose another`, {
-            field: 'notifications',
-          });
-        const unique = [...firstIndex.values()].map((i) => notifications[i]!);
-        const results = await scheduleNotifications(scheduler, unique, 'api').catch(unavailable);
-        const created = new Set(results.filter((r) => r.created).map((r) => r.notificationId));
-        return c.json(
-          {
-            notifications: ids.map((id, i) => ({
-              notificationId: id,
-              duplicate: !(created.has(id) && firstIndex.get(id) === i),
-              statusUrl: `/notifications/${id}`,
-            })),
-          },
-          202,
-        );
-      })
-      .get('/', async (c) => {
-        const q = queryParams(c, ListQuery);
-        const principal = c.get('principal');
-        const userId = q.userId ?? principal.userId;
-        if (!actsFor(principal, userId, SCOPES.scheduleAnyNotification))
-          throw new AppError(403, 'forbidden', "a user token lists its own user's notifications only", { field: 'userId' });
-        const { cursor, ...rest } = q;
-        const page = await listNotifications(ctx.mysql(), { ...rest, userId, ...(cursor ? { after: cursor } : {}) });
-        return c.json({ notifications: page.notifications, nextCursor: page.nextCursor && encodeCursor(page.nextCursor) });
-      })
-      .get('/:id', async (c) => {
-        const n = await ownNotification(c.get('principal'), c.req.param('id'));
-        return c.json({ ...n, ...links(n) });
-      })
-      .patch('/:id', async (c) => {
-        const principal = c.get('principal');
-        await ownNotification(principal, c.req.param('id'));
-        const { sendAt } = await jsonBody(c, z.object({ sendAt: schema().shape.sendAt }));
-        return c.json(await change(principal, c.req.param('id'), { sendAt: Date.parse(sendAt) }));
-      })
-      .delete('/:id', async (c) => c.json(await change(c.get('principal'), c.req.param('id'), 'cancel')))
-  );
+  const app = documentedRoutes();
+  app.openapi(schedule, async (c) => {
+    const n = c.req.valid('json');
+    const principal = c.get('principal');
+    mayScheduleFor(principal, n.userId, 'userId');
+    const taken = await getNotification(ctx.mysql(), n.notificationId);
+    // An id already used by someone this caller may not see: say so, and no more.
+    if (taken && !actsFor(principal, taken.userId, SCOPES.scheduleAnyNotification))
+      throw new AppError(409, 'id_taken', 'notificationId is already in use; choose another', { field: 'notificationId' });
+    const { created } = await acceptNotification(ctx, n, 'api').catch(unavailable);
+    const stored = await getNotification(ctx.mysql(), n.notificationId);
+    // Checked again after the insert: a concurrent request may have taken the id between the
+    // check above and here, and its row (status, bucket) must not be shown to this caller.
+    if (stored && !actsFor(principal, stored.userId, SCOPES.scheduleAnyNotification))
+      throw new AppError(409, 'id_taken', 'notificationId is already in use; choose another', { field: 'notificationId' });
+    return c.json({ notificationId: n.notificationId, status: stored?.status ?? 'SCHEDULED', duplicate: !created, ...links(stored ?? n) }, 202);
+  });
+  // Many at once (backends scheduling a campaign): one INSERT and one start per bucket, not per item.
+  app.openapi(scheduleBatch, async (c) => {
+    const { notifications } = c.req.valid('json');
+    const ids = notifications.map((n) => n.notificationId);
+    // An id repeated in the batch is what sending the items one by one would make of it: the
+    // first schedules it, a later one is a duplicate of it (records and changes nothing).
+    const firstIndex = new Map<string, number>();
+    ids.forEach((id, i) => firstIndex.has(id) || firstIndex.set(id, i));
+    const principal = c.get('principal');
+    notifications.forEach((n, i) => mayScheduleFor(principal, n.userId, `notifications.${i}.userId`));
+    const [taken] = await ctx.mysql().query<RowDataPacket[]>('SELECT notification_id, user_id FROM notifications WHERE notification_id IN (?)', [ids]);
+    const foreign = taken.find((t) => !actsFor(principal, String(t.user_id), SCOPES.scheduleAnyNotification));
+    if (foreign)
+      throw new AppError(409, 'id_taken', `notificationId ${String(foreign.notification_id)} is already in use; choose another`, {
+        field: 'notifications',
+      });
+    const unique = [...firstIndex.values()].map((i) => notifications[i]!);
+    const results = await scheduleNotifications(scheduler, unique, 'api').catch(unavailable);
+    const created = new Set(results.filter((r) => r.created).map((r) => r.notificationId));
+    return c.json(
+      {
+        notifications: ids.map((id, i) => ({
+          notificationId: id,
+          duplicate: !(created.has(id) && firstIndex.get(id) === i),
+          statusUrl: `/notifications/${id}`,
+        })),
+      },
+      202,
+    );
+  });
+  app.openapi(list, async (c) => {
+    const q = c.req.valid('query');
+    const principal = c.get('principal');
+    const userId = q.userId ?? principal.userId;
+    if (!actsFor(principal, userId, SCOPES.scheduleAnyNotification))
+      throw new AppError(403, 'forbidden', "a user token lists its own user's notifications only", { field: 'userId' });
+    const { cursor, ...rest } = q;
+    const page = await listNotifications(ctx.mysql(), { ...rest, userId, ...(cursor ? { after: cursor } : {}) });
+    return c.json({ notifications: page.notifications, nextCursor: page.nextCursor && encodeCursor(page.nextCursor) }, 200);
+  });
+  app.openapi(get, async (c) => {
+    const n = await ownNotification(c.get('principal'), c.req.valid('param').id);
+    return c.json({ ...n, ...links(n) }, 200);
+  });
+  app.openapi(reschedule, async (c) => {
+    const { id } = c.req.valid('param');
+    const { sendAt } = c.req.valid('json');
+    return c.json(await change(c.get('principal'), id, { sendAt: Date.parse(sendAt) }), 200);
+  });
+  app.openapi(cancel, async (c) => c.json(await change(c.get('principal'), c.req.valid('param').id, 'cancel'), 200));
+  return app;
 }
 
 /** The user id in `/users/:id/…`: 1–128 visible ASCII characters (the OpenAPI document says so too). */
-export const UserIdParam = z.string().regex(/^[\x21-\x7e]{1,128}$/);
+export const UserIdParam = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters');
+
+const userId = idParam('alice', UserIdParam);
+const preferences = createRoute({
+  method: 'get',
+  path: '/{id}/notification-preferences',
+  tags,
+  summary: "A user's notification preferences (one's own, or anyone's with the service scope)",
+  request: { params: userId },
+  responses: { 200: success('the preferences'), ...errors(400, 404) },
+});
+const setPreferences = createRoute({
+  method: 'put',
+  path: '/{id}/notification-preferences',
+  tags,
+  summary: "Replace a user's notification preferences",
+  request: {
+    params: userId,
+    body: jsonBody(PreferencesSchema, {
+      timezone: 'America/Sao_Paulo',
+      channels: ['web', 'email'],
+      quietHours: { start: '22:00', end: '07:00' },
+      mutedUntil: null,
+    }),
+  },
+  responses: {
+    200: success('the preferences', { links: { GetPreferences: idLink('get /users/:id/notification-preferences', 'read them back', '/userId') } }),
+    ...errors(400, 404, 422),
+  },
+});
 
 /** `/users/:id/notification-preferences`: read and replace; a user's own (or a service's, with the scope). */
 export function userRoutes(ctx: Pick<NotificationDeps, 'mysql'>) {
-  const subject = (c: { req: { param(k: string): string }; get(k: 'principal'): Principal }) => {
-    const userId = c.req.param('id');
-    if (!UserIdParam.safeParse(userId).success) throw new AppError(400, 'invalid_request', 'id must be 1-128 visible ASCII characters', { field: 'id' });
-    if (!actsFor(c.get('principal'), userId, SCOPES.scheduleAnyNotification)) throw new AppError(404, 'not_found', `no user ${userId}`, { field: 'id' });
+  /** The user of the path, if the caller may act for them: another user's is "not found". */
+  const subject = (principal: Principal, userId: string) => {
+    if (!actsFor(principal, userId, SCOPES.scheduleAnyNotification)) throw new AppError(404, 'not_found', `no user ${userId}`, { field: 'id' });
     return userId;
   };
-  return new Hono<{ Variables: ApiVariables }>()
-    .get('/:id/notification-preferences', async (c) => {
-      const userId = subject(c);
-      const prefs = await loadPreferences(ctx.mysql(), userId);
-      if (!prefs) throw new AppError(404, 'not_found', `no preferences for ${userId} yet`, { field: 'id' });
-      return c.json({ userId, ...prefs, mutedUntil: prefs.mutedUntil === null ? null : new Date(prefs.mutedUntil).toISOString() });
-    })
-    .put('/:id/notification-preferences', async (c) => {
-      const userId = subject(c);
-      const prefs = await jsonBody(c, PreferencesSchema);
-      await savePreferences(ctx.mysql(), userId, prefs);
-      return c.json({ userId, ...prefs });
-    });
+  const app = documentedRoutes();
+  app.openapi(preferences, async (c) => {
+    const userId = subject(c.get('principal'), c.req.valid('param').id);
+    const prefs = await loadPreferences(ctx.mysql(), userId);
+    if (!prefs) throw new AppError(404, 'not_found', `no preferences for ${userId} yet`, { field: 'id' });
+    return c.json({ userId, ...prefs, mutedUntil: prefs.mutedUntil === null ? null : new Date(prefs.mutedUntil).toISOString() }, 200);
+  });
+  app.openapi(setPreferences, async (c) => {
+    const userId = subject(c.get('principal'), c.req.valid('param').id);
+    const prefs = c.req.valid('json');
+    await savePreferences(ctx.mysql(), userId, prefs);
+    return c.json({ userId, ...prefs }, 200);
+  });
+  return app;
 }

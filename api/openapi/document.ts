@@ -1,7 +1,7 @@
+import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { IDEMPOTENCY_KEY_PATTERN } from '../../platform/db/idempotency';
 import type { Product } from '../../domain/purchase-quote';
-import { apiOperations, type Operation } from './operations';
+import { operationId } from './define';
 
 const REASONS: Record<number, string> = {
   400: 'invalid request: malformed JSON, or a field, query parameter or header that fails validation (`error.field` names it, `error.issues` lists all)',
@@ -11,6 +11,7 @@ const REASONS: Record<number, string> = {
   405: 'the path exists but not with this method (the Allow header lists the methods)',
   409: 'conflicts with the resource’s state, or an Idempotency-Key reused with another body',
   413: 'request body larger than 256 KiB',
+  415: 'a request body that is not `application/json`',
   422: 'well-formed but refused: an unknown field, or business rules (unknown product, impossible terms)',
   429: 'rate limited, per IP and per user (Retry-After says when to retry)',
   503: 'a server it needs (the database, Redis, Temporal) is unavailable: `dependency_unavailable` (or `temporal_unavailable`) with `error.dependency` naming it and Retry-After saying when to retry, with the same Idempotency-Key where there is one',
@@ -30,18 +31,8 @@ const ErrorBody = z.object({
     .catchall(z.unknown()),
 });
 
-/** JSON Schema of what the handler accepts (input side: coerced numbers, before transforms). */
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
-  return rest;
-}
-
-/** `/purchases/:id` → `/purchases/{id}`. */
-export const openApiPath = (honoPath: string) => honoPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-
-/** `post` `/purchases/:id/cancel` → `postPurchasesIdCancel`. */
-export const operationId = (method: string, path: string) =>
-  `${method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`;
+/** Marks a route (`createRoute({ ..., [CATALOGUE_RULES]: true })`) whose body the catalogue constrains further. */
+export const CATALOGUE_RULES = 'x-catalogue-rules';
 
 /**
  * What the quote refuses for each product of the catalogue (amount limits → quantities, the most
@@ -68,84 +59,98 @@ export function catalogueRules(products: Product[]): Record<string, unknown> {
   };
 }
 
-/** The body schema: top-level fields the route does not know are refused (422 `unknown_field`). */
-function bodySchema(op: Operation, products: Product[] | undefined): Record<string, unknown> {
-  const schema = jsonSchema(op.body!.schema);
-  if (schema.type === 'object' && !('additionalProperties' in schema)) schema.additionalProperties = false;
-  return op.catalogueRules && products?.length ? { ...schema, ...catalogueRules(products) } : schema;
+type JsonSchema = Record<string, unknown>;
+const isZod = (s: unknown): s is z.ZodType => s instanceof z.ZodType;
+
+/**
+ * JSON Schema of a zod schema by zod's own converter: what a request may be (`input`: coerced
+ * numbers, before transforms) or what a response is (`output`). zod-to-openapi's converter (behind
+ * `getOpenAPI31Document`) drops rules the server enforces (a second regex on a string, the pattern
+ * of an ISO date or a uuid), which the contract run would then find refused although documented.
+ */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+  return rest;
 }
 
-function operationObject(op: Operation, products: Product[] | undefined) {
-  const parameters: Record<string, unknown>[] = [];
-  for (const [name, example] of Object.entries(op.params ?? {})) {
-    const paramSchema = op.paramSchemas?.[name];
-    parameters.push({ name, in: 'path', required: true, schema: paramSchema ? jsonSchema(paramSchema) : { type: 'string' }, example });
-  }
-  if (op.query) {
-    const schema = jsonSchema(op.query.schema) as { properties?: Record<string, unknown>; required?: string[] };
-    for (const [name, s] of Object.entries(schema.properties ?? {})) {
-      parameters.push({
-        name,
-        in: 'query',
-        required: schema.required?.includes(name) ?? false,
-        schema: s,
-        ...(name in op.query.example ? { example: op.query.example[name] } : {}),
-      });
-    }
-  }
-  if (op.idempotencyKey) {
-    parameters.push({
-      name: 'Idempotency-Key',
-      in: 'header',
-      required: op.idempotencyKey === 'required',
-      description: 'a retry with the same key and body answers what the first request answered (Idempotent-Replayed: true)',
-      schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source },
-      example: 'order-7f3c',
-    });
-  }
-  // Every business route needs the database (or Redis, Temporal): 503 while one is down.
-  const statuses = [...new Set([...op.errors, ...(op.auth ? [401, 429, 503] : []), ...(op.body ? [413] : [])])].sort();
-  const links = Object.entries(op.links ?? {}).map(([name, link]) => {
-    const [method, path] = link.to.split(' ') as [string, string];
-    return [
+/** One parameter per property of a route's params, query or headers object; the example of each beside it. */
+function parameters(where: 'path' | 'query' | 'header', schema: unknown): JsonSchema[] {
+  if (!isZod(schema)) return [];
+  const object = jsonSchema(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(object.properties ?? {}).map(([name, { example, ...property }]) => {
+    // A header's description says what the header is for: the parameter's, not its value's.
+    const { description, ...headerSchema } = property;
+    return {
       name,
-      {
-        operationId: operationId(method, path),
-        description: link.description,
-        ...(link.parameters ? { parameters: link.parameters } : {}),
-        ...(link.requestBody !== undefined ? { requestBody: link.requestBody } : {}),
-      },
-    ] as const;
+      in: where,
+      required: where === 'path' || (object.required?.includes(name) ?? false),
+      ...(where === 'header' ? { description, schema: headerSchema } : { schema: property }),
+      ...(example === undefined ? {} : { example }),
+    };
   });
-  const responses: Record<string, unknown> = {
-    [op.success.status]: {
-      description: op.success.description,
-      content: { [op.success.contentType ?? 'application/json']: { schema: op.success.schema ? jsonSchema(op.success.schema, 'output') : {} } },
-      ...(links.length ? { links: Object.fromEntries(links) } : {}),
-    },
-  };
-  for (const s of statuses) responses[s] = { $ref: `#/components/responses/E${s}` };
+}
+
+/** A request body or response's content, its zod schemas as JSON Schema. */
+function content(media: object | undefined, io: 'input' | 'output') {
+  return Object.fromEntries(
+    Object.entries((media ?? {}) as Record<string, { schema?: unknown } | undefined>).map(([type, m]) => [
+      type,
+      { ...m, schema: isZod(m?.schema) ? jsonSchema(m.schema, io) : (m?.schema ?? {}) },
+    ]),
+  );
+}
+
+/** The OpenAPI operation a route definition describes. */
+function operationOf({ method: _m, path: _p, request, responses, ...rest }: RouteConfig): Operation {
+  const params = [...parameters('path', request?.params), ...parameters('query', request?.query), ...parameters('header', request?.headers)];
   return {
-    tags: [op.tag],
-    summary: op.summary,
-    operationId: operationId(op.method, op.path),
-    ...(op.auth ? {} : { security: [] }),
-    ...(parameters.length ? { parameters } : {}),
-    ...(op.body
-      ? { requestBody: { required: !op.body.optional, content: { 'application/json': { schema: bodySchema(op, products), example: op.body.example } } } }
-      : {}),
-    responses,
-  };
+    ...rest,
+    ...(params.length ? { parameters: params } : {}),
+    ...(request?.body ? { requestBody: { required: request.body.required ?? false, content: content(request.body.content, 'input') } } : {}),
+    responses: Object.fromEntries(
+      Object.entries(responses).map(([status, r]) => [status, '$ref' in r ? r : { ...r, ...(r.content ? { content: content(r.content, 'output') } : {}) }]),
+    ),
+  } as Operation;
+}
+
+interface Operation {
+  operationId?: string;
+  security?: unknown[];
+  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+  responses: Record<string, unknown>;
+  [CATALOGUE_RULES]?: boolean;
 }
 
 /**
- * The OpenAPI 3.1 document of the API, generated from the routes' own zod schemas, and from the
- * catalogue for what a purchase may be (`products`; without it, those rules are left out).
+ * What every operation answers besides its own: an operation behind the bearer token 401, 429 and
+ * 503 (the guard's, and every business route needs the database, Redis or Temporal); one with a
+ * body 413 and 415 (the API's limits); a body's top-level fields the route does not know 422
+ * (`additionalProperties: false`); and its operationId, from its method and path.
  */
-export function openApiDocument(now = Date.now(), products?: Product[]) {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of apiOperations(now)) (paths[openApiPath(op.path)] ??= {})[op.method] = operationObject(op, products);
-  const errorSchema = jsonSchema(ErrorBody);
+function completeOperation(method: string, path: string, op: Operation, products: Product[] | undefined): void {
+  op.operationId ??= operationId(method, path);
+  const implied = [...(op.security?.length === 0 ? [] : [401, 429, 503]), ...(op.requestBody ? [413, 415] : [])];
+  for (const s of implied) op.responses[s] ??= { $ref: `#/components/responses/E${s}` };
+  const body = op.requestBody?.content['application/json'];
+  if (body?.schema.type === 'object' && !('additionalProperties' in body.schema)) body.schema.additionalProperties = false;
+  if (body && op[CATALOGUE_RULES] && products?.length) body.schema = { ...body.schema, ...catalogueRules(products) };
+  delete op[CATALOGUE_RULES];
+}
+
+/**
+ * The OpenAPI 3.1 document of `app`, generated from its routes' definitions (`createRoute`: the zod
+ * schemas their handlers validate with), and from the catalogue for what a purchase may be
+ * (`products`; without it, those rules are left out).
+ */
+export function openApiDocument(app: Pick<OpenAPIHono, 'openAPIRegistry'>, products?: Product[]) {
+  const paths: Record<string, Record<string, Operation>> = {};
+  for (const def of app.openAPIRegistry.definitions) {
+    if (def.type !== 'route') continue;
+    const op = operationOf(def.route);
+    completeOperation(def.route.method, def.route.path, op, products);
+    (paths[def.route.path] ??= {})[def.route.method] = op;
+  }
+  const { $schema: _, ...errorSchema } = z.toJSONSchema(ErrorBody, { io: 'input', unrepresentable: 'any' });
   return {
     openapi: '3.1.0',
     info: {

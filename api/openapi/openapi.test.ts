@@ -5,17 +5,33 @@ import { testContext, uniqueId } from '../../test/support/context';
 import { startWorker } from '../../worker';
 import { createApiApp } from '../app';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../platform/db/idempotency';
-import { openApiPath, operationId } from './document';
-import { apiOperations, PLACEHOLDER_ID } from './operations';
+import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
+import type { z } from 'zod';
+import { operationId, PLACEHOLDER_ID } from './define';
+
+/** `/purchases/:id` → `/purchases/{id}`. */
+const openApiPath = (honoPath: string) => honoPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+interface Parameter {
+  name: string;
+  in: string;
+  example?: unknown;
+}
 
 interface OpenApiDoc {
   openapi: string;
   paths: Record<
     string,
-    Record<string, { security?: unknown[]; requestBody?: { content: Record<string, { example: unknown }> }; responses: Record<string, unknown> }>
+    Record<
+      string,
+      { security?: unknown[]; parameters?: Parameter[]; requestBody?: { content: Record<string, { example: unknown }> }; responses: Record<string, unknown> }
+    >
   >;
   components: { responses: Record<string, unknown>; securitySchemes: Record<string, { scheme: string }> };
 }
+
+/** A route as defined (createRoute), with the zod schemas its handler is validated with. */
+const bodySchema = (route: RouteConfig) => route.request?.body?.content['application/json'] as { schema: z.ZodType; example: unknown } | undefined;
 
 // The document against the app it describes, over the real servers: every route Hono registered is
 // documented (and nothing else is), every example passes its route's own zod schema, and a request
@@ -24,6 +40,8 @@ describe('OpenAPI document', () => {
   let ctx: Context;
   let app: ReturnType<typeof createApiApp>;
   let doc: OpenApiDoc;
+  /** The app's route definitions: what the document is generated from. */
+  let routes: RouteConfig[];
   beforeAll(async () => {
     ctx = testContext({ DEV_SIGN_IN: 'true', API_RATE_LIMIT_PER_USER: '100000', API_RATE_LIMIT_PER_IP: '100000' });
     // A purchase's cancel goes through its run: a worker carries it out.
@@ -32,6 +50,7 @@ describe('OpenAPI document', () => {
     const res = await app.request('/openapi.json');
     expect(res.status).toBe(200);
     doc = (await res.json()) as OpenApiDoc;
+    routes = (app as unknown as OpenAPIHono).openAPIRegistry.definitions.flatMap((d) => (d.type === 'route' ? [d.route] : []));
   });
   afterAll(async () => {
     await ctx?.lifecycle.close();
@@ -56,17 +75,26 @@ describe('OpenAPI document', () => {
     for (const s of ['400', '401', '403', '404', '405', '409', '422', '429', '503']) expect(doc.components.responses).toHaveProperty(`E${s}`);
   });
 
+  /** The document's operation of a route definition. */
+  const operation = (route: RouteConfig) => doc.paths[route.path]![route.method]!;
+  /** A parameter's example values, by name. */
+  const examples = (route: RouteConfig, where: string) =>
+    Object.fromEntries((operation(route).parameters ?? []).filter((p) => p.in === where && p.example !== undefined).map((p) => [p.name, String(p.example)]));
+
   it("every example validates against its route's zod schema, and the document carries it", () => {
-    for (const op of apiOperations()) {
-      if (op.body) {
-        expect(op.body.schema.safeParse(op.body.example).error, `${op.method} ${op.path} body`).toBeUndefined();
-        expect(doc.paths[openApiPath(op.path)]![op.method]!.requestBody!.content['application/json']!.example).toBeDefined();
+    for (const route of routes) {
+      const body = bodySchema(route);
+      if (body) {
+        expect(body.schema.safeParse(body.example).error, `${route.method} ${route.path} body`).toBeUndefined();
+        expect(operation(route).requestBody!.content['application/json']!.example).toEqual(body.example);
       }
-      if (op.query) expect(op.query.schema.safeParse(op.query.example).error, `${op.method} ${op.path} query`).toBeUndefined();
+      const query = route.request?.query as z.ZodType | undefined;
+      if (query) expect(query.safeParse(examples(route, 'query')).error, `${route.method} ${route.path} query`).toBeUndefined();
+      for (const [name, example] of Object.entries(examples(route, 'path'))) expect(example, `${route.method} ${route.path} ${name}`).toBeTruthy();
     }
     // A schema that refuses a bad example is what the check above relies on.
-    const purchase = apiOperations().find((o) => o.method === 'post' && o.path === '/purchases')!;
-    expect(purchase.body!.schema.safeParse({ ...(purchase.body!.example as object), quantity: 0 }).success).toBe(false);
+    const purchase = bodySchema(routes.find((r) => r.method === 'post' && r.path === '/purchases')!)!;
+    expect(purchase.schema.safeParse({ ...(purchase.example as object), quantity: 0 }).success).toBe(false);
   });
 
   /** The route's validation refused the request (as opposed to a business answer such as 404 or 409). */
@@ -76,17 +104,20 @@ describe('OpenAPI document', () => {
   it('a request built from each example gets past its route’s validation', async () => {
     // The examples' user and notification ids are made unique to this run, and the placeholder
     // resource id is replaced by one this test created, so that routes which look the resource up
-    // before reading the body (404 first) do read it.
+    // get past the lookup (not a 404) to what they do with the body.
     const user = uniqueId('openapi');
     const token = await signToken(ctx.config, user);
     const created: Record<string, string> = {};
     const tried: string[] = [];
     // The conversation example's member must be a user the API knows (one who has called it).
     await app.request('/conversations', { headers: { authorization: `Bearer ${await signToken(ctx.config, 'bob')}` } });
-    for (const op of apiOperations()) {
+    for (const route of routes) {
       // POST /ping waits for its workflow's result, which needs a running worker; its example is
       // checked against the schema above and its validation by api/ping/routes.test.ts.
-      if (op.path === '/ping') continue;
+      if (route.path === '/ping') continue;
+      const op = operation(route);
+      const tag = route.tags![0]!;
+      const body = bodySchema(route);
       const unique = <T>(v: T, id?: string): T =>
         JSON.parse(
           JSON.stringify(v)
@@ -94,37 +125,38 @@ describe('OpenAPI document', () => {
             .replaceAll('welcome-4', `${user}-`)
             .replaceAll(PLACEHOLDER_ID, id ?? PLACEHOLDER_ID),
         ) as T;
-      let url = op.path;
-      for (const [k, v] of Object.entries(unique(op.params ?? {}, created[op.tag]))) url = url.replace(`:${k}`, encodeURIComponent(v));
-      if (op.query) url += `?${new URLSearchParams(unique(op.query.example)).toString()}`;
-      const headers: Record<string, string> = op.auth ? { authorization: `Bearer ${token}` } : {};
-      if (op.idempotencyKey) headers['idempotency-key'] = uniqueId('k');
-      if (op.body) headers['content-type'] = 'application/json';
+      let url = route.path;
+      for (const [k, v] of Object.entries(unique(examples(route, 'path'), created[tag]))) url = url.replace(`{${k}}`, encodeURIComponent(v));
+      const query = examples(route, 'query');
+      if (Object.keys(query).length) url += `?${new URLSearchParams(unique(query)).toString()}`;
+      const headers: Record<string, string> = op.security?.length === 0 ? {} : { authorization: `Bearer ${token}` };
+      if (op.parameters?.some((p) => p.name === 'Idempotency-Key')) headers['idempotency-key'] = uniqueId('k');
+      if (body) headers['content-type'] = 'application/json';
       const res = await app.request(url, {
-        method: op.method.toUpperCase(),
+        method: route.method.toUpperCase(),
         headers,
-        body: op.body ? JSON.stringify(unique(op.body.example, created.message)) : undefined,
+        body: body ? JSON.stringify(unique(body.example, created.message)) : undefined,
       });
       const text = await res.text();
-      const body = (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : {}) as { error?: { code?: string } } & Record<string, unknown>;
-      expect(refusedInput(res.status, body), `${op.method.toUpperCase()} ${url} → ${res.status} ${text.slice(0, 300)}`).toBe(false);
-      for (const [key, tag] of [
+      const answer = (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : {}) as { error?: { code?: string } } & Record<string, unknown>;
+      expect(refusedInput(res.status, answer), `${route.method.toUpperCase()} ${url} → ${res.status} ${text.slice(0, 300)}`).toBe(false);
+      for (const [key, kind] of [
         ['purchaseId', 'purchases'],
         ['eventId', 'events'],
         ['conversationId', 'conversations'],
         ['messageId', 'message'],
       ] as const) {
-        if (op.method === 'post' && typeof body[key] === 'string') created[tag] ??= body[key];
+        if (route.method === 'post' && typeof answer[key] === 'string') created[kind] ??= answer[key];
       }
-      tried.push(`${op.method} ${url} ${res.status}`);
+      tried.push(`${route.method} ${url} ${res.status}`);
     }
-    // The routes behind a lookup were reached with a real resource (not a 404 before the body).
+    // The routes behind a lookup were reached with a real resource (not a 404).
     expect(tried).toContain(`post /conversations/${created.conversations}/messages 202`);
     expect(tried).toContain(`post /conversations/${created.conversations}/read 200`);
     // Fulfillment does not run here: the purchase is still cancellable (PENDING, through its run).
     expect(tried).toContain(`post /purchases/${created.purchases}/cancel 200`);
     expect(tried).toContain(`get /events/${created.events} 200`);
-    expect(tried.length).toBe(apiOperations().length - 1);
+    expect(tried.length).toBe(routes.length - 1);
     // The same check tells a refused request apart: a misspelt field is refused.
     const res = await app.request('/purchases/simulate', {
       method: 'POST',

@@ -1,6 +1,5 @@
-import { Hono } from 'hono';
-import type { Product } from '../../domain/purchase-quote';
-import { openApiDocument } from './document';
+import { createRoute } from '@hono/zod-openapi';
+import { documentedRoutes, OPEN, success } from './define';
 
 /**
  * The docs page: self-contained (no CDN; the page must work offline), it reads /openapi.json and
@@ -49,13 +48,27 @@ function render(doc) {
 fetch('/openapi.json').then((r) => r.json()).then(render, (e) => { document.getElementById('ops').textContent = 'could not load /openapi.json: ' + e; });
 </script></body></html>`;
 
-/**
- * `GET /openapi.json` (the OpenAPI 3.1 document) and `GET /docs` (a page rendering it); both open.
- * `products` reads the catalogue, whose limits the document states for purchases; should it fail
- * (the database down), the document is served without them.
- */
-export function openApiRoutes(products: () => Promise<Product[]> = async () => []): Hono {
-  return new Hono()
-    .get('/openapi.json', async (c) => c.json(openApiDocument(Date.now(), await products().catch(() => undefined))))
-    .get('/docs', (c) => c.html(DOCS_PAGE));
+const openApiJson = createRoute({
+  method: 'get',
+  path: '/openapi.json',
+  tags: ['operations'],
+  summary: 'This document',
+  ...OPEN,
+  responses: { 200: success('OpenAPI 3.1') },
+});
+const docs = createRoute({
+  method: 'get',
+  path: '/docs',
+  tags: ['operations'],
+  summary: 'This document as a page',
+  ...OPEN,
+  responses: { 200: success('HTML', { contentType: 'text/html' }) },
+});
+
+/** `GET /openapi.json` (the OpenAPI 3.1 document `document` makes) and `GET /docs` (a page rendering it); both open. */
+export function openApiRoutes(document: () => Promise<object>) {
+  const app = documentedRoutes();
+  app.openapi(openApiJson, async (c) => c.json(await document(), 200));
+  app.openapi(docs, (c) => c.html(DOCS_PAGE));
+  return app;
 }

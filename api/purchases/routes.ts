@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'mysql2/promise';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { rootMessage } from '../../domain/root-cause';
 import { ImpossibleTermsError, quote, type Quote, type QuoteRequest } from '../../domain/purchase-quote';
@@ -10,17 +10,17 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../../platform/config';
 import type { Lifecycle } from '../../platform/lifecycle';
 import type { Logger } from '../../platform/logger';
-import { claimIdempotencyKey, idempotencyKeyFrom, requestHash } from '../../platform/db/idempotency';
+import { claimIdempotencyKey, requestHash } from '../../platform/db/idempotency';
 import { inTransaction } from '../../platform/db/transaction';
 import { DependencyUnavailableError } from '../../platform/dependency-errors';
 import { AppError, withTimeout } from '../../platform/errors';
-import { jsonBody, queryParams } from '../../platform/http/validate';
 import { createPurchaseStarter, startAcceptedPurchases } from '../../services/purchase';
 import { insertAcceptedPurchase } from '../../stores/purchase-outbox';
 import { getProduct, getPurchase, listPurchases } from '../../stores/purchases';
 import { cancelPurchaseUpdate, purchaseWorkflowId } from '../../contracts/purchase';
 import { cancelRefusal, isFinal } from '../../domain/purchase-status';
-import type { ApiVariables } from '../middleware/auth';
+import { CATALOGUE_RULES } from '../openapi/document';
+import { documentedRoutes, errors, idempotencyKeyHeader, idLink, idParam, jsonBody, success } from '../openapi/define';
 
 export const PurchaseRequest = z.object({
   productId: z.string().min(1).max(64),
@@ -34,7 +34,7 @@ export const CancelRequest = z.object({ reason: z.string().max(200).optional() }
  * matches it is a valid position.
  */
 export const ListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ example: 20 }),
   cursor: z
     .string()
     .regex(/^\d{1,14}\.[0-9A-Za-z-]{1,64}$/, 'is not a cursor this API returned')
@@ -42,6 +42,63 @@ export const ListQuery = z.object({
     .optional(),
 });
 export const purchasesCursor = (p: { createdAt: string; purchaseId: string }) => `${Date.parse(p.createdAt)}.${p.purchaseId}`;
+
+const tags = ['purchases'];
+const simulate = createRoute({
+  method: 'post',
+  path: '/simulate',
+  tags,
+  summary: 'Quote a purchase (synchronous, nothing recorded)',
+  request: { body: jsonBody(PurchaseRequest, { productId: 'phone-x', quantity: 1, installments: 3 }) },
+  [CATALOGUE_RULES]: true,
+  responses: { 200: success('the quote'), ...errors(400, 422) },
+});
+const contract = createRoute({
+  method: 'post',
+  path: '/',
+  tags,
+  summary: 'Contract a purchase (asynchronous: recorded with its outbox row, then one purchase workflow run)',
+  request: { headers: idempotencyKeyHeader.required, body: jsonBody(PurchaseRequest, { productId: 'gift-card-100', quantity: 1, installments: 1 }) },
+  [CATALOGUE_RULES]: true,
+  responses: {
+    202: success('accepted; purchaseId, status RECEIVED, statusUrl, temporalUi', {
+      links: {
+        GetPurchase: idLink('get /purchases/:id', 'the purchase and its status', '/purchaseId'),
+        CancelPurchase: idLink('post /purchases/:id/cancel', 'cancel it', '/purchaseId'),
+      },
+    }),
+    ...errors(400, 409, 422, 503),
+  },
+});
+const list = createRoute({
+  method: 'get',
+  path: '/',
+  tags,
+  summary: "The caller's purchases, newest first, page by page",
+  request: { query: ListQuery },
+  responses: {
+    200: success('purchases and nextCursor', {
+      links: { GetFirstPurchase: idLink('get /purchases/:id', 'the first purchase listed', '/purchases/0/purchaseId') },
+    }),
+    ...errors(400),
+  },
+});
+const get = createRoute({
+  method: 'get',
+  path: '/{id}',
+  tags,
+  summary: 'A purchase and its status',
+  request: { params: idParam() },
+  responses: { 200: success('the purchase'), ...errors(404) },
+});
+const cancel = createRoute({
+  method: 'post',
+  path: '/{id}/cancel',
+  tags,
+  summary: 'Cancel a purchase that is still running, through its run (body optional)',
+  request: { params: idParam(), body: jsonBody(CancelRequest, { reason: 'changed my mind' }, { optional: true }) },
+  responses: { 200: success('the purchase after the cancel'), ...errors(400, 404, 409, 422) },
+});
 
 /** What the purchase routes use (not the whole process context). */
 export interface PurchaseRouteDeps {
@@ -83,54 +140,58 @@ export function purchaseRoutes(ctx: PurchaseRouteDeps) {
     }
   }
 
-  return new Hono<{ Variables: ApiVariables }>()
-    .post('/simulate', async (c) => c.json(await quoteFor(await jsonBody(c, PurchaseRequest))))
-    .post('/', async (c) => {
-      const { userId } = c.get('principal');
-      const key = idempotencyKeyFrom(c.req.header('idempotency-key'), true)!;
-      const body = await jsonBody(c, PurchaseRequest);
-      const q = await quoteFor(body);
-      const fresh = randomUUID();
-      const earlier = await inTransaction(ctx.mysql(), async (conn) => {
-        const found = await claimIdempotencyKey(conn, { scope: 'purchases', principal: userId, key, hash: requestHash(body), resourceId: fresh });
-        // The purchase, its RECEIVED stamp and its outbox row commit together: accepted means its
-        // run will start, whether or not Temporal is up right now.
-        if (!found) await insertAcceptedPurchase(conn, { purchaseId: fresh, userId, quote: q, at: new Date() });
-        return found;
-      });
-      const purchaseId = earlier ?? fresh;
-      // Started right after the commit (a replay kicks too: harmless, the workflow id is the claim);
-      // the relay workflow starts it if this process cannot.
-      starter.kick(purchaseId);
-      // A replay answers exactly what the first request answered; the current status is at statusUrl.
-      if (earlier) c.header('Idempotent-Replayed', 'true');
-      return c.json({ purchaseId, status: 'RECEIVED', ...links(purchaseId) }, 202);
-    })
-    .get('/', async (c) => {
-      const { limit, cursor } = queryParams(c, ListQuery);
-      const page = await listPurchases(ctx.mysql(), c.get('principal').userId, limit + 1, cursor);
-      const last = page.length > limit ? page[limit - 1] : undefined;
-      return c.json({
+  const app = documentedRoutes();
+  app.openapi(simulate, async (c) => c.json(await quoteFor(c.req.valid('json')), 200));
+  app.openapi(contract, async (c) => {
+    const { userId } = c.get('principal');
+    const key = c.req.valid('header')['Idempotency-Key'];
+    const body = c.req.valid('json');
+    const q = await quoteFor(body);
+    const fresh = randomUUID();
+    const earlier = await inTransaction(ctx.mysql(), async (conn) => {
+      const found = await claimIdempotencyKey(conn, { scope: 'purchases', principal: userId, key, hash: requestHash(body), resourceId: fresh });
+      // The purchase, its RECEIVED stamp and its outbox row commit together: accepted means its
+      // run will start, whether or not Temporal is up right now.
+      if (!found) await insertAcceptedPurchase(conn, { purchaseId: fresh, userId, quote: q, at: new Date() });
+      return found;
+    });
+    const purchaseId = earlier ?? fresh;
+    // Started right after the commit (a replay kicks too: harmless, the workflow id is the claim);
+    // the relay workflow starts it if this process cannot.
+    starter.kick(purchaseId);
+    // A replay answers exactly what the first request answered; the current status is at statusUrl.
+    if (earlier) c.header('Idempotent-Replayed', 'true');
+    return c.json({ purchaseId, status: 'RECEIVED', ...links(purchaseId) }, 202);
+  });
+  app.openapi(list, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const page = await listPurchases(ctx.mysql(), c.get('principal').userId, limit + 1, cursor);
+    const last = page.length > limit ? page[limit - 1] : undefined;
+    return c.json(
+      {
         purchases: page.slice(0, limit).map((p) => ({ ...p, ...links(p.purchaseId) })),
         nextCursor: last ? purchasesCursor(last) : null,
-      });
-    })
-    .get('/:id', async (c) => {
-      const id = c.req.param('id');
-      const found = z.uuid().safeParse(id).success ? await getPurchase(ctx.mysql(), id, c.get('principal').userId) : undefined;
-      if (!found) throw new AppError(404, 'not_found', `no purchase ${id}`, { field: 'id' });
-      return c.json({ ...found, ...links(id) });
-    })
-    .post('/:id/cancel', async (c) => {
-      const id = c.req.param('id');
-      const found = z.uuid().safeParse(id).success ? await getPurchase(ctx.mysql(), id, c.get('principal').userId) : undefined;
-      if (!found) throw new AppError(404, 'not_found', `no purchase ${id}`, { field: 'id' });
-      // The body is optional: an empty POST cancels without a reason.
-      const { reason } = await jsonBody(c, CancelRequest, { optional: true });
-      if (isFinal(found.status)) throw new AppError(409, 'cannot_cancel', cancelRefusal(found.status), { status: found.status });
-      const state = await cancelThroughRun(id, reason);
-      return c.json({ purchaseId: id, status: state.status, reason: state.reason ?? null, ...links(id) });
-    });
+      },
+      200,
+    );
+  });
+  app.openapi(get, async (c) => {
+    const { id } = c.req.valid('param');
+    const found = z.uuid().safeParse(id).success ? await getPurchase(ctx.mysql(), id, c.get('principal').userId) : undefined;
+    if (!found) throw new AppError(404, 'not_found', `no purchase ${id}`, { field: 'id' });
+    return c.json({ ...found, ...links(id) }, 200);
+  });
+  app.openapi(cancel, async (c) => {
+    const { id } = c.req.valid('param');
+    const found = z.uuid().safeParse(id).success ? await getPurchase(ctx.mysql(), id, c.get('principal').userId) : undefined;
+    if (!found) throw new AppError(404, 'not_found', `no purchase ${id}`, { field: 'id' });
+    // The body is optional: an empty POST cancels without a reason.
+    const { reason } = c.req.valid('json');
+    if (isFinal(found.status)) throw new AppError(409, 'cannot_cancel', cancelRefusal(found.status), { status: found.status });
+    const state = await cancelThroughRun(id, reason);
+    return c.json({ purchaseId: id, status: state.status, reason: state.reason ?? null, ...links(id) }, 200);
+  });
+  return app;
 
   /** The run decides: it knows whether fulfillment started. A run not started yet (Temporal was down) is started first. */
   async function cancelThroughRun(id: string, reason: string | undefined) {

@@ -62,6 +62,8 @@ export function onError(log: Logger, { retryAfterSeconds = 5 }: OnErrorOptions =
     }
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
+      // 415: a documented route's body sent as something other than its media type (zod-openapi refuses it).
+      if (status === 415) return c.json(errorBody('unsupported_media_type', 'send the body as application/json', { field: 'content-type' }), status);
       const code = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : 'http_error';
       return c.json(errorBody(code, err.message || 'request rejected'), status);
     }

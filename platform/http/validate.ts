@@ -38,10 +38,3 @@ function unknownFields(schema: z.ZodType, raw: unknown): string[] {
   if (!shape || typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [];
   return Object.keys(raw).filter((k) => !(k in shape));
 }
-
-/** Parses the query string against `schema`; a bad parameter is a 400 naming it. */
-export function queryParams<S extends z.ZodType>(c: HonoContext, schema: S): z.infer<S> {
-  const parsed = schema.safeParse(c.req.query());
-  if (!parsed.success) throw validationError(parsed.error, 'query');
-  return parsed.data;
-}
