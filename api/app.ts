@@ -12,6 +12,7 @@ import { opsRoutes, recordHttpMetrics } from '../platform/http/ops';
 import { conversationRoutes } from './conversations/routes';
 import { eventRoutes } from './events/routes';
 import { accessLog } from './middleware/access-log';
+import { emptyJsonBody } from './middleware/empty-json-body';
 import { methodNotAllowed } from './middleware/method-not-allowed';
 import { requireJwt, type ApiVariables } from './middleware/auth';
 import { rememberUsers } from './middleware/known-users';
@@ -81,6 +82,7 @@ export function createApiApp(ctx: Context, resources: Record<string, Hono<{ Vari
       onError: (c) => c.json(errorBody('payload_too_large', 'request body is larger than 256 KiB', { field: 'body' }), 413),
     }),
   );
+  app.use(emptyJsonBody());
   // Open: health, readiness, metrics and the ping probe (operations, not business data).
   app.route('/', opsRoutes({ role: 'api', checks: dependencyChecks(ctx), timeoutMs: config.READY_CHECK_TIMEOUT_MS }));
   app.route('/ping', pingRoutes(ctx));

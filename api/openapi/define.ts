@@ -1,5 +1,4 @@
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../platform/db/idempotency';
 import { AppError } from '../../platform/errors';
@@ -38,32 +37,9 @@ export const refuseInvalid: Hook<unknown, { Variables: ApiVariables }, string, u
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/**
- * A JSON body is parsed here first, before the route's validators: malformed JSON is 400
- * `invalid_json` naming the body, and an empty body reads as `{}` (a route whose body is optional
- * then takes it as sent without one; one whose body is required names its first missing field).
- */
-const readJsonBody: MiddlewareHandler = async (c, next) => {
-  if (/^application\/([\w.-]+\+)?json\b/i.test(c.req.header('content-type') ?? '')) {
-    const text = await c.req.text();
-    // Hono's body cache holds the read's promise (its type says string); the validators read it from there.
-    if (text.trim() === '') (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve('{}');
-    else {
-      try {
-        JSON.parse(text);
-      } catch {
-        throw new AppError(400, 'invalid_json', 'request body is not valid JSON', { field: 'body' });
-      }
-    }
-  }
-  await next();
-};
-
 /** A sub-app whose routes are defined with `createRoute` and registered with `.openapi(route, handler)`. */
 export function documentedRoutes(): OpenAPIHono<{ Variables: ApiVariables }> {
-  const app = new OpenAPIHono<{ Variables: ApiVariables }>({ defaultHook: refuseInvalid });
-  app.use(readJsonBody);
-  return app;
+  return new OpenAPIHono<{ Variables: ApiVariables }>({ defaultHook: refuseInvalid });
 }
 
 /** Open to anyone (no bearer token): the operations, the web app, the document itself. */

@@ -62,7 +62,9 @@ export function onError(log: Logger, { retryAfterSeconds = 5 }: OnErrorOptions =
     }
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
-      // 415: a documented route's body sent as something other than its media type (zod-openapi refuses it).
+      // What a route's validators (zod-openapi's) refuse before any schema: a body that is not JSON
+      // (400; the only HTTPException 400 raised here), or not sent as JSON (415).
+      if (status === 400) return c.json(errorBody('invalid_json', 'request body is not valid JSON', { field: 'body' }), status);
       if (status === 415) return c.json(errorBody('unsupported_media_type', 'send the body as application/json', { field: 'content-type' }), status);
       const code = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : 'http_error';
       return c.json(errorBody(code, err.message || 'request rejected'), status);
