@@ -60,7 +60,7 @@ const create = createRoute({
   method: 'post',
   path: '/',
   tags,
-  summary: 'Create a conversation (the caller is a member; 422 naming members for yourself alone, 409 unknown_member for a user who has never signed in)',
+  summary: 'Create a conversation (the caller is a member; 422 naming members for yourself alone, 409 unknown_member for a user who has never called the API)',
   request: { body: jsonBody(CreateConversation, { organizationId: 'acme', channel: 'whatsapp', members: ['bob'] }) },
   responses: {
     201: success('the conversation', {
@@ -78,7 +78,7 @@ const list = createRoute({
   method: 'get',
   path: '/',
   tags,
-  summary: "The caller's conversations, with members, latest message and unreadCount, most recently active first",
+  summary: "The caller's `limit` newest conversations, with members, latest message and unreadCount, most recently active first",
   request: { query: ConversationsQuery },
   responses: {
     200: success('conversations', {
