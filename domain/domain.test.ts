@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromCents, toCents, DECIMAL_AMOUNT } from './money';
 import { quote, ImpossibleTermsError, type Product } from './purchase-quote';
-import { eligibility } from './notification';
+import { eligibility, sendAtSchema } from './notification';
 import { endOfLocalDay, isTimeZone, wallClock, zonedInstant } from './zoned-time';
 
 describe('money', () => {
@@ -75,5 +75,17 @@ describe('notification eligibility', () => {
     expect(eligibility(prefs, 'web', Date.parse('2026-11-24T02:30:00Z'))).toEqual({ eligible: true, deferUntil: Date.parse('2026-11-24T10:00:00Z') });
     // 05:00 local → 07:00 local the same day.
     expect(eligibility(prefs, 'web', Date.parse('2026-11-24T08:00:00Z'))).toEqual({ eligible: true, deferUntil: Date.parse('2026-11-24T10:00:00Z') });
+  });
+});
+
+describe('sendAt', () => {
+  it('reads its year bound at each validation, so a process running across New Year moves with it', () => {
+    let now = Date.parse('2026-12-31T23:00:00Z');
+    const schema = sendAtSchema(() => now);
+    expect(schema.safeParse('2028-06-01T00:00:00Z').success).toBe(false);
+    expect(schema.safeParse('2027-06-01T00:00:00Z').success).toBe(true);
+    now = Date.parse('2027-01-01T01:00:00Z');
+    expect(schema.safeParse('2028-06-01T00:00:00Z').success).toBe(true);
+    expect(schema.safeParse('2029-01-01T00:00:00Z').error?.issues[0]?.message).toBe('must be in 2028 at the latest');
   });
 });

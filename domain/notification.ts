@@ -41,13 +41,21 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM');
  * shard, like any overdue one. The year bound is a pattern, so the OpenAPI document states it.
  */
 export function sendAtSchema(now: () => number) {
-  const latest = latestSendYear(now());
+  // The bound is read at each validation (a process running across New Year moves with it); the
+  // pattern in the document is the one of the moment the document is built.
+  const latestAtBuild = latestSendYear(now());
   return (
     z.iso
       // abort: "tomorrow" gets one error (not a date), not a second about its year.
       .datetime({ offset: true, message: 'an ISO 8601 date-time', abort: true })
-      .regex(new RegExp(`^${yearsUpTo(latest)}-`), `must be in ${latest} at the latest`)
-      .meta({ description: `an ISO 8601 date-time, in ${latest} at the latest; a time in the past sends as soon as possible` })
+      .check((ctx) => {
+        const latest = latestSendYear(now());
+        if (Number(ctx.value.slice(0, 4)) > latest) ctx.issues.push({ code: 'custom', input: ctx.value, message: `must be in ${latest} at the latest` });
+      })
+      .meta({
+        pattern: `^${yearsUpTo(latestAtBuild)}-`,
+        description: `an ISO 8601 date-time, in ${latestAtBuild} at the latest; a time in the past sends as soon as possible`,
+      })
       .transform((s) => (Date.parse(s) < now() ? new Date(now()).toISOString() : s))
   );
 }
