@@ -24,6 +24,7 @@ export const UNIT_TESTS = [
   'api/ping/routes.test.ts',
   'api/products/routes.test.ts',
   'api/purchases/routes.test.ts',
+  'api/traces/routes.test.ts',
   'contracts/*.test.ts',
   'domain/**/*.test.ts',
   'gateway/units.test.ts',

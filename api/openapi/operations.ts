@@ -6,6 +6,7 @@ import { BalancesQuery, EntriesQuery, PostEntry } from '../ledger/routes';
 import { BATCH_MAX, ListQuery as NotificationsQuery, UserIdParam } from '../notifications/routes';
 import { PingRequest } from '../ping/routes';
 import { CancelRequest, ListQuery as PurchasesQuery, PurchaseRequest } from '../purchases/routes';
+import { TraceIdParam } from '../traces/routes';
 import { DevTokenRequest } from '../web';
 
 /** One documented route: the zod schemas its handler parses, with an example of each. */
@@ -508,6 +509,22 @@ export function apiOperations(now = Date.now()): Operation[] {
       body: { schema: MarkRead, example: { upToMessageId: ID } },
       success: { status: 200, description: 'the receipt' },
       errors: [400, 404, 409, 422],
+    },
+    // Traces.
+    {
+      method: 'get',
+      path: '/traces/:traceId',
+      tag: 'traces',
+      summary:
+        "One trace as a waterfall (spans by service, offsets, durations, errors), read from Jaeger: a trace the caller's own request started (the X-Trace-Id of a response, the traceId of a purchase, event or notification)",
+      auth: true,
+      params: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736' },
+      paramSchemas: { traceId: TraceIdParam },
+      success: {
+        status: 200,
+        description: 'traceId, startedAt, durationMs, services, spans (spanId, parentId, depth, service, name, kind, startMs, durationMs, error), jaegerUi',
+      },
+      errors: [400, 404, 503],
     },
   ];
 }
