@@ -121,6 +121,9 @@ export const configFields = z.object({
     .regex(/^wss?:\/\//, 'a ws:// or wss:// URL')
     .default('ws://127.0.0.1:3001/ws'),
   DEV_SIGN_IN: z.stringbool().default(false),
+  // When `npm start` began (seconds since the epoch; scripts/start.sh sets it): the start-up block
+  // says how long the whole start took, installs included. Unset: counted from this process's start.
+  TIDINGS_STARTED_AT: z.coerce.number().int().positive().optional(),
   /** Browser origins allowed to call the API from another origin (CORS); none by default. */
   CORS_ORIGINS: z
     .string()
