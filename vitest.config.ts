@@ -39,6 +39,7 @@ export const UNIT_TESTS = [
   'platform/logger.test.ts',
   'platform/micro-batch.test.ts',
   'platform/tracing.test.ts',
+  'runtime/up-block.test.ts',
   'services/bucket-arming.test.ts',
   'test/readme-layout.test.ts',
   'test/replay.test.ts',
