@@ -29,6 +29,9 @@ const colourOf = (service: string, services: string[]) =>
 export const formatDuration = (ms: number): string =>
   ms < 1 ? `${ms.toFixed(2)} ms` : ms < 1000 ? `${Math.round(ms)} ms` : `${new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }).format(ms / 1000)} s`;
 
+/** What `GET /traces/:traceId` answers: the waterfall, and the trace in Jaeger's own UI. */
+type TraceAnswer = TraceView & { jaegerUi: string };
+
 /** Re-read a trace this young: its later spans (consumers, the outcome) may still be on their way. */
 const YOUNG_MS = 30_000;
 const REREAD_MS = 2_000;
@@ -78,7 +81,7 @@ export const tracePage: Page = (root) => {
     </li>`;
   };
 
-  const render = (t: TraceView) => {
+  const render = (t: TraceAnswer) => {
     const errors = t.spans.filter((s) => s.error).length;
     summary.innerHTML = `Started <time datetime="${escapeHtml(t.startedAt)}">${escapeHtml(formatDateTime(t.startedAt))}</time>, took <strong>${escapeHtml(formatDuration(t.durationMs))}</strong>:
       <span id="span-count">${t.spans.length}</span> spans in ${t.services.length} services${errors ? `, <strong class="span-error">${errors} with an error</strong>` : ''}.`;
@@ -89,7 +92,7 @@ export const tracePage: Page = (root) => {
       )
       .join('');
     waterfall.innerHTML = t.spans.map((s) => row(s, t)).join('');
-    root.querySelector<HTMLAnchorElement>('#trace-jaeger')!.href = (t as TraceView & { jaegerUi: string }).jaegerUi;
+    root.querySelector<HTMLAnchorElement>('#trace-jaeger')!.href = t.jaegerUi;
     section.hidden = false;
     setState(stateEl, 'ready');
   };
@@ -98,7 +101,7 @@ export const tracePage: Page = (root) => {
     clearTimeout(timer);
     let again = false;
     try {
-      const t = await api<TraceView>('GET', `/traces/${encodeURIComponent(traceId)}`);
+      const t = await api<TraceAnswer>('GET', `/traces/${encodeURIComponent(traceId)}`);
       if (!shown()) return;
       render(t);
       // Still arriving: read it again while it is young and growing.
