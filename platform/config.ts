@@ -220,7 +220,7 @@ export const configFields = z.object({
   TRACING: z.stringbool().default(true),
   TRACING_OTLP_URL: z.url().default('http://127.0.0.1:4318/v1/traces'),
   TRACING_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
-  /** Jaeger's UI and query API (links in logs; a trace is at `<url>/api/traces/<X-Trace-Id>`). */
+  /** Jaeger's UI and query API: the API's trace view (`GET /traces/:traceId`) reads `<url>/api/traces/<X-Trace-Id>`. */
   TRACING_UI_URL: z.url().default('http://127.0.0.1:16686'),
 });
 
