@@ -9,6 +9,7 @@ import { loadConfig } from './platform/config';
 import { createContext, type Context } from './runtime/context';
 import { createLogger, prettyLogs } from './platform/logger';
 import { startConnectorSimulators } from './simulators/connectors';
+import { jaegerAnswers, upBlock } from './runtime/up-block';
 import { startWorker } from './worker';
 import { ping, pingWorkflowId } from './workflows/ping';
 
@@ -50,13 +51,15 @@ async function main(): Promise<void> {
     urls.temporalUi = config.TEMPORAL_UI_URL;
     if (config.TRACING) urls.traces = config.TRACING_UI_URL;
     log.info({ roles: [...roles], ...urls }, 'tidings is up');
+    const began = config.TIDINGS_STARTED_AT ? config.TIDINGS_STARTED_AT * 1000 : Date.now() - process.uptime() * 1000;
     process.stdout.write(
-      `\n  Tidings is up (roles: ${[...roles].join(', ')})\n` +
-        (urls.api ? `  API            ${urls.api}   (health: ${urls.api}/health, ready: ${urls.api}/ready)\n` : '') +
-        (urls.gateway ? `  Gateway        ${urls.gateway}\n` : '') +
-        `  Temporal UI    ${config.TEMPORAL_UI_URL}\n` +
-        (config.TRACING ? `  Traces         ${config.TRACING_UI_URL}   (Jaeger; each API response's X-Trace-Id: /api/traces/<id>)\n` : '') +
-        `  Stop with Ctrl-C; stop the servers with npm run infra:down\n\n`,
+      upBlock(config, {
+        roles: [...roles],
+        ...(urls.api ? { api: urls.api } : {}),
+        ...(urls.gateway ? { gateway: urls.gateway } : {}),
+        tracesUp: config.TRACING && (await jaegerAnswers(config)),
+        seconds: Math.round((Date.now() - began) / 1000),
+      }),
     );
     if (roles.has('worker') && config.SELF_CHECK_ON_START) {
       selfCheck(ctx).catch((err: unknown) => log.warn({ err }, 'self-check ping failed; see GET /ready'));

@@ -25,6 +25,7 @@ import { openApiRoutes } from './openapi/routes';
 import { pingRoutes } from './ping/routes';
 import { productRoutes } from './products/routes';
 import { purchaseRoutes } from './purchases/routes';
+import { traceRoutes } from './traces/routes';
 import { listProducts } from '../stores/purchases';
 import { webRoutes } from './web';
 
@@ -38,6 +39,7 @@ export function businessRoutes(ctx: Context): Record<string, Hono<{ Variables: A
     '/notifications': notificationRoutes(ctx),
     '/users': userRoutes(ctx),
     '/conversations': conversationRoutes(ctx),
+    '/traces': traceRoutes(ctx),
   } as unknown as Record<string, Hono<{ Variables: ApiVariables }>>;
 }
 

@@ -121,6 +121,9 @@ export const configFields = z.object({
     .regex(/^wss?:\/\//, 'a ws:// or wss:// URL')
     .default('ws://127.0.0.1:3001/ws'),
   DEV_SIGN_IN: z.stringbool().default(false),
+  // When `npm start` began (seconds since the epoch; scripts/start.sh sets it): the start-up block
+  // says how long the whole start took, installs included. Unset: counted from this process's start.
+  TIDINGS_STARTED_AT: z.coerce.number().int().positive().optional(),
   /** Browser origins allowed to call the API from another origin (CORS); none by default. */
   CORS_ORIGINS: z
     .string()
@@ -217,7 +220,7 @@ export const configFields = z.object({
   TRACING: z.stringbool().default(true),
   TRACING_OTLP_URL: z.url().default('http://127.0.0.1:4318/v1/traces'),
   TRACING_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
-  /** Jaeger's UI and query API (links in logs; a trace is at `<url>/api/traces/<X-Trace-Id>`). */
+  /** Jaeger's UI and query API: the API's trace view (`GET /traces/:traceId`) reads `<url>/api/traces/<X-Trace-Id>`. */
   TRACING_UI_URL: z.url().default('http://127.0.0.1:16686'),
 });
 

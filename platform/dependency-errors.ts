@@ -4,8 +4,8 @@
 // no rule below attributes to MySQL, Redis or Temporal stays unknown (a logged 500).
 import { AppError } from './errors';
 
-/** The servers whose outage a request can run into, as `/ready` names them. */
-export type Dependency = 'mysql' | 'redis' | 'temporal';
+/** The servers whose outage a request can run into, as `/ready` names them (and Jaeger, which only the trace view reads). */
+export type Dependency = 'mysql' | 'redis' | 'temporal' | 'jaeger';
 
 /**
  * What a client is told, per dependency: what is down, and that retrying is the remedy. Not "nothing
@@ -15,6 +15,8 @@ const SAID: Record<Dependency, string> = {
   mysql: 'the database is unavailable; retry shortly (with the same Idempotency-Key where there is one)',
   redis: 'Redis is unavailable; retry shortly (with the same Idempotency-Key where there is one)',
   temporal: 'Temporal is unavailable; retry shortly (with the same Idempotency-Key where there is one)',
+  // Read only (the trace view), never on a journey's path: the app runs on without it.
+  jaeger: 'the trace store (Jaeger) is unavailable; retry shortly',
 };
 
 /** 503 `dependency_unavailable`, naming the dependency; the edge adds Retry-After. */

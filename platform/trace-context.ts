@@ -28,6 +28,12 @@ export function traceHeaders(ctx: OtelContext = context.active()): Carrier {
 /** The `traceparent` of the active span, to store with a row that another process sends later. */
 export const currentTraceparent = (): string | null => traceHeaders().traceparent ?? null;
 
+/** The trace id a stored `traceparent` names (`00-<trace id>-<span id>-<flags>`), or null. */
+export function traceIdOf(traceparent: string | null | undefined): string | null {
+  const id = traceparent?.split('-')[1];
+  return id && /^[0-9a-f]{32}$/.test(id) ? id : null;
+}
+
 /** A context continuing the trace of `headers` (on top of `base`, so a role set there stays). */
 export const contextFromHeaders = (headers: Partial<Carrier>, base: OtelContext = context.active()): OtelContext => propagation.extract(base, headers);
 

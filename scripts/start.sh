@@ -26,31 +26,7 @@ node --import tsx provision/cli.ts
 node --import tsx scripts/build-web.ts
 # The demo sign-in of the web app is on for a local start (never in production).
 export DEV_SIGN_IN="${DEV_SIGN_IN:-true}"
-# Once the API answers and serves the web app: the "First five minutes" block (README), with how long
-# this start took. A background watcher, so it ends with (or before) the app and never delays it.
-api="http://127.0.0.1:${API_PORT:-3000}"
-(
-  for _ in $(seq 1 600); do
-    if curl -sf -o /dev/null "$api/health" && curl -sf -o /dev/null "$api/"; then
-      if curl -sf -o /dev/null "${TRACING_UI_URL:-http://127.0.0.1:16686}/api/services"; then traces="${TRACING_UI_URL:-http://127.0.0.1:16686}"
-      else traces="${TRACING_UI_URL:-http://127.0.0.1:16686} (Jaeger still building in the background: npm run infra:status)"; fi
-      cat <<BLOCK
-
-  ── Tidings is up in $(( $(date +%s) - started )) s ──────────────────────────────────────────
-  Web app       $api/             API reference  $api/docs
-  Temporal UI   ${TEMPORAL_UI_URL:-http://127.0.0.1:8233}     Traces         $traces
-  Sign in       any name on the web app's demo sign-in (alice, bob, …), one user per tab;
-                for curl: npm run -s token -- alice
-  Try           1. Purchase: Simulate, then Contract; watch its status change live.
-                2. Chat: tab A as alice, tab B as bob; alice talks to bob and sends: ✓ sent,
-                   ✓✓ delivered, blue ✓✓ once bob opens the conversation.
-                3. Notifications: set Send at 30 s ahead, Schedule; it lands in the Inbox then.
-  Stop with Ctrl-C (the servers keep running: npm run infra:down)
-
-BLOCK
-      exit 0
-    fi
-    sleep 0.5
-  done
-) &
+# main.ts ends its start with the "First five minutes" block (README, runtime/up-block.ts); told
+# when this start began, it says how long the whole of it took, installs included.
+export TIDINGS_STARTED_AT="$started"
 exec node --import tsx main.ts

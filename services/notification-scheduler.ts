@@ -7,6 +7,7 @@ import type { Pool } from 'mysql2/promise';
 import { eligibility, type NotificationRequest } from '../domain/notification';
 import { bucketFireAt, bucketWorkflowId, shardOf } from '../domain/notification-buckets';
 import type { Config } from '../platform/config';
+import { currentTraceparent } from '../platform/trace-context';
 import { cancelPending, insertScheduled, loadPreferencesOf, reschedulePending, type ScheduleRow } from '../stores/notification-schedule';
 import { getNotification, type NotificationView } from '../stores/notifications';
 import { NOTIFICATION_BUCKET_WORKFLOW, type NotificationBucketWorkflow } from '../contracts/notification-timers';
@@ -78,12 +79,14 @@ export async function scheduleNotifications(
 ): Promise<Scheduled[]> {
   const wallStart = Date.now();
   const prefs = await loadPreferencesOf(deps.mysql, [...new Set(items.map((n) => n.userId))]);
+  // The request's (or Kafka record's) trace, kept on each row: the trace view links it.
+  const traceparent = currentTraceparent();
   const rows: ScheduleRow[] = items.map((n) => {
     const e = eligibility(prefs.get(n.userId), n.channel, now);
     const b = bucketFor(deps.config, n.notificationId, Date.parse(n.sendAt), now);
     return e.eligible
-      ? { n, shard: b.shard, source, status: 'SCHEDULED', reason: null, bucketId: b.workflowId }
-      : { n, shard: b.shard, source, status: 'SKIPPED', reason: e.reason, bucketId: null };
+      ? { n, shard: b.shard, source, status: 'SCHEDULED', reason: null, bucketId: b.workflowId, traceparent }
+      : { n, shard: b.shard, source, status: 'SKIPPED', reason: e.reason, bucketId: null, traceparent };
   });
   const created = await insertScheduled(deps.mysql, rows);
   // After the commit: each bucket's claim runs at its fire time, at least the margin after `now`,

@@ -2,6 +2,7 @@
 // consumers' own stores. Shared by the API, the activities and the consumers.
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { inTransaction } from '../platform/db/transaction';
+import { currentTraceparent, traceIdOf } from '../platform/trace-context';
 
 export type EventStatus = 'ACCEPTED' | 'COMPLETED' | 'INCOMPLETE';
 /** The two consumers, each storing every event once in its own table. */
@@ -31,16 +32,20 @@ export interface EventTrail {
   steps: { step: TrailStep; at: string; latencyMs: number; detail: string | null }[];
   pending: TrailStep[];
   complete: boolean;
+  /** The trace of the request that accepted it (null when untraced). */
+  traceId: string | null;
 }
 
-export async function insertAcceptedEvent(conn: PoolConnection, e: EventRow): Promise<void> {
-  await conn.query('INSERT INTO events (event_id, type, payload, user_id, status, accepted_at) VALUES (?, ?, ?, ?, ?, ?)', [
+/** Records an accepted event with its trail's first step, and the request's trace (default: the active span's). */
+export async function insertAcceptedEvent(conn: PoolConnection, e: EventRow, traceparent: string | null = currentTraceparent()): Promise<void> {
+  await conn.query('INSERT INTO events (event_id, type, payload, user_id, status, accepted_at, traceparent) VALUES (?, ?, ?, ?, ?, ?, ?)', [
     e.eventId,
     e.type,
     JSON.stringify(e.payload),
     e.userId,
     'ACCEPTED',
     new Date(e.acceptedAt),
+    traceparent,
   ]);
   await conn.query('INSERT INTO event_trail (event_id, step, at) VALUES (?, ?, ?)', [e.eventId, 'accepted', new Date(e.acceptedAt)]);
 }
@@ -102,12 +107,13 @@ export async function getEventTrail(pool: Pool, eventId: string, userId?: string
     steps,
     pending,
     complete: pending.length === 0,
+    traceId: traceIdOf(e.traceparent as string | null),
   };
 }
 
 export async function listEvents(pool: Pool, userId: string, { type, limit }: { type?: string; limit: number }) {
   const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT event_id, type, status, accepted_at, finished_at FROM events WHERE user_id = ? ${type ? 'AND type = ?' : ''}
+    `SELECT event_id, type, status, accepted_at, finished_at, traceparent FROM events WHERE user_id = ? ${type ? 'AND type = ?' : ''}
      ORDER BY accepted_at DESC LIMIT ?`,
     type ? [userId, type, limit] : [userId, limit],
   );
@@ -117,6 +123,7 @@ export async function listEvents(pool: Pool, userId: string, { type, limit }: { 
     status: r.status as EventStatus,
     acceptedAt: (r.accepted_at as Date).toISOString(),
     finishedAt: iso(r.finished_at as Date | null),
+    traceId: traceIdOf(r.traceparent as string | null),
   }));
 }
 

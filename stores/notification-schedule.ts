@@ -19,6 +19,8 @@ export interface ScheduleRow {
   status: 'SCHEDULED' | 'SKIPPED';
   reason: string | null;
   bucketId: string | null;
+  /** The trace of the request that scheduled it. */
+  traceparent?: string | null;
 }
 
 /** Inserts many notifications in one statement; returns the ids that were new (a repeat keeps the first). */
@@ -29,10 +31,11 @@ export async function insertScheduled(pool: Pool, rows: ScheduleRow[]): Promise<
   const existing = new Set(before.map((r) => String(r.notification_id)));
   const fresh = rows.filter((r) => !existing.has(r.n.notificationId));
   if (fresh.length === 0) return new Set();
-  const sql = 'INSERT IGNORE INTO notifications (notification_id, user_id, channel, send_at, content, source, status, reason, shard, bucket_id) VALUES ?';
-  const values = ({ n, source, status, reason, shard, bucketId }: ScheduleRow) => {
+  const sql =
+    'INSERT IGNORE INTO notifications (notification_id, user_id, channel, send_at, content, source, status, reason, shard, bucket_id, traceparent) VALUES ?';
+  const values = ({ n, source, status, reason, shard, bucketId, traceparent }: ScheduleRow) => {
     const { notificationId, userId, channel, sendAt, ...content } = n;
-    return [notificationId, userId, channel, new Date(sendAt), JSON.stringify(content), source, status, reason, shard, bucketId];
+    return [notificationId, userId, channel, new Date(sendAt), JSON.stringify(content), source, status, reason, shard, bucketId, traceparent ?? null];
   };
   // Which rows this call inserted is what `created` (the API's `duplicate: false`) reports, so it must
   // be exact when requests with the same id race past the SELECT above: exactly one of them inserts.

@@ -1,6 +1,7 @@
 // MySQL access for scheduled notifications: preferences, and each notification's status.
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { inTransaction } from '../platform/db/transaction';
+import { traceIdOf } from '../platform/trace-context';
 import type { Channel, NotificationRequest, Preferences } from '../domain/notification';
 
 export const NOTIFICATION_STATUSES = ['SCHEDULED', 'DEFERRED', 'SKIPPED', 'CANCELLED', 'SENT', 'FAILED', 'SENDING'] as const;
@@ -17,6 +18,8 @@ export interface NotificationView extends NotificationRequest {
    * notification of the per-notification design this release no longer runs).
    */
   bucketWorkflowId: string | null;
+  /** The trace of the request (or Kafka record) that scheduled it (null when untraced). */
+  traceId: string | null;
 }
 
 /** Records a new notification (SCHEDULED); false if the id exists (the first one stands). */
@@ -41,6 +44,7 @@ const toView = (r: RowDataPacket): NotificationView => ({
   createdAt: (r.created_at as Date).toISOString(),
   sentAt: r.sent_at ? (r.sent_at as Date).toISOString() : null,
   bucketWorkflowId: ((r.fired_by ?? r.bucket_id) as string | null) ?? null,
+  traceId: traceIdOf(r.traceparent as string | null),
 });
 
 export async function getNotification(pool: Pool, id: string): Promise<NotificationView | undefined> {

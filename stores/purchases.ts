@@ -4,6 +4,7 @@ import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql
 import type { Product, Quote } from '../domain/purchase-quote';
 import { FINAL_STATUSES, pathTo, PURCHASE_STATUSES, type PurchaseStatus } from '../domain/purchase-status';
 import { inTransaction } from '../platform/db/transaction';
+import { traceIdOf } from '../platform/trace-context';
 
 export interface PurchaseView extends Quote {
   purchaseId: string;
@@ -12,6 +13,8 @@ export interface PurchaseView extends Quote {
   reason: string | null;
   createdAt: string;
   timeline: { status: PurchaseStatus; at: string; detail: string | null }[];
+  /** The trace of the request that accepted it (null when untraced). */
+  traceId: string | null;
 }
 
 export async function getProduct(db: Pool | PoolConnection, productId: string): Promise<Product | undefined> {
@@ -33,6 +36,8 @@ export interface PurchaseSummary {
   totalCents: number;
   status: PurchaseStatus;
   createdAt: string;
+  /** The trace of the request that accepted it (null when untraced). */
+  traceId: string | null;
 }
 
 /**
@@ -41,7 +46,7 @@ export interface PurchaseSummary {
  */
 export async function listPurchases(pool: Pool, userId: string, limit: number, before?: { createdAt: Date; purchaseId: string }): Promise<PurchaseSummary[]> {
   const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT purchase_id, product_id, quantity, total_cents, status, created_at FROM purchases
+    `SELECT purchase_id, product_id, quantity, total_cents, status, created_at, traceparent FROM purchases
       WHERE user_id = ? ${before ? 'AND (created_at, purchase_id) < (?, ?)' : ''} ORDER BY created_at DESC, purchase_id DESC LIMIT ?`,
     before ? [userId, before.createdAt, before.purchaseId, limit] : [userId, limit],
   );
@@ -52,6 +57,7 @@ export async function listPurchases(pool: Pool, userId: string, limit: number, b
     totalCents: Number(r.total_cents),
     status: r.status as PurchaseStatus,
     createdAt: (r.created_at as Date).toISOString(),
+    traceId: traceIdOf(r.traceparent as string | null),
   }));
 }
 
@@ -168,6 +174,7 @@ export async function getPurchase(pool: Pool, purchaseId: string, userId?: strin
     reason: (r.reason as string | null) ?? null,
     createdAt: (r.created_at as Date).toISOString(),
     timeline: timeline.map((t) => ({ status: t.status as PurchaseStatus, at: (t.at as Date).toISOString(), detail: (t.detail as string | null) ?? null })),
+    traceId: traceIdOf(r.traceparent as string | null),
   };
 }
 

@@ -5,7 +5,8 @@ import { conversationChannel, ledgerChannel, userChannel } from '../contracts/ch
 import { SCOPES, signToken } from '../platform/auth/jwt';
 import { channelAuthorizers } from '../runtime/channels';
 import type { Context } from '../runtime/context';
-import { testContext, uniqueId } from './support/context';
+import { flushTracing } from '../platform/tracing';
+import { eventually, testContext, uniqueId } from './support/context';
 import { gatewayFixture } from './support/gateway';
 
 // User B against user A's resources, journey by journey, over the real API, MySQL, Redis and
@@ -401,6 +402,29 @@ describe('cross-user: B against A, on every route and channel', () => {
     } finally {
       await fx.close();
     }
+  });
+
+  it('traces: B gets 404 for the trace of A’s request, as for an unknown one, even after joining it; A reads it', async () => {
+    const { a, b } = await pair();
+    const traceId = (await a('GET', '/purchases')).headers.get('x-trace-id');
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    await flushTracing();
+    // A's own read, once Jaeger has the trace (spans are exported in batches).
+    await eventually(async () => (await a('GET', `/traces/${traceId}`)).status === 200, 20_000, 300);
+    const unknown = await b('GET', `/traces/${'0'.repeat(32)}`);
+    expectNotFound(await b('GET', `/traces/${traceId}`), unknown);
+    // B's request sent with A's trace as its parent joins the trace, but does not make it B's.
+    await b('GET', '/purchases', undefined, { traceparent: `00-${traceId}-${'1'.repeat(16)}-01` });
+    await flushTracing();
+    await eventually(
+      async () => {
+        const view = (await a('GET', `/traces/${traceId}`)).body as { spans?: { name: string }[] };
+        return (view.spans ?? []).filter((s) => s.name === 'GET /purchases').length === 2;
+      },
+      20_000,
+      300,
+    );
+    expectNotFound(await b('GET', `/traces/${traceId}`), unknown);
   });
 
   it('the development sign-in is off here (a token for any user name would be every user’s resources)', async () => {

@@ -121,6 +121,13 @@ describe('tracing: one trace per journey, in Jaeger', () => {
     // ONE trace: nothing about this purchase was recorded under another trace id.
     for (const service of ['tidings-api', 'tidings-worker', 'tidings-consumers'])
       expect(await traceIdsTagged(ctx.config, service, 'purchase.id', purchaseId)).toEqual([traceId]);
+    // The purchase names its trace (the web app's link), and the trace view serves it to its buyer.
+    const read = (path: string) => app.request(path, { headers: { authorization: `Bearer ${token}` } });
+    expect(await (await read(`/purchases/${purchaseId}`)).json()).toMatchObject({ traceId });
+    const view = (await (await read(`/traces/${traceId}`)).json()) as { services: string[]; spans: { name: string; depth: number }[] };
+    expect(view.services).toEqual(expect.arrayContaining(['tidings-api', 'tidings-worker', 'tidings-consumers', 'tidings-gateway']));
+    expect(view.spans[0]).toMatchObject({ name: 'POST /purchases', depth: 0 });
+    expect(view.spans.length).toBeGreaterThanOrEqual(spans.length);
   }, 90_000);
 
   it('an event (a workflow per request): HTTP → workflow → activities → SNS and Kafka → consumers → signal back → push, in ONE trace', async () => {

@@ -34,7 +34,7 @@ export function validationError(error: z.ZodError, where: 'body' | 'query' | 'pa
 /** Requests answered 503 because a server they needed was down, by dependency. */
 const unavailableTotal = new Counter({
   name: 'tidings_dependency_unavailable_total',
-  help: 'Requests answered 503 because a dependency (mysql, redis, temporal) was unavailable',
+  help: 'Requests answered 503 because a dependency (mysql, redis, temporal, jaeger) was unavailable',
   labelNames: ['dependency'] as const,
   registers: [metrics],
 });

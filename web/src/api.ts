@@ -8,6 +8,10 @@ let onUnauthorized: (token: string) => void = () => undefined;
 /** What to do when the API refuses the token (expired or revoked): the shell sends the user to sign in. */
 export const setOnUnauthorized = (f: (token: string) => void): void => void (onUnauthorized = f);
 
+let onTraced: (t: { traceId: string; method: string; path: string; status: number }) => void = () => undefined;
+/** Told of every action's response (not reads) with its X-Trace-Id: the shell links its trace. */
+export const setOnTraced = (f: typeof onTraced): void => void (onTraced = f);
+
 /** When the token stops being accepted (ms since the epoch), from its `exp`; 0 if it cannot be read. */
 export function tokenExpiry(t: string): number {
   try {
@@ -44,6 +48,9 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
     // fetch's own "Failed to fetch" says nothing a user can act on.
     throw new ApiError(0, 'Could not reach the server: check your connection and try again.');
   }
+  const traceId = res.headers.get('x-trace-id');
+  // What the user did (not the page's reads), and traces of theirs (the sign-in's is no one's).
+  if (traceId && method !== 'GET' && !path.startsWith('/dev/')) onTraced({ traceId, method, path: path.split('?')[0]!, status: res.status });
   const json = (await res.json().catch(() => ({}))) as { error?: { message: string; field?: string } };
   if (res.status === 401 && sent && sent === token) onUnauthorized(sent);
   if (!res.ok) throw new ApiError(res.status, json.error?.message ?? `HTTP ${res.status}`, json.error?.field);

@@ -2,21 +2,36 @@
 // per journey chosen by the URL hash.
 import { GatewayClient, type ClientEvents } from '../../gateway/client';
 import { CloseCode } from '../../gateway/close-codes';
-import { api, escapeHtml, setOnUnauthorized, setToken, showError, tokenExpiry } from './api';
+import { api, escapeHtml, setOnTraced, setOnUnauthorized, setToken, showError, tokenExpiry } from './api';
 import type { AppContext, Page } from './page';
 import { chatPage } from './pages/chat';
 import { eventsPage } from './pages/events';
 import { ledgerPage } from './pages/ledger';
 import { notificationsPage } from './pages/notifications';
 import { purchasePage } from './pages/purchase';
+import { traceHref, tracePage } from './pages/trace';
 
-const PAGES: Record<string, Page> = { purchase: purchasePage, events: eventsPage, ledger: ledgerPage, notifications: notificationsPage, chat: chatPage };
+const PAGES: Record<string, Page> = {
+  purchase: purchasePage,
+  events: eventsPage,
+  ledger: ledgerPage,
+  notifications: notificationsPage,
+  chat: chatPage,
+  traces: tracePage,
+};
 
 const main = document.getElementById('page')!;
 const indicator = document.getElementById('connection')!;
 const retryNow = document.getElementById('retry-now') as HTMLButtonElement;
 /** Each page's own document title (the tab, the history, screen readers on navigation). */
-const TITLES: Record<string, string> = { purchase: 'Purchase', chat: 'Chat', events: 'Events', ledger: 'Ledger', notifications: 'Notifications' };
+const TITLES: Record<string, string> = {
+  purchase: 'Purchase',
+  chat: 'Chat',
+  events: 'Events',
+  ledger: 'Ledger',
+  notifications: 'Notifications',
+  traces: 'Trace',
+};
 const EXPIRED = 'Your session expired. Sign in again.';
 const REFUSED = 'Your sign-in was not accepted: please sign in again.';
 /** Who was signed in last on this tab: offered again by the sign-in form after an expiry. */
@@ -24,6 +39,7 @@ const LAST_USER = 'tidings.lastUser';
 
 const SESSION = 'tidings.session';
 const account = document.getElementById('account')!;
+const lastTrace = document.getElementById('last-trace')!;
 
 /**
  * A saved session still accepted for a while; an expired one is dropped with the reason shown, and
@@ -105,6 +121,9 @@ function endSession(notice: string): void {
   gateway?.close();
   gateway = undefined;
   pageChannels.clear();
+  // The last request was this user's: its trace is not the next one's.
+  lastTrace.hidden = true;
+  lastTrace.innerHTML = '';
   indicator.dataset.state = 'closed';
   indicator.textContent = 'signed out';
   retryNow.hidden = true;
@@ -182,6 +201,11 @@ async function start(): Promise<void> {
   config = await api<AppContext['config']>('GET', '/config.json');
   // The API refused the token: expired, or never valid (a bad signature, garbage), said as such.
   setOnUnauthorized((token) => endSession(tokenExpiry(token) > Date.now() ? REFUSED : EXPIRED));
+  // The last thing the user did, a click away from what every part of the system did for it.
+  setOnTraced(({ traceId, method, path, status }) => {
+    lastTrace.innerHTML = `<a href="${escapeHtml(traceHref(traceId))}" data-trace-id="${escapeHtml(traceId)}">Trace of ${escapeHtml(method)} ${escapeHtml(path)}</a> <span class="muted">${status}</span>`;
+    lastTrace.hidden = false;
+  });
   window.addEventListener('hashchange', route);
   retryNow.addEventListener('click', () => gateway?.retryNow());
   await session();

@@ -3,6 +3,7 @@
 import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
 import type { Page } from '../page';
 import { clearErrorsOnInput, coalesce, describeError, failedTo, formatDateTime, setState, whileBusy } from '../ui';
+import { traceLink } from './trace';
 
 interface Trail {
   status: string;
@@ -10,12 +11,14 @@ interface Trail {
   pending: string[];
   complete: boolean;
   temporalUi: string;
+  traceId: string | null;
 }
 interface Listed {
   eventId: string;
   type: string;
   status: string;
   acceptedAt: string;
+  traceId: string | null;
 }
 
 /** Each step of the trail in words (the API's names are for machines). */
@@ -66,7 +69,7 @@ export const eventsPage: Page = (root, app) => {
       return;
     }
     if (eventId !== current) return;
-    trailEl.innerHTML = `<p>Event <code>${escapeHtml(eventId)}</code>: <strong id="event-status">${escapeHtml(t.status)}</strong> — <a href="${escapeHtml(t.temporalUi)}" target="_blank" rel="noopener">run</a></p>
+    trailEl.innerHTML = `<p>Event <code>${escapeHtml(eventId)}</code>: <strong id="event-status">${escapeHtml(t.status)}</strong> — <a href="${escapeHtml(t.temporalUi)}" target="_blank" rel="noopener">run</a>${t.traceId ? ` — ${traceLink(t.traceId, 'trace')}` : ''}</p>
       <ol class="timeline">${[...t.steps]
         .sort((a, b) => a.latencyMs - b.latencyMs)
         .map(
@@ -92,7 +95,7 @@ export const eventsPage: Page = (root, app) => {
       .map(
         (e) =>
           `<li data-event-id="${escapeHtml(e.eventId)}" data-status="${escapeHtml(e.status)}"><button type="button" class="link" data-follow="${escapeHtml(e.eventId)}">${escapeHtml(e.type)}</button>
-            — <span class="status">${escapeHtml(e.status)}</span> <time datetime="${escapeHtml(e.acceptedAt)}">${formatDateTime(e.acceptedAt)}</time></li>`,
+            — <span class="status">${escapeHtml(e.status)}</span> <time datetime="${escapeHtml(e.acceptedAt)}">${formatDateTime(e.acceptedAt)}</time>${traceLink(e.traceId)}</li>`,
       )
       .join('');
     for (const b of historyEl.querySelectorAll<HTMLButtonElement>('button[data-follow]')) b.addEventListener('click', () => follow(b.dataset.follow!));

@@ -7,6 +7,7 @@ import { utcOffsetMinutes, zonedInstant } from '../../../domain/zoned-time';
 import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
 import type { AppContext, Page } from '../page';
 import { clearErrorsOnInput, coalesce, describeError, setState } from '../ui';
+import { traceLink } from './trace';
 
 interface Preferences {
   timezone: string;
@@ -23,6 +24,8 @@ interface Notification {
   sentAt?: string | null;
   title?: string;
   body?: string;
+  /** The trace of the request that scheduled it. */
+  traceId?: string | null;
 }
 const CHANNELS = ['web', 'email', 'sms', 'push'];
 /** The statuses a user can filter by, as the API names them, with words for people. */
@@ -211,7 +214,7 @@ export const notificationsPage: Page = (root, app: AppContext) => {
       .map((n) => {
         const pending = PENDING.has(n.status);
         return `<li data-notification-id="${escapeHtml(n.notificationId)}" data-status="${escapeHtml(n.status)}">
-          <strong>${escapeHtml(n.title ?? n.notificationId)}</strong> <span class="muted">${escapeHtml(n.channel)}</span>
+          <strong>${escapeHtml(n.title ?? n.notificationId)}</strong> <span class="muted">${escapeHtml(n.channel)}</span>${traceLink(n.traceId)}
           <div><span class="state" data-state="${escapeHtml(n.status)}">${escapeHtml(statusText(n))}</span></div>
           ${
             pending

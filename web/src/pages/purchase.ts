@@ -4,6 +4,7 @@
 import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
 import type { Page } from '../page';
 import { clearErrorsOnInput, coalesce, describeError, failedTo, formatDateTime, formatMoney, formatTime, setState, whileBusy } from '../ui';
+import { traceLink } from './trace';
 
 interface Hop {
   status: string;
@@ -17,6 +18,8 @@ interface Summary {
   totalCents: number;
   status: string;
   createdAt: string;
+  /** The trace of the request that accepted it (null: untraced). */
+  traceId: string | null;
 }
 interface Detail extends Summary {
   currency: string;
@@ -162,7 +165,7 @@ export const purchasePage: Page = (root, app) => {
       const p = await api<Detail>('GET', `/purchases/${purchaseId}`);
       if (current.purchaseId !== purchaseId) return;
       for (const h of p.timeline) if (!current.hops.has(h.status)) current.hops.set(h.status, h);
-      linkEl.innerHTML = `Purchase <code>${escapeHtml(p.purchaseId)}</code> — ${escapeHtml(PRODUCTS[p.productId] ?? p.productId)} × ${p.quantity}, ${escapeHtml(money(p.totalCents, p.currency))} — <a href="${escapeHtml(p.temporalUi)}" target="_blank" rel="noopener">run in the Temporal Web UI</a>`;
+      linkEl.innerHTML = `Purchase <code>${escapeHtml(p.purchaseId)}</code> — ${escapeHtml(PRODUCTS[p.productId] ?? p.productId)} × ${p.quantity}, ${escapeHtml(money(p.totalCents, p.currency))} — <a href="${escapeHtml(p.temporalUi)}" target="_blank" rel="noopener">run in the Temporal Web UI</a>${p.traceId ? ` — ${traceLink(p.traceId, 'its trace')}` : ''}`;
       renderTimeline();
     } catch (err) {
       linkEl.textContent = `Could not load this purchase: ${describeError(err)}`;
@@ -177,7 +180,7 @@ export const purchasePage: Page = (root, app) => {
     li.dataset.status = p.status;
     const total = currencyOf.has(p.productId) ? ` — ${escapeHtml(money(p.totalCents, currencyOf.get(p.productId)!))}` : '';
     li.innerHTML = `<button type="button" class="link" data-follow>${escapeHtml(PRODUCTS[p.productId] ?? p.productId)} × ${p.quantity}</button>${total}
-      — <span class="status">${escapeHtml(p.status)}</span> <time datetime="${escapeHtml(p.createdAt)}">${formatDateTime(p.createdAt)}</time>`;
+      — <span class="status">${escapeHtml(p.status)}</span> <time datetime="${escapeHtml(p.createdAt)}">${formatDateTime(p.createdAt)}</time>${traceLink(p.traceId)}`;
     li.querySelector('[data-follow]')!.addEventListener('click', () => {
       void follow(p.purchaseId);
       root.querySelector<HTMLElement>('#timeline-h')!.scrollIntoView({ block: 'nearest' });
