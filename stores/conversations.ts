@@ -76,9 +76,12 @@ export async function conversationsOf(
   { limit = 50, withUser }: { limit?: number; withUser?: string } = {},
 ): Promise<ConversationSummary[]> {
   const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT c.* FROM conversations c JOIN conversation_members m USING (conversation_id) WHERE m.user_id = ?
+    // The page is the most recently active (newest message, else creation), so an old conversation
+    // that is busy today is on the first page, not cut by its age.
+    `SELECT c.*, COALESCE((SELECT MAX(l.created_at) FROM messages l WHERE l.conversation_id = c.conversation_id), c.created_at) AS active_at
+       FROM conversations c JOIN conversation_members m USING (conversation_id) WHERE m.user_id = ?
        ${withUser ? 'AND c.conversation_id IN (SELECT conversation_id FROM conversation_members WHERE user_id = ?)' : ''}
-     ORDER BY c.created_at DESC LIMIT ?`,
+     ORDER BY active_at DESC, c.conversation_id DESC LIMIT ?`,
     withUser ? [userId, withUser, limit] : [userId, limit],
   );
   if (rows.length === 0) return [];
@@ -113,8 +116,7 @@ export async function conversationsOf(
       unreadCount: unreadOf.get(id) ?? 0,
     };
   });
-  const activity = (c: ConversationSummary) => c.lastMessage?.createdAt ?? c.createdAt;
-  return summaries.sort((a, b) => activity(b).localeCompare(activity(a)));
+  return summaries;
 }
 
 export async function isMember(pool: Pool, conversationId: string, userId: string): Promise<boolean> {

@@ -144,6 +144,21 @@ describe('message status lifecycle across the real servers', () => {
     expect(await again.json()).toMatchObject({ messageId, duplicate: true });
   }, 40_000);
 
+  it('lists the most recently active conversations first: an old conversation with a new message is on the first page', async () => {
+    const [owner, friend, other] = [uniqueId('ann'), uniqueId('ben'), uniqueId('cid')];
+    const old = await conversation(owner, [friend]);
+    const newer = await conversation(owner, [other]);
+    // Time passing is the point: the message must be later than the newer conversation's creation.
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await as(owner)('POST', `/conversations/${old}/messages`, { clientMessageId: uniqueId('m'), text: 'still here' })).status).toBe(202);
+    const page = async (limit: number) =>
+      ((await (await as(owner)('GET', `/conversations?limit=${limit}`)).json()) as { conversations: { conversationId: string }[] }).conversations.map(
+        (c) => c.conversationId,
+      );
+    expect(await page(1)).toEqual([old]);
+    expect(await page(2)).toEqual([old, newer]);
+  });
+
   it('the msg.status consumer restarted in the middle of a burst of 500 messages: no transition lost or applied twice', async () => {
     const conversationId = await conversation(uniqueId('alice'), [uniqueId('bob')]);
     const ids = Array.from({ length: 500 }, () => randomUUID());

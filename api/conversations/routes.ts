@@ -78,7 +78,7 @@ const list = createRoute({
   method: 'get',
   path: '/',
   tags,
-  summary: "The caller's `limit` newest conversations, with members, latest message and unreadCount, most recently active first",
+  summary: "The caller's `limit` most recently active conversations (newest message, else creation) first, with members, latest message and unreadCount",
   request: { query: ConversationsQuery },
   responses: {
     200: success('conversations', {
