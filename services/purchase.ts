@@ -137,8 +137,7 @@ export async function startAcceptedPurchases(
  * PURCHASE_RELAY_MAX_IDLE_MS). Temporal is likely down right then, so the signal is retried until it
  * is taken: the relay ticks as soon as the server is back. One wake in flight at a time.
  */
-export function createRelayWaker(deps: Pick<PurchaseStartDeps, 'config' | 'temporal'> & { retryMs?: { first: number; max: number } }) {
-  const { first, max } = deps.retryMs ?? { first: 500, max: 5_000 };
+function createRelayWaker(deps: Pick<PurchaseStartDeps, 'config' | 'temporal'>) {
   let waking: Promise<void> | undefined;
   let stopped = false;
   const signal = async () => {
@@ -146,7 +145,7 @@ export function createRelayWaker(deps: Pick<PurchaseStartDeps, 'config' | 'tempo
     await client.workflow.getHandle(purchaseRelayId(deps.config.TIDINGS_ENV, deps.config.TEMPORAL_TASK_QUEUE)).signal(purchaseRelayWakeSignal);
   };
   const loop = async () => {
-    for (let delayMs = first; !stopped; delayMs = Math.min(delayMs * 2, max)) {
+    for (let delayMs = 500; !stopped; delayMs = Math.min(delayMs * 2, 5_000)) {
       try {
         await signal();
         return;
@@ -164,10 +163,6 @@ export function createRelayWaker(deps: Pick<PurchaseStartDeps, 'config' | 'tempo
       waking ??= loop().finally(() => {
         waking = undefined;
       });
-    },
-    /** A wake in flight (tests). */
-    get pending(): boolean {
-      return waking !== undefined;
     },
     stop(): void {
       stopped = true;
