@@ -51,6 +51,7 @@ export const UNIT_TESTS = [
   'workflows/message-timers.test.ts',
   'workflows/ping.test.ts',
   'workflows/purchase.test.ts',
+  'workflows/purchase-relay.test.ts',
 ];
 
 const WEB_TESTS = ['test/web*.test.ts'];

@@ -124,7 +124,14 @@ export async function ensurePurchaseRelay(ctx: Context): Promise<void> {
   await client.workflow.start(purchaseRelay, {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowId: purchaseRelayId(config.TIDINGS_ENV, config.TEMPORAL_TASK_QUEUE),
-    args: [{ batchSize: config.PURCHASE_RELAY_BATCH, idleMs: config.PURCHASE_RELAY_IDLE_MS, minAgeMs: 1_000 }],
+    args: [
+      {
+        batchSize: config.PURCHASE_RELAY_BATCH,
+        idleMs: config.PURCHASE_RELAY_IDLE_MS,
+        maxIdleMs: Math.max(config.PURCHASE_RELAY_MAX_IDLE_MS, config.PURCHASE_RELAY_IDLE_MS),
+        minAgeMs: 1_000,
+      },
+    ],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
 }

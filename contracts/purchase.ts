@@ -99,11 +99,16 @@ export interface PurchaseRelayActivities {
 
 export interface PurchaseRelayInput {
   batchSize: number;
-  /** The backstop tick. */
+  /** The backstop tick while there is work, and right after a wake. */
   idleMs: number;
+  /** Where the tick backs off to while the outbox stays empty (absent in runs started before it: `idleMs`). */
+  maxIdleMs?: number;
   /** Outbox rows younger than this are left to the API's own start. */
   minAgeMs: number;
 }
+
+/** Sent by an API whose start failed: the relay ticks now instead of at its backed-off time. */
+export const purchaseRelayWakeSignal = defineSignal('purchaseRelayWake');
 
 /** The one purchase outbox relay per environment and task queue. */
 export const purchaseRelayId = (env: string, taskQueue: string): string => `${env}.purchase-relay-${taskQueue}`;

@@ -160,8 +160,10 @@ export const configFields = z.object({
     .positive()
     .default(5 * 60 * 1000),
   // The purchase outbox relay, the backstop of the API's own start of each purchase's run: its tick
-  // and batch; the worker role makes sure it runs unless turned off.
+  // while there is work, where the tick backs off to while the outbox stays empty (an API whose
+  // start failed wakes it), and its batch; the worker role makes sure it runs unless turned off.
   PURCHASE_RELAY_IDLE_MS: z.coerce.number().int().min(100).default(5_000),
+  PURCHASE_RELAY_MAX_IDLE_MS: z.coerce.number().int().min(100).default(60_000),
   PURCHASE_RELAY_BATCH: z.coerce.number().int().positive().max(1_000).default(200),
   PURCHASE_RELAY_ON_START: z.stringbool().default(true),
   // How long a cancel waits for the purchase's run to answer (no worker up: 503, retry later).

@@ -1,6 +1,6 @@
 // The purchase journey's glue, shared by the API, the results consumer and the activities: starting
 // a purchase's run from the outbox, and moving a purchase forward in MySQL while its user is told.
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Counter } from 'prom-client';
 import type { Pool } from 'mysql2/promise';
 import {
@@ -9,6 +9,8 @@ import {
   PURCHASE_STATUS_EVENT,
   PURCHASE_WORKFLOW,
   purchaseChannel,
+  purchaseRelayId,
+  purchaseRelayWakeSignal,
   purchaseWorkflowId,
   type PurchaseMove,
   type PurchaseWorkflow,
@@ -129,14 +131,70 @@ export async function startAcceptedPurchases(
   return { found: accepted.length, started: settled.filter((r) => r.status === 'fulfilled' && r.value).length };
 }
 
+/**
+ * Wakes the purchase relay after a failed start. The row waits in the outbox, and the relay, backed
+ * off while the outbox was empty, would see it only at its next tick (up to
+ * PURCHASE_RELAY_MAX_IDLE_MS). Temporal is likely down right then, so the signal is retried until it
+ * is taken: the relay ticks as soon as the server is back. One wake in flight at a time.
+ */
+function createRelayWaker(deps: Pick<PurchaseStartDeps, 'config' | 'temporal'>) {
+  let waking: Promise<void> | undefined;
+  let stopped = false;
+  const signal = async () => {
+    const client = await deps.temporal();
+    await client.workflow.getHandle(purchaseRelayId(deps.config.TIDINGS_ENV, deps.config.TEMPORAL_TASK_QUEUE)).signal(purchaseRelayWakeSignal);
+  };
+  const loop = async () => {
+    for (let delayMs = 500; !stopped; delayMs = Math.min(delayMs * 2, 5_000)) {
+      try {
+        await signal();
+        return;
+      } catch (err) {
+        // No relay on this task queue: the worker starts one when it starts, and its first tick drains.
+        if (err instanceof WorkflowNotFoundError) return;
+        // Unref'd: a wake still retrying never holds a stopping process.
+        await new Promise((r) => setTimeout(r, delayMs).unref());
+      }
+    }
+  };
+  return {
+    wake(): void {
+      if (stopped) return;
+      waking ??= loop().finally(() => {
+        waking = undefined;
+      });
+    },
+    stop(): void {
+      stopped = true;
+    },
+  };
+}
+
 /** The API's own start of the purchases it accepted, right after each commit (the relay workflow is the backstop). */
 export function createPurchaseStarter(deps: PurchaseStartDeps & { log: Logger; batch: number }) {
-  return createCoalescingDispatcher({
+  const waker = createRelayWaker(deps);
+  const dispatcher = createCoalescingDispatcher({
     what: 'purchase start',
     batch: deps.batch,
     log: deps.log,
-    dispatch: (ids) => startAcceptedPurchases(deps, { purchaseIds: ids }),
+    dispatch: async (ids) => {
+      try {
+        return await startAcceptedPurchases(deps, { purchaseIds: ids });
+      } catch (err) {
+        waker.wake();
+        throw err;
+      }
+    },
   });
+  return {
+    kick: dispatcher.kick,
+    drain: dispatcher.drain,
+    /** Forgets what is queued and stops waking the relay (shutdown: the relay's own tick sends it). */
+    stop(): void {
+      dispatcher.stop();
+      waker.stop();
+    },
+  };
 }
 
 export type PurchaseStarter = ReturnType<typeof createPurchaseStarter>;

@@ -77,12 +77,24 @@ describe('purchases: Temporal killed -9 mid-burst', () => {
 
     // One run per purchase, on the killed-and-restarted server, each closed as COMPLETED.
     const client = await ctx.temporal();
-    const runs: string[] = [];
-    for await (const wf of client.workflow.list({ query: `WorkflowType = 'purchase' AND CustomerId = '${buyer}'` })) {
-      runs.push(wf.workflowId);
-      expect(wf.status.name).toBe('COMPLETED');
-    }
-    expect(runs.sort()).toEqual(ids.map((id) => `${own.env}.purchase-${id}`).sort());
+    // A run closes just after its COMPLETED stamp (the stamp is its last step), and visibility
+    // follows the close: poll until the list shows every run closed.
+    const runs = async () => {
+      const found: { id: string; status: string }[] = [];
+      for await (const wf of client.workflow.list({ query: `WorkflowType = 'purchase' AND CustomerId = '${buyer}'` }))
+        found.push({ id: wf.workflowId, status: wf.status.name });
+      return found;
+    };
+    const listed = await eventually(
+      async () => {
+        const found = await runs();
+        return found.length === ids.length && found.every((r) => r.status !== 'RUNNING') && found;
+      },
+      30_000,
+      500,
+    );
+    expect(listed.filter((r) => r.status !== 'COMPLETED')).toEqual([]);
+    expect(listed.map((r) => r.id).sort()).toEqual(ids.map((id) => `${own.env}.purchase-${id}`).sort());
     // Contracted once each, every status stamped once, nothing left in the outbox.
     const [contracts] = await ctx
       .mysql()

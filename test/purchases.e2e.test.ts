@@ -90,7 +90,9 @@ describe('purchase journey across the real servers', () => {
     await restartWorker();
     fulfillment = await startFulfillment(ctx, consumerOpts);
     results = await startPurchaseResults(ctx, consumerOpts);
-    const short = { PURCHASE_RESULT_TIMEOUT_MS: '3000', PURCHASE_RELAY_IDLE_MS: '300' };
+    // The outage case's API never reaches Temporal, so it cannot wake the relay: the relay's own
+    // backed-off tick (at most PURCHASE_RELAY_MAX_IDLE_MS) must start the run within the test's wait.
+    const short = { PURCHASE_RESULT_TIMEOUT_MS: '3000', PURCHASE_RELAY_IDLE_MS: '300', PURCHASE_RELAY_MAX_IDLE_MS: '2000' };
     shortCtx = testContext(short);
     shortApp = createApiApp(shortCtx);
     shortWorker = testContext({ ...short, TEMPORAL_TASK_QUEUE: shortCtx.config.TEMPORAL_TASK_QUEUE, PURCHASE_RELAY_ON_START: 'true' });

@@ -227,8 +227,11 @@ async function runLevel(which: Path, concurrency: number): Promise<Level> {
 
 const results: Record<Path, Level[]> = { temporal: [], direct: [] };
 let purchases = 0;
+// How long Tidings (and so its relay) ran: the relay's ticks are a cost per minute, not per purchase.
+let tidingsMs = 0;
 for (const which of ['temporal', 'direct'] as const) {
   log(`${which}: starting`);
+  const systemStarted = performance.now();
   const child = await startSystem(which);
   await sleep(2_000);
   try {
@@ -244,6 +247,7 @@ for (const which of ['temporal', 'direct'] as const) {
     }
   } finally {
     await stop(child);
+    if (which === 'temporal') tidingsMs = performance.now() - systemStarted;
   }
 }
 
@@ -252,12 +256,17 @@ const taskQueue = childEnv.TEMPORAL_TASK_QUEUE;
 const runs = await workflowTasks(client, `${prefix}purchase-`, `WorkflowType = 'purchase' AND TaskQueue = '${taskQueue}'`);
 const relay = await workflowTasks(client, `${prefix}purchase-relay-${taskQueue}`);
 const tasks = runs.tasks + relay.tasks;
-const perPurchase = tasks / purchases;
+// The target is per purchase: the purchase runs' own tasks. The relay (one per task queue) ticks
+// per minute whatever the volume; it is shown beside, per minute and spread over this run's purchases.
+const perPurchase = runs.tasks / runs.workflows;
+const withRelay = tasks / purchases;
+const relayPerMinute = relay.tasks / (tidingsMs / 60_000);
 const [expiredRows] = (await ctx.mysql().query("SELECT COUNT(*) AS n FROM purchases WHERE status = 'EXPIRED'")) as unknown as [{ n: number }[]];
 const expired = Number(expiredRows[0]?.n ?? 0);
 log(
-  `temporal: ${tasks} workflow tasks for ${purchases} purchases = ${perPurchase.toFixed(3)} per purchase ` +
-    `(${runs.workflows} purchase runs: ${runs.tasks} tasks; relay: ${relay.tasks} tasks); expired: ${expired}`,
+  `temporal: ${runs.tasks} workflow tasks for ${runs.workflows} purchase runs = ${perPurchase.toFixed(3)} per purchase; ` +
+    `relay: ${relay.tasks} tasks in ${(tidingsMs / 60_000).toFixed(1)} min (${relayPerMinute.toFixed(1)}/min); ` +
+    `${tasks} for ${purchases} purchases = ${withRelay.toFixed(3)} with the relay; expired: ${expired}`,
 );
 await ctx.lifecycle.close();
 
@@ -290,11 +299,11 @@ writeSection(
 |---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-- **Workflow tasks per purchase (counted from the server's histories):** ${perPurchase.toFixed(3)} — ${tasks} tasks for ${purchases} purchases: ${runs.workflows} purchase runs (${runs.tasks} tasks), relay ${relay.tasks} tasks. Purchases EXPIRED: ${expired}.
+- **Workflow tasks per purchase (counted from the server's histories):** ${perPurchase.toFixed(3)} — ${runs.tasks} tasks for ${runs.workflows} purchase runs (${purchases} purchases posted). Beside them the purchase relay (one per task queue, a cost per minute, not per purchase): ${relay.tasks} tasks in the ${(tidingsMs / 60_000).toFixed(1)} min Tidings ran (${relayPerMinute.toFixed(1)}/min); spread over this run's purchases, ${withRelay.toFixed(3)} per purchase. Purchases EXPIRED: ${expired}.
 - **Dev server ceiling (same run):** ${ceiling.perSecond.toFixed(1)} empty workflows/s (${ceiling.total} runs, 64 in flight); ceiling ÷ workflow tasks per purchase = ${bound.toFixed(1)} purchases/s.
 
 **Against the targets**
-- ≤ 2 workflow tasks per purchase: ${perPurchase.toFixed(3)} — ${perPurchase <= 2 ? 'met' : '**not met**'}
+- ≤ 2 workflow tasks per purchase: ${perPurchase.toFixed(3)} (the relay's ticks spread over this run's purchases: ${withRelay.toFixed(3)}) — ${perPurchase <= 2 ? 'met' : '**not met**'} per purchase run
 - throughput ≥ 0.8 × (ceiling ÷ workflow tasks per purchase) = ${(0.8 * bound).toFixed(1)}/s: best ${best.toFixed(1)}/s (at ${results.temporal[at]!.concurrency}) — ${best >= 0.8 * bound ? 'met' : '**not met**'}
 - p50 at 1 and 8 customers ≤ 1.3× the direct path: ${lowRatios.map(({ c, r }) => `${c}: ${r === undefined ? 'not measured' : `${r.toFixed(2)}×`}`).join(', ')} — ${lowRatios.every(({ r }) => r !== undefined && r <= 1.3) ? 'met' : '**not met**'}
 - 0 failed: ${failed} — ${failed === 0 ? 'met' : '**not met**'}
