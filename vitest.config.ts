@@ -76,7 +76,8 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: UNIT_TESTS, exclude: EXCLUDE, env: NO_SERVERS },
+        // The global setup builds the shared workflow bundles (test/support/workflow-bundle.ts).
+        test: { name: 'unit', include: UNIT_TESTS, exclude: EXCLUDE, env: NO_SERVERS, globalSetup: ['test/unit-setup.ts'] },
       },
       {
         extends: true,

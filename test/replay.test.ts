@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { installTracing } from '../platform/tracing';
-import { tracingWorkerOptions, WORKFLOWS_PATH } from '../worker';
+import { tracingWorkerOptions } from '../worker';
 import { ROOT } from './support/context';
+import { workflowBundle } from './support/workflow-bundle';
 
 // Upgrade safety: real histories recorded from the dev server (npm run record:histories) replay
 // against today's workflow code. A change that would break a run already in flight — a step
@@ -30,10 +31,14 @@ describe('replay of recorded histories', () => {
       const { workflowId, proto: bytes } = JSON.parse(readFileSync(file, 'utf8')) as { workflowId: string; proto: string };
       return { workflowId, history: proto.temporal.api.history.v1.History.decode(Buffer.from(bytes, 'base64')) };
     });
+  // The shared bundle of the worker's workflows (test/support/workflow-bundle.ts), with the
+  // interceptors `extra` names compiled in.
   const replayAll = async (extra: Partial<Parameters<typeof Worker.runReplayHistories>[0]> = {}) => {
     const failures: string[] = [];
     let replayed = 0;
-    for await (const r of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH, replayName: 'tidings-replay', ...extra }, histories())) {
+    const { workflowModules, ...interceptors } = extra.interceptors ?? {};
+    const bundle = await workflowBundle({ workflowInterceptorModules: workflowModules });
+    for await (const r of Worker.runReplayHistories({ replayName: 'tidings-replay', ...extra, interceptors, workflowBundle: bundle }, histories())) {
       replayed++;
       if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
     }
