@@ -1,4 +1,3 @@
-import { Worker } from '@temporalio/worker';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotificationSchedulerActivities, type NotificationSchedulerDeps } from '../activities/notification-scheduler';
@@ -70,10 +69,8 @@ describe('notification buckets (time-skipping server, real MySQL and Redis)', ()
   });
 
   async function withWorker<T>(c: Context, body: () => Promise<T>): Promise<T> {
-    const worker = await Worker.create({
-      connection: ts.env.nativeConnection,
+    const worker = await ts.worker({
       taskQueue: c.config.TEMPORAL_TASK_QUEUE,
-      workflowBundle: ts.bundle,
       activities: createNotificationSchedulerActivities(depsOf(c)),
     });
     return worker.runUntil(body());

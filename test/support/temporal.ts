@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { ROOT } from './context';
 import { workflowBundle } from './workflow-bundle';
@@ -46,14 +47,25 @@ export async function terminateOpenWorkflows(env: TestWorkflowEnvironment): Prom
   return ids.map((e) => e.workflowId!);
 }
 
+/** What a test's worker needs besides the environment's connection and the shared bundle. */
+export type TestWorkerOptions = Omit<WorkerOptions, 'connection' | 'workflowBundle' | 'workflowsPath'>;
+
 /**
  * One time-skipping environment for a test file, and the shared workflow bundle
  * (./workflow-bundle.ts), set up before its tests and torn down after: `const ts =
- * useTimeSkipping();` then `ts.env`, `ts.bundle` inside tests. What a test leaves running is
- * terminated after it, so each test starts on a clock nothing else holds.
+ * useTimeSkipping();` then `ts.env` and `ts.worker({ taskQueue, activities })` inside tests. What a
+ * test leaves running is terminated after it, so each test starts on a clock nothing else holds.
+ *
+ * Workers run their workflows on the test's own thread (`debugMode`): a worker on a pool of
+ * workflow threads loads the bundle into each thread first, 3 to 7 s per worker here, against
+ * half a second; what a test checks (the workflow's logic, its history) is the same. The sandbox
+ * stays; only the deadlock timeout goes, which no test here is about.
  */
-export function useTimeSkipping(): { env: TestWorkflowEnvironment; bundle: { codePath: string } } {
-  const suite = {} as { env: TestWorkflowEnvironment; bundle: { codePath: string } };
+export function useTimeSkipping(): { env: TestWorkflowEnvironment; bundle: { codePath: string }; worker: (options: TestWorkerOptions) => Promise<Worker> } {
+  const suite = {
+    worker: (options: TestWorkerOptions) =>
+      Worker.create({ connection: suite.env.nativeConnection, workflowBundle: suite.bundle, debugMode: true, ...options }),
+  } as { env: TestWorkflowEnvironment; bundle: { codePath: string }; worker: (options: TestWorkerOptions) => Promise<Worker> };
   beforeAll(async () => {
     [suite.env, suite.bundle] = await Promise.all([timeSkippingEnv(), workflowBundle()]);
   }, 60_000);
