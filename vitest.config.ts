@@ -77,7 +77,11 @@ export default defineConfig({
       {
         extends: true,
         // The global setup builds the shared workflow bundles (test/support/workflow-bundle.ts).
-        test: { name: 'unit', include: UNIT_TESTS, exclude: EXCLUDE, env: NO_SERVERS, globalSetup: ['test/unit-setup.ts'] },
+        // Not isolated: a worker process runs its files one after another on one module graph, so
+        // @temporalio/worker, hono and the app's modules load once per worker, not once per file
+        // (most of the project's time before). Module state is shared across those files: the one
+        // file that turns tracing on for its process is platform/tracing.test.ts.
+        test: { name: 'unit', include: UNIT_TESTS, exclude: EXCLUDE, env: NO_SERVERS, globalSetup: ['test/unit-setup.ts'], isolate: false },
       },
       {
         extends: true,
