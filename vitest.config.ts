@@ -38,6 +38,7 @@ export const UNIT_TESTS = [
   'platform/env-example.test.ts',
   'platform/http/ops.test.ts',
   'platform/logger.test.ts',
+  'platform/in-order.test.ts',
   'platform/micro-batch.test.ts',
   'platform/tracing.test.ts',
   'runtime/up-block.test.ts',
@@ -79,7 +80,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: UNIT_TESTS, exclude: EXCLUDE, env: NO_SERVERS },
+        // The global setup builds the shared workflow bundles (test/support/workflow-bundle.ts).
+        // Not isolated: a worker process runs its files one after another on one module graph, so
+        // @temporalio/worker, hono and the app's modules load once per worker, not once per file
+        // (most of the project's time before). Module state is shared across those files: the one
+        // file that turns tracing on for its process is platform/tracing.test.ts.
+        test: { name: 'unit', include: UNIT_TESTS, exclude: EXCLUDE, env: NO_SERVERS, globalSetup: ['test/unit-setup.ts'], isolate: false },
       },
       {
         extends: true,

@@ -57,6 +57,9 @@ const workerRole: ActivityInboundCallsInterceptor = {
   execute: (input, next) => context.with(withRole(context.active(), 'worker'), () => next(input)),
 };
 
+/** The workflow interceptors tracing compiles into the workflow bundle. */
+export const WORKFLOW_TRACING_MODULES = [createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
+
 /**
  * With tracing on: workflow spans (run, signals, activity and child starts) are made inside the
  * sandbox by the official interceptors and leave through a sink into the worker's exporter (only on
@@ -70,7 +73,7 @@ export function tracingWorkerOptions(): Pick<WorkerOptions, 'interceptors' | 'si
   const tracer = roleTracer('worker');
   return {
     interceptors: {
-      workflowModules: [createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')],
+      workflowModules: WORKFLOW_TRACING_MODULES,
       activity: [
         () => ({ inbound: workerRole }),
         (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }),

@@ -7,7 +7,8 @@ import { endOfLocalDay } from '../domain/zoned-time';
 import { startOnce } from '../platform/clients/temporal';
 import type { Config } from '../platform/config';
 import { namesOf } from '../platform/names';
-import { balanceView, closeDay, dailyBalancesOf, markCloseScheduled, relayBatch } from '../stores/ledger';
+import { inTransaction } from '../platform/db/transaction';
+import { balanceView, claimOutbox, closeDay, dailyBalancesOf, markCloseScheduled, markDispatched, unscheduledDays, type LedgerEntry } from '../stores/ledger';
 import {
   DAY_CLOSE_WORKFLOW,
   dayCloseWorkflowId,
@@ -54,17 +55,33 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
     handedBack: ReadonlySet<string> = new Set(),
   ): Promise<RelayBatchResult & { daysToClose: DayToClose[] }> {
     const producer = await deps.producer();
-    const { entries, applied, daysToSchedule } = await relayBatch(
+    const known = (e: LedgerEntry) => scheduled.has(dayKey(e.merchantId, e.occurredOn)) || handedBack.has(dayKey(e.merchantId, e.occurredOn));
+    // One transaction: claim and apply, publish to Kafka (a failed publish rolls the claim back and
+    // the rows stay for the next batch), mark dispatched, and find the days still to schedule.
+    const { entries, applied, daysToSchedule } = await inTransaction(
       deps.mysql,
-      limit,
-      async (batch) => {
-        if (batch.length === 0) return;
-        await producer.send({
-          topic: namesOf(deps.config).topics.ledgerEntryPosted,
-          messages: batch.map((e) => ({ key: e.merchantId, value: JSON.stringify(e) })),
-        });
+      async (conn) => {
+        const claim = await claimOutbox(conn, limit);
+        if (claim.outboxIds.length === 0) return { entries: [], applied: 0, daysToSchedule: [] };
+        if (claim.entries.length > 0) {
+          await producer.send({
+            topic: namesOf(deps.config).topics.ledgerEntryPosted,
+            messages: claim.entries.map((e) => ({ key: e.merchantId, value: JSON.stringify(e) })),
+          });
+        }
+        await markDispatched(conn, claim.outboxIds);
+        // Every day known to have its close scheduled: the lookup is skipped.
+        const days = claim.entries.every(known)
+          ? []
+          : await unscheduledDays(
+              conn,
+              claim.entries.map((e) => e.entryId),
+            );
+        return { entries: claim.entries, applied: claim.applied, daysToSchedule: days };
       },
-      (batch) => batch.every((e) => scheduled.has(dayKey(e.merchantId, e.occurredOn)) || handedBack.has(dayKey(e.merchantId, e.occurredOn))),
+      // READ COMMITTED: the claim locks only the rows it returns. Under REPEATABLE READ it would also
+      // lock the index gap after them and every post (an outbox insert) would wait for the batch.
+      { isolation: 'READ COMMITTED' },
     );
     const daysToClose: DayToClose[] = daysToSchedule
       .filter((d) => !handedBack.has(dayKey(d.merchantId, d.day)))

@@ -1,18 +1,8 @@
-import type { Client } from '@temporalio/client';
-import type { Producer } from 'kafkajs';
-import type { Pool } from 'mysql2/promise';
 import type { ExpireResult, MessageTimerActivities } from '../contracts/messages';
-import type { Publisher } from '../gateway/publisher';
-import type { Config } from '../platform/config';
-import { dispatch, expireDue } from '../services/message-delivery';
+import { dispatch, expireDue, type MessageDeliveryDeps } from '../services/message-delivery';
 
-export interface MessageDeps {
-  config: Config;
-  mysql: Pool;
-  producer: () => Promise<Producer>;
-  temporal: () => Promise<Client>;
-  publisher: () => Publisher;
-}
+/** What the chat timers' steps use: the delivery service's dependencies. */
+export type MessageDeps = MessageDeliveryDeps;
 
 /** The chat timers' steps: the deadline buckets' expiry and the relay's dispatch. */
 export function createMessageActivities(deps: MessageDeps): MessageTimerActivities {

@@ -7,9 +7,8 @@ import { pushTrailUpdate } from '../services/event-trail';
 import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
 import { storeInSink } from '../stores/events';
-import { startKafkaConsumer } from './kafka-runner';
+import { consumeKafka, consumeSqs } from './on-context';
 import { parseRecord } from './parse-record';
-import { startSqsConsumer } from './sqs-runner';
 
 /** Parses an event envelope off a broker; anything malformed is poison (retrying cannot fix it). */
 export const parseEnvelope = (raw: string): EventEnvelope => parseRecord(EventEnvelopeSchema, raw, 'invalid event envelope');
@@ -39,15 +38,7 @@ export interface EventConsumerOptions {
 
 /** One consumer's SQS queue: each message stored in `sink` and confirmed. */
 function sqsSink(ctx: Context, sink: Sink, queueName: string, opts: EventConsumerOptions) {
-  return startSqsConsumer({
-    name: `events-${sink}`,
-    sqs: ctx.sqs(),
-    log: ctx.log,
-    queueName,
-    waitSeconds: opts.waitSeconds ?? ctx.config.SQS_WAIT_SECONDS,
-    retryDelaySeconds: ctx.config.SQS_RETRY_DELAY_SECONDS,
-    handle: (body) => consume(ctx, sink, body, 'sqs'),
-  });
+  return consumeSqs(ctx, `events-${sink}`, queueName, { waitSeconds: opts.waitSeconds }, (body) => consume(ctx, sink, body, 'sqs'));
 }
 
 /** Consumer B: stores each event from SQS `events-b` (SNS `events`) in `event_store_b`, once, and confirms it to the run. */
@@ -62,16 +53,9 @@ export async function startEventSinkFromSqs(ctx: Context, opts: EventConsumerOpt
  */
 export async function startEventSinkFromSqsAndKafka(ctx: Context, opts: EventConsumerOptions = {}) {
   const sqs = sqsSink(ctx, 'c', namesOf(ctx.config).queues.eventsC.name, opts);
-  const kafka = await startKafkaConsumer({
-    name: 'events-c',
-    kafka: ctx.kafka(),
-    producer: ctx.producer,
-    log: ctx.log,
-    groupId: opts.groupId ?? namesOf(ctx.config).group(ctx.config.KAFKA_GROUP_PREFIX, 'events-c'),
-    topics: [namesOf(ctx.config).topics.events],
-    fromBeginning: opts.fromBeginning ?? ctx.config.KAFKA_NEW_GROUP_FROM === 'earliest',
-    handle: (message) => consume(ctx, 'c', message.value?.toString() ?? '', 'kafka'),
-  });
+  const kafka = await consumeKafka(ctx, 'events-c', namesOf(ctx.config).topics.events, opts, (message) =>
+    consume(ctx, 'c', message.value?.toString() ?? '', 'kafka'),
+  );
   return {
     ready: kafka.ready,
     async stop() {

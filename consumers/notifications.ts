@@ -5,23 +5,14 @@ import type { Context } from '../runtime/context';
 import { PoisonMessageError } from '../platform/errors';
 import { namesOf } from '../platform/names';
 import { scheduleNotifications } from '../services/notification-scheduler';
-import { startKafkaConsumer } from './kafka-runner';
+import { consumeKafka, type KafkaSourceOptions } from './on-context';
 import { parseRecord } from './parse-record';
 
-export async function startNotificationsConsumer(ctx: Context, opts: { groupId?: string; fromBeginning?: boolean } = {}) {
+export async function startNotificationsConsumer(ctx: Context, opts: KafkaSourceOptions = {}) {
   const schema = notificationSchema(Date.now);
-  return startKafkaConsumer({
-    name: 'notifications',
-    kafka: ctx.kafka(),
-    producer: ctx.producer,
-    log: ctx.log,
-    groupId: opts.groupId ?? namesOf(ctx.config).group(ctx.config.KAFKA_GROUP_PREFIX, 'notifications'),
-    topics: [namesOf(ctx.config).topics.notifications],
-    fromBeginning: opts.fromBeginning ?? ctx.config.KAFKA_NEW_GROUP_FROM === 'earliest',
-    handle: async (message) => {
-      const raw = message.value?.toString() ?? '';
-      if (Buffer.byteLength(raw) > 64 * 1024) throw new PoisonMessageError('record larger than 64 KiB');
-      await scheduleNotifications({ config: ctx.config, mysql: ctx.mysql(), temporal: ctx.temporal }, [parseRecord(schema, raw)], 'kafka');
-    },
+  return consumeKafka(ctx, 'notifications', namesOf(ctx.config).topics.notifications, opts, async (message) => {
+    const raw = message.value?.toString() ?? '';
+    if (Buffer.byteLength(raw) > 64 * 1024) throw new PoisonMessageError('record larger than 64 KiB');
+    await scheduleNotifications({ config: ctx.config, mysql: ctx.mysql(), temporal: ctx.temporal }, [parseRecord(schema, raw)], 'kafka');
   });
 }

@@ -12,7 +12,7 @@ import { cancelContract, effectContract } from '../stores/purchases';
 import { fulfillmentOutcomeSignal, purchaseWorkflowId, type FulfillmentResult, type PurchaseMessage } from '../contracts/purchase';
 import { movePurchaseAndPush } from '../services/purchase';
 import { parseRecord } from './parse-record';
-import { startSqsConsumer } from './sqs-runner';
+import { consumeSqs, type SqsSourceOptions } from './on-context';
 
 const Message = z.object({
   type: z.enum(['PurchaseRequested', 'PurchaseCancelled']),
@@ -36,6 +36,13 @@ export interface PurchaseConsumerOptions {
   delayMs?: number;
 }
 
+/** Both purchase consumers poll with SQS_POLLERS long polls. */
+const sourceOf = (ctx: Context, opts: PurchaseConsumerOptions): SqsSourceOptions => ({
+  waitSeconds: opts.waitSeconds,
+  retryDelaySeconds: opts.retryDelaySeconds,
+  pollers: ctx.config.SQS_POLLERS,
+});
+
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 
 /**
@@ -53,34 +60,25 @@ export async function startFulfillment(ctx: Context, opts: PurchaseConsumerOptio
     return resultsUrl;
   });
   const report = (result: FulfillmentResult) => send(JSON.stringify(result));
-  const consumer = startSqsConsumer({
-    name: 'fulfillment',
-    sqs,
-    log: ctx.log,
-    queueName: namesOf(ctx.config).queues.purchaseProcessing.name,
-    waitSeconds: opts.waitSeconds ?? ctx.config.SQS_WAIT_SECONDS,
-    retryDelaySeconds: opts.retryDelaySeconds ?? ctx.config.SQS_RETRY_DELAY_SECONDS,
-    pollers: ctx.config.SQS_POLLERS,
-    handle: async (body) => {
-      const m: PurchaseMessage = parseRecord(Message, body, 'purchase message');
-      if (m.type === 'PurchaseCancelled') {
-        const done = await cancelContract(ctx.mysql(), m.purchaseId, m.productId);
-        ctx.log.info({ purchaseId: m.purchaseId, done }, 'purchase compensated');
-        return;
-      }
-      // A real fulfillment takes a while (a queue, a credit check): the customer can still cancel
-      // in the first half, while the purchase is PENDING.
-      const delayMs = opts.delayMs ?? ctx.config.FULFILLMENT_DELAY_MS;
-      await sleep(delayMs / 2);
-      // PROCESSING goes out while the contract is effected (one broker round trip less per
-      // receive); the outcome is reported only after it, so the user's timeline keeps its order.
-      const processing = report({ purchaseId: m.purchaseId, kind: 'PROCESSING' });
-      await sleep(delayMs / 2);
-      const [outcome] = await Promise.all([effectContract(ctx.mysql(), m.purchaseId, m.productId, m.quantity), processing]);
-      // A tombstone means the purchase was cancelled first: nothing to report.
-      if (outcome.outcome === 'COMPLETED') await report({ purchaseId: m.purchaseId, kind: 'COMPLETED' });
-      else if (outcome.outcome === 'REJECTED') await report({ purchaseId: m.purchaseId, kind: 'REJECTED', reason: outcome.reason });
-    },
+  const consumer = consumeSqs(ctx, 'fulfillment', namesOf(ctx.config).queues.purchaseProcessing.name, sourceOf(ctx, opts), async (body) => {
+    const m: PurchaseMessage = parseRecord(Message, body, 'purchase message');
+    if (m.type === 'PurchaseCancelled') {
+      const done = await cancelContract(ctx.mysql(), m.purchaseId, m.productId);
+      ctx.log.info({ purchaseId: m.purchaseId, done }, 'purchase compensated');
+      return;
+    }
+    // A real fulfillment takes a while (a queue, a credit check): the customer can still cancel
+    // in the first half, while the purchase is PENDING.
+    const delayMs = opts.delayMs ?? ctx.config.FULFILLMENT_DELAY_MS;
+    await sleep(delayMs / 2);
+    // PROCESSING goes out while the contract is effected (one broker round trip less per
+    // receive); the outcome is reported only after it, so the user's timeline keeps its order.
+    const processing = report({ purchaseId: m.purchaseId, kind: 'PROCESSING' });
+    await sleep(delayMs / 2);
+    const [outcome] = await Promise.all([effectContract(ctx.mysql(), m.purchaseId, m.productId, m.quantity), processing]);
+    // A tombstone means the purchase was cancelled first: nothing to report.
+    if (outcome.outcome === 'COMPLETED') await report({ purchaseId: m.purchaseId, kind: 'COMPLETED' });
+    else if (outcome.outcome === 'REJECTED') await report({ purchaseId: m.purchaseId, kind: 'REJECTED', reason: outcome.reason });
   });
   return { stop: () => consumer.stop() };
 }
@@ -91,22 +89,13 @@ export async function startFulfillment(ctx: Context, opts: PurchaseConsumerOptio
  * reports change nothing.
  */
 export async function startPurchaseResults(ctx: Context, opts: PurchaseConsumerOptions = {}) {
-  const consumer = startSqsConsumer({
-    name: 'purchase-results',
-    sqs: ctx.sqs(),
-    log: ctx.log,
-    queueName: namesOf(ctx.config).queues.purchaseResults.name,
-    waitSeconds: opts.waitSeconds ?? ctx.config.SQS_WAIT_SECONDS,
-    retryDelaySeconds: opts.retryDelaySeconds ?? ctx.config.SQS_RETRY_DELAY_SECONDS,
-    pollers: ctx.config.SQS_POLLERS,
-    // Done before this returns: the runner deletes the SQS message only then, so a crash (or
-    // MySQL or Temporal down) in between redelivers it, and the redelivery is a no-op.
-    handle: async (body) => {
-      const result: FulfillmentResult = parseRecord(Result, body, 'fulfillment result');
-      if (result.kind === 'PROCESSING')
-        await movePurchaseAndPush({ mysql: ctx.mysql(), publisher: ctx.publisher }, { purchaseId: result.purchaseId, to: 'PROCESSING' });
-      else await signalOutcome(result);
-    },
+  // Done before the handler returns: the runner deletes the SQS message only then, so a crash (or
+  // MySQL or Temporal down) in between redelivers it, and the redelivery is a no-op.
+  const consumer = consumeSqs(ctx, 'purchase-results', namesOf(ctx.config).queues.purchaseResults.name, sourceOf(ctx, opts), async (body) => {
+    const result: FulfillmentResult = parseRecord(Result, body, 'fulfillment result');
+    if (result.kind === 'PROCESSING')
+      await movePurchaseAndPush({ mysql: ctx.mysql(), publisher: ctx.publisher }, { purchaseId: result.purchaseId, to: 'PROCESSING' });
+    else await signalOutcome(result);
   });
   async function signalOutcome(result: Exclude<FulfillmentResult, { kind: 'PROCESSING' }>): Promise<void> {
     try {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { context, trace } from '@opentelemetry/api';
 import { redisScript } from '../platform/clients/redis-script';
+import { createMicroBatcher } from '../platform/micro-batch';
 import { currentTraceparent, inSpan, SpanKind } from '../platform/trace-context';
 import type { EventFrame } from './protocol';
 import type { Presence } from './registry';
@@ -86,8 +87,13 @@ const MAX_BATCH = 128;
 interface Outgoing {
   keys: [string, string, string];
   args: [string, string, string, string, string, string, string, string];
-  resolve: (r: { offset: string; epoch: string; duplicate: boolean }) => void;
-  reject: (err: Error) => void;
+}
+
+/** What the script answered for one event. */
+interface Published {
+  offset: string;
+  epoch: string;
+  duplicate: boolean;
 }
 
 /** A publish Redis refused for this event alone (the others of its call went out). */
@@ -125,32 +131,18 @@ export interface PublisherOptions {
 /** Publishes events to channels from any process (activities, API): history + live fan-out. */
 export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence }: PublisherOptions) {
   const pubsubPrefix = pubsubPrefixOf(redis);
-  let queue: Outgoing[] = [];
-  let flushScheduled = false;
-
-  // Everything published in this turn of the event loop, in calls of up to MAX_BATCH events.
-  function flush(): void {
-    flushScheduled = false;
-    const all = queue;
-    queue = [];
-    for (let i = 0; i < all.length; i += MAX_BATCH) void sendBatch(all.slice(i, i + MAX_BATCH));
-  }
-
-  async function sendBatch(batch: Outgoing[]): Promise<void> {
-    let reply: (string | number)[];
-    try {
+  // Everything published in one turn of the event loop, in script calls of up to MAX_BATCH events.
+  const submit = createMicroBatcher<Outgoing, Published>({
+    maxBatch: MAX_BATCH,
+    sendBatch: async (batch) => {
       const keys = batch.flatMap((o) => o.keys);
-      reply = (await publishScript(redis, keys, [String(maxLen), String(ttlSeconds), ...batch.flatMap((o) => o.args)])) as (string | number)[];
-    } catch (err) {
-      for (const o of batch) o.reject(err as Error);
-      return;
-    }
-    batch.forEach((o, i) => {
-      const [offset, epochOrError, flag] = [String(reply[i * 3]), String(reply[i * 3 + 1]), Number(reply[i * 3 + 2])];
-      if (flag === -1) o.reject(new PublishError(o.args[4], epochOrError));
-      else o.resolve({ offset, epoch: epochOrError, duplicate: flag === 1 });
-    });
-  }
+      const reply = (await publishScript(redis, keys, [String(maxLen), String(ttlSeconds), ...batch.flatMap((o) => o.args)])) as (string | number)[];
+      return batch.map((o, i) => {
+        const [offset, epochOrError, flag] = [String(reply[i * 3]), String(reply[i * 3 + 1]), Number(reply[i * 3 + 2])];
+        return flag === -1 ? new PublishError(o.args[4], epochOrError) : { offset, epoch: epochOrError, duplicate: flag === 1 };
+      });
+    },
+  });
 
   return {
     async publish(channel: string, event: string, data: unknown, options: PublishOptions = {}): Promise<PublishResult> {
@@ -177,27 +169,19 @@ export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence }: 
     traceparent: string,
   ): Promise<PublishResult> {
     const keys = channelKeys(channel, pubsubPrefix);
-    const { offset, epoch, duplicate } = await new Promise<{ offset: string; epoch: string; duplicate: boolean }>((resolve, reject) => {
-      queue.push({
-        keys: [keys.stream, keys.meta, keys.dedupe],
-        args: [
-          event,
-          JSON.stringify(data ?? null),
-          // Sub-millisecond wall-clock time, for the delivery-lag metric and benchmarks.
-          (performance.timeOrigin + performance.now()).toFixed(3),
-          randomUUID().slice(0, 8),
-          channel,
-          keys.pubsub,
-          dedupeId,
-          traceparent,
-        ],
-        resolve,
-        reject,
-      });
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flush);
-      }
+    const { offset, epoch, duplicate } = await submit({
+      keys: [keys.stream, keys.meta, keys.dedupe],
+      args: [
+        event,
+        JSON.stringify(data ?? null),
+        // Sub-millisecond wall-clock time, for the delivery-lag metric and benchmarks.
+        (performance.timeOrigin + performance.now()).toFixed(3),
+        randomUUID().slice(0, 8),
+        channel,
+        keys.pubsub,
+        dedupeId,
+        traceparent,
+      ],
     });
     if (!countConnections) return { offset, epoch, duplicate };
     return { offset, epoch, duplicate, connections: await presence.channelConnections(channel) };

@@ -35,4 +35,13 @@ describe('createMicroBatcher', () => {
     const down = await Promise.allSettled([send('a'), send('b')]);
     expect(down.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
+
+  it("hands each caller its own entry's result", async () => {
+    const send = createMicroBatcher<number, { doubled: number }>({
+      maxBatch: 2,
+      sendBatch: async (items) => items.map((i) => (i < 0 ? new Error(`negative ${i}`) : { doubled: i * 2 })),
+    });
+    const results = await Promise.allSettled([send(1), send(-1), send(3)]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason)))).toEqual([{ doubled: 2 }, 'Error: negative -1', { doubled: 6 }]);
+  });
 });

@@ -1,51 +1,65 @@
 /**
  * Turns one-at-a-time sends into batch requests without making any caller wait for a timer: what
  * is submitted in the same turn of the event loop (the handlers of one SQS receive, the rows of
- * one outbox claim) goes out together, at most `maxBatch` per request. Each caller still learns
- * whether its own item went out: a batch API answers per entry, and a failed entry rejects only
- * its caller.
+ * one outbox claim, the pushes of one gateway tick) goes out together, at most `maxBatch` per
+ * request. Each caller still learns its own outcome: a batch API answers per entry, and a failed
+ * entry rejects only its caller.
  *
  * Why: the SNS/SQS server here (moto) costs the same per request whether it carries one message or
- * ten, and it is the purchase journey's ceiling (docs/purchase-journey.md, "Broker requests").
+ * ten, and it is the purchase journey's ceiling (docs/purchase-journey.md, "Broker requests"); a
+ * Redis script call costs the gateway's publisher one command per batch instead of one per event.
  */
-export interface MicroBatchOptions<T> {
+export interface MicroBatchOptions<T, R> {
   maxBatch: number;
-  /** Sends one batch; returns, per item, undefined when it went out or the error that kept it back. */
-  sendBatch: (items: T[]) => Promise<Array<Error | undefined>>;
+  /**
+   * Sends one batch; returns, per item, its result (undefined when there is none) or the Error
+   * that kept it back. A result is never an Error itself.
+   */
+  sendBatch: (items: T[]) => Promise<Array<R | Error>>;
 }
 
-interface Pending<T> {
-  item: T;
-  resolve: () => void;
-  reject: (err: Error) => void;
-}
-
-export function createMicroBatcher<T>(opts: MicroBatchOptions<T>): (item: T) => Promise<void> {
-  let pending: Pending<T>[] = [];
+/** Returns `submit(item)`, which resolves with the item's own result once its batch went out. */
+export function createMicroBatcher<T, R = undefined>(opts: MicroBatchOptions<T, R>): (item: T) => Promise<R> {
+  // Items and their callers' settle functions side by side: no wrapper object per item (the
+  // gateway publishes every push through this).
+  let items: T[] = [];
+  let resolves: Array<(r: R) => void> = [];
+  let rejects: Array<(err: Error) => void> = [];
   let scheduled = false;
 
-  const sendOne = async (batch: Pending<T>[]) => {
+  const sendOne = async (batch: T[], ok: Array<(r: R) => void>, fail: Array<(err: Error) => void>) => {
+    let outcomes: Array<R | Error>;
     try {
-      const outcomes = await opts.sendBatch(batch.map((p) => p.item));
-      batch.forEach((p, i) => {
-        const err = outcomes[i];
-        if (err) p.reject(err);
-        else p.resolve();
-      });
+      outcomes = await opts.sendBatch(batch);
     } catch (err) {
-      for (const p of batch) p.reject(err as Error);
+      for (const reject of fail) reject(err as Error);
+      return;
+    }
+    for (let i = 0; i < ok.length; i++) {
+      const r = outcomes[i] as R | Error;
+      if (r instanceof Error) fail[i]!(r);
+      else ok[i]!(r);
     }
   };
   const flush = () => {
     scheduled = false;
-    const all = pending;
-    pending = [];
-    for (let i = 0; i < all.length; i += opts.maxBatch) void sendOne(all.slice(i, i + opts.maxBatch));
+    const all = items;
+    const ok = resolves;
+    const fail = rejects;
+    items = [];
+    resolves = [];
+    rejects = [];
+    if (all.length <= opts.maxBatch) void sendOne(all, ok, fail);
+    else
+      for (let i = 0; i < all.length; i += opts.maxBatch)
+        void sendOne(all.slice(i, i + opts.maxBatch), ok.slice(i, i + opts.maxBatch), fail.slice(i, i + opts.maxBatch));
   };
 
   return (item: T) =>
-    new Promise<void>((resolve, reject) => {
-      pending.push({ item, resolve, reject });
+    new Promise<R>((resolve, reject) => {
+      items.push(item);
+      resolves.push(resolve);
+      rejects.push(reject);
       if (!scheduled) {
         scheduled = true;
         setImmediate(flush);

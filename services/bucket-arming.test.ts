@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { armOnce, armWithNext } from './bucket-arming';
+import type { Client } from '@temporalio/client';
+import { loadConfig } from '../platform/config';
+import { armBucket, armOnce, armWithNext } from './bucket-arming';
 
 const id = () => `bucket-${Math.random().toString(36).slice(2)}`;
 
@@ -66,5 +68,21 @@ describe('deadline bucket arming', () => {
     expect(started).toEqual([fireAt]);
     await armWithNext(bucket, fireAt + 5_000, 5_000);
     expect(started).toContain(fireAt + 5_000);
+  });
+
+  it("starts a bucket by its journey's workflow type, once, asleep until its time (or at once without a start delay)", async () => {
+    const starts: { type: string; options: Record<string, unknown> }[] = [];
+    const client = { workflow: { start: async (type: string, options: Record<string, unknown>) => void starts.push({ type, options }) } } as unknown as Client;
+    const config = loadConfig({ TEMPORAL_TASK_QUEUE: 'q' });
+    const now = Date.now();
+    const spec = (workflowId: string) => ({ workflowType: 'someBucket', workflowId, fireAt: now + 60_000, input: { fireAt: now + 60_000 }, memo: { m: 1 } });
+    const [a, b] = [id(), id()];
+    await Promise.all([armBucket({ config, temporal: async () => client }, spec(a), now), armBucket({ config, temporal: async () => client }, spec(a), now)]);
+    await armBucket({ config, temporal: async () => client, startDelay: false }, spec(b), now);
+    expect(starts.map((s) => [s.type, s.options.workflowId, s.options.startDelay])).toEqual([
+      ['someBucket', a, 60_000],
+      ['someBucket', b, undefined],
+    ]);
+    expect(starts[0]!.options).toMatchObject({ taskQueue: 'q', args: [{ fireAt: now + 60_000 }], memo: { m: 1 }, workflowIdConflictPolicy: 'USE_EXISTING' });
   });
 });

@@ -1,6 +1,9 @@
-// Deadline buckets are armed once per process and slice (a start call each), and the next slice is
-// armed ahead of time, so the first dispatch into a new slice does not wait on a workflow start
-// while it holds its outbox claim. Shared by the chat and purchase journeys' buckets.
+// Bucket workflows (chat's delivery deadlines, notifications' send times) are armed once per process
+// and bucket: one start call each, however many rows go into the bucket, and concurrent callers
+// share that call. The chat journey also arms the next slice ahead of time, so the first dispatch
+// into a new slice does not wait on a workflow start while it holds its outbox claim.
+import type { Client } from '@temporalio/client';
+import type { Config } from '../platform/config';
 
 // In flight or done, by bucket workflow id; a failed start is forgotten so the next call retries.
 const armed = new Map<string, { fireAt: number; done: Promise<void> }>();
@@ -37,4 +40,50 @@ export async function armWithNext(
   const next = bucket(fireAt + sliceMs, true);
   armOnce(next.workflowId, fireAt + sliceMs, next.start).catch(() => undefined);
   return current.workflowId;
+}
+
+export interface BucketStartDeps {
+  config: Config;
+  temporal: () => Promise<Client>;
+  /**
+   * Start buckets with a start delay (default): the server dispatches nothing until the bucket's
+   * time, so a bucket costs one workflow task whatever it holds. Off for the time-skipping test
+   * server, where the bucket's own sleep does the waiting.
+   */
+  startDelay?: boolean;
+}
+
+/** One bucket workflow run: its journey's workflow type, id, fire time, input and Web UI memo. */
+export interface BucketSpec<I> {
+  workflowType: string;
+  workflowId: string;
+  fireAt: number;
+  input: I;
+  memo: Record<string, unknown>;
+}
+
+/** How to start a bucket (for armOnce / armWithNext): idempotent by workflow id. */
+export function bucketStart<I>(deps: BucketStartDeps, b: BucketSpec<I>, now: number): { workflowId: string; start: () => Promise<void> } {
+  return {
+    workflowId: b.workflowId,
+    start: async () => {
+      const client = await deps.temporal();
+      await client.workflow.start(b.workflowType, {
+        taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+        workflowId: b.workflowId,
+        // Sleeping until its time: use it. Closed: its time has passed (a caller slower than the
+        // slice); a new run fires at once and takes what is overdue.
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        ...(deps.startDelay === false ? {} : { startDelay: Math.max(0, b.fireAt - now) }),
+        args: [b.input],
+        memo: b.memo,
+      });
+    },
+  };
+}
+
+/** Starts the bucket unless this process has (or is doing it now); resolves once it runs. */
+export function armBucket<I>(deps: BucketStartDeps, b: BucketSpec<I>, now: number): Promise<void> {
+  return armOnce(b.workflowId, b.fireAt, bucketStart(deps, b, now).start);
 }

@@ -2,7 +2,6 @@
 // bucket's own activity (deferrals and retries). A notification is a MySQL row; Temporal holds one
 // bucket workflow per shard and time slice, started once (with a start delay, so a bucket costs
 // the server a single workflow task when it fires, whatever it holds).
-import type { Client } from '@temporalio/client';
 import type { Pool } from 'mysql2/promise';
 import { eligibility, type NotificationRequest } from '../domain/notification';
 import { bucketFireAt, bucketWorkflowId, shardOf } from '../domain/notification-buckets';
@@ -10,47 +9,28 @@ import type { Config } from '../platform/config';
 import { currentTraceparent } from '../platform/trace-context';
 import { cancelPending, insertScheduled, loadPreferencesOf, reschedulePending, type ScheduleRow } from '../stores/notification-schedule';
 import { getNotification, type NotificationView } from '../stores/notifications';
-import { NOTIFICATION_BUCKET_WORKFLOW, type NotificationBucketWorkflow } from '../contracts/notification-timers';
+import { NOTIFICATION_BUCKET_WORKFLOW, type NotificationBucketInput } from '../contracts/notification-timers';
+import { armBucket, type BucketStartDeps } from './bucket-arming';
 
-export interface SchedulerDeps {
-  config: Config;
+export interface SchedulerDeps extends BucketStartDeps {
   mysql: Pool;
-  temporal: () => Promise<Client>;
-  /**
-   * Start buckets with a start delay (default): the server dispatches nothing until the bucket's
-   * time, so a bucket costs one workflow task. Off for the time-skipping test server, where the
-   * bucket's own sleep does the waiting.
-   */
-  startDelay?: boolean;
 }
 
-// Buckets this process has already started (or found running): one start call per bucket, not
-// per notification. Entries are dropped once their bucket has fired.
-const started = new Map<string, number>();
-function forget(now: number): void {
-  if (started.size < 10_000) return;
-  for (const [id, fireAt] of started) if (fireAt < now) started.delete(id);
-}
-
-/** Makes sure the bucket of `shard` firing at `fireAt` exists; returns its workflow id. */
+/** Makes sure the bucket of `shard` firing at `fireAt` exists (one start per process); returns its workflow id. */
 export async function ensureBucket(deps: SchedulerDeps, shard: number, fireAt: number, now = Date.now()): Promise<string> {
   const { config } = deps;
   const workflowId = bucketWorkflowId(config.TIDINGS_ENV, shard, fireAt);
-  if (started.has(workflowId)) return workflowId;
-  const client = await deps.temporal();
-  await client.workflow.start<NotificationBucketWorkflow>(NOTIFICATION_BUCKET_WORKFLOW, {
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowId,
-    // Running (sleeping until its time): use it. Closed: its time has passed; a new run fires at
-    // once and picks up whatever is overdue.
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    ...(deps.startDelay === false ? {} : { startDelay: Math.max(0, fireAt - now) }),
-    args: [{ shard, fireAt, batch: config.NOTIFY_BATCH }],
-    memo: { shard, fireAt: new Date(fireAt).toISOString() },
-  });
-  started.set(workflowId, fireAt);
-  forget(now);
+  await armBucket<NotificationBucketInput>(
+    deps,
+    {
+      workflowType: NOTIFICATION_BUCKET_WORKFLOW,
+      workflowId,
+      fireAt,
+      input: { shard, fireAt, batch: config.NOTIFY_BATCH },
+      memo: { shard, fireAt: new Date(fireAt).toISOString() },
+    },
+    now,
+  );
   return workflowId;
 }
 

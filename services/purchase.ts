@@ -19,6 +19,7 @@ import type { Publisher } from '../gateway/publisher';
 import { startOnce } from '../platform/clients/temporal';
 import { createCoalescingDispatcher } from '../platform/coalescing-dispatcher';
 import { inTransaction } from '../platform/db/transaction';
+import { inOrderPerKey } from '../platform/in-order';
 import { metrics } from '../platform/metrics';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
@@ -28,24 +29,22 @@ import { movePurchase, type MoveOutcome, type PurchaseHop } from '../stores/purc
 
 /** Pushes hops on their users' channels: each purchase's hops in order, purchases side by side. */
 export async function pushHops(publisher: Publisher, hops: PurchaseHop[]): Promise<void> {
-  const byPurchase = new Map<string, PurchaseHop[]>();
-  for (const h of hops) byPurchase.set(h.purchaseId, [...(byPurchase.get(h.purchaseId) ?? []), h]);
-  await Promise.all(
-    [...byPurchase.values()].map(async (own) => {
-      for (const h of own) {
-        // Under the purchase's own trace (a step may run in a process serving many purchases).
-        const { parent, links } = continueTrace(h.traceparent);
-        await inSpan(`purchase ${h.status}`, { parent, links, attributes: { 'purchase.id': h.purchaseId, 'purchase.status': h.status } }, () =>
-          publisher.publish(
-            purchaseChannel(h.userId),
-            PURCHASE_STATUS_EVENT,
-            { purchaseId: h.purchaseId, status: h.status, detail: h.detail, at: new Date(h.at).toISOString() },
-            // The same status pushed again (a retried step) is not shown twice.
-            { countConnections: false, dedupeId: `purchase:${h.purchaseId}:${h.status}` },
-          ),
-        );
-      }
-    }),
+  await inOrderPerKey(
+    hops,
+    (h) => h.purchaseId,
+    (h) => {
+      // Under the purchase's own trace (a step may run in a process serving many purchases).
+      const { parent, links } = continueTrace(h.traceparent);
+      return inSpan(`purchase ${h.status}`, { parent, links, attributes: { 'purchase.id': h.purchaseId, 'purchase.status': h.status } }, () =>
+        publisher.publish(
+          purchaseChannel(h.userId),
+          PURCHASE_STATUS_EVENT,
+          { purchaseId: h.purchaseId, status: h.status, detail: h.detail, at: new Date(h.at).toISOString() },
+          // The same status pushed again (a retried step) is not shown twice.
+          { countConnections: false, dedupeId: `purchase:${h.purchaseId}:${h.status}` },
+        ),
+      );
+    },
   );
 }
 

@@ -1,5 +1,5 @@
 // MySQL access for chat: conversations, membership, messages and their status transitions.
-import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { inTransaction } from '../platform/db/transaction';
 
 export const MESSAGE_STATUSES = ['PENDING', 'SENT', 'DELIVERED', 'READ', 'FAILED'] as const;
@@ -224,115 +224,93 @@ function caseOf(rows: [string, unknown][], params: unknown[], otherwise = 'NULL'
 }
 
 /**
- * Applies status reports forward only, in one transaction for the whole batch: the rows are
+ * Applies status reports forward only, the whole batch in one transaction (the caller's): the rows are
  * locked (in id order, as every writer of many rows does), each message moves to the furthest
  * status reported for it, bringing skipped steps along in order (READ on a SENT message records
  * DELIVERED too), with one conditional UPDATE (`status` must still be what was read). A duplicate
- * or a regression changes nothing, and FAILED is terminal. `beforeCommit` gets the hops (the
- * caller ticks them there: a failed tick rolls the batch back, and the ticks are deduplicated by
- * message and status, so the retry shows each once). Reports about messages that do not exist, or
- * not in the conversation they name, are returned as `unknown` and change nothing.
+ * or a regression changes nothing, and FAILED is terminal. The caller ticks the hops before its
+ * commit. Reports about messages that do not exist, or not in the
+ * conversation they name, are returned as `unknown` and change nothing.
  */
-export async function applyStatusReports(
-  pool: Pool,
-  reports: StatusReport[],
-  beforeCommit: (hops: StatusHop[]) => Promise<void>,
-): Promise<{ hops: StatusHop[]; unknown: StatusReport[] }> {
+export async function applyStatusReports(conn: PoolConnection, reports: StatusReport[]): Promise<{ hops: StatusHop[]; unknown: StatusReport[] }> {
   if (reports.length === 0) return { hops: [], unknown: [] };
   const ids = [...new Set(reports.map((r) => r.messageId))].sort();
-  return inTransaction(
-    pool,
-    async (conn) => {
-      const [rows] = await conn.query<RowDataPacket[]>(
-        'SELECT message_id, conversation_id, status FROM messages WHERE message_id IN (?) ORDER BY message_id FOR UPDATE',
-        [ids],
-      );
-      const current = new Map(rows.map((r) => [r.message_id as string, { conversationId: r.conversation_id as string, status: r.status as MessageStatus }]));
-      const unknown = reports.filter((r) => current.get(r.messageId)?.conversationId !== r.conversationId);
-      const hops: StatusHop[] = [];
-      const moves: { id: string; from: MessageStatus; to: MessageStatus; at: Partial<Record<'SENT' | 'DELIVERED' | 'READ', Date>> }[] = [];
-      for (const id of ids) {
-        const now = current.get(id);
-        const mine = reports.filter((r) => r.messageId === id && r.conversationId === now?.conversationId);
-        if (!now || mine.length === 0 || now.status === 'FAILED') continue;
-        const target = mine.reduce((a, b) => (RANK[b.status] > RANK[a.status] ? b : a));
-        if (RANK[target.status] <= RANK[now.status]) continue; // a duplicate or a regression
-        const move: (typeof moves)[number] = { id, from: now.status, to: target.status, at: {} };
-        for (const s of FORWARD) {
-          if (RANK[s] <= RANK[now.status] || RANK[s] > RANK[target.status]) continue;
-          // A step's own report gives its time; a step brought along takes the time of the report that implied it.
-          const at = mine.find((r) => r.status === s)?.at ?? target.at;
-          move.at[s] = new Date(at);
-          hops.push({ messageId: id, conversationId: now.conversationId, status: s, at });
-        }
-        moves.push(move);
-      }
-      if (moves.length > 0) {
-        const params: unknown[] = [];
-        const status = caseOf(
-          moves.map((m) => [m.id, m.to]),
-          params,
-        );
-        const column = (s: 'SENT' | 'DELIVERED' | 'READ') => {
-          const set = moves.filter((m) => m.at[s]).map((m): [string, unknown] => [m.id, m.at[s]]);
-          return set.length ? `${COLUMN[s]} = COALESCE(${COLUMN[s]}, ${caseOf(set, params)})` : undefined;
-        };
-        const sets = [`status = ${status}`, column('SENT'), column('DELIVERED'), column('READ')].filter(Boolean).join(', ');
-        const expected = caseOf(
-          moves.map((m) => [m.id, m.from]),
-          params,
-        );
-        params.push(moves.map((m) => m.id));
-        const [r] = await conn.query<ResultSetHeader>(`UPDATE messages SET ${sets} WHERE status = ${expected} AND message_id IN (?)`, params);
-        // The rows are locked: anything else means a writer that does not lock, which is a bug.
-        if (r.affectedRows !== moves.length) throw new Error(`status update matched ${r.affectedRows} of ${moves.length} messages`);
-        await conn.query('INSERT IGNORE INTO message_transitions (message_id, status, at) VALUES ?', [
-          hops.map((h) => [h.messageId, h.status, new Date(h.at)]),
-        ]);
-        await beforeCommit(hops);
-      }
-      return { hops, unknown };
-    },
-    { isolation: 'READ COMMITTED' },
+  const [rows] = await conn.query<RowDataPacket[]>(
+    'SELECT message_id, conversation_id, status FROM messages WHERE message_id IN (?) ORDER BY message_id FOR UPDATE',
+    [ids],
   );
+  const current = new Map(rows.map((r) => [r.message_id as string, { conversationId: r.conversation_id as string, status: r.status as MessageStatus }]));
+  const unknown = reports.filter((r) => current.get(r.messageId)?.conversationId !== r.conversationId);
+  const hops: StatusHop[] = [];
+  const moves: { id: string; from: MessageStatus; to: MessageStatus; at: Partial<Record<'SENT' | 'DELIVERED' | 'READ', Date>> }[] = [];
+  for (const id of ids) {
+    const now = current.get(id);
+    const mine = reports.filter((r) => r.messageId === id && r.conversationId === now?.conversationId);
+    if (!now || mine.length === 0 || now.status === 'FAILED') continue;
+    const target = mine.reduce((a, b) => (RANK[b.status] > RANK[a.status] ? b : a));
+    if (RANK[target.status] <= RANK[now.status]) continue; // a duplicate or a regression
+    const move: (typeof moves)[number] = { id, from: now.status, to: target.status, at: {} };
+    for (const s of FORWARD) {
+      if (RANK[s] <= RANK[now.status] || RANK[s] > RANK[target.status]) continue;
+      // A step's own report gives its time; a step brought along takes the time of the report that implied it.
+      const at = mine.find((r) => r.status === s)?.at ?? target.at;
+      move.at[s] = new Date(at);
+      hops.push({ messageId: id, conversationId: now.conversationId, status: s, at });
+    }
+    moves.push(move);
+  }
+  if (moves.length > 0) {
+    const params: unknown[] = [];
+    const status = caseOf(
+      moves.map((m) => [m.id, m.to]),
+      params,
+    );
+    const column = (s: 'SENT' | 'DELIVERED' | 'READ') => {
+      const set = moves.filter((m) => m.at[s]).map((m): [string, unknown] => [m.id, m.at[s]]);
+      return set.length ? `${COLUMN[s]} = COALESCE(${COLUMN[s]}, ${caseOf(set, params)})` : undefined;
+    };
+    const sets = [`status = ${status}`, column('SENT'), column('DELIVERED'), column('READ')].filter(Boolean).join(', ');
+    const expected = caseOf(
+      moves.map((m) => [m.id, m.from]),
+      params,
+    );
+    params.push(moves.map((m) => m.id));
+    const [r] = await conn.query<ResultSetHeader>(`UPDATE messages SET ${sets} WHERE status = ${expected} AND message_id IN (?)`, params);
+    // The rows are locked: anything else means a writer that does not lock, which is a bug.
+    if (r.affectedRows !== moves.length) throw new Error(`status update matched ${r.affectedRows} of ${moves.length} messages`);
+    await conn.query('INSERT IGNORE INTO message_transitions (message_id, status, at) VALUES ?', [hops.map((h) => [h.messageId, h.status, new Date(h.at)])]);
+  }
+  return { hops, unknown };
 }
 
 /**
  * Marks FAILED the messages whose delivery deadline is in (from, to] and that are still PENDING or
- * SENT (a batch of `limit`, oldest deadline first): one conditional UPDATE over the locked rows.
- * `beforeCommit` ticks them (see applyStatusReports).
+ * SENT (a batch of `limit`, oldest deadline first): one conditional UPDATE over the locked rows, in
+ * the caller's transaction, which ticks them before its commit (see applyStatusReports).
  */
 export async function expireDeadlines(
-  pool: Pool,
+  conn: PoolConnection,
   window: { from: number; to: number; limit: number; now: number },
-  beforeCommit: (hops: StatusHop[]) => Promise<void>,
 ): Promise<{ hops: StatusHop[]; more: boolean }> {
-  return inTransaction(
-    pool,
-    async (conn) => {
-      const [rows] = await conn.query<RowDataPacket[]>(
-        `SELECT message_id, conversation_id FROM messages WHERE deadline_at > ? AND deadline_at <= ? AND status IN ('PENDING', 'SENT')
-         ORDER BY deadline_at, message_id LIMIT ? FOR UPDATE`,
-        [new Date(window.from), new Date(window.to), window.limit],
-      );
-      if (rows.length === 0) return { hops: [], more: false };
-      const hops: StatusHop[] = rows.map((r) => ({
-        messageId: r.message_id as string,
-        conversationId: r.conversation_id as string,
-        status: 'FAILED',
-        at: window.now,
-      }));
-      const ids = hops.map((h) => h.messageId);
-      await conn.query(`UPDATE messages SET status = 'FAILED', failed_at = ? WHERE message_id IN (?) AND status IN ('PENDING', 'SENT')`, [
-        new Date(window.now),
-        ids,
-      ]);
-      await conn.query('INSERT IGNORE INTO message_transitions (message_id, status, at) VALUES ?', [hops.map((h) => [h.messageId, h.status, new Date(h.at)])]);
-      await beforeCommit(hops);
-      return { hops, more: rows.length >= window.limit };
-    },
-    { isolation: 'READ COMMITTED' },
+  const [rows] = await conn.query<RowDataPacket[]>(
+    `SELECT message_id, conversation_id FROM messages WHERE deadline_at > ? AND deadline_at <= ? AND status IN ('PENDING', 'SENT')
+     ORDER BY deadline_at, message_id LIMIT ? FOR UPDATE`,
+    [new Date(window.from), new Date(window.to), window.limit],
   );
+  if (rows.length === 0) return { hops: [], more: false };
+  const hops: StatusHop[] = rows.map((r) => ({
+    messageId: r.message_id as string,
+    conversationId: r.conversation_id as string,
+    status: 'FAILED',
+    at: window.now,
+  }));
+  const ids = hops.map((h) => h.messageId);
+  await conn.query(`UPDATE messages SET status = 'FAILED', failed_at = ? WHERE message_id IN (?) AND status IN ('PENDING', 'SENT')`, [
+    new Date(window.now),
+    ids,
+  ]);
+  await conn.query('INSERT IGNORE INTO message_transitions (message_id, status, at) VALUES ?', [hops.map((h) => [h.messageId, h.status, new Date(h.at)])]);
+  return { hops, more: rows.length >= window.limit };
 }
 
 /** A message leaving through the outbox: what Kafka `messages` carries, plus its outbox row. */
@@ -346,62 +324,60 @@ export interface OutboxMessage {
 }
 
 /**
- * Claims outbox rows (these messages, or the oldest ones older than `olderThan`; SKIP LOCKED, so
- * the API's dispatch and the relay never block on or double-claim a row), runs `send` with them
- * (the caller arms their deadline and publishes to Kafka there: a failed send rolls the claim
- * back and the rows stay for the relay), then records the deadline and removes the rows.
+ * In the caller's transaction: claims outbox rows (these messages, or the oldest ones older than
+ * `olderThan`; SKIP LOCKED, so the API's dispatch and the relay never block on or double-claim a
+ * row) and reads their messages, in claim order. The caller arms their deadline and publishes
+ * them, then records both with markDispatched before its commit: a failed send rolls the claim
+ * back and the rows stay for the relay.
  */
-export async function dispatchOutbox(
-  pool: Pool,
+export async function claimOutbox(
+  conn: PoolConnection,
   which: { messageIds: string[] } | { olderThan: number; limit: number },
-  send: (messages: OutboxMessage[]) => Promise<{ deadlineAt: number }>,
-): Promise<OutboxMessage[]> {
-  return inTransaction(
-    pool,
-    async (conn) => {
-      const [claimed] =
-        'messageIds' in which
-          ? await conn.query<RowDataPacket[]>('SELECT id, message_id FROM message_outbox WHERE message_id IN (?) ORDER BY id FOR UPDATE SKIP LOCKED', [
-              which.messageIds,
-            ])
-          : await conn.query<RowDataPacket[]>('SELECT id, message_id FROM message_outbox WHERE created_at <= ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED', [
-              new Date(which.olderThan),
-              which.limit,
-            ]);
-      if (claimed.length === 0) return [];
-      const ids = claimed.map((r) => r.message_id as string);
-      const [rows] = await conn.query<RowDataPacket[]>(
-        `SELECT m.message_id, m.conversation_id, m.sender_id, m.text, c.organization_id, c.channel
-         FROM messages m JOIN conversations c USING (conversation_id) WHERE m.message_id IN (?)`,
-        [ids],
-      );
-      const byId = new Map(rows.map((r) => [r.message_id as string, r]));
-      // Claim order is commit order, near enough: a conversation's messages leave in the order sent.
-      const messages: OutboxMessage[] = ids.flatMap((id) => {
-        const r = byId.get(id);
-        return r
-          ? [
-              {
-                messageId: id,
-                conversationId: r.conversation_id as string,
-                organizationId: r.organization_id as string,
-                channel: r.channel as ConnectorChannel,
-                senderId: r.sender_id as string,
-                text: r.text as string,
-              },
-            ]
-          : [];
-      });
-      const { deadlineAt } = await send(messages);
-      await conn.query('UPDATE messages SET dispatched_at = COALESCE(dispatched_at, CURRENT_TIMESTAMP(3)), deadline_at = ? WHERE message_id IN (?)', [
-        new Date(deadlineAt),
-        ids,
-      ]);
-      await conn.query('DELETE FROM message_outbox WHERE id IN (?)', [claimed.map((r) => r.id as number)]);
-      return messages;
-      // READ COMMITTED: the claim locks only the rows it returns, not the gap after them, so the
-      // API's inserts (the trigger's outbox rows) never wait for a dispatch.
-    },
-    { isolation: 'READ COMMITTED' },
+): Promise<{ outboxIds: number[]; messages: OutboxMessage[] }> {
+  const [claimed] =
+    'messageIds' in which
+      ? await conn.query<RowDataPacket[]>('SELECT id, message_id FROM message_outbox WHERE message_id IN (?) ORDER BY id FOR UPDATE SKIP LOCKED', [
+          which.messageIds,
+        ])
+      : await conn.query<RowDataPacket[]>('SELECT id, message_id FROM message_outbox WHERE created_at <= ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED', [
+          new Date(which.olderThan),
+          which.limit,
+        ]);
+  if (claimed.length === 0) return { outboxIds: [], messages: [] };
+  const ids = claimed.map((r) => r.message_id as string);
+  const [rows] = await conn.query<RowDataPacket[]>(
+    `SELECT m.message_id, m.conversation_id, m.sender_id, m.text, c.organization_id, c.channel
+     FROM messages m JOIN conversations c USING (conversation_id) WHERE m.message_id IN (?)`,
+    [ids],
   );
+  const byId = new Map(rows.map((r) => [r.message_id as string, r]));
+  // Claim order is commit order, near enough: a conversation's messages leave in the order sent.
+  const messages: OutboxMessage[] = ids.flatMap((id) => {
+    const r = byId.get(id);
+    return r
+      ? [
+          {
+            messageId: id,
+            conversationId: r.conversation_id as string,
+            organizationId: r.organization_id as string,
+            channel: r.channel as ConnectorChannel,
+            senderId: r.sender_id as string,
+            text: r.text as string,
+          },
+        ]
+      : [];
+  });
+  return { outboxIds: claimed.map((r) => r.id as number), messages };
+}
+
+/** The claimed messages went to their channel with this deadline: recorded, and their outbox rows go. */
+export async function markDispatched(conn: PoolConnection, claim: { outboxIds: number[]; messages: OutboxMessage[] }, deadlineAt: number): Promise<void> {
+  if (claim.outboxIds.length === 0) return;
+  if (claim.messages.length > 0) {
+    await conn.query('UPDATE messages SET dispatched_at = COALESCE(dispatched_at, CURRENT_TIMESTAMP(3)), deadline_at = ? WHERE message_id IN (?)', [
+      new Date(deadlineAt),
+      claim.messages.map((m) => m.messageId),
+    ]);
+  }
+  await conn.query('DELETE FROM message_outbox WHERE id IN (?)', [claim.outboxIds]);
 }

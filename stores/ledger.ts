@@ -2,7 +2,6 @@
 // and exactly-once application to daily balances, and the reports.
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { fromCents } from '../domain/money';
-import { inTransaction } from '../platform/db/transaction';
 
 export type EntryType = 'credit' | 'debit';
 
@@ -64,50 +63,41 @@ export interface DayToSchedule {
 }
 
 /**
- * Claims up to `limit` undispatched outbox rows (SKIP LOCKED: concurrent relays never block on or
- * double-claim a row), applies each entry to its day's balance once (ledger_applied is the
- * processed-entry log; the upsert is atomic), runs `beforeCommit` with the claimed entries (the
- * relay publishes to Kafka there, so a failed publish rolls the claim back), and marks them
- * dispatched. Returns the entries and the days whose close is not scheduled yet.
+ * In the caller's transaction: claims up to `limit` undispatched outbox rows (SKIP LOCKED:
+ * concurrent relays never block on or double-claim a row) and applies each entry to its day's
+ * balance once (ledger_applied is the processed-entry log; the upsert is atomic). The caller
+ * publishes the entries, then marks the rows dispatched (markDispatched) before its commit.
  */
-export async function relayBatch(
-  pool: Pool,
-  limit: number,
-  beforeCommit: (entries: LedgerEntry[]) => Promise<void>,
-  /** True when every day these entries touch is known to have its close scheduled: the lookup is skipped. */
-  allScheduled: (entries: LedgerEntry[]) => boolean = () => false,
-): Promise<{ entries: LedgerEntry[]; applied: number; daysToSchedule: DayToSchedule[] }> {
-  return inTransaction(
-    pool,
-    async (conn) => {
-      const [claimed] = await conn.query<RowDataPacket[]>(
-        'SELECT id, entry_id FROM ledger_outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
-        [limit],
-      );
-      if (claimed.length === 0) return { entries: [], applied: 0, daysToSchedule: [] };
-      const ids = claimed.map((r) => r.entry_id as string);
-      const [rows] = await conn.query<RowDataPacket[]>(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE entry_id IN (?)`, [ids]);
-      const entries = rows.map(toEntry);
-      const applied = await applyEntries(conn, entries);
-      await beforeCommit(entries);
-      await conn.query('UPDATE ledger_outbox SET dispatched_at = CURRENT_TIMESTAMP(3) WHERE id IN (?)', [claimed.map((r) => r.id as number)]);
-      if (allScheduled(entries)) return { entries, applied, daysToSchedule: [] };
-      const [days] = await conn.query<RowDataPacket[]>(
-        `SELECT DISTINCT b.merchant_id, DATE_FORMAT(b.day, '%Y-%m-%d') AS day, COALESCE(m.timezone, 'UTC') AS timezone
+export async function claimOutbox(conn: PoolConnection, limit: number): Promise<{ outboxIds: number[]; entries: LedgerEntry[]; applied: number }> {
+  const [claimed] = await conn.query<RowDataPacket[]>(
+    'SELECT id, entry_id FROM ledger_outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
+    [limit],
+  );
+  if (claimed.length === 0) return { outboxIds: [], entries: [], applied: 0 };
+  const [rows] = await conn.query<RowDataPacket[]>(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE entry_id IN (?)`, [
+    claimed.map((r) => r.entry_id as string),
+  ]);
+  const entries = rows.map(toEntry);
+  const applied = await applyEntries(conn, entries);
+  return { outboxIds: claimed.map((r) => r.id as number), entries, applied };
+}
+
+/** The claimed outbox rows went out (in the claim's transaction). */
+export async function markDispatched(conn: PoolConnection, outboxIds: number[]): Promise<void> {
+  if (outboxIds.length === 0) return;
+  await conn.query('UPDATE ledger_outbox SET dispatched_at = CURRENT_TIMESTAMP(3) WHERE id IN (?)', [outboxIds]);
+}
+
+/** The days these entries touch whose close is not scheduled yet. */
+export async function unscheduledDays(conn: PoolConnection, entryIds: string[]): Promise<DayToSchedule[]> {
+  if (entryIds.length === 0) return [];
+  const [days] = await conn.query<RowDataPacket[]>(
+    `SELECT DISTINCT b.merchant_id, DATE_FORMAT(b.day, '%Y-%m-%d') AS day, COALESCE(m.timezone, 'UTC') AS timezone
        FROM daily_balances b LEFT JOIN merchants m USING (merchant_id)
        WHERE b.close_scheduled = 0 AND (b.merchant_id, b.day) IN (SELECT merchant_id, occurred_on FROM ledger_entries WHERE entry_id IN (?))`,
-        [ids],
-      );
-      return {
-        entries,
-        applied,
-        daysToSchedule: days.map((d) => ({ merchantId: d.merchant_id as string, day: d.day as string, timezone: d.timezone as string })),
-      };
-      // READ COMMITTED: the claim locks only the rows it returns. Under REPEATABLE READ it would also
-      // lock the index gap after them and every post (an outbox insert) would wait for the batch.
-    },
-    { isolation: 'READ COMMITTED' },
+    [entryIds],
   );
+  return days.map((d) => ({ merchantId: d.merchant_id as string, day: d.day as string, timezone: d.timezone as string }));
 }
 
 /**

@@ -3,11 +3,9 @@ import path from 'node:path';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../platform/config';
-import { createLogger } from '../platform/logger';
-import { installTracing } from '../platform/tracing';
-import { tracingWorkerOptions, WORKFLOWS_PATH } from '../worker';
+import { WORKFLOW_TRACING_MODULES } from '../worker';
 import { ROOT } from './support/context';
+import { workflowBundle } from './support/workflow-bundle';
 
 // Upgrade safety: real histories recorded from the dev server (npm run record:histories) replay
 // against today's workflow code. A change that would break a run already in flight — a step
@@ -30,10 +28,13 @@ describe('replay of recorded histories', () => {
       const { workflowId, proto: bytes } = JSON.parse(readFileSync(file, 'utf8')) as { workflowId: string; proto: string };
       return { workflowId, history: proto.temporal.api.history.v1.History.decode(Buffer.from(bytes, 'base64')) };
     });
-  const replayAll = async (extra: Partial<Parameters<typeof Worker.runReplayHistories>[0]> = {}) => {
+  // The shared bundle of the worker's workflows (test/support/workflow-bundle.ts), with these
+  // workflow interceptors compiled in.
+  const replayAll = async (workflowInterceptorModules: string[] = []) => {
     const failures: string[] = [];
     let replayed = 0;
-    for await (const r of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH, replayName: 'tidings-replay', ...extra }, histories())) {
+    const bundle = await workflowBundle({ workflowInterceptorModules });
+    for await (const r of Worker.runReplayHistories({ replayName: 'tidings-replay', workflowBundle: bundle }, histories())) {
       replayed++;
       if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
     }
@@ -47,12 +48,11 @@ describe('replay of recorded histories', () => {
   }, 120_000);
 
   // Runs started with tracing off (or before it existed) meet a worker with the OpenTelemetry
-  // workflow interceptors after an upgrade: the SDK's flags keep them deterministic.
+  // workflow interceptors after an upgrade: the SDK's flags keep them deterministic. The bundle
+  // holds the interceptors the worker compiles in with tracing on (platform/tracing.test.ts checks
+  // that it does); in replay nothing else of tracing runs, so the process's tracing stays off.
   it('replays every recorded history with the tracing interceptors on (docs/tracing.md)', async () => {
-    installTracing(loadConfig({ TRACING: 'true', TRACING_OTLP_URL: 'http://127.0.0.1:9/v1/traces' }), createLogger('silent'));
-    const options = tracingWorkerOptions();
-    expect(options.interceptors?.workflowModules).toHaveLength(1);
-    const { failures, replayed } = await replayAll(options);
+    const { failures, replayed } = await replayAll(WORKFLOW_TRACING_MODULES);
     expect(failures).toEqual([]);
     expect(replayed).toBe(fixtures.length);
   }, 120_000);

@@ -5,6 +5,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../worker';
 import { ROOT } from './support/context';
+import { workflowBundle } from './support/workflow-bundle';
 
 // The versioning path, once for real: `ping` moved its probes to local activities behind
 // patched('ping-local-probes'). Histories recorded before the change (regular activities) replay
@@ -17,7 +18,8 @@ const oldPings = readdirSync(dir)
 
 async function replay(workflowsPath: string) {
   const errors: string[] = [];
-  for await (const r of Worker.runReplayHistories({ workflowsPath }, oldPings)) if (r.error) errors.push(`${r.error.name}: ${r.error.message}`);
+  const bundle = await workflowBundle({ workflowsPath });
+  for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, oldPings)) if (r.error) errors.push(`${r.error.name}: ${r.error.message}`);
   return errors;
 }
 

@@ -1,5 +1,4 @@
 import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import type { DayToClose, LedgerActivities, RelayBatchResult } from '../contracts/ledger';
 import { endOfLocalDay } from '../domain/zoned-time';
@@ -18,7 +17,7 @@ describe('day close (time-skipping test server)', () => {
         closedAt.push(await ts.env.currentTimeMs());
       },
     };
-    const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue: 'day-close', workflowBundle: ts.bundle, activities });
+    const worker = await ts.worker({ taskQueue: 'day-close', activities });
     const now = await ts.env.currentTimeMs();
     const day = new Date(now + 2 * 86_400_000).toISOString().slice(0, 10); // the day after tomorrow
     const grace = 30 * 60_000;
@@ -68,7 +67,7 @@ describe('outbox relay and its day closes (time-skipping test server)', () => {
       },
       async closeLedgerDay() {},
     };
-    const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue: 'relay', workflowBundle: ts.bundle, activities });
+    const worker = await ts.worker({ taskQueue: 'relay', activities });
     await worker.runUntil(async () => {
       const relay = await ts.env.client.workflow.start(outboxRelay, {
         taskQueue: 'relay',

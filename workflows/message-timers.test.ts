@@ -1,4 +1,3 @@
-import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import type { MessageTimerActivities } from '../contracts/messages';
 import { useTimeSkipping } from '../test/support/temporal';
@@ -14,7 +13,7 @@ describe('message timers (time-skipping test server)', () => {
 
   const workerWith = async (activities: MessageTimerActivities) => {
     const taskQueue = `msg-timers-${++n}`;
-    return { taskQueue, worker: await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities }) };
+    return { taskQueue, worker: await ts.worker({ taskQueue, activities }) };
   };
 
   it('a bucket sleeps until its slice ends, then fails its window in batches (a few workflow tasks in all)', async () => {

@@ -1,4 +1,3 @@
-import { Worker } from '@temporalio/worker';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotificationSchedulerActivities, type NotificationSchedulerDeps } from '../activities/notification-scheduler';
@@ -70,10 +69,8 @@ describe('notification buckets (time-skipping server, real MySQL and Redis)', ()
   });
 
   async function withWorker<T>(c: Context, body: () => Promise<T>): Promise<T> {
-    const worker = await Worker.create({
-      connection: ts.env.nativeConnection,
+    const worker = await ts.worker({
       taskQueue: c.config.TEMPORAL_TASK_QUEUE,
-      workflowBundle: ts.bundle,
       activities: createNotificationSchedulerActivities(depsOf(c)),
     });
     return worker.runUntil(body());
@@ -178,7 +175,9 @@ describe('notification buckets (time-skipping server, real MySQL and Redis)', ()
       const first = await bucketOf(n.notificationId);
       expect(await first.result()).toMatchObject({ deferred: 1, sent: 0 });
       const deferred = await row(n.notificationId);
-      expect(deferred.status).toBe('DEFERRED');
+      // Moved to the end of the quiet hours. Nothing else is pending, so the test server may skip
+      // straight to that bucket, which can claim the row (SENDING) before this read.
+      expect(['DEFERRED', 'SENDING', 'SENT']).toContain(deferred.status);
       expect((deferred.send_at as Date).toISOString()).toBe(new Date(threeAm + 3 * HOUR).toISOString());
       expect(await (await bucketOf(n.notificationId)).result()).toMatchObject({ sent: 1 });
     });

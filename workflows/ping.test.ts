@@ -1,4 +1,3 @@
-import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import type { PingActivities, ProbeResult } from '../activities/ping';
 import { useTimeSkipping } from '../test/support/temporal';
@@ -17,8 +16,7 @@ const stubActivities: PingActivities = {
 describe('ping workflow (time-skipping test server)', () => {
   const ts = useTimeSkipping();
 
-  const worker = (taskQueue: string) =>
-    Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: stubActivities });
+  const worker = (taskQueue: string) => ts.worker({ taskQueue, activities: stubActivities });
 
   it('sleeps 30 days durably and finishes in well under a second of wall time', async () => {
     const w = await worker('ts-sleep');

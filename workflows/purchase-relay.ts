@@ -1,13 +1,10 @@
 import { continueAsNew, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import { purchaseRelayWakeSignal, type PurchaseRelayActivities, type PurchaseRelayInput } from '../contracts/purchase';
+import { BATCH_ACTIVITY } from './deadline-bucket';
 import { relayTicks } from './relay-loop';
 
-// A local activity: a batch of starts is a MySQL read, the starts and a delete, so a tick costs the
-// relay one workflow task. Retried until it succeeds: a start is idempotent by workflow id.
-const relay = proxyLocalActivities<PurchaseRelayActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
+// A batch of starts is a MySQL read, the starts and a delete; a start is idempotent by workflow id.
+const relay = proxyLocalActivities<PurchaseRelayActivities>(BATCH_ACTIVITY);
 
 /**
  * The durable backstop of the API's own start: starts the runs of purchases accepted more than

@@ -1,6 +1,5 @@
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { Worker } from '@temporalio/worker';
 import { describe, expect, it, vi } from 'vitest';
 import {
   cancelPurchaseUpdate,
@@ -75,7 +74,7 @@ describe('purchase workflow (time-skipping test server)', () => {
   async function withPurchase(s: ReturnType<typeof stubs>, body: (h: Handle, id: string) => Promise<void>, resultTimeoutMs = 60 * 60 * 1000) {
     const taskQueue = `purchase-ts-${++n}`;
     const id = `p-${n}`;
-    const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.bundle, activities: s.activities });
+    const worker = await ts.worker({ taskQueue, activities: s.activities });
     await worker.runUntil(async () => {
       const handle = await ts.env.client.workflow.start(purchase, {
         taskQueue,

@@ -1,4 +1,3 @@
-import { Worker } from '@temporalio/worker';
 import { describe, expect, it, vi } from 'vitest';
 import type { BucketFireResult } from '../../contracts/notification-timers';
 import { useTimeSkipping } from './temporal';
@@ -13,10 +12,8 @@ describe('time-skipping harness (real test server)', () => {
   const taskQueue = uniqueId('ts-harness');
   const nothingDue: BucketFireResult = { sent: [], deferred: [], skipped: [], retried: [], failed: [], more: false };
   const worker = () =>
-    Worker.create({
-      connection: ts.env.nativeConnection,
+    ts.worker({
       taskQueue,
-      workflowBundle: ts.bundle,
       activities: { fireDueNotifications: async () => nothingDue },
     });
   let start = 0;

