@@ -32,7 +32,12 @@ export interface LoadStats {
 
 const zero = () => Object.fromEntries(JOURNEYS.map((j) => [j, 0])) as Record<Journey, number>;
 
-export async function createLoad(client: SoakClient, config: Config, random: Random, { users = 20, maxInFlight = 400 } = {}) {
+/**
+ * `inFlightSeconds`: each journey may have this many seconds of its rate in flight (retrying through
+ * an outage) before new operations are not started; separate per journey, so that cancels waiting
+ * on a slow run do not stop ledger posts.
+ */
+export async function createLoad(client: SoakClient, config: Config, random: Random, { users = 20, inFlightSeconds = 120 } = {}) {
   const accepted: Accepted = { purchases: new Map(), events: new Set(), messages: new Map(), ledger: new Map(), notifications: new Map() };
   const stats: LoadStats = { started: zero(), unknown: zero(), shed: zero(), followUps: {} };
   const names = Array.from({ length: users }, (_, i) => `soak-u${i}`);
@@ -41,6 +46,7 @@ export async function createLoad(client: SoakClient, config: Config, random: Ran
   const token = (u: string) => tokens.get(u)!;
   const follow = (what: string) => (stats.followUps[what] = (stats.followUps[what] ?? 0) + 1);
   const inFlight = new Set<Promise<unknown>>();
+  const inFlightOf = zero();
   const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
   const later = (ms: number, fn: () => Promise<void>) => track(new Promise<void>((resolve) => setTimeout(() => void fn().finally(resolve), ms)));
   function track<T>(p: Promise<T>): Promise<T> {
@@ -223,12 +229,17 @@ export async function createLoad(client: SoakClient, config: Config, random: Ran
           const due = Math.floor(elapsed * rates[j]) - launched[j];
           for (let i = 0; i < due; i++) {
             launched[j]++;
-            if (inFlight.size >= maxInFlight) {
+            if (inFlightOf[j] >= Math.max(50, rates[j] * inFlightSeconds)) {
               stats.shed[j]++;
               continue;
             }
             stats.started[j]++;
-            void track(journeys[j]().catch((err: unknown) => follow(`${j} error ${(err as Error).message}`)));
+            inFlightOf[j]++;
+            void track(
+              journeys[j]()
+                .catch((err: unknown) => follow(`${j} error ${(err as Error).message}`))
+                .finally(() => inFlightOf[j]--),
+            );
           }
         }
       }, 50);

@@ -1,5 +1,5 @@
 // The soak's report: printed at the end, and written to docs/reliability.md by `npm run soak`.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { machine } from '../lib/report';
 import { JOURNEYS } from './options';
@@ -52,7 +52,10 @@ function journeyLines(r: SoakResult): string[] {
     ledger: a.ledger.size,
     notifications: a.notifications.size,
   };
-  const lines = ['| journey | target/s | started | accepted | achieved accepted/s | unknown (gave up) | not started (cap) |', '|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| journey | target/s | started | accepted | accepted/s over the load | unknown (gave up) | not started (too many in flight) |',
+    '|---|---|---|---|---|---|---|',
+  ];
   for (const j of JOURNEYS)
     lines.push(
       `| ${j} | ${fmt(r.options.rates[j])} | ${r.load.started[j]} | ${acceptedOf[j]} | ${(acceptedOf[j] / r.loadSeconds).toFixed(1)} | ${r.load.unknown[j]} | ${r.load.shed[j]} |`,
@@ -73,11 +76,15 @@ function checkLines(r: SoakResult): string[] {
   return r.checks.flatMap((c) => [`- ${c.ok ? 'held' : '**BROKEN**'} — ${c.name}: ${c.detail}`, ...c.examples.map((e) => `    - ${e}`)]);
 }
 
+/** The command that replays this run's schedule and load mix. */
+export const replayCommand = (r: SoakResult): string =>
+  `SOAK_SEED=${r.options.seed} SOAK_MINUTES=${r.options.minutes} SOAK_FAULTS=${r.options.faults} SOAK_RATES=${JOURNEYS.map((j) => `${j}=${r.options.rates[j]}`).join(',')} npm run soak`;
+
 export function printReport(r: SoakResult): string {
   return [
     '',
-    `── Soak ${r.ok ? 'PASSED' : 'FAILED'}: seed ${r.options.seed}, ${fmt(r.loadSeconds)} s of load, settled in ${fmt(r.settleSeconds)} s ──`,
-    `replay: SOAK_SEED=${r.options.seed} SOAK_MINUTES=${r.options.minutes} SOAK_FAULTS=${r.options.faults} npm run soak`,
+    `── Soak ${r.ok ? 'PASSED' : 'FAILED'}: seed ${r.options.seed}, ${fmt(r.loadSeconds)} s of load, ${fmt(r.drainSeconds)} s for the last retries, settled in ${fmt(r.settleSeconds)} s ──`,
+    `replay: ${replayCommand(r)}`,
     '',
     `faults (${r.outcomes.length}, ${r.outcomes.filter((o) => o.double).length} in doubles${r.outcomes.some((o) => o.error) ? `, ${r.outcomes.filter((o) => o.error).length} with errors` : ''}):`,
     ...faultTable(r),
@@ -96,19 +103,18 @@ export function printReport(r: SoakResult): string {
   ].join('\n');
 }
 
-export function writeReliabilityDoc(r: SoakResult, file: string): void {
+/**
+ * Writes this run's section of docs/reliability.md (between its markers; the rest of the page, the
+ * hand-written findings, stays). A run with a command of its own (e.g. a 30-minute run) gets a
+ * section of its own: `name` is its marker.
+ */
+export function writeReliabilityDoc(r: SoakResult, file: string, name = `${r.options.minutes}min`): void {
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const md = [
-    '# Reliability: the soak',
+    `## ${r.options.minutes}-minute run, ${when} UTC: ${r.ok ? 'every invariant held' : '**an invariant broke**'}`,
     '',
-    "`npm run soak` (`bench/soak/`) runs the whole system under a steady load on all five journeys while a schedule drawn from a seed kills (`kill -9`, then a restart) and pauses (`SIGSTOP`, then `SIGCONT`) its parts, then stops the load, lets the system settle and checks the invariants below from MySQL, the brokers, the gateway's channel history and Temporal. It runs on servers of its own (Kafka, MariaDB, Redis, the Temporal dev server and moto, on their own ports and data directories under `.data/soak/`), never the shared ones, and the app as separate processes, one per role (`api`, `worker`, `consumers`, `gateway`, `simulators`), restarted by a supervisor if one exits by itself (counted below). The load generator has a real client's retry rules: after a network error it sends the same request again (same `Idempotency-Key`, or the same client-chosen id); after a 503 or 429 it waits what `Retry-After` says. A short run (2 minutes, 4 faults) is part of `npm test` (`test/soak.e2e.test.ts`).",
-    '',
-    "Variables: `SOAK_SEED` (replays the fault schedule and the load mix; the interleaving with the machine's timing is not replayed), `SOAK_MINUTES` (10), `SOAK_FAULTS` or `SOAK_FAULT_RATE` (per minute, 1.5), `SOAK_RATE` (a factor on the default rates) or `SOAK_RATES` (`purchases=4,events=4,messages=20,ledger=40,notifications=10`, operations per second), `SOAK_SETTLE_SECONDS` (240). Deadlines are shortened so that every item ends within the settle (`bench/soak/roles.ts`: a purchase expires after 90 s without fulfillment, an event run ends INCOMPLETE after 2 min, a message FAILS 60 s after dispatch without DELIVERED, a past ledger day closes 20 s after its first entry). Redis keeps an append-only file (fsync every second), as a Redis holding the gateway's history would; moto keeps nothing, so after its restart the topics and queues are provisioned again and what was in them is gone (a purchase whose request was there expires; an event whose copy was there ends INCOMPLETE: both show below).",
-    '',
-    `## Last recorded run (${when} UTC): ${r.ok ? 'every invariant held' : '**an invariant broke**'}`,
-    '',
-    `- **Command:** \`SOAK_SEED=${r.options.seed} ${r.options.command.replace(/SOAK_SEED=\S+ /, '')}\``,
-    `- **Seed:** ${r.options.seed}; **load:** ${fmt(r.loadSeconds)} s; **settled in:** ${fmt(r.settleSeconds)} s`,
+    `- **Command:** \`${r.options.command}\` (replay: \`${replayCommand(r)}\`)`,
+    `- **Seed:** ${r.options.seed}; **load:** ${fmt(r.loadSeconds)} s, then ${fmt(r.drainSeconds)} s for the requests still retrying; **settled in:** ${fmt(r.settleSeconds)} s after that`,
     `- **Machine:** ${machine()}; shared with other work during the run (load average at the end ${os.loadavg()[0]!.toFixed(1)})`,
     '',
     `### Faults: ${r.outcomes.length} (${r.outcomes.filter((o) => o.double).length} as part of a double fault)`,
@@ -132,7 +138,10 @@ export function writeReliabilityDoc(r: SoakResult, file: string): void {
     '### Invariants',
     '',
     ...checkLines(r),
-    '',
   ].join('\n');
-  writeFileSync(file, md);
+  const [start, end] = [`<!-- soak:${name}:start -->`, `<!-- soak:${name}:end -->`];
+  const block = `${start}\n${md}\n${end}`;
+  const doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Reliability: the soak\n';
+  const re = new RegExp(`${start}[\\s\\S]*?${end}`);
+  writeFileSync(file, re.test(doc) ? doc.replace(re, block) : `${doc.trimEnd()}\n\n${block}\n`);
 }

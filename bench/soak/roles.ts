@@ -69,24 +69,27 @@ export async function startSoakRoles(serverEnv: Record<string, string>, logDir: 
         });
         p.stderr.on('data', (chunk: Buffer) => out?.write(chunk));
         p.once('exit', (code, signal) => {
-          if (!up) reject(new Error(`${role} exited during start-up (${signal ?? code}); see ${path.join(logDir, `${role}.log`)}`));
+          // A start that fails is retried by start() itself; only a role that was up can crash.
+          if (!up) return reject(new Error(`${role} exited during start-up (${signal ?? code}); see ${path.join(logDir, `${role}.log`)}`));
           if (stopping || held) return;
           crashes.push({ role, at: Date.now(), how: String(signal ?? code) });
           log(`role ${role} exited by itself (${signal ?? code}); starting it again`);
           void start().catch((err: unknown) => log(`role ${role} did not start again: ${(err as Error).message}`));
         });
       });
-    // A role that cannot start (a server it needs is down) exits; it is started again until it is up.
+    // A role that cannot start (a server it needs is down) exits; it is started again until it is
+    // up, backing off (each start costs a process and its TypeScript load), for up to 5 minutes.
     const start = async () => {
       held = false;
+      const deadline = Date.now() + 300_000;
       for (let attempt = 1; ; attempt++) {
         try {
           await spawnOnce();
           return;
         } catch (err) {
           if (stopping) return;
-          if (attempt >= 60) throw err;
-          await new Promise((r) => setTimeout(r, 1_000));
+          if (Date.now() > deadline) throw err;
+          await new Promise((r) => setTimeout(r, Math.min(5_000, 500 * 2 ** attempt)));
         }
       }
     };

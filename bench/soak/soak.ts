@@ -18,7 +18,9 @@ export interface SoakResult {
   env: string;
   schedule: Fault[];
   outcomes: FaultOutcome[];
+  /** The steady load, then the wait for the operations still retrying when it stopped. */
   loadSeconds: number;
+  drainSeconds: number;
   settleSeconds: number;
   http: ClientStats;
   load: LoadStats;
@@ -61,10 +63,11 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
     }, 30_000);
     await new Promise((r) => setTimeout(r, seconds * 1000));
     log('load stopping: waiting for the operations in flight and their retries');
+    const loadSeconds = (Date.now() - start) / 1000;
     const outcomes = await Promise.all([load.stop(), faults]).then(([, o]) => o);
     stopped = true;
     clearInterval(progress);
-    const loadSeconds = (Date.now() - start) / 1000;
+    const drainSeconds = (Date.now() - start) / 1000 - loadSeconds;
 
     // Settling: poll until every accepted item has ended (or the deadline passes).
     const settleStart = Date.now();
@@ -86,6 +89,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
       schedule,
       outcomes,
       loadSeconds,
+      drainSeconds,
       settleSeconds,
       http,
       load: load.stats,
