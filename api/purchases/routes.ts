@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'mysql2/promise';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { rootMessage } from '../../domain/root-cause';
 import { ImpossibleTermsError, quote, type Quote, type QuoteRequest } from '../../domain/purchase-quote';
@@ -127,10 +127,19 @@ export function purchaseRoutes(ctx: PurchaseRouteDeps) {
       if (!found) throw new AppError(404, 'not_found', `no purchase ${id}`, { field: 'id' });
       // The body is optional: an empty POST cancels without a reason.
       const { reason } = await jsonBody(c, CancelRequest, { optional: true });
+      // Cancelled already: the answer of the cancel that did it. A cancel retried after a 503 (its
+      // Update went through once a worker came back, and the run has ended) must not read as refused.
+      if (found.status === 'CANCELLED') return cancelledAlready(c, found);
       if (isFinal(found.status)) throw new AppError(409, 'cannot_cancel', cancelRefusal(found.status), { status: found.status });
       const state = await cancelThroughRun(id, reason);
+      if (state === 'CANCELLED') return cancelledAlready(c, (await getPurchase(ctx.mysql(), id))!);
       return c.json({ purchaseId: id, status: state.status, reason: state.reason ?? null, ...links(id) });
     });
+
+  function cancelledAlready(c: Context<{ Variables: ApiVariables }>, found: { purchaseId: string; reason: string | null }) {
+    c.header('Idempotent-Replayed', 'true');
+    return c.json({ purchaseId: found.purchaseId, status: 'CANCELLED' as const, reason: found.reason, ...links(found.purchaseId) });
+  }
 
   /** The run decides: it knows whether fulfillment started. A run not started yet (Temporal was down) is started first. */
   async function cancelThroughRun(id: string, reason: string | undefined) {
@@ -149,6 +158,7 @@ export function purchaseRoutes(ctx: PurchaseRouteDeps) {
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) {
           const status = (await getPurchase(ctx.mysql(), id))?.status;
+          if (status === 'CANCELLED') return 'CANCELLED' as const;
           throw new AppError(409, 'cannot_cancel', rootMessage(err, 'cancel refused'), { status });
         }
         if (!(err instanceof WorkflowNotFoundError)) throw err;
@@ -158,6 +168,7 @@ export function purchaseRoutes(ctx: PurchaseRouteDeps) {
         }
         // The run has ended since the status was read.
         const status = (await getPurchase(ctx.mysql(), id))?.status ?? 'COMPLETED';
+        if (status === 'CANCELLED') return 'CANCELLED' as const;
         throw new AppError(409, 'cannot_cancel', cancelRefusal(status), { status });
       }
     }
