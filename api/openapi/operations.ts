@@ -266,7 +266,7 @@ export function apiOperations(now = Date.now()): Operation[] {
       auth: true,
       params: { id: ID },
       body: { schema: CancelRequest, example: { reason: 'changed my mind' }, optional: true },
-      success: { status: 200, description: 'the purchase after the cancel' },
+      success: { status: 200, description: 'the purchase after the cancel (CANCELLED already: the same answer again, Idempotent-Replayed)' },
       errors: [400, 404, 409, 422],
     },
     {
