@@ -37,7 +37,7 @@ const zero = () => Object.fromEntries(JOURNEYS.map((j) => [j, 0])) as Record<Jou
  * an outage) before new operations are not started; separate per journey, so that cancels waiting
  * on a slow run do not stop ledger posts.
  */
-export async function createLoad(client: SoakClient, config: Config, random: Random, { users = 20, inFlightSeconds = 120 } = {}) {
+export async function createLoad(client: SoakClient, config: Config, random: Random, { users = 100, inFlightSeconds = 120 } = {}) {
   const accepted: Accepted = { purchases: new Map(), events: new Set(), messages: new Map(), ledger: new Map(), notifications: new Map() };
   const stats: LoadStats = { started: zero(), unknown: zero(), shed: zero(), followUps: {} };
   const names = Array.from({ length: users }, (_, i) => `soak-u${i}`);
@@ -58,7 +58,10 @@ export async function createLoad(client: SoakClient, config: Config, random: Ran
   // Set-up, before any fault: every user known to the API with notification preferences, and a
   // conversation between each pair of neighbours.
   const conversations: { id: string; members: [string, string] }[] = [];
-  for (const u of names) {
+  const inBatches = async <T>(items: T[], each: (item: T, i: number) => Promise<void>) => {
+    for (let i = 0; i < items.length; i += 10) await Promise.all(items.slice(i, i + 10).map((item, j) => each(item, i + j)));
+  };
+  await inBatches(names, async (u) => {
     const known = await client.send({ method: 'GET', path: '/conversations', route: 'GET /conversations', token: token(u) });
     const prefs = await client.send({
       method: 'PUT',
@@ -68,8 +71,8 @@ export async function createLoad(client: SoakClient, config: Config, random: Ran
       body: { timezone: 'UTC', channels: ['web', 'email'], quietHours: null, mutedUntil: null },
     });
     if (known?.status !== 200 || prefs?.status !== 200) throw new Error(`set-up of ${u} failed: ${known?.status} ${prefs?.status}`);
-  }
-  for (let i = 0; i < names.length; i++) {
+  });
+  await inBatches(names, async (_, i) => {
     const members: [string, string] = [names[i]!, names[(i + 1) % names.length]!];
     const res = await client.send<{ conversationId: string }>({
       method: 'POST',
@@ -80,7 +83,7 @@ export async function createLoad(client: SoakClient, config: Config, random: Ran
     });
     if (res?.status !== 201) throw new Error(`set-up: conversation ${members.join('/')} answered ${res?.status}: ${JSON.stringify(res?.body)}`);
     conversations.push({ id: res.body.conversationId, members });
-  }
+  });
 
   const journeys: Record<Journey, () => Promise<void>> = {
     async purchases() {
