@@ -24,8 +24,11 @@ describe('ledger relay: days whose close is started', () => {
   function fakeMysql() {
     const waiting: string[] = [];
     const statements: string[] = [];
+    /** Days an earlier drain applied without handing them back (what daysWithoutClose finds). */
+    const orphans: { merchant_id: string; day: string; timezone: string }[] = [];
     const query = vi.fn((sql: string, params?: unknown[]) => {
       statements.push(sql);
+      if (sql.includes('b.close_scheduled = 0 LIMIT')) return Promise.resolve([orphans.splice(0)]);
       if (sql.startsWith('SELECT id, entry_id FROM ledger_outbox'))
         return Promise.resolve([waiting.splice(0, params![0] as number).map((id, i) => ({ id: i + 1, entry_id: id }))]);
       if (sql.startsWith('SELECT entry_id, merchant_id')) return Promise.resolve([(params![0] as string[]).map(row)]);
@@ -34,7 +37,7 @@ describe('ledger relay: days whose close is started', () => {
     });
     const conn = { query, beginTransaction: vi.fn(), commit: vi.fn(), rollback: vi.fn(), release: vi.fn() };
     const pool = { query, getConnection: () => Promise.resolve(conn) } as unknown as Pool;
-    return { pool, waiting, lookups: () => statements.filter((s) => s.includes('close_scheduled = 0')).length };
+    return { pool, waiting, orphans, lookups: () => statements.filter((s) => s.includes('close_scheduled = 0 AND')).length };
   }
 
   const activitiesOn = (db: ReturnType<typeof fakeMysql>) =>
@@ -60,6 +63,17 @@ describe('ledger relay: days whose close is started', () => {
     db.waiting.push('e2', 'e3');
     expect((await drain()).daysToClose).toEqual([]);
     expect(db.lookups()).toBe(1);
+  });
+
+  // Found by the soak (docs/reliability.md): a drain that failed after committing a batch (Kafka
+  // down for the next one) lost the days it would have handed back; their entries were dispatched,
+  // so no later batch found them, and the day never closed.
+  it('a day an earlier drain applied but never handed back is handed back by the next drain, with no entry waiting', async () => {
+    const db = fakeMysql();
+    const activities = activitiesOn(db);
+    db.orphans.push({ merchant_id: 'm2', day, timezone: 'UTC' });
+    const result = (await new MockActivityEnvironment().run(activities.relayOutboxBatch, 500, { closes: 'return' as const })) as RelayBatchResult;
+    expect(result.daysToClose?.map((d) => d.input)).toMatchObject([{ merchantId: 'm2', day }]);
   });
 
   it('within one drain, a day handed back for its close is looked up once, however many batches touch it', async () => {

@@ -8,7 +8,17 @@ import { startOnce } from '../platform/clients/temporal';
 import type { Config } from '../platform/config';
 import { namesOf } from '../platform/names';
 import { inTransaction } from '../platform/db/transaction';
-import { balanceView, claimOutbox, closeDay, dailyBalancesOf, markCloseScheduled, markDispatched, unscheduledDays, type LedgerEntry } from '../stores/ledger';
+import {
+  balanceView,
+  claimOutbox,
+  closeDay,
+  dailyBalancesOf,
+  daysWithoutClose,
+  markCloseScheduled,
+  markDispatched,
+  unscheduledDays,
+  type LedgerEntry,
+} from '../stores/ledger';
 import {
   DAY_CLOSE_WORKFLOW,
   dayCloseWorkflowId,
@@ -43,6 +53,19 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
     if (scheduled.size >= 10_000) scheduled.clear();
     scheduled.add(dayKey(d.merchantId, d.day));
   };
+
+  const toClose = (d: { merchantId: string; day: string; timezone: string }): DayToClose => ({
+    workflowId: dayCloseWorkflowId(deps.config.TIDINGS_ENV, d.merchantId, d.day),
+    input: { merchantId: d.merchantId, day: d.day, closeAt: endOfLocalDay(d.timezone, d.day) + deps.config.LEDGER_CLOSE_GRACE_MS },
+  });
+  async function startCloses(days: DayToClose[]): Promise<void> {
+    const client = await deps.temporal();
+    for (const d of days) {
+      await startOnce<DayCloseWorkflow>(client, DAY_CLOSE_WORKFLOW, { taskQueue: deps.config.TEMPORAL_TASK_QUEUE, workflowId: d.workflowId, args: [d.input] });
+      await markCloseScheduled(deps.mysql, d.input);
+      rememberScheduled(d.input);
+    }
+  }
 
   /**
    * `handedBack`: in 'return' mode, days this drain already returns for the workflow to close. They
@@ -83,25 +106,10 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
       // lock the index gap after them and every post (an outbox insert) would wait for the batch.
       { isolation: 'READ COMMITTED' },
     );
-    const daysToClose: DayToClose[] = daysToSchedule
-      .filter((d) => !handedBack.has(dayKey(d.merchantId, d.day)))
-      .map((d) => ({
-        workflowId: dayCloseWorkflowId(deps.config.TIDINGS_ENV, d.merchantId, d.day),
-        input: { merchantId: d.merchantId, day: d.day, closeAt: endOfLocalDay(d.timezone, d.day) + deps.config.LEDGER_CLOSE_GRACE_MS },
-      }));
-    if (opts?.closes !== 'return' && daysToClose.length > 0) {
-      const client = await deps.temporal();
-      for (const d of daysToClose) {
-        await startOnce<DayCloseWorkflow>(client, DAY_CLOSE_WORKFLOW, {
-          taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-          workflowId: d.workflowId,
-          args: [d.input],
-        });
-        await markCloseScheduled(deps.mysql, d.input);
-        rememberScheduled(d.input);
-      }
-    }
+    const daysToClose: DayToClose[] = daysToSchedule.filter((d) => !handedBack.has(dayKey(d.merchantId, d.day))).map(toClose);
+    if (opts?.closes !== 'return' && daysToClose.length > 0) await startCloses(daysToClose);
     // Live: each touched day's new balance to its merchant's ledger channel (the web page updates
+
     // without polling). After the commit, so what is pushed is what a reader would see.
     if (applied > 0) {
       const touched = new Map(entries.map((e) => [`${e.merchantId}|${e.occurredOn}`, { merchantId: e.merchantId, day: e.occurredOn }]));
@@ -131,6 +139,14 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
       const until = Date.now() + deps.config.LEDGER_RELAY_DRAIN_MS;
       const total = { claimed: 0, applied: 0, closes: new Map<string, DayToClose>() };
       const handedBack = new Set<string>();
+      // Days an earlier drain applied but never handed back (it failed after a committed batch).
+      const orphans = (await daysWithoutClose(deps.mysql, 1_000)).map(toClose);
+      if (opts?.closes === 'return') {
+        for (const d of orphans) {
+          total.closes.set(d.workflowId, d);
+          handedBack.add(dayKey(d.input.merchantId, d.input.day));
+        }
+      } else if (orphans.length > 0) await startCloses(orphans);
       const run = async () => {
         const batch = await oneBatch(limit, opts, handedBack);
         total.claimed += batch.claimed;

@@ -131,6 +131,21 @@ export async function applyEntries(conn: PoolConnection, entries: LedgerEntry[])
   return fresh.length;
 }
 
+/**
+ * Applied days whose close was never scheduled. Between two drains of the relay there are none,
+ * unless a drain failed after committing a batch (Kafka down for a later batch, the worker killed):
+ * its entries are dispatched, so no later batch finds their days, and the days it would have handed
+ * back were lost with it. The next drain picks them up here (found by the soak, docs/reliability.md).
+ */
+export async function daysWithoutClose(pool: Pool, limit: number): Promise<{ merchantId: string; day: string; timezone: string }[]> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT DISTINCT b.merchant_id, DATE_FORMAT(b.day, '%Y-%m-%d') AS day, COALESCE(m.timezone, 'UTC') AS timezone
+     FROM daily_balances b LEFT JOIN merchants m USING (merchant_id) WHERE b.close_scheduled = 0 LIMIT ?`,
+    [limit],
+  );
+  return rows.map((d) => ({ merchantId: d.merchant_id as string, day: d.day as string, timezone: d.timezone as string }));
+}
+
 export async function markCloseScheduled(pool: Pool, d: { merchantId: string; day: string }): Promise<void> {
   await pool.query('UPDATE daily_balances SET close_scheduled = 1 WHERE merchant_id = ? AND day = ?', [d.merchantId, d.day]);
 }

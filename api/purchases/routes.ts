@@ -97,7 +97,7 @@ const cancel = createRoute({
   tags,
   summary: 'Cancel a purchase that is still running, through its run (body optional)',
   request: { params: idParam(), body: jsonBody(CancelRequest, { reason: 'changed my mind' }, { optional: true }) },
-  responses: { 200: success('the purchase after the cancel'), ...errors(400, 404, 409, 422) },
+  responses: { 200: success('the purchase after the cancel (CANCELLED already: the same answer again, Idempotent-Replayed)'), ...errors(400, 404, 409, 422) },
 });
 
 /** What the purchase routes use (not the whole process context). */
@@ -187,9 +187,18 @@ export function purchaseRoutes(ctx: PurchaseRouteDeps) {
     if (!found) throw new AppError(404, 'not_found', `no purchase ${id}`, { field: 'id' });
     // The body is optional: an empty POST cancels without a reason.
     const { reason } = c.req.valid('json');
+    // Cancelled already: the answer of the cancel that did it. A cancel retried after a 503 (its
+    // Update went through once a worker came back, and the run has ended) must not read as refused.
+    if (found.status === 'CANCELLED') return cancelledAlready(found);
     if (isFinal(found.status)) throw new AppError(409, 'cannot_cancel', cancelRefusal(found.status), { status: found.status });
     const state = await cancelThroughRun(id, reason);
+    if (state === 'CANCELLED') return cancelledAlready((await getPurchase(ctx.mysql(), id))!);
     return c.json({ purchaseId: id, status: state.status, reason: state.reason ?? null, ...links(id) }, 200);
+
+    function cancelledAlready(p: { purchaseId: string; reason: string | null }) {
+      c.header('Idempotent-Replayed', 'true');
+      return c.json({ purchaseId: p.purchaseId, status: 'CANCELLED' as const, reason: p.reason, ...links(p.purchaseId) }, 200);
+    }
   });
   return app;
 
@@ -210,6 +219,7 @@ export function purchaseRoutes(ctx: PurchaseRouteDeps) {
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) {
           const status = (await getPurchase(ctx.mysql(), id))?.status;
+          if (status === 'CANCELLED') return 'CANCELLED' as const;
           throw new AppError(409, 'cannot_cancel', rootMessage(err, 'cancel refused'), { status });
         }
         if (!(err instanceof WorkflowNotFoundError)) throw err;
@@ -219,6 +229,7 @@ export function purchaseRoutes(ctx: PurchaseRouteDeps) {
         }
         // The run has ended since the status was read.
         const status = (await getPurchase(ctx.mysql(), id))?.status ?? 'COMPLETED';
+        if (status === 'CANCELLED') return 'CANCELLED' as const;
         throw new AppError(409, 'cannot_cancel', cancelRefusal(status), { status });
       }
     }

@@ -21,6 +21,8 @@ export interface TestKafkaBroker {
   /** kill -9, and wait for the process to be gone. */
   kill(): Promise<void>;
   running(): boolean;
+  /** The broker's process id while it runs (for SIGSTOP/SIGCONT pauses). */
+  pid(): number | undefined;
   /** Kills it (if running) and removes its data directory. */
   destroy(): Promise<void>;
 }
@@ -67,6 +69,7 @@ export async function testKafkaBroker(name: string): Promise<TestKafkaBroker> {
   const broker: TestKafkaBroker = {
     brokers: `127.0.0.1:${port}`,
     running: () => proc !== undefined && proc.exitCode === null && proc.signalCode === null,
+    pid: () => (broker.running() ? proc?.pid : undefined),
     async start() {
       proc = spawn('java', [...java, 'kafka.Kafka', props], { stdio: 'ignore' });
       for (let i = 0; !(await portOpen(port)); i++) {

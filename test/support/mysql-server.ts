@@ -12,6 +12,8 @@ export interface TestMysqlServer {
   /** kill -9, and wait for the process to be gone. */
   kill(): Promise<void>;
   running(): boolean;
+  /** The server's process id while it runs (for SIGSTOP/SIGCONT pauses). */
+  pid(): number | undefined;
   /** Kills it (if running) and removes its data directory. */
   destroy(): Promise<void>;
 }
@@ -44,6 +46,7 @@ export async function testMysqlServer(name: string, app: { user: string; passwor
   const server: TestMysqlServer = {
     port,
     running: () => proc !== undefined && proc.exitCode === null && proc.signalCode === null,
+    pid: () => (server.running() ? proc?.pid : undefined),
     async start() {
       proc = spawn(
         serverBinary(),

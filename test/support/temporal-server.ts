@@ -13,6 +13,8 @@ export interface TestTemporalServer {
   start(): Promise<void>;
   /** kill -9, and wait for the process to be gone. */
   kill(): Promise<void>;
+  /** The server's process id while it runs (for SIGSTOP/SIGCONT pauses). */
+  pid(): number | undefined;
   /** Kills it (if running) and removes its data. */
   destroy(): Promise<void>;
 }
@@ -58,6 +60,7 @@ export async function testTemporalServer(name: string): Promise<TestTemporalServ
   return {
     address,
     kill,
+    pid: () => (proc && proc.exitCode === null && proc.signalCode === null ? proc.pid : undefined),
     async start() {
       proc = spawn(
         CLI,

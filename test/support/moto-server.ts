@@ -1,0 +1,63 @@
+// A throwaway SNS/SQS server (moto) for tests and the soak that kill it: the same server as
+// scripts/infra/up.sh, on a port of its own, so `kill -9` hurts nobody else. moto keeps everything
+// in memory: a restart comes back empty, and the topics, queues and subscriptions must be
+// provisioned again (what was in the queues at the kill is gone, as it would be with a region lost).
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { ROOT, freePort } from './context';
+
+export interface TestMotoServer {
+  port: number;
+  /** `http://127.0.0.1:<port>`, for AWS_ENDPOINT. */
+  endpoint: string;
+  start(): Promise<void>;
+  /** kill -9, and wait for the process to be gone. */
+  kill(): Promise<void>;
+  running(): boolean;
+  /** The server's process id while it runs (for SIGSTOP/SIGCONT pauses). */
+  pid(): number | undefined;
+  destroy(): Promise<void>;
+}
+
+const MOTO = process.env.MOTO_SERVER_PATH ?? path.join(ROOT, '.infra/venv/bin/moto_server');
+
+export async function testMotoServer(): Promise<TestMotoServer> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  let proc: ChildProcess | undefined;
+  const reap = () => proc?.kill('SIGKILL');
+  process.once('exit', reap);
+  const ready = async () => {
+    try {
+      return (await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1_000) })).ok;
+    } catch {
+      return false;
+    }
+  };
+  const server: TestMotoServer = {
+    port,
+    endpoint,
+    running: () => proc !== undefined && proc.exitCode === null && proc.signalCode === null,
+    pid: () => (server.running() ? proc?.pid : undefined),
+    async start() {
+      proc = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+      for (let i = 0; !(await ready()); i++) {
+        if (i > 600 || !server.running()) throw new Error(`test moto server did not start on ${port}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async kill() {
+      const p = proc;
+      if (!p || !server.running()) return;
+      await new Promise<void>((resolve) => {
+        p.once('exit', () => resolve());
+        p.kill('SIGKILL');
+      });
+    },
+    async destroy() {
+      await server.kill();
+      process.removeListener('exit', reap);
+    },
+  };
+  return server;
+}
