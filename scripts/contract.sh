@@ -57,7 +57,7 @@ if [ -z "$api" ]; then
     Promise.all([free(), free()]).then((p) => console.log(p.join(" ")));')
   # Rate limits out of the way (Schemathesis sends thousands of requests with one token; the 429 is
   # documented and tested elsewhere); DEV_SIGN_IN so that POST /dev/token is there to be tested.
-  API_PORT=$api_port GATEWAY_PORT=$gateway_port DEV_SIGN_IN=true SELF_CHECK_ON_START=false TRACING=false LOG_LEVEL=warn \
+  API_PORT=$api_port GATEWAY_PORT=$gateway_port DEV_SIGN_IN=true SELF_CHECK_ON_START=false TRACING=true LOG_LEVEL=warn \
     API_RATE_LIMIT_PER_USER=1000000 API_RATE_LIMIT_PER_IP=1000000 \
     node --import tsx main.ts >"$OUT/server.log" 2>&1 &
   server_pid=$!
@@ -76,6 +76,18 @@ token="${CONTRACT_TOKEN:-$(node --import tsx scripts/dev-token.ts contract-fuzze
 # his own makes it so (a conversation with a never-seen user is refused with 409 unknown_member).
 curl -sf -o /dev/null -H "Authorization: Bearer $(node --import tsx scripts/dev-token.ts bob 600)" "$api/conversations" ||
   { echo "[contract] could not make the example member bob known to $api" >&2; exit 1; }
+
+# GET /traces/{traceId} answers only a trace of the caller's own that Jaeger holds: one request of
+# the fuzzer's makes one (its X-Trace-Id), and test/contract/schemathesis.toml hands that id to the
+# operation (CONTRACT_TRACE_ID), as a real client follows the header. Spans reach Jaeger in batches.
+CONTRACT_TRACE_ID="$(curl -s -D - -o /dev/null -H "Authorization: Bearer $token" "$api/purchases" | awk 'tolower($1) == "x-trace-id:" { print $2 }' | tr -d '\r')"
+export CONTRACT_TRACE_ID
+for _ in $(seq 1 60); do
+  curl -sf -o /dev/null -H "Authorization: Bearer $token" "$api/traces/$CONTRACT_TRACE_ID" && break
+  sleep 0.5
+done
+curl -sf -o /dev/null -H "Authorization: Bearer $token" "$api/traces/$CONTRACT_TRACE_ID" ||
+  echo "[contract] the trace $CONTRACT_TRACE_ID never reached Jaeger (is it up? scripts/infra/wait-jaeger.sh): GET /traces/{traceId} will be reported as missing test data" >&2
 
 # `npm run test:contract -- replay <id>`: one failure again (the id is printed under it, its crash file
 # is in .data/contract/cache), against a system started the same way; `--keep` keeps it once fixed.
