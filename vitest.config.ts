@@ -47,6 +47,7 @@ export const UNIT_TESTS = [
   'test/replay.test.ts',
   'test/versioning.test.ts',
   'test/support/temporal.test.ts',
+  'workflows/event-fan-out.test.ts',
   'workflows/ledger.test.ts',
   'workflows/lint.test.ts',
   'workflows/message-timers.test.ts',

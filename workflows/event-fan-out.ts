@@ -1,4 +1,4 @@
-import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import { eventProgressQuery, eventStoredSignal, type EventActivities, type EventFanOutInput, type EventProgress } from '../contracts/events';
 
 // Publishing retries until the broker takes it: the API already accepted the event.
@@ -7,9 +7,16 @@ const brokers = proxyActivities<EventActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+// Publishes to SNS again while a consumer has not confirmed: the deadline is split in this many
+// slices plus one. A copy the broker took can still be lost (an SNS/SQS server that keeps its
+// queues in memory, restarted: docs/reliability.md); each consumer stores an event once, so a
+// second copy is harmless.
+const REDELIVERIES = 3;
+
 /**
  * The durable dual write: SNS (fanned out to queues events-b and events-c) and Kafka `events`,
- * each its own retried activity, then both consumers' confirmations within a deadline.
+ * each its own retried activity, then both consumers' confirmations within a deadline, publishing
+ * to SNS again while one is missing.
  */
 export async function eventFanOut({ event, confirmTimeoutMs }: EventFanOutInput): Promise<EventProgress> {
   const progress: EventProgress = { status: 'PUBLISHING', published: { sns: false, kafka: false }, stored: { b: false, c: false } };
@@ -23,7 +30,16 @@ export async function eventFanOut({ event, confirmTimeoutMs }: EventFanOutInput)
     brokers.publishEventToKafka(event).then(() => (progress.published.kafka = true)),
   ]);
   progress.status = 'AWAITING_CONSUMERS';
-  const confirmed = await condition(() => progress.stored.b && progress.stored.c, confirmTimeoutMs);
+  const allStored = () => progress.stored.b && progress.stored.c;
+  let confirmed: boolean;
+  if (patched('redeliver-unconfirmed-events')) {
+    const slice = Math.floor(confirmTimeoutMs / (REDELIVERIES + 1));
+    confirmed = await condition(allStored, slice);
+    for (let i = 0; !confirmed && i < REDELIVERIES; i++) {
+      await brokers.publishEventToSns(event);
+      confirmed = await condition(allStored, slice);
+    }
+  } else confirmed = await condition(allStored, confirmTimeoutMs);
   progress.status = confirmed ? 'COMPLETED' : 'INCOMPLETE';
   await brokers.finishEvent(event.eventId, event.userId, progress.status);
   return progress;
