@@ -81,7 +81,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        // The global setup builds the shared workflow bundles (test/support/workflow-bundle.ts).
+        // The global setup builds the shared workflow bundles (runtime/workflow-bundle.ts).
         // Not isolated: a worker process runs its files one after another on one module graph, so
         // @temporalio/worker, hono and the app's modules load once per worker, not once per file
         // (most of the project's time before). Module state is shared across those files: the one

@@ -23,6 +23,7 @@ import { messageRelayId } from './contracts/messages';
 import { purchaseRelay } from './workflows/purchase-relay';
 import { purchaseRelayId } from './contracts/purchase';
 import type { Context } from './runtime/context';
+import { workflowBundle } from './runtime/workflow-bundle';
 import { roleExport, roleTracer, withRole } from './platform/tracing';
 
 /** The workflow bundle's entry; resolved from this file so it works wherever the repo lives. */
@@ -60,6 +61,9 @@ const workerRole: ActivityInboundCallsInterceptor = {
 /** The workflow interceptors tracing compiles into the workflow bundle. */
 export const WORKFLOW_TRACING_MODULES = [createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
 
+/** The workflow interceptors the worker's bundle is built with: tracing's, when spans are exported. */
+export const workflowInterceptorModules = (): string[] => (roleExport('worker') ? WORKFLOW_TRACING_MODULES : []);
+
 /**
  * With tracing on: workflow spans (run, signals, activity and child starts) are made inside the
  * sandbox by the official interceptors and leave through a sink into the worker's exporter (only on
@@ -73,7 +77,7 @@ export function tracingWorkerOptions(): Pick<WorkerOptions, 'interceptors' | 'si
   const tracer = roleTracer('worker');
   return {
     interceptors: {
-      workflowModules: WORKFLOW_TRACING_MODULES,
+      // The workflow side is compiled into the bundle (workflowInterceptorModules below).
       activity: [
         () => ({ inbound: workerRole }),
         (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }),
@@ -92,7 +96,7 @@ export async function startWorker(ctx: Context): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowsPath: WORKFLOWS_PATH,
+    workflowBundle: await workflowBundle({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: workflowInterceptorModules() }),
     ...tracingWorkerOptions(),
     activities: createActivities({
       config,

@@ -6,7 +6,7 @@ import { loadConfig } from './config';
 import { contextFromKafkaHeaders, contextFromMessageAttributes, continueTrace, currentTraceparent, inSpan, messageTraceAttributes } from './trace-context';
 import type { Logger } from './logger';
 import { flushTracing, installTracing, QuietExporter, SdkV1SpanAdapter, withRole } from './tracing';
-import { tracingWorkerOptions, WORKFLOW_TRACING_MODULES } from '../worker';
+import { tracingWorkerOptions, workflowInterceptorModules, WORKFLOW_TRACING_MODULES } from '../worker';
 
 const serviceOf = (s: Span) => (s as unknown as ReadableSpan).resource.attributes['service.name'];
 
@@ -103,7 +103,7 @@ describe('tracing in one process', () => {
 
   it('the worker compiles the workflow tracing interceptors into its bundle and exports their spans', () => {
     const options = tracingWorkerOptions();
-    expect(options.interceptors?.workflowModules).toEqual(WORKFLOW_TRACING_MODULES);
+    expect(workflowInterceptorModules()).toEqual(WORKFLOW_TRACING_MODULES);
     expect(WORKFLOW_TRACING_MODULES).toHaveLength(1);
     expect(options.sinks?.exporter).toBeDefined();
   });

@@ -5,7 +5,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOW_TRACING_MODULES } from '../worker';
 import { ROOT } from './support/context';
-import { workflowBundle } from './support/workflow-bundle';
+import { workflowBundle } from '../runtime/workflow-bundle';
 
 // Upgrade safety: real histories recorded from the dev server (npm run record:histories) replay
 // against today's workflow code. A change that would break a run already in flight — a step
@@ -28,7 +28,7 @@ describe('replay of recorded histories', () => {
       const { workflowId, proto: bytes } = JSON.parse(readFileSync(file, 'utf8')) as { workflowId: string; proto: string };
       return { workflowId, history: proto.temporal.api.history.v1.History.decode(Buffer.from(bytes, 'base64')) };
     });
-  // The shared bundle of the worker's workflows (test/support/workflow-bundle.ts), with these
+  // The shared bundle of the worker's workflows (runtime/workflow-bundle.ts), with these
   // workflow interceptors compiled in.
   const replayAll = async (workflowInterceptorModules: string[] = []) => {
     const failures: string[] = [];

@@ -2,7 +2,7 @@
 // them built and unchanged in .data/workflow-bundles/) before any test file starts, so no two
 // files bundle the same code side by side. No server, no environment: the unit project has none.
 import { createRequire } from 'node:module';
-import { workflowBundle } from './support/workflow-bundle';
+import { workflowBundle } from '../runtime/workflow-bundle';
 
 // The tracing replay's interceptors, as worker.ts WORKFLOW_TRACING_MODULES resolves them (not
 // imported: worker.ts loads the whole app).

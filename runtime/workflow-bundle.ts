@@ -1,17 +1,18 @@
-// Workflow bundles for tests, built once and kept in .data/workflow-bundles/ until a file in them
-// changes. Bundling the workflows is most of what a workflow test file costs (about 5 s alone, 14 s
-// on a busy machine, per bundle); every workflow test, the replay of the recorded histories and the
-// versioning test run the same code, so they share one bundle (and the tracing replay one more),
-// across files, processes and runs. The unit project's global setup (test/unit-setup.ts) builds
-// them before any test file starts, so two files never bundle side by side.
+// Workflow bundles, built once and kept in .data/workflow-bundles/ until a file in them changes.
+// Bundling the workflows is most of what a worker's start costs (about 5 s alone, 14 s and more on a
+// busy machine): the worker (worker.ts), every workflow test, the replay of the recorded histories
+// and the versioning test run the same code, so they share one bundle (and one more with the
+// tracing interceptors), across processes, restarts and runs. A worker restarted after a crash is
+// polling again in a second or two instead of bundling first. The unit project's global setup
+// (test/unit-setup.ts) builds them before any test file starts, so two files never bundle side by side.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
-// The checkout (as in ./context, which this does not import: the global setup stays light).
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+// The checkout (this module imports nothing of ours: the test global setup stays light).
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The worker's workflows (worker.ts WORKFLOWS_PATH; not imported, so the global setup stays light). */
 export const WORKFLOW_ENTRY = path.join(ROOT, 'workflows/index.ts');
@@ -26,6 +27,9 @@ export interface BundleOptions {
   /** Workflow interceptor modules compiled into the bundle (the tracing replay's). */
   workflowInterceptorModules?: string[];
 }
+
+/** What `Worker.create({ workflowBundle })` takes: the cached file, or the code when it could not be cached. */
+export type WorkflowBundle = { codePath: string } | { code: string };
 
 /** What a bundle was built from: each of our source files in it (webpack names them) and its hash. */
 interface Manifest {
@@ -48,7 +52,7 @@ const hashOf = (file: string): string | undefined => {
  * unchanged (and the lockfile, which pins the SDK), else a new one. Bundles of another checkout
  * sharing .data have another name (the entry's absolute path is part of it).
  */
-export async function workflowBundle(options: BundleOptions = {}): Promise<{ codePath: string }> {
+export async function workflowBundle(options: BundleOptions = {}): Promise<WorkflowBundle> {
   const workflowsPath = options.workflowsPath ?? WORKFLOW_ENTRY;
   const modules = options.workflowInterceptorModules ?? [];
   const key = sha(JSON.stringify({ workflowsPath, modules, lock: hashOf('package-lock.json') }));
@@ -70,14 +74,21 @@ export async function workflowBundle(options: BundleOptions = {}): Promise<{ cod
   }
   // Written aside and renamed: a reader never sees half a file. The code goes first: new code
   // under the old manifest does not match the changed files, so it is only ever rebuilt.
-  mkdirSync(DIR, { recursive: true });
   const tmp = `${base}.${process.pid}.tmp`;
-  writeFileSync(tmp, code);
-  renameSync(tmp, codePath);
-  // No source file named (webpack's headers changed): nothing could tell the cache stale, so none.
-  if (Object.keys(manifest.files).some((f) => f.endsWith(path.basename(workflowsPath)))) {
-    writeFileSync(tmp, JSON.stringify(manifest));
-    renameSync(tmp, `${base}.json`);
+  try {
+    mkdirSync(DIR, { recursive: true });
+    writeFileSync(tmp, code);
+    renameSync(tmp, codePath);
+    // No source file named (webpack's headers changed): nothing could tell the cache stale, so none.
+    if (Object.keys(manifest.files).some((f) => f.endsWith(path.basename(workflowsPath)))) {
+      writeFileSync(tmp, JSON.stringify(manifest));
+      renameSync(tmp, `${base}.json`);
+    }
+  } catch (err) {
+    // A read-only checkout (an image without a writable .data): the bundle is used from memory,
+    // and built again at the next start.
+    console.warn(`workflow bundle not cached in ${DIR}: ${(err as Error).message}`);
+    return { code };
   }
   return { codePath };
 }
