@@ -47,6 +47,13 @@ const toView = (r: RowDataPacket): NotificationView => ({
   traceId: traceIdOf(r.traceparent as string | null),
 });
 
+/** Who owns each of these notification ids that exists already. */
+export async function ownersOf(pool: Pool, ids: string[]): Promise<{ notificationId: string; userId: string }[]> {
+  if (ids.length === 0) return [];
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT notification_id, user_id FROM notifications WHERE notification_id IN (?)', [ids]);
+  return rows.map((r) => ({ notificationId: String(r.notification_id), userId: String(r.user_id) }));
+}
+
 export async function getNotification(pool: Pool, id: string): Promise<NotificationView | undefined> {
   const [rows] = await pool.query<RowDataPacket[]>('SELECT * FROM notifications WHERE notification_id = ?', [id]);
   return rows[0] ? toView(rows[0]) : undefined;

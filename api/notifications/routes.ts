@@ -1,5 +1,4 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
 import { notificationSchema, PreferencesSchema } from '../../domain/notification';
 import { actsFor, SCOPES, type Principal } from '../../platform/auth/jwt';
@@ -10,6 +9,7 @@ import {
   listNotifications,
   loadPreferences,
   NOTIFICATION_STATUSES,
+  ownersOf,
   savePreferences,
   type NotificationCursor,
 } from '../../stores/notifications';
@@ -197,10 +197,10 @@ export function notificationRoutes(ctx: NotificationDeps) {
     ids.forEach((id, i) => firstIndex.has(id) || firstIndex.set(id, i));
     const principal = c.get('principal');
     notifications.forEach((n, i) => mayScheduleFor(principal, n.userId, `notifications.${i}.userId`));
-    const [taken] = await ctx.mysql().query<RowDataPacket[]>('SELECT notification_id, user_id FROM notifications WHERE notification_id IN (?)', [ids]);
-    const foreign = taken.find((t) => !actsFor(principal, String(t.user_id), SCOPES.scheduleAnyNotification));
+    const taken = await ownersOf(ctx.mysql(), ids);
+    const foreign = taken.find((t) => !actsFor(principal, t.userId, SCOPES.scheduleAnyNotification));
     if (foreign)
-      throw new AppError(409, 'id_taken', `notificationId ${String(foreign.notification_id)} is already in use; choose another`, {
+      throw new AppError(409, 'id_taken', `notificationId ${foreign.notificationId} is already in use; choose another`, {
         field: 'notifications',
       });
     const unique = [...firstIndex.values()].map((i) => notifications[i]!);
