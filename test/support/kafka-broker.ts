@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { ROOT, freePort } from './context';
+import { isRunning, killHard, untilReady } from './child-process';
 
 const portOpen = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -68,22 +69,18 @@ export async function testKafkaBroker(name: string): Promise<TestKafkaBroker> {
   process.once('exit', reap);
   const broker: TestKafkaBroker = {
     brokers: `127.0.0.1:${port}`,
-    running: () => proc !== undefined && proc.exitCode === null && proc.signalCode === null,
+    running: () => isRunning(proc),
     pid: () => (broker.running() ? proc?.pid : undefined),
     async start() {
       proc = spawn('java', [...java, 'kafka.Kafka', props], { stdio: 'ignore' });
-      for (let i = 0; !(await portOpen(port)); i++) {
-        if (i > 600 || !broker.running()) throw new Error(`test kafka broker did not start on ${port}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await untilReady(
+        `test kafka broker on ${port}`,
+        () => portOpen(port),
+        () => broker.running(),
+      );
     },
     async kill() {
-      const p = proc;
-      if (!p || !broker.running()) return;
-      await new Promise<void>((resolve) => {
-        p.once('exit', () => resolve());
-        p.kill('SIGKILL');
-      });
+      await killHard(proc);
     },
     async destroy() {
       await broker.kill();

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT, freePort } from './context';
+import { isRunning, killHard, untilReady } from './child-process';
 
 export interface TestMotoServer {
   port: number;
@@ -37,22 +38,18 @@ export async function testMotoServer(): Promise<TestMotoServer> {
   const server: TestMotoServer = {
     port,
     endpoint,
-    running: () => proc !== undefined && proc.exitCode === null && proc.signalCode === null,
+    running: () => isRunning(proc),
     pid: () => (server.running() ? proc?.pid : undefined),
     async start() {
       proc = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-      for (let i = 0; !(await ready()); i++) {
-        if (i > 600 || !server.running()) throw new Error(`test moto server did not start on ${port}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await untilReady(
+        `test moto server on ${port}`,
+        () => ready(),
+        () => server.running(),
+      );
     },
     async kill() {
-      const p = proc;
-      if (!p || !server.running()) return;
-      await new Promise<void>((resolve) => {
-        p.once('exit', () => resolve());
-        p.kill('SIGKILL');
-      });
+      await killHard(proc);
     },
     async destroy() {
       await server.kill();

@@ -5,6 +5,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, freePort } from './context';
+import { isRunning, killHard, untilReady } from './child-process';
 
 export interface TestMysqlServer {
   port: number;
@@ -45,7 +46,7 @@ export async function testMysqlServer(name: string, app: { user: string; passwor
   };
   const server: TestMysqlServer = {
     port,
-    running: () => proc !== undefined && proc.exitCode === null && proc.signalCode === null,
+    running: () => isRunning(proc),
     pid: () => (server.running() ? proc?.pid : undefined),
     async start() {
       proc = spawn(
@@ -65,10 +66,11 @@ export async function testMysqlServer(name: string, app: { user: string; passwor
         ],
         { stdio: 'ignore' },
       );
-      for (let i = 0; !ping(); i++) {
-        if (i > 600 || !server.running()) throw new Error(`test MariaDB did not start on ${port}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await untilReady(
+        `test MariaDB on ${port}`,
+        () => ping(),
+        () => server.running(),
+      );
       if (userCreated) return;
       const sql = ['127.0.0.1', 'localhost']
         .map(
@@ -80,12 +82,7 @@ export async function testMysqlServer(name: string, app: { user: string; passwor
       userCreated = true;
     },
     async kill() {
-      const p = proc;
-      if (!p || !server.running()) return;
-      await new Promise<void>((resolve) => {
-        p.once('exit', () => resolve());
-        p.kill('SIGKILL');
-      });
+      await killHard(proc);
     },
     async destroy() {
       await server.kill();

@@ -6,6 +6,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, freePort } from './context';
+import { isRunning, killHard, untilReady } from './child-process';
 
 export interface TestRedisServer {
   port: number;
@@ -40,7 +41,7 @@ export async function testRedisServer(name: string): Promise<TestRedisServer> {
   const server: TestRedisServer = {
     port,
     url: `redis://127.0.0.1:${port}`,
-    running: () => proc !== undefined && proc.exitCode === null && proc.signalCode === null,
+    running: () => isRunning(proc),
     pid: () => (server.running() ? proc?.pid : undefined),
     async start() {
       proc = spawn(
@@ -49,18 +50,14 @@ export async function testRedisServer(name: string): Promise<TestRedisServer> {
         { stdio: 'ignore' },
       );
       // Loading the append-only file is part of starting: PING answers LOADING until it is done.
-      for (let i = 0; !ping(); i++) {
-        if (i > 600 || !server.running()) throw new Error(`test Redis did not start on ${port}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await untilReady(
+        `test Redis on ${port}`,
+        () => ping(),
+        () => server.running(),
+      );
     },
     async kill() {
-      const p = proc;
-      if (!p || !server.running()) return;
-      await new Promise<void>((resolve) => {
-        p.once('exit', () => resolve());
-        p.kill('SIGKILL');
-      });
+      await killHard(proc);
     },
     async destroy() {
       await server.kill();
