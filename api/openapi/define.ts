@@ -2,7 +2,7 @@ import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../platform/db/idempotency';
 import { AppError } from '../../platform/errors';
-import { validationError } from '../../platform/http/errors';
+import { unknownFieldError, validationError } from '../../platform/http/errors';
 import type { ApiVariables } from '../middleware/auth';
 
 // The pieces every route definition (`createRoute`) is written with. A route's zod schemas are
@@ -24,15 +24,8 @@ export const refuseInvalid: Hook<unknown, { Variables: ApiVariables }, string, u
   const raw: unknown = await c.req.json();
   const parsed = result.data;
   if (!isPlainObject(raw) || !isPlainObject(parsed)) return;
-  const unknown = Object.keys(raw).filter((k) => !(k in parsed));
-  if (unknown.length) {
-    throw new AppError(
-      422,
-      'unknown_field',
-      `${unknown[0]} is not a field of this request${unknown.length > 1 ? ` (nor ${unknown.slice(1).join(', ')})` : ''}`,
-      { field: unknown[0], fields: unknown },
-    );
-  }
+  const [first, ...rest] = Object.keys(raw).filter((k) => !(k in parsed));
+  if (first !== undefined) throw unknownFieldError([first, ...rest]);
 };
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -23,6 +23,18 @@ function humanMessage(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
+/**
+ * 422 for top-level body fields the schema does not know: refused rather than ignored, since a
+ * misspelt optional field (`quantitty`) would otherwise be dropped without a word.
+ */
+export function unknownFieldError(unknown: [string, ...string[]]): AppError {
+  const [first, ...rest] = unknown;
+  return new AppError(422, 'unknown_field', `${first} is not a field of this request${rest.length > 0 ? ` (nor ${rest.join(', ')})` : ''}`, {
+    field: first,
+    fields: unknown,
+  });
+}
+
 /** Turns a zod failure into a 400 that names the first offending field (and lists all). */
 export function validationError(error: z.ZodError, where: 'body' | 'query' | 'param' | 'header' = 'body'): AppError {
   const issues = error.issues.map((i) => ({ field: i.path.join('.') || where, message: humanMessage(i) }));

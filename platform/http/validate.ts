@@ -1,7 +1,7 @@
 import type { Context as HonoContext } from 'hono';
 import type { z } from 'zod';
 import { AppError } from '../errors';
-import { validationError } from './errors';
+import { unknownFieldError, validationError } from './errors';
 
 /**
  * Parses the JSON body against `schema`; malformed JSON or a bad field is a 400 naming the field.
@@ -17,22 +17,12 @@ export async function jsonBody<S extends z.ZodType>(c: HonoContext, schema: S, {
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw validationError(parsed.error, 'body');
-  const unknown = unknownFields(schema, raw);
-  if (unknown.length) {
-    throw new AppError(
-      422,
-      'unknown_field',
-      `${unknown[0]} is not a field of this request${unknown.length > 1 ? ` (nor ${unknown.slice(1).join(', ')})` : ''}`,
-      { field: unknown[0], fields: unknown },
-    );
-  }
+  const [first, ...rest] = unknownFields(schema, raw);
+  if (first !== undefined) throw unknownFieldError([first, ...rest]);
   return parsed.data;
 }
 
-/**
- * Top-level body fields the schema does not know. Refused rather than ignored: a misspelt optional
- * field (`quantitty`) would otherwise be dropped without a word.
- */
+/** Top-level body fields the schema does not know (refused: unknownFieldError). */
 function unknownFields(schema: z.ZodType, raw: unknown): string[] {
   const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
   if (!shape || typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [];
