@@ -38,6 +38,8 @@ function stubs(opts: { invalid?: string } = {}) {
   const row = { status: 'RECEIVED' as PurchaseStatus, reason: undefined as string | undefined };
   const pushed: PurchaseStatus[] = [];
   const messages: PurchaseMessage['type'][] = [];
+  /** Every publish, copies included, with the test server's time. */
+  const sent: PurchaseMessage['type'][] = [];
   const stamp = (statuses: PurchaseStatus[]) => statuses.map((status) => ({ status, at: new Date().toISOString() }));
   const moveTo = (to: Exclude<PurchaseStatus, 'RECEIVED'>, detail?: string) => {
     if (row.status === to) return { moved: true, status: row.status, stamped: stamp([to]) };
@@ -57,11 +59,12 @@ function stubs(opts: { invalid?: string } = {}) {
     },
     async publishPurchaseMessage(m) {
       if (!messages.includes(m.type)) messages.push(m.type);
+      sent.push(m.type);
       return 'msg';
     },
   };
   // The results consumer's part: PROCESSING applied to the row directly, not through the run.
-  return { activities, row, pushed, messages, processing: () => moveTo('PROCESSING') };
+  return { activities, row, pushed, messages, sent, processing: () => moveTo('PROCESSING') };
 }
 
 type Handle = WorkflowHandle<typeof purchase>;
@@ -144,6 +147,33 @@ describe('purchase workflow (time-skipping test server)', () => {
     );
     expect(s.pushed).toEqual(['PENDING', 'EXPIRED']);
     expect(s.messages).toEqual(['PurchaseRequested', 'PurchaseCancelled']);
+  });
+
+  it('no outcome: PurchaseRequested goes out three more times before the deadline (a lost copy), then EXPIRED and compensated', async () => {
+    const s = stubs();
+    await withPurchase(s, async (h) => expect(await h.result()).toMatchObject({ status: 'EXPIRED' }), 60_000);
+    expect(s.sent).toEqual(['PurchaseRequested', 'PurchaseRequested', 'PurchaseRequested', 'PurchaseRequested', 'PurchaseCancelled']);
+    expect(s.pushed).toEqual(['PENDING', 'EXPIRED']);
+  });
+
+  it('the first copy lost: the outcome of a later copy completes the purchase before the deadline, and no more copies go out', async () => {
+    const s = stubs();
+    await withPurchase(
+      s,
+      async (h, id) => {
+        const before = await ts.env.currentTimeMs();
+        // Fulfillment answers only the second copy, as when the first sat in a queue that was lost.
+        await pendingReached(h, s);
+        await ts.env.sleep(16_000); // past the first slice (a quarter of the 60 s deadline)
+        await vi.waitFor(() => expect(s.sent.length).toBe(2), { timeout: 10_000, interval: 20 });
+        await h.signal(fulfillmentOutcomeSignal, { purchaseId: id, kind: 'COMPLETED' });
+        expect(await h.result()).toMatchObject({ status: 'COMPLETED' });
+        expect((await ts.env.currentTimeMs()) - before).toBeLessThan(60_000);
+      },
+      60_000,
+    );
+    expect(s.sent).toEqual(['PurchaseRequested', 'PurchaseRequested']);
+    expect(s.pushed).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
   });
 
   it('expires from PROCESSING too, and compensates', async () => {

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
@@ -32,6 +33,13 @@ const steps = proxyLocalActivities<PurchaseActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [PURCHASE_INVALID] },
 });
+
+// While no outcome has come, PurchaseRequested goes out again this many times, evenly spaced before
+// the deadline: a broker that loses a copy (an SNS/SQS server restarted without its queues) would
+// otherwise leave the purchase to expire. Fulfillment effects a purchase once (and never after its
+// compensation), so a copy it already had changes nothing. The happy path stays two workflow
+// tasks: the first slice's timer takes the deadline timer's place and the outcome cancels it.
+const REPUBLISHES = 3;
 
 /**
  * One run per purchase, a saga: validate → PENDING → PurchaseRequested on SNS → fulfillment's
@@ -125,9 +133,20 @@ export async function purchase(input: PurchaseInput): Promise<PurchaseState> {
 
     // The deadline is this run's own durable timer: one condition, woken by an outcome or a cancel.
     const deadline = Date.now() + input.resultTimeoutMs;
+    // Runs started before the republishing (no marker in their history) replay as they ran.
+    const republishes = patched('republish-unanswered-purchases') ? REPUBLISHES : 0;
+    const slice = Math.floor(input.resultTimeoutMs / (REPUBLISHES + 1));
+    let republished = 0;
     for (;;) {
       const remaining = deadline - Date.now();
-      const woke = remaining > 0 && (await condition(() => outcome !== undefined || cancel !== undefined, remaining));
+      const wait = republished < republishes ? Math.min(slice, remaining) : remaining;
+      const woke = remaining > 0 && (await condition(() => outcome !== undefined || cancel !== undefined, wait));
+      if (!woke && republished < republishes && deadline - Date.now() > 0) {
+        republished++;
+        log.info('no fulfillment result yet: PurchaseRequested again', { purchaseId, copy: republished + 1 });
+        await steps.publishPurchaseMessage(message('PurchaseRequested'));
+        continue;
+      }
       if (!woke) {
         if (await move('EXPIRED', `no fulfillment result within ${Math.round(input.resultTimeoutMs / 1000)} s`)) {
           await steps.publishPurchaseMessage(message('PurchaseCancelled'));
