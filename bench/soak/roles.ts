@@ -35,6 +35,10 @@ export const SOAK_APP_ENV: Record<string, string> = {
   // The whole history of a channel stays for the duplicate check at the end.
   GATEWAY_STREAM_MAXLEN: '1000000',
   SQS_WAIT_SECONDS: '2',
+  // The whole load comes from one address (the load generator on loopback), where a deployment
+  // sees its clients' many: the per-address limit (6,000 a minute by default) would cap the soak at
+  // 100 requests a second. The per-user limit stays, and the load spreads over enough users for it.
+  API_RATE_LIMIT_PER_IP: '10000000',
 };
 
 export async function startSoakRoles(serverEnv: Record<string, string>, logDir: string, log: (line: string) => void): Promise<SoakRoles> {

@@ -45,12 +45,25 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
     await servers.destroy();
     throw err;
   });
+  // Interrupted (Ctrl-C, kill): its servers and roles go with it, instead of running on orphaned.
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the roles and the servers`);
+    void roles
+      .stop()
+      .then(() => servers.destroy())
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   const config = loadConfig({ ...process.env, ...servers.env, MYSQL_DATABASE: undefined });
   const http = new ClientStats();
   const client = createSoakClient(roles.apiUrl, http);
   const checker = createChecker(config);
   try {
-    const load = await createLoad(client, config, random);
+    // Each user under a fifth of the API's per-user limit (20 requests a second), so that the
+    // retries after an outage still fit: 100 users at the default rates, more above them.
+    const users = Math.max(100, Math.ceil(Object.values(options.rates).reduce((a, b) => a + b, 0) / 4));
+    const load = await createLoad(client, config, random, { users });
+    log(`load spread over ${users} users`);
     const start = Date.now();
     let stopped = false;
     load.start(options.rates);
@@ -99,6 +112,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
       ok: checks.every((c) => c.ok),
     };
   } finally {
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
     client.close();
     await checker.close();
     await roles.stop();
