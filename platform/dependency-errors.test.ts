@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { describe, expect, it, vi } from 'vitest';
 import { freePort } from '../test/support/context';
-import { DependencyUnavailableError, unavailableDependency } from './dependency-errors';
+import { DependencyUnavailableError, isUpdateAborted, unavailableDependency } from './dependency-errors';
 import { AppError } from './errors';
 import { onError } from './http/errors';
 import type { Logger } from './logger';
@@ -52,6 +52,18 @@ describe('unavailableDependency: what each client throws during an outage', () =
     ['connect: ServiceError', shaped('Failed to connect to Temporal server', {}, 'ServiceError')],
   ])('%s → temporal', (_what, err) => {
     expect(unavailableDependency(err)).toBe('temporal');
+  });
+
+  it('an Update aborted with its workflow task (9 FAILED_PRECONDITION inside the ServiceError) is recognised; other gRPC errors are not', () => {
+    const aborted = shaped('9 FAILED_PRECONDITION: Unable to perform workflow execution update due to unexpected workflow task failure.', {
+      code: 9,
+      details: 'Unable to perform workflow execution update due to unexpected workflow task failure.',
+      metadata: {},
+    });
+    expect(isUpdateAborted(new Error('Workflow Update failed', { cause: aborted }))).toBe(true);
+    expect(isUpdateAborted(shaped('5 NOT_FOUND', { code: 5, details: 'workflow not found', metadata: {} }))).toBe(false);
+    expect(isUpdateAborted(new Error('9 FAILED_PRECONDITION'))).toBe(false);
+    expect(unavailableDependency(aborted)).toBeUndefined();
   });
 
   it.each([

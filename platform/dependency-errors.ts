@@ -121,6 +121,22 @@ function isTemporalUnavailable(err: Error): boolean {
 }
 
 /**
+ * An Update the server aborted because the workflow task carrying it failed (gRPC 9
+ * FAILED_PRECONDITION, "workflow not ready"): e.g. a signal arrived while the worker completed
+ * that task (UnhandledCommand), and the task runs again without the Update. Nothing was decided;
+ * asking again is the remedy (seen in the soak: a cancel racing fulfillment's outcome).
+ */
+export function isUpdateAborted(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; current instanceof Error && depth < 8; depth++) {
+    const e = current as Error & { code?: unknown; details?: unknown; metadata?: unknown };
+    if (e.code === 9 && typeof e.details === 'string' && typeof e.metadata === 'object' && e.metadata !== null) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+/**
  * The dependency whose unavailability `err` reports (looking through its `cause` chain, as our own
  * wrappers keep the original there), or undefined for any other error.
  */

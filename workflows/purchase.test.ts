@@ -176,6 +176,18 @@ describe('purchase workflow (time-skipping test server)', () => {
     expect(s.pushed).toEqual(['PENDING', 'PROCESSING', 'COMPLETED']);
   });
 
+  it('a cancel whose workflow task failed after its steps (the Update dropped): the outcome finds CANCELLED in the store, and the run compensates', async () => {
+    const s = stubs();
+    await withPurchase(s, async (h, id) => {
+      await pendingReached(h, s);
+      // What the lost task left: the row CANCELLED, no Update in the history, and fulfillment's outcome on its way.
+      s.row.status = 'CANCELLED';
+      await h.signal(fulfillmentOutcomeSignal, { purchaseId: id, kind: 'COMPLETED' });
+      expect(await h.result()).toMatchObject({ status: 'CANCELLED' });
+    });
+    expect(s.sent).toEqual(['PurchaseRequested', 'PurchaseCancelled']);
+  });
+
   it('expires from PROCESSING too, and compensates', async () => {
     const s = stubs();
     await withPurchase(

@@ -115,6 +115,18 @@ export async function purchase(input: PurchaseInput): Promise<PurchaseState> {
     return isFinal(state.status);
   };
 
+  /**
+   * The store says CANCELLED though this run finished no cancel: a workflow task that carried one
+   * ran its steps (the move, perhaps the compensation) and then failed, a signal having raced its
+   * completion, and the server dropped the Update with it (the client asks again and reads
+   * CANCELLED). Its compensation may not have gone out: send it; fulfillment releases once.
+   */
+  const compensateCancelFoundInStore = async (): Promise<void> => {
+    if (published && state.status === 'CANCELLED' && patched('compensate-cancel-found-in-store')) {
+      await steps.publishPurchaseMessage(message('PurchaseCancelled'));
+    }
+  };
+
   /** The saga, top to bottom; it returns once the purchase reached a final status. */
   const saga = async (): Promise<void> => {
     try {
@@ -150,14 +162,14 @@ export async function purchase(input: PurchaseInput): Promise<PurchaseState> {
       if (!woke) {
         if (await move('EXPIRED', `no fulfillment result within ${Math.round(input.resultTimeoutMs / 1000)} s`)) {
           await steps.publishPurchaseMessage(message('PurchaseCancelled'));
-        }
+        } else await compensateCancelFoundInStore();
         return;
       }
       if (cancel && (await tryCancel())) return;
       if (outcome) break;
     }
     const result = outcome as FulfillmentOutcome;
-    await move(result.kind, result.kind === 'REJECTED' ? result.reason : undefined);
+    if (!(await move(result.kind, result.kind === 'REJECTED' ? result.reason : undefined))) await compensateCancelFoundInStore();
   };
 
   await saga();

@@ -12,7 +12,7 @@ import type { Lifecycle } from '../../platform/lifecycle';
 import type { Logger } from '../../platform/logger';
 import { claimIdempotencyKey, requestHash } from '../../platform/db/idempotency';
 import { inTransaction } from '../../platform/db/transaction';
-import { DependencyUnavailableError } from '../../platform/dependency-errors';
+import { DependencyUnavailableError, isUpdateAborted } from '../../platform/dependency-errors';
 import { AppError, withTimeout } from '../../platform/errors';
 import { createPurchaseStarter, startAcceptedPurchases } from '../../services/purchase';
 import { insertAcceptedPurchase } from '../../stores/purchase-outbox';
@@ -202,6 +202,8 @@ export function purchaseRoutes(ctx: PurchaseRouteDeps) {
   });
   return app;
 
+  /** How many times an aborted cancel Update is asked again before the client is told 503. */
+  const UPDATE_ABORT_RETRIES = 3;
   /** The run decides: it knows whether fulfillment started. A run not started yet (Temporal was down) is started first. */
   async function cancelThroughRun(id: string, reason: string | undefined) {
     const client = await ctx.temporal();
@@ -217,6 +219,15 @@ export function purchaseRoutes(ctx: PurchaseRouteDeps) {
           throw err;
         });
       } catch (err) {
+        // The server dropped the Update with the workflow task that carried it (a signal raced it):
+        // nothing was decided, so ask again; the next task may show the run ended (handled below).
+        if (isUpdateAborted(err)) {
+          if (attempt < UPDATE_ABORT_RETRIES) {
+            await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+            continue;
+          }
+          throw new DependencyUnavailableError('temporal', { cause: err, message: 'the purchase could not take the cancel just now; retry the cancel shortly' });
+        }
         if (err instanceof WorkflowUpdateFailedError) {
           const status = (await getPurchase(ctx.mysql(), id))?.status;
           if (status === 'CANCELLED') return 'CANCELLED' as const;
