@@ -25,6 +25,7 @@ export const UNIT_TESTS = [
   'api/ping/routes.test.ts',
   'api/products/routes.test.ts',
   'api/purchases/routes.test.ts',
+  'consumers/purchases.test.ts',
   'api/traces/routes.test.ts',
   'contracts/*.test.ts',
   'domain/**/*.test.ts',

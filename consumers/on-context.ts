@@ -6,6 +6,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { namesOf } from '../platform/names';
 import type { Context } from '../runtime/context';
 import { startKafkaConsumer } from './kafka-runner';
+import { dependencyChecks } from '../platform/health';
 import { startSqsConsumer } from './sqs-runner';
 
 export interface KafkaSourceOptions {
@@ -54,6 +55,13 @@ export function consumeSqs(ctx: Context, name: string, queueName: string, opts: 
     waitSeconds: opts.waitSeconds ?? ctx.config.SQS_WAIT_SECONDS,
     retryDelaySeconds: opts.retryDelaySeconds ?? ctx.config.SQS_RETRY_DELAY_SECONDS,
     ...(opts.pollers === undefined ? {} : { pollers: opts.pollers }),
+    checks: pauseChecks(ctx),
     handle,
   });
+}
+
+/** The readiness checks an SQS consumer asks while it waits out an outage (sqs-runner.ts). */
+function pauseChecks(ctx: Context) {
+  const { mysql, redis, temporal } = dependencyChecks(ctx);
+  return { mysql, redis, temporal };
 }

@@ -74,6 +74,9 @@ export async function startFulfillment(ctx: Context, opts: PurchaseConsumerOptio
     // PROCESSING goes out while the contract is effected (one broker round trip less per
     // receive); the outcome is reported only after it, so the user's timeline keeps its order.
     const processing = report({ purchaseId: m.purchaseId, kind: 'PROCESSING' });
+    // Awaited below; until then a rejection (the SQS server down) must not count as unhandled,
+    // which ends the process (seen in the soak: the consumers role died with moto).
+    processing.catch(() => undefined);
     await sleep(delayMs / 2);
     const [outcome] = await Promise.all([effectContract(ctx.mysql(), m.purchaseId, m.productId, m.quantity), processing]);
     // A tombstone means the purchase was cancelled first: nothing to report.

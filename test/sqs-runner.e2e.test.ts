@@ -56,4 +56,50 @@ describe('the SQS consumer runner', () => {
       await consumer.stop();
     }
   }, 60_000);
+
+  it('a message failing because MySQL is down pauses receiving until MySQL answers: the outage costs it one receive, not one per retry', async () => {
+    await ctx.sqs().send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: '0', MessageBody: 'during-outage' }] }));
+    let down = true;
+    let checks = 0;
+    const receives: string[] = [];
+    const consumer = startSqsConsumer({
+      name: 'runner-outage-test',
+      sqs: ctx.sqs(),
+      log: ctx.log,
+      queueName,
+      waitSeconds: 1,
+      visibilityTimeoutSeconds: 2,
+      retryDelaySeconds: 1,
+      checks: {
+        mysql: async () => {
+          checks++;
+          if (down) throw new Error('connect ECONNREFUSED');
+        },
+      },
+      handle: async (_body, message) => {
+        receives.push(message.Attributes?.ApproximateReceiveCount ?? '?');
+        // What mysql2 throws when the server is gone (platform/dependency-errors.ts).
+        if (down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED', errno: -111, fatal: true });
+      },
+    });
+    try {
+      await eventually(async () => checks >= 2, 20_000);
+      // Four retry delays: without the pause the message would have been received four more times.
+      await new Promise((r) => setTimeout(r, 4_000)); // time passing is the point
+      expect(receives).toEqual(['1']);
+      down = false;
+      await eventually(async () => receives.length === 2, 20_000);
+      expect(receives).toEqual(['1', '2']);
+      await eventually(async () => {
+        const { Attributes } = await ctx
+          .sqs()
+          .send(
+            new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+          );
+        return Attributes?.ApproximateNumberOfMessages === '0' && Attributes?.ApproximateNumberOfMessagesNotVisible === '0';
+      }, 20_000);
+    } finally {
+      await consumer.stop();
+    }
+  }, 60_000);
 });

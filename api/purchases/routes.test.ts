@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { Pool } from 'mysql2/promise';
+import type { Client } from '@temporalio/client';
 import { asUser, config, json, log, untouchedPool, untouchedTemporal } from '../../test/support/routes';
 import { purchaseRoutes } from './routes';
 
@@ -61,5 +63,90 @@ describe('/purchases in process', () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { field: 'limit' } });
     expect(db.query).not.toHaveBeenCalled();
+  });
+
+  it('a cancel Update the server aborted with its workflow task (9 FAILED_PRECONDITION) is asked again, then answered from the store: 200 CANCELLED, not a 500', async () => {
+    // The soak's race: the task carrying the Update ran the cancel, then failed (a signal arrived);
+    // the server dropped the Update. Asked again, the run has ended; MySQL says CANCELLED.
+    const id = '0b6f9a52-4a8e-4c59-9a57-5d1a0f6a1e01';
+    let status = 'PENDING';
+    const row = () => ({
+      purchase_id: id,
+      user_id: 'alice',
+      product_id: 'gift-card-100',
+      quantity: 1,
+      installments: 1,
+      amount_cents: 10000,
+      total_cents: 10000,
+      installment_cents: 10000,
+      currency: 'BRL',
+      monthly_rate_bp: 0,
+      status,
+      reason: null,
+      created_at: new Date(),
+      traceparent: null,
+    });
+    const query = vi.fn(async (sql: string) => [sql.includes('FROM purchases p') ? [row()] : []]);
+    const aborted = Object.assign(new Error('9 FAILED_PRECONDITION: Unable to perform workflow execution update due to unexpected workflow task failure.'), {
+      code: 9,
+      details: 'Unable to perform workflow execution update due to unexpected workflow task failure.',
+      metadata: {},
+    });
+    const { WorkflowNotFoundError } = await import('@temporalio/client');
+    const executeUpdate = vi
+      .fn()
+      .mockImplementationOnce(() => {
+        status = 'CANCELLED';
+        return Promise.reject(new Error('Workflow Update failed', { cause: aborted }));
+      })
+      .mockImplementation(() => Promise.reject(new WorkflowNotFoundError('workflow execution already completed', 'w', undefined)));
+    const client = { workflow: { getHandle: () => ({ executeUpdate }) } } as unknown as Client;
+    const routes = purchaseRoutes({
+      config,
+      log,
+      mysql: () => ({ query }) as unknown as Pool,
+      temporal: async () => client,
+      lifecycle: { add: (_name, r) => r },
+    });
+    const res = await asUser(routes).request(`/${id}/cancel`, json('POST', {}));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ purchaseId: id, status: 'CANCELLED' });
+    expect(executeUpdate).toHaveBeenCalledTimes(2);
+  });
+
+  it('an Update aborted every time answers 503 with Retry-After, naming Temporal', async () => {
+    const id = '0b6f9a52-4a8e-4c59-9a57-5d1a0f6a1e02';
+    const row = {
+      purchase_id: id,
+      user_id: 'alice',
+      product_id: 'gift-card-100',
+      quantity: 1,
+      installments: 1,
+      amount_cents: 10000,
+      total_cents: 10000,
+      installment_cents: 10000,
+      currency: 'BRL',
+      monthly_rate_bp: 0,
+      status: 'PENDING',
+      reason: null,
+      created_at: new Date(),
+      traceparent: null,
+    };
+    const query = vi.fn(async (sql: string) => [sql.includes('FROM purchases p') ? [row] : []]);
+    const aborted = Object.assign(new Error('9 FAILED_PRECONDITION'), { code: 9, details: 'workflow task failure', metadata: {} });
+    const executeUpdate = vi.fn(() => Promise.reject(new Error('Workflow Update failed', { cause: aborted })));
+    const client = { workflow: { getHandle: () => ({ executeUpdate }) } } as unknown as Client;
+    const routes = purchaseRoutes({
+      config,
+      log,
+      mysql: () => ({ query }) as unknown as Pool,
+      temporal: async () => client,
+      lifecycle: { add: (_name, r) => r },
+    });
+    const res = await asUser(routes).request(`/${id}/cancel`, json('POST', {}));
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBeTruthy();
+    expect(await res.json()).toMatchObject({ error: { code: 'dependency_unavailable', dependency: 'temporal' } });
+    expect(executeUpdate).toHaveBeenCalledTimes(4);
   });
 });

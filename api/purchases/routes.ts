@@ -113,6 +113,9 @@ export interface PurchaseRouteDeps {
 }
 
 /** `/purchases`: quote (sync), contract (async: one `purchase` workflow run each), status, cancel (through the run). */
+/** How many times an aborted cancel Update is asked again before the client is told 503. */
+const UPDATE_ABORT_RETRIES = 3;
+
 export function purchaseRoutes(ctx: PurchaseRouteDeps) {
   const { config } = ctx;
   const startDeps = { config, mysql: ctx.mysql(), temporal: ctx.temporal, ...(ctx.localWorkerClient ? { localWorkerClient: ctx.localWorkerClient } : {}) };
@@ -202,8 +205,6 @@ export function purchaseRoutes(ctx: PurchaseRouteDeps) {
   });
   return app;
 
-  /** How many times an aborted cancel Update is asked again before the client is told 503. */
-  const UPDATE_ABORT_RETRIES = 3;
   /** The run decides: it knows whether fulfillment started. A run not started yet (Temporal was down) is started first. */
   async function cancelThroughRun(id: string, reason: string | undefined) {
     const client = await ctx.temporal();
@@ -226,7 +227,10 @@ export function purchaseRoutes(ctx: PurchaseRouteDeps) {
             await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
             continue;
           }
-          throw new DependencyUnavailableError('temporal', { cause: err, message: 'the purchase could not take the cancel just now; retry the cancel shortly' });
+          throw new DependencyUnavailableError('temporal', {
+            cause: err,
+            message: 'the purchase could not take the cancel just now; retry the cancel shortly',
+          });
         }
         if (err instanceof WorkflowUpdateFailedError) {
           const status = (await getPurchase(ctx.mysql(), id))?.status;

@@ -11,7 +11,12 @@ const runs = Number(process.argv[2] ?? 40);
 const taskQueue = `probe-la-hop-${randomUUID().slice(0, 8)}`;
 const marks: number[] = [];
 const now = () => performance.now();
-const activities = { async hop(n: number) { marks.push(now()); return n; } };
+const activities = {
+  async hop(n: number) {
+    marks.push(now());
+    return n;
+  },
+};
 
 const nativeConnection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
 const worker = await Worker.create({
@@ -27,11 +32,17 @@ const fmt = (xs: number[]) => `p50 ${median(xs).toFixed(1)} ms (min ${Math.min(.
 
 await worker.runUntil(async () => {
   for (const eager of [false, true]) {
-    const toFirst: number[] = [], between: number[] = [], total: number[] = [];
+    const toFirst: number[] = [],
+      between: number[] = [],
+      total: number[] = [];
     for (let i = 0; i < runs; i++) {
       marks.length = 0;
       const t0 = now();
-      const h = await (eager ? eagerClient : client).workflow.start(threeHops, { taskQueue, workflowId: `hop-${randomUUID()}`, ...(eager ? { requestEagerStart: true } : {}) });
+      const h = await (eager ? eagerClient : client).workflow.start(threeHops, {
+        taskQueue,
+        workflowId: `hop-${randomUUID()}`,
+        ...(eager ? { requestEagerStart: true } : {}),
+      });
       await h.result();
       toFirst.push(marks[0]! - t0);
       between.push(marks[1]! - marks[0]!, marks[2]! - marks[1]!);

@@ -1,0 +1,53 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { Context } from '../runtime/context';
+import { config, log } from '../test/support/routes';
+import { startFulfillment } from './purchases';
+
+// Fulfillment with a stub SQS client: the results queue unreachable (moto down) while a request is
+// handled. Its PROCESSING report fails during the simulated processing time, before the handler
+// awaits it; that rejection must fail the message (retried), not end the process as unhandled (it
+// did, in the soak: docs/reliability.md). Vitest fails the run on an unhandled rejection.
+describe('fulfillment with the SQS server gone mid-message', () => {
+  it('a report failing before it is awaited fails the message, and nothing is left unhandled', async () => {
+    const request = {
+      type: 'PurchaseRequested',
+      purchaseId: '0b6f9a52-4a8e-4c59-9a57-5d1a0f6a1e03',
+      userId: 'u1',
+      productId: 'gift-card-100',
+      quantity: 1,
+      totalCents: 100,
+    };
+    let received = false;
+    const visibilityChanged = vi.fn();
+    const send = vi.fn(async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+      switch (command.constructor.name) {
+        case 'GetQueueUrlCommand':
+          if (String(command.input.QueueName).endsWith('purchase-results'))
+            throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' });
+          return { QueueUrl: 'http://sqs.test/processing' };
+        case 'ReceiveMessageCommand':
+          if (received) return new Promise((r) => setTimeout(() => r({ Messages: [] }), 50));
+          received = true;
+          return { Messages: [{ MessageId: 'm1', ReceiptHandle: 'r1', Body: JSON.stringify(request), Attributes: { ApproximateReceiveCount: '1' } }] };
+        case 'ChangeMessageVisibilityCommand':
+          visibilityChanged();
+          return {};
+        default:
+          return {};
+      }
+    });
+    // Never reached before the report fails: the contract waits for the second half of the delay.
+    const getConnection = vi.fn(async () => {
+      throw new Error('no database in this test');
+    });
+    const ctx = { config, log, sqs: () => ({ send }), mysql: () => ({ getConnection, query: getConnection }) } as unknown as Context;
+    const fulfillment = await startFulfillment(ctx, { delayMs: 400, waitSeconds: 0, retryDelaySeconds: 1 });
+    try {
+      await vi.waitFor(() => expect(visibilityChanged).toHaveBeenCalled(), { timeout: 5_000, interval: 20 });
+    } finally {
+      await fulfillment.stop();
+    }
+    // The rejection surfaced through the handler (the message failed and will come back).
+    expect(send.mock.calls.some(([c]) => c.constructor.name === 'DeleteMessageBatchCommand')).toBe(false);
+  });
+});
