@@ -12,8 +12,8 @@ import { createLogger } from '../platform/logger';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const OUT = path.join(ROOT, 'test/histories');
-/** Variants kept per workflow type: distinct shapes (sequence of event types), closed runs only. */
-const PER_TYPE = 4;
+/** Variants kept per workflow type (HISTORIES_PER_TYPE, 4): distinct shapes (sequence of event types), closed runs only. */
+const PER_TYPE = Number(process.env.HISTORIES_PER_TYPE ?? 4);
 
 const config = loadConfig();
 const ctx = createContext(config, createLogger('warn'));
