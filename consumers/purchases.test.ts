@@ -40,7 +40,9 @@ describe('fulfillment with the SQS server gone mid-message', () => {
     const getConnection = vi.fn(async () => {
       throw new Error('no database in this test');
     });
-    const ctx = { config, log, sqs: () => ({ send }), mysql: () => ({ getConnection, query: getConnection }) } as unknown as Context;
+    // No contract yet (a first copy): the handler goes on to the processing time.
+    const query = vi.fn(async () => [[]]);
+    const ctx = { config, log, sqs: () => ({ send }), mysql: () => ({ getConnection, query }) } as unknown as Context;
     const fulfillment = await startFulfillment(ctx, { delayMs: 400, waitSeconds: 0, retryDelaySeconds: 1 });
     try {
       await vi.waitFor(() => expect(visibilityChanged).toHaveBeenCalled(), { timeout: 5_000, interval: 20 });
@@ -49,5 +51,49 @@ describe('fulfillment with the SQS server gone mid-message', () => {
     }
     // The rejection surfaced through the handler (the message failed and will come back).
     expect(send.mock.calls.some(([c]) => c.constructor.name === 'DeleteMessageBatchCommand')).toBe(false);
+  });
+
+  it('a copy of a request already decided is answered at once, without the processing time', async () => {
+    const request = {
+      type: 'PurchaseRequested',
+      purchaseId: '0b6f9a52-4a8e-4c59-9a57-5d1a0f6a1e04',
+      userId: 'u1',
+      productId: 'gift-card-100',
+      quantity: 1,
+      totalCents: 100,
+    };
+    let received = false;
+    const reported: string[] = [];
+    const send = vi.fn(async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+      switch (command.constructor.name) {
+        case 'GetQueueUrlCommand':
+          return { QueueUrl: `http://sqs.test/${String(command.input.QueueName)}` };
+        case 'ReceiveMessageCommand':
+          if (received) return new Promise((r) => setTimeout(() => r({ Messages: [] }), 50));
+          received = true;
+          return { Messages: [{ MessageId: 'm2', ReceiptHandle: 'r2', Body: JSON.stringify(request), Attributes: { ApproximateReceiveCount: '1' } }] };
+        case 'SendMessageBatchCommand': {
+          const entries = command.input.Entries as { Id: string; MessageBody: string }[];
+          for (const e of entries) reported.push(e.MessageBody);
+          return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: `x${e.Id}` })), Failed: [] };
+        }
+        default:
+          return {};
+      }
+    });
+    const query = vi.fn(async () => [[{ status: 'ACTIVE', quantity: 1 }]]);
+    const getConnection = vi.fn(async () => {
+      throw new Error('a decided copy opens no transaction');
+    });
+    const ctx = { config, log, sqs: () => ({ send }), mysql: () => ({ getConnection, query }) } as unknown as Context;
+    // A minute of processing time: only the short cut answers within the wait below.
+    const fulfillment = await startFulfillment(ctx, { delayMs: 60_000, waitSeconds: 0 });
+    try {
+      await vi.waitFor(() => expect(reported).toHaveLength(1), { timeout: 3_000, interval: 20 });
+    } finally {
+      await fulfillment.stop();
+    }
+    expect(JSON.parse(reported[0]!)).toEqual({ purchaseId: request.purchaseId, kind: 'COMPLETED' });
+    expect(getConnection).not.toHaveBeenCalled();
   });
 });

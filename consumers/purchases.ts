@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Context } from '../runtime/context';
 import { namesOf } from '../platform/names';
 import { createSqsBatchSender } from '../platform/clients/aws-batch';
-import { cancelContract, effectContract } from '../stores/purchases';
+import { cancelContract, contractOf, effectContract } from '../stores/purchases';
 import { fulfillmentOutcomeSignal, purchaseWorkflowId, type FulfillmentResult, type PurchaseMessage } from '../contracts/purchase';
 import { movePurchaseAndPush } from '../services/purchase';
 import { parseRecord } from './parse-record';
@@ -65,6 +65,15 @@ export async function startFulfillment(ctx: Context, opts: PurchaseConsumerOptio
     if (m.type === 'PurchaseCancelled') {
       const done = await cancelContract(ctx.mysql(), m.purchaseId, m.productId);
       ctx.log.info({ purchaseId: m.purchaseId, done }, 'purchase compensated');
+      return;
+    }
+    // A copy of a request already decided (the run publishes again while it hears nothing): the
+    // decision again at once, without the processing time, so that copies piling up behind a slow
+    // or restarted broker drain in milliseconds instead of holding the queue (seen in the soak).
+    const decided = await contractOf(ctx.mysql(), m.purchaseId);
+    if (decided) {
+      if (decided.status === 'ACTIVE') await report({ purchaseId: m.purchaseId, kind: 'COMPLETED' });
+      else if (decided.status === 'REJECTED') await report({ purchaseId: m.purchaseId, kind: 'REJECTED', reason: 'out of stock' });
       return;
     }
     // A real fulfillment takes a while (a queue, a credit check): the customer can still cancel
