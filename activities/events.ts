@@ -5,7 +5,8 @@ import type { Publisher } from '../gateway/publisher';
 import { topicArn } from '../platform/clients/aws';
 import type { Config } from '../platform/config';
 import { namesOf } from '../platform/names';
-import type { EventActivities, EventEnvelope, EventStatus } from '../contracts/events';
+import type { EventActivities, EventEnvelope } from '../contracts/events';
+import type { EventVerdict } from '../stores/events';
 import { pushTrailUpdate } from '../services/event-trail';
 import { finishEvent, recordTrailStep } from '../stores/events';
 
@@ -41,9 +42,10 @@ export function createEventActivities(deps: EventDeps): EventActivities {
       return where;
     },
 
-    async finishEvent(eventId: string, userId: string, status: EventStatus): Promise<void> {
-      await finishEvent(deps.mysql, eventId, status);
-      await pushTrailUpdate(deps.publisher(), userId, eventId, status);
+    async finishEvent(eventId: string, userId: string, status: EventVerdict): Promise<EventVerdict> {
+      const written = await finishEvent(deps.mysql, eventId, status);
+      await pushTrailUpdate(deps.publisher(), userId, eventId, written);
+      return written;
     },
   };
 }

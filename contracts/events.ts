@@ -2,12 +2,12 @@
 // agree on. Types, names and the workflow's signal and query; the envelope's schema is in
 // contracts/event-envelope.ts.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { EventStatus, Sink } from '../stores/events';
+import type { EventStatus, EventVerdict, Sink } from '../stores/events';
 import type { EventEnvelope } from './event-envelope';
 
 export type { EventEnvelope } from './event-envelope';
 // The persisted vocabulary (statuses, sinks, trail steps) is the store's, as a purchase's status is.
-export type { EventStatus, Sink, TrailStep } from '../stores/events';
+export type { EventStatus, EventVerdict, Sink, TrailStep } from '../stores/events';
 
 export interface EventFanOutInput {
   event: EventEnvelope;
@@ -38,7 +38,8 @@ export const eventProgressQuery = defineQuery<EventProgress>('eventProgress');
 export interface EventActivities {
   publishEventToSns(event: EventEnvelope): Promise<string>;
   publishEventToKafka(event: EventEnvelope): Promise<string>;
-  finishEvent(eventId: string, userId: string, status: EventStatus): Promise<void>;
+  /** Writes the verdict; INCOMPLETE becomes COMPLETED when the store shows both consumers stored it. Returns what was written. */
+  finishEvent(eventId: string, userId: string, status: EventVerdict): Promise<EventVerdict>;
 }
 
 /** On the owner's `user:{id}` channel: the event's trail moved (the web app's Events page listens). */

@@ -77,8 +77,24 @@ export async function storeInSink(pool: Pool, sink: Sink, e: EventRow, source: '
   });
 }
 
-export async function finishEvent(pool: Pool, eventId: string, status: EventStatus): Promise<void> {
-  await pool.query('UPDATE events SET status = ?, finished_at = CURRENT_TIMESTAMP(3) WHERE event_id = ?', [status, eventId]);
+/** How an event's run ends it. */
+export type EventVerdict = Extract<EventStatus, 'COMPLETED' | 'INCOMPLETE'>;
+
+/**
+ * Ends an event with the run's verdict, except that INCOMPLETE gives way to what the store shows:
+ * both consumers' "stored" steps (written in their store's transaction) make it COMPLETED even if
+ * their confirmations reached the run after its deadline (a swamped worker, seen in the soak).
+ * Returns the status written.
+ */
+export async function finishEvent(pool: Pool, eventId: string, status: EventVerdict): Promise<EventVerdict> {
+  await pool.query(
+    `UPDATE events SET finished_at = CURRENT_TIMESTAMP(3),
+       status = IF(? = 'INCOMPLETE' AND (SELECT COUNT(*) FROM event_trail WHERE event_id = ? AND step IN ('stored_b', 'stored_c')) = 2, 'COMPLETED', ?)
+     WHERE event_id = ?`,
+    [status, eventId, status, eventId],
+  );
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT status FROM events WHERE event_id = ?', [eventId]);
+  return (rows[0]?.status as EventVerdict | undefined) ?? status;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);

@@ -9,7 +9,8 @@ import { signToken } from '../platform/auth/jwt';
 import type { Context } from '../runtime/context';
 import { dlqTopic } from '../platform/names';
 import type { EventEnvelope } from '../contracts/events';
-import { sinkRow, type EventTrail } from '../stores/events';
+import { finishEvent, insertAcceptedEvent, sinkRow, storeInSink, type EventTrail } from '../stores/events';
+import { inTransaction } from '../platform/db/transaction';
 import { eventWorkflowId } from '../contracts/events';
 import { startWorker } from '../worker';
 import { eventually, groupAtEnd, testContext, testNames, uniqueId } from './support/context';
@@ -195,5 +196,22 @@ describe('event fan-out across the real servers', () => {
     expect(await eventsOfUser()).toBe(before);
     const unknown = await app.request(`/events/${randomUUID()}`, { headers: { authorization: `Bearer ${token}` } });
     expect(unknown.status).toBe(404);
+  });
+
+  it('a run that gave up (INCOMPLETE) ends the event COMPLETED when the store shows both consumers stored it (confirmations after the deadline); INCOMPLETE when one did not', async () => {
+    const row = (eventId: string) => ({ eventId, type: 'order.created', payload: { n: 1 }, userId, acceptedAt: new Date().toISOString() });
+    const both = row(randomUUID());
+    const one = row(randomUUID());
+    for (const e of [both, one]) await inTransaction(ctx.mysql(), (conn) => insertAcceptedEvent(conn, e));
+    await storeInSink(ctx.mysql(), 'b', both, 'sqs');
+    await storeInSink(ctx.mysql(), 'c', both, 'kafka');
+    await storeInSink(ctx.mysql(), 'b', one, 'sqs');
+    expect(await finishEvent(ctx.mysql(), both.eventId, 'INCOMPLETE')).toBe('COMPLETED');
+    expect(await finishEvent(ctx.mysql(), one.eventId, 'INCOMPLETE')).toBe('INCOMPLETE');
+    const [rows] = await ctx.mysql().query<RowDataPacket[]>('SELECT event_id, status FROM events WHERE event_id IN (?, ?)', [both.eventId, one.eventId]);
+    expect(Object.fromEntries(rows.map((r) => [r.event_id as string, r.status as string]))).toEqual({
+      [both.eventId]: 'COMPLETED',
+      [one.eventId]: 'INCOMPLETE',
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventStoredSignal, type EventEnvelope, type EventStatus } from '../contracts/events';
+import { eventStoredSignal, type EventEnvelope, type EventStatus, type EventVerdict } from '../contracts/events';
 import { useTimeSkipping } from '../test/support/temporal';
 import { eventFanOut } from './event-fan-out';
 
@@ -29,7 +29,7 @@ describe('event fan-out (time-skipping test server)', () => {
           return 'sns-id';
         },
         publishEventToKafka: async () => 'kafka-offset',
-        finishEvent: async (_id: string, _user: string, status: EventStatus) => void finished.push(status),
+        finishEvent: async (_id: string, _user: string, status: EventVerdict) => (finished.push(status), status),
       },
     });
     const handle = await ts.env.client.workflow.start(eventFanOut, { taskQueue, workflowId: `ts.${taskQueue}`, args: [{ event, confirmTimeoutMs: 60_000 }] });

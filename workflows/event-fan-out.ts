@@ -41,6 +41,9 @@ export async function eventFanOut({ event, confirmTimeoutMs }: EventFanOutInput)
     }
   } else confirmed = await condition(allStored, confirmTimeoutMs);
   progress.status = confirmed ? 'COMPLETED' : 'INCOMPLETE';
-  await brokers.finishEvent(event.eventId, event.userId, progress.status);
+  // The store may know better (confirmations that came after the deadline); runs recorded before
+  // this returned nothing, hence the guard.
+  const written = await brokers.finishEvent(event.eventId, event.userId, progress.status);
+  if (written) progress.status = written;
   return progress;
 }

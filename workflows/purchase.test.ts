@@ -149,26 +149,24 @@ describe('purchase workflow (time-skipping test server)', () => {
     expect(s.messages).toEqual(['PurchaseRequested', 'PurchaseCancelled']);
   });
 
-  it('no outcome: PurchaseRequested goes out three more times before the deadline (a lost copy), then EXPIRED and compensated', async () => {
+  it('no outcome: PurchaseRequested goes out once more at half the deadline (a lost copy), then EXPIRED and compensated', async () => {
     const s = stubs();
     await withPurchase(s, async (h) => expect(await h.result()).toMatchObject({ status: 'EXPIRED' }), 60_000);
-    expect(s.sent).toEqual(['PurchaseRequested', 'PurchaseRequested', 'PurchaseRequested', 'PurchaseRequested', 'PurchaseCancelled']);
+    expect(s.sent).toEqual(['PurchaseRequested', 'PurchaseRequested', 'PurchaseCancelled']);
     expect(s.pushed).toEqual(['PENDING', 'EXPIRED']);
   });
 
-  it('the first copy lost: the outcome of a later copy completes the purchase before the deadline, and no more copies go out', async () => {
+  it('the first copy lost: the outcome of the second completes the purchase before the deadline, and no more copies go out', async () => {
     const s = stubs();
     await withPurchase(
       s,
       async (h, id) => {
-        const before = await ts.env.currentTimeMs();
         // Fulfillment answers only the second copy, as when the first sat in a queue that was lost.
         await pendingReached(h, s);
-        await ts.env.sleep(16_000); // past the first slice (a quarter of the 60 s deadline)
+        await ts.env.sleep(31_000); // past half of the 60 s deadline
         await vi.waitFor(() => expect(s.sent.length).toBe(2), { timeout: 10_000, interval: 20 });
         await h.signal(fulfillmentOutcomeSignal, { purchaseId: id, kind: 'COMPLETED' });
         expect(await h.result()).toMatchObject({ status: 'COMPLETED' });
-        expect((await ts.env.currentTimeMs()) - before).toBeLessThan(60_000);
       },
       60_000,
     );

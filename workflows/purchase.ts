@@ -34,12 +34,16 @@ const steps = proxyLocalActivities<PurchaseActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [PURCHASE_INVALID] },
 });
 
-// While no outcome has come, PurchaseRequested goes out again this many times, evenly spaced before
-// the deadline: a broker that loses a copy (an SNS/SQS server restarted without its queues) would
-// otherwise leave the purchase to expire. Fulfillment effects a purchase once (and never after its
-// compensation), so a copy it already had changes nothing. The happy path stays two workflow
-// tasks: the first slice's timer takes the deadline timer's place and the outcome cancels it.
-const REPUBLISHES = 3;
+// While no outcome has come, PurchaseRequested goes out again, evenly spaced before the deadline: a
+// broker that loses a copy (an SNS/SQS server restarted without its queues) would otherwise leave
+// the purchase to expire. Fulfillment effects a purchase once (and never after its compensation),
+// so a copy it already had changes nothing. The happy path stays two workflow tasks: the first
+// slice's timer takes the deadline timer's place and the outcome cancels it.
+// Once, at half the deadline: three copies a quarter apart (the first version, still replayed for
+// the runs that took it) multiplied the load on a broker that was merely slow, which made it
+// slower (the second 30-minute soak: moto saturated, 1,577 requests queued; docs/reliability.md).
+const REPUBLISHES = 1;
+const REPUBLISHES_V1 = 3;
 
 /**
  * One run per purchase, a saga: validate → PENDING → PurchaseRequested on SNS → fulfillment's
@@ -145,9 +149,9 @@ export async function purchase(input: PurchaseInput): Promise<PurchaseState> {
 
     // The deadline is this run's own durable timer: one condition, woken by an outcome or a cancel.
     const deadline = Date.now() + input.resultTimeoutMs;
-    // Runs started before the republishing (no marker in their history) replay as they ran.
-    const republishes = patched('republish-unanswered-purchases') ? REPUBLISHES : 0;
-    const slice = Math.floor(input.resultTimeoutMs / (REPUBLISHES + 1));
+    // Runs started before each version (no marker in their history) replay as they ran.
+    const republishes = patched('republish-unanswered-purchase-once') ? REPUBLISHES : patched('republish-unanswered-purchases') ? REPUBLISHES_V1 : 0;
+    const slice = Math.floor(input.resultTimeoutMs / (republishes + 1));
     let republished = 0;
     for (;;) {
       const remaining = deadline - Date.now();
