@@ -115,7 +115,7 @@ export function writeReliabilityDoc(r: SoakResult, file: string, name = `${r.opt
     '',
     `- **Command:** \`${r.options.command}\` (replay: \`${replayCommand(r)}\`)`,
     `- **Seed:** ${r.options.seed}; **load:** ${fmt(r.loadSeconds)} s, then ${fmt(r.drainSeconds)} s for the requests still retrying; **settled in:** ${fmt(r.settleSeconds)} s after that`,
-    `- **Machine:** ${machine()}; load average at the end (the soak's own servers and roles included) ${os.loadavg()[0]!.toFixed(1)})`,
+    `- **Machine:** ${machine()}; load average at the end (the soak's own servers and roles included) ${os.loadavg()[0]!.toFixed(1)}`,
     '',
     `### Faults: ${r.outcomes.length} (${r.outcomes.filter((o) => o.double).length} as part of a double fault)`,
     '',
