@@ -14,6 +14,40 @@ function app() {
 }
 const purchase = { productId: 'gift-card-100', quantity: 1, installments: 1 };
 
+/** A purchase row of alice's as MySQL returns it, and routes over it with a Temporal client whose Update does `executeUpdate`. */
+function overStoredPurchase(id: string, status: () => string, executeUpdate: ReturnType<typeof vi.fn>) {
+  const row = () => ({
+    purchase_id: id,
+    user_id: 'alice',
+    product_id: 'gift-card-100',
+    quantity: 1,
+    installments: 1,
+    amount_cents: 10000,
+    total_cents: 10000,
+    installment_cents: 10000,
+    currency: 'BRL',
+    monthly_rate_bp: 0,
+    status: status(),
+    reason: null,
+    created_at: new Date(),
+    traceparent: null,
+  });
+  const query = vi.fn(async (sql: string) => [sql.includes('FROM purchases p') ? [row()] : []]);
+  const client = { workflow: { getHandle: () => ({ executeUpdate }) } } as unknown as Client;
+  return asUser(
+    purchaseRoutes({ config, log, mysql: () => ({ query }) as unknown as Pool, temporal: async () => client, lifecycle: { add: (_name, r) => r } }),
+  );
+}
+/** What the server answers when it drops an Update with its workflow task. */
+const abortedUpdate = () =>
+  new Error('Workflow Update failed', {
+    cause: Object.assign(new Error('9 FAILED_PRECONDITION: Unable to perform workflow execution update due to unexpected workflow task failure.'), {
+      code: 9,
+      details: 'Unable to perform workflow execution update due to unexpected workflow task failure.',
+      metadata: {},
+    }),
+  });
+
 describe('/purchases in process', () => {
   it('refuses a contract without an Idempotency-Key, touching nothing', async () => {
     const { app: a, db, temporal } = app();
@@ -70,45 +104,15 @@ describe('/purchases in process', () => {
     // the server dropped the Update. Asked again, the run has ended; MySQL says CANCELLED.
     const id = '0b6f9a52-4a8e-4c59-9a57-5d1a0f6a1e01';
     let status = 'PENDING';
-    const row = () => ({
-      purchase_id: id,
-      user_id: 'alice',
-      product_id: 'gift-card-100',
-      quantity: 1,
-      installments: 1,
-      amount_cents: 10000,
-      total_cents: 10000,
-      installment_cents: 10000,
-      currency: 'BRL',
-      monthly_rate_bp: 0,
-      status,
-      reason: null,
-      created_at: new Date(),
-      traceparent: null,
-    });
-    const query = vi.fn(async (sql: string) => [sql.includes('FROM purchases p') ? [row()] : []]);
-    const aborted = Object.assign(new Error('9 FAILED_PRECONDITION: Unable to perform workflow execution update due to unexpected workflow task failure.'), {
-      code: 9,
-      details: 'Unable to perform workflow execution update due to unexpected workflow task failure.',
-      metadata: {},
-    });
     const { WorkflowNotFoundError } = await import('@temporalio/client');
     const executeUpdate = vi
       .fn()
       .mockImplementationOnce(() => {
         status = 'CANCELLED';
-        return Promise.reject(new Error('Workflow Update failed', { cause: aborted }));
+        return Promise.reject(abortedUpdate());
       })
       .mockImplementation(() => Promise.reject(new WorkflowNotFoundError('workflow execution already completed', 'w', undefined)));
-    const client = { workflow: { getHandle: () => ({ executeUpdate }) } } as unknown as Client;
-    const routes = purchaseRoutes({
-      config,
-      log,
-      mysql: () => ({ query }) as unknown as Pool,
-      temporal: async () => client,
-      lifecycle: { add: (_name, r) => r },
-    });
-    const res = await asUser(routes).request(`/${id}/cancel`, json('POST', {}));
+    const res = await overStoredPurchase(id, () => status, executeUpdate).request(`/${id}/cancel`, json('POST', {}));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ purchaseId: id, status: 'CANCELLED' });
     expect(executeUpdate).toHaveBeenCalledTimes(2);
@@ -116,34 +120,8 @@ describe('/purchases in process', () => {
 
   it('an Update aborted every time answers 503 with Retry-After, naming Temporal', async () => {
     const id = '0b6f9a52-4a8e-4c59-9a57-5d1a0f6a1e02';
-    const row = {
-      purchase_id: id,
-      user_id: 'alice',
-      product_id: 'gift-card-100',
-      quantity: 1,
-      installments: 1,
-      amount_cents: 10000,
-      total_cents: 10000,
-      installment_cents: 10000,
-      currency: 'BRL',
-      monthly_rate_bp: 0,
-      status: 'PENDING',
-      reason: null,
-      created_at: new Date(),
-      traceparent: null,
-    };
-    const query = vi.fn(async (sql: string) => [sql.includes('FROM purchases p') ? [row] : []]);
-    const aborted = Object.assign(new Error('9 FAILED_PRECONDITION'), { code: 9, details: 'workflow task failure', metadata: {} });
-    const executeUpdate = vi.fn(() => Promise.reject(new Error('Workflow Update failed', { cause: aborted })));
-    const client = { workflow: { getHandle: () => ({ executeUpdate }) } } as unknown as Client;
-    const routes = purchaseRoutes({
-      config,
-      log,
-      mysql: () => ({ query }) as unknown as Pool,
-      temporal: async () => client,
-      lifecycle: { add: (_name, r) => r },
-    });
-    const res = await asUser(routes).request(`/${id}/cancel`, json('POST', {}));
+    const executeUpdate = vi.fn(() => Promise.reject(abortedUpdate()));
+    const res = await overStoredPurchase(id, () => 'PENDING', executeUpdate).request(`/${id}/cancel`, json('POST', {}));
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBeTruthy();
     expect(await res.json()).toMatchObject({ error: { code: 'dependency_unavailable', dependency: 'temporal' } });
