@@ -187,6 +187,51 @@ describe('web app in headless Chromium', () => {
     }
   }, 60_000);
 
+  it('Ledger: a report read before the relay’s push but answered after it does not put the older balance back', async () => {
+    // On a busy machine the GET the page sends after posting can leave before the push of the
+    // consolidated balance and land after it; shown as it came, "closing 1,00" would replace the
+    // pushed 3,00 and no later push would correct it. The route hands the page exactly that late,
+    // older answer once the push is on screen.
+    const context = await browser.newContext();
+    try {
+      const tab = await context.newPage();
+      await tab.goto(base);
+      const name = uniqueId('merchant-late');
+      await tab.getByLabel('Demo user').fill(name);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.locator('#whoami', { hasText: name }).waitFor({ timeout: 10_000 });
+      await tab.goto(`${base}/#/ledger`);
+      await tab.getByLabel('Amount').fill('1.00');
+      await tab.getByRole('button', { name: 'Post entry' }).click();
+      await tab.locator('.balance[data-currency="BRL"][data-pending="0"][data-closing="1.00"]').waitFor({ timeout: 30_000 });
+
+      const { token } = JSON.parse((await tab.evaluate(() => sessionStorage.getItem('tidings.session'))) ?? '{}') as { token: string };
+      const day = await tab.getByLabel('Date').inputValue();
+      const older = await fetch(`${base}/ledger/balances/daily?date=${day}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(older.status).toBe(200);
+      const olderBody = await older.text();
+      expect(olderBody).toContain('"closing":"1.00"');
+
+      let answeredLate = 0;
+      await tab.route(/\/ledger\/balances\/daily\?date=/, async (route) => {
+        await tab.locator('.balance[data-currency="BRL"][data-pending="0"][data-closing="3.00"]').waitFor({ timeout: 30_000 });
+        await route.fulfill({ status: 200, contentType: 'application/json', body: olderBody });
+        answeredLate++;
+      });
+      await tab.getByLabel('Amount').fill('2.00');
+      await tab.getByRole('button', { name: 'Post entry' }).click();
+      await expect.poll(() => answeredLate, { timeout: 30_000 }).toBe(1);
+      // Let the page read the late answer (parsing it is a task or two after the response).
+      await tab.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+      expect(await tab.locator('.balance[data-currency="BRL"]').getAttribute('data-closing')).toBe('3.00');
+      expect(await tab.locator('.balance[data-currency="BRL"] .closing').textContent()).toBe(
+        await tab.evaluate(() => new Intl.NumberFormat(undefined, { style: 'currency', currency: 'BRL' }).format(3)),
+      );
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it('Notifications: a scheduled web notification arrives in the live inbox at its time, and its row in the list turns SENT', async () => {
     await page.goto(`${base}/#/notifications`);
     await page.locator('#prefs-state', { hasText: 'Not set yet' }).waitFor({ timeout: 10_000 });

@@ -4,6 +4,7 @@
 import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
 import { balanceChart } from '../chart';
 import type { Page } from '../page';
+import { isOlderReport } from '../report-freshness';
 import { clearErrorsOnInput, describeError, formatMoney, parseLocalAmount, whileBusy } from '../ui';
 import { ledgerChannel } from '../../../contracts/channels';
 
@@ -58,8 +59,11 @@ export const ledgerPage: Page = (root, app) => {
   const money = (value: string, currency: string) => formatMoney(value, currency);
 
   // Every currency of the day, one card each; amounts formatted for the reader's locale.
+  let shown: { date: string; days: Day[] } | undefined;
   const show = (date: string, days: Day[]) => {
     if (date !== shownDate()) return;
+    if (shown?.date === date && isOlderReport(shown.days, days)) return;
+    shown = { date, days };
     if (days.length === 0) {
       report.textContent = `No entries on ${date}.`;
       return;
