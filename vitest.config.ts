@@ -55,6 +55,7 @@ export const UNIT_TESTS = [
   'workflows/ping.test.ts',
   'workflows/purchase.test.ts',
   'workflows/purchase-relay.test.ts',
+  'web/src/freshness.test.ts',
   'web/src/report-freshness.test.ts',
 ];
 

@@ -6,6 +6,7 @@
 // open conversation is in the URL (#/chat/<id>): a reload keeps it open; on a phone the thread
 // replaces the list until Back.
 import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
+import { laterStatus, latestOnly } from '../freshness';
 import type { Page } from '../page';
 import { clearErrorsOnInput, coalesce, failedTo, formatDateTime, formatTime, setState, whileBusy } from '../ui';
 import { conversationChannel, userChannel } from '../../../contracts/channels';
@@ -34,6 +35,8 @@ const TICKS: Record<string, { mark: string; label: string }> = {
   READ: { mark: '✓✓', label: 'Read' },
   FAILED: { mark: '!', label: 'Not delivered' },
 };
+/** A message's statuses in the order the server moves it (never back); FAILED ends a PENDING or SENT one. */
+const STATUS_ORDER = ['PENDING', 'SENT', 'DELIVERED', 'READ', 'FAILED'];
 const tickHtml = (status: string) => {
   const t = TICKS[status];
   if (!t) return '';
@@ -94,11 +97,16 @@ export const chatPage: Page = (root, app) => {
       <span class="sender">${mine ? 'You' : escapeHtml(m.senderId)}</span> <span class="text">${escapeHtml(m.text)}</span>
       <span class="meta"><time datetime="${escapeHtml(m.createdAt)}" title="${escapeHtml(formatDateTime(m.createdAt))}">${formatTime(m.createdAt)}</time> ${mine ? tickHtml(m.status) : ''}</span></li>`;
   };
+  // The answer names its conversation: a superseded read gets the latest one's, maybe of another.
+  const readThread = latestOnly((id: string) => api<{ messages: Message[] }>('GET', `/conversations/${id}/messages`).then((r) => ({ id, ...r })));
   const load = async () => {
-    const id = open;
-    if (!id) return;
-    const { messages } = await api<{ messages: Message[] }>('GET', `/conversations/${id}/messages`);
+    const asked = open;
+    if (!asked) return;
+    const { id, messages: read } = await readThread(asked);
     if (id !== open) return;
+    // A tick pushed after this thread was read (READ) must not go back to the one read (DELIVERED).
+    const shown = new Map([...messagesEl.querySelectorAll<HTMLElement>('li[data-message-id]')].map((li) => [li.dataset.messageId!, li.dataset.status]));
+    const messages = read.map((m) => ({ ...m, status: laterStatus(STATUS_ORDER, shown.get(m.messageId), m.status) }));
     messagesEl.innerHTML = messages.slice().reverse().map(messageHtml).join('');
     if (messages.length) setState(messagesState, 'ready');
     else setState(messagesState, 'empty', 'No messages yet. Say hello below.');
@@ -153,8 +161,9 @@ export const chatPage: Page = (root, app) => {
     if (conversations.length) setState(listState, 'ready');
     else setState(listState, 'empty', 'No conversations yet. Start one above with another user.');
   };
+  const listConversations = latestOnly(() => api<{ conversations: Conversation[] }>('GET', '/conversations'));
   const refreshList = async () => {
-    ({ conversations } = await api<{ conversations: Conversation[] }>('GET', '/conversations'));
+    ({ conversations } = await listConversations());
     // Every listed conversation is live: a new message anywhere moves it up with its preview.
     for (const c of conversations) app.subscribe(conversationChannel(c.conversationId));
     renderList();
@@ -238,13 +247,15 @@ export const chatPage: Page = (root, app) => {
     }
     if (!e.channel.startsWith('conversation:') || e.event !== 'message.status') return;
     const id = e.channel.slice('conversation:'.length);
-    const { messageId, status } = e.data as { messageId: string; status: string };
+    const { messageId, status: pushed } = e.data as { messageId: string; status: string };
     const li = id === open ? messagesEl.querySelector<HTMLElement>(`li[data-message-id="${CSS.escape(messageId)}"]`) : null;
     if (!li) {
       reloadList(); // a new message here or elsewhere: its preview and order change
       if (id === open) reloadThread(); // someone else's new message: fetch the thread (and read it)
       return;
     }
+    // The thread may have been read after this tick was sent, and already show a later one.
+    const status = laterStatus(STATUS_ORDER, li.dataset.status, pushed);
     li.dataset.status = status;
     const tick = li.querySelector('.tick');
     if (tick) tick.outerHTML = tickHtml(status);

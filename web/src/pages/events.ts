@@ -1,6 +1,7 @@
 // Events: publish one event and watch its trail fill in (SNS, Kafka, consumer B, consumer C); the
 // user's events from the API on load, each one's trail a click away, kept current by the pushes.
 import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
+import { isOlderProgress, laterStatus, latestOnly } from '../freshness';
 import type { Page } from '../page';
 import { clearErrorsOnInput, coalesce, describeError, failedTo, formatDateTime, setState, whileBusy } from '../ui';
 import { traceLink } from './trace';
@@ -30,6 +31,9 @@ const STEPS: Record<string, string> = {
   stored_c: 'Stored by service C',
 };
 const stepLabel = (step: string) => STEPS[step] ?? step.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+// An event is ACCEPTED until its run ends it, once, COMPLETED or INCOMPLETE (so the order of those
+// two never decides anything).
+const STATUS_ORDER = ['ACCEPTED', 'INCOMPLETE', 'COMPLETED'];
 const formatMs = (ms: number) => (ms < 1000 ? `${ms} ms` : `${new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }).format(ms / 1000)} s`);
 
 export const eventsPage: Page = (root, app) => {
@@ -57,6 +61,12 @@ export const eventsPage: Page = (root, app) => {
   const historyEl = root.querySelector('#event-history')!;
   const historyState = root.querySelector<HTMLElement>('#events-state')!;
   let current: string | undefined;
+  /** The trail last shown: two reads of it can answer out of order, and the older must not replace it. */
+  let shownTrail: { eventId: string; trail: Trail } | undefined;
+  const showStatus = (li: HTMLElement, status: string) => {
+    li.dataset.status = laterStatus(STATUS_ORDER, li.dataset.status, status);
+    li.querySelector('.status')!.textContent = li.dataset.status;
+  };
 
   const render = async () => {
     const eventId = current;
@@ -69,6 +79,8 @@ export const eventsPage: Page = (root, app) => {
       return;
     }
     if (eventId !== current) return;
+    if (shownTrail?.eventId === eventId && isOlderProgress(STATUS_ORDER, shownTrail.trail, t)) return;
+    shownTrail = { eventId, trail: t };
     trailEl.innerHTML = `<p>Event <code>${escapeHtml(eventId)}</code>: <strong id="event-status">${escapeHtml(t.status)}</strong> — <a href="${escapeHtml(t.temporalUi)}" target="_blank" rel="noopener">run</a>${t.traceId ? ` — ${traceLink(t.traceId, 'trace')}` : ''}</p>
       <ol class="timeline">${[...t.steps]
         .sort((a, b) => a.latencyMs - b.latencyMs)
@@ -79,19 +91,21 @@ export const eventsPage: Page = (root, app) => {
         .join('')}</ol>
       <p>${t.pending.length ? `Waiting for: ${t.pending.map((p) => escapeHtml(stepLabel(p))).join(', ')}` : '<span id="trail-complete">Complete</span>'}</p>`;
     const li = historyEl.querySelector<HTMLElement>(`li[data-event-id="${CSS.escape(eventId)}"]`);
-    if (li) {
-      li.dataset.status = t.status;
-      li.querySelector('.status')!.textContent = t.status;
-    }
+    if (li) showStatus(li, t.status);
   };
   const follow = (eventId: string) => {
     current = eventId;
     trailEl.textContent = 'Loading the trail…';
     void render();
   };
+  const listEvents = latestOnly(() => api<{ events: Listed[] }>('GET', '/events?limit=20'));
   const loadHistory = async () => {
-    const { events } = await api<{ events: Listed[] }>('GET', '/events?limit=20');
+    const { events } = await listEvents();
+    // The list can have been read before a trail (shown, or not yet in the list) moved its event on.
+    const shown = new Map([...historyEl.querySelectorAll<HTMLElement>('li[data-event-id]')].map((li) => [li.dataset.eventId!, li.dataset.status]));
+    if (shownTrail) shown.set(shownTrail.eventId, laterStatus(STATUS_ORDER, shown.get(shownTrail.eventId), shownTrail.trail.status));
     historyEl.innerHTML = events
+      .map((e) => ({ ...e, status: laterStatus(STATUS_ORDER, shown.get(e.eventId), e.status) }))
       .map(
         (e) =>
           `<li data-event-id="${escapeHtml(e.eventId)}" data-status="${escapeHtml(e.status)}"><button type="button" class="link" data-follow="${escapeHtml(e.eventId)}">${escapeHtml(e.type)}</button>

@@ -5,6 +5,7 @@
 // The inbox: web notifications received, history from the API on load, then live (with a toast).
 import { utcOffsetMinutes, zonedInstant } from '../../../domain/zoned-time';
 import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
+import { requestOrder } from '../freshness';
 import type { AppContext, Page } from '../page';
 import { clearErrorsOnInput, coalesce, describeError, setState } from '../ui';
 import { traceLink } from './trace';
@@ -158,13 +159,29 @@ export const notificationsPage: Page = (root, app: AppContext) => {
       retimeInbox();
     }
   };
-  api<Preferences>('GET', prefsUrl).then(fillPrefs, (err: unknown) => {
-    if (err instanceof ApiError && err.status === 404) fillPrefs(undefined);
-    else {
+  // A save sent while the first read is still out is newer than that read: the read's answer must
+  // not put the old preferences back over the form. It keeps only what the form does not edit
+  // (mutedUntil), for the next save to send back if this one fails.
+  const prefsRequests = requestOrder();
+  const isLatestRead = prefsRequests.next();
+  const readBehindSave = (p: Preferences | undefined) => {
+    if (!saved && p) {
+      saved = p;
       prefsState.textContent = '';
-      showError(prefsForm, err);
     }
-  });
+    prefsForm.setAttribute('aria-busy', 'false');
+  };
+  api<Preferences>('GET', prefsUrl).then(
+    (p) => (isLatestRead() ? fillPrefs(p) : readBehindSave(p)),
+    (err: unknown) => {
+      if (!isLatestRead()) readBehindSave(undefined);
+      else if (err instanceof ApiError && err.status === 404) fillPrefs(undefined);
+      else {
+        prefsState.textContent = '';
+        showError(prefsForm, err);
+      }
+    },
+  );
   prefsForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const f = new FormData(prefsForm);
@@ -180,6 +197,7 @@ export const notificationsPage: Page = (root, app: AppContext) => {
     }
     const button = prefsForm.querySelector<HTMLButtonElement>('button[type="submit"]')!;
     button.disabled = true;
+    prefsRequests.next(); // the first read, if still out, is older than this save
     api<Preferences>('PUT', prefsUrl, {
       timezone: String(f.get('timezone')),
       channels: f.getAll('channels').map(String),
@@ -232,10 +250,13 @@ export const notificationsPage: Page = (root, app: AppContext) => {
   }
   const query = (cursor: string | null) =>
     `/notifications?limit=${PAGE_SIZE}${filter.value ? `&status=${filter.value}` : ''}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+  /** Loads of the list: the latest wins, and a new filter supersedes every one under way. */
+  const loads = requestOrder();
+  /** The filter chosen: a next page asked for under another one belongs to another list. */
+  const filters = requestOrder();
   /** Reloads the pages shown so far (as many rows as are shown, at least one page). */
-  let loads = 0;
   const loadMine = async () => {
-    const mine = ++loads;
+    const isLatest = loads.next();
     const rows: Notification[] = [];
     let cursor: string | null = null;
     do {
@@ -243,7 +264,7 @@ export const notificationsPage: Page = (root, app: AppContext) => {
       rows.push(...page.notifications);
       cursor = page.nextCursor;
     } while (cursor && rows.length < shown.length);
-    if (mine !== loads) return;
+    if (!isLatest()) return;
     loaded = true;
     shown = rows;
     nextCursor = cursor;
@@ -252,7 +273,12 @@ export const notificationsPage: Page = (root, app: AppContext) => {
   const reloadMine = coalesce(
     () => void loadMine().catch((err: unknown) => setState(mineState, 'error', `Could not load your notifications: ${describeError(err)}`)),
   );
+  const newFilter = () => {
+    loads.next();
+    filters.next();
+  };
   filter.addEventListener('change', () => {
+    newFilter();
     shown = [];
     mine.innerHTML = '';
     more.hidden = true;
@@ -262,14 +288,16 @@ export const notificationsPage: Page = (root, app: AppContext) => {
   more.addEventListener('click', () => {
     if (!nextCursor) return;
     more.disabled = true;
+    const isSameFilter = filters.current();
     api<{ notifications: Notification[]; nextCursor: string | null }>('GET', query(nextCursor))
       .then(
         (page) => {
+          if (!isSameFilter()) return;
           shown = [...shown, ...page.notifications.filter((n) => !shown.some((s) => s.notificationId === n.notificationId))];
           nextCursor = page.nextCursor;
           renderMine();
         },
-        (err: unknown) => outcome(`Could not load more: ${describeError(err)}`),
+        (err: unknown) => isSameFilter() && outcome(`Could not load more: ${describeError(err)}`),
       )
       .finally(() => (more.disabled = false));
   });
@@ -346,7 +374,10 @@ export const notificationsPage: Page = (root, app: AppContext) => {
           showError(form, '');
           outcome(`Scheduled for ${when(new Date(at).toISOString())}.`);
           // Shown in the list whatever the filter was.
-          if (filter.value && filter.value !== 'SCHEDULED') filter.value = '';
+          if (filter.value && filter.value !== 'SCHEDULED') {
+            filter.value = '';
+            newFilter();
+          }
           reloadMine();
         },
         (err: unknown) => showError(form, err, humanize),

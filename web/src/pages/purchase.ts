@@ -2,6 +2,7 @@
 // the chosen purchase's whole timeline (RECEIVED first) kept current by the pushes on the user's
 // channel, and cancel while it is still open.
 import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
+import { laterStatus, latestOnly } from '../freshness';
 import type { Page } from '../page';
 import { clearErrorsOnInput, coalesce, describeError, failedTo, formatDateTime, formatMoney, formatTime, setState, whileBusy } from '../ui';
 import { traceLink } from './trace';
@@ -187,9 +188,12 @@ export const purchasePage: Page = (root, app) => {
     });
     return li;
   };
+  const listPurchases = latestOnly(() => api<{ purchases: Summary[] }>('GET', '/purchases?limit=20'));
   const loadHistory = async () => {
-    const { purchases } = await api<{ purchases: Summary[] }>('GET', '/purchases?limit=20');
-    historyEl.replaceChildren(...purchases.map(historyItem));
+    const { purchases } = await listPurchases();
+    // A push can have moved a purchase on after this list was read: its row keeps the later status.
+    const shown = new Map([...historyEl.querySelectorAll<HTMLElement>('li[data-purchase-id]')].map((li) => [li.dataset.purchaseId!, li.dataset.status]));
+    historyEl.replaceChildren(...purchases.map((p) => historyItem({ ...p, status: laterStatus(ORDER, shown.get(p.purchaseId), p.status) })));
     if (purchases.length) setState(historyState, 'ready');
     else setState(historyState, 'empty', 'No purchases yet. Contract one above: it appears here.');
   };
@@ -303,10 +307,8 @@ export const purchasePage: Page = (root, app) => {
     const li = historyEl.querySelector<HTMLElement>(`li[data-purchase-id="${CSS.escape(data.purchaseId)}"]`);
     if (!li) return reloadHistory(); // made elsewhere (another tab or device)
     // Pushes of one purchase arrive in order; a later one never goes back to an earlier status.
-    if (ORDER.indexOf(data.status) > ORDER.indexOf(li.dataset.status ?? '')) {
-      li.dataset.status = data.status;
-      li.querySelector('.status')!.textContent = data.status;
-    }
+    li.dataset.status = laterStatus(ORDER, li.dataset.status, data.status);
+    li.querySelector('.status')!.textContent = li.dataset.status;
   });
   // Missed pushes the gateway could not replay: read the state again.
   app.onGap(() => {
