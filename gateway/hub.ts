@@ -3,12 +3,12 @@ import type { Logger } from '../platform/logger';
 import { contextFromTraceparent, SpanKind } from '../platform/trace-context';
 import { roleTracer } from '../platform/tracing';
 import { gatewayMetrics } from './metrics';
-import type { EventFrame } from './protocol';
-import { channelKeys, parseEventFrame, pubsubPrefixOf } from './publisher';
+import type { LiveFrame } from './protocol';
+import { channelKeys, pubsubPrefixOf, readLiveFrame } from './publisher';
 
 /** Something that receives a channel's live events (a connection's subscription). */
 export interface Subscriber {
-  deliver(frame: EventFrame, raw: string): void;
+  deliver(frame: LiveFrame, raw: string): void;
 }
 
 /**
@@ -20,6 +20,9 @@ export class Hub {
   private readonly channels = new Map<string, Set<Subscriber>>();
   private readonly pending = new Map<string, Promise<unknown>>();
   private readonly pubsubPrefix: string;
+  /** Length of the pub/sub name before the channel (`<env prefix>ch:`). */
+  private readonly pubsubNameStart: number;
+  private readonly deliveryLag: { observe(seconds: number): void };
 
   constructor(
     private readonly subscriber: Redis,
@@ -27,6 +30,8 @@ export class Hub {
     private readonly log: Logger,
   ) {
     this.pubsubPrefix = pubsubPrefixOf(subscriber);
+    this.pubsubNameStart = channelKeys('', this.pubsubPrefix).pubsub.length;
+    this.deliveryLag = gatewayMetrics.deliveryLag.labels({ instance: instanceId });
     subscriber.on('message', (pubsubChannel: string, raw: string) => this.onMessage(pubsubChannel, raw));
   }
 
@@ -56,20 +61,19 @@ export class Hub {
   }
 
   private onMessage(pubsubChannel: string, raw: string): void {
-    const subs = this.channels.get(pubsubChannel.slice(channelKeys('', this.pubsubPrefix).pubsub.length));
+    const channel = pubsubChannel.slice(this.pubsubNameStart);
+    const subs = this.channels.get(channel);
     if (!subs || subs.size === 0) return;
-    let frame: EventFrame;
-    try {
-      frame = parseEventFrame(raw);
-    } catch (err) {
-      this.log.error({ err, pubsubChannel }, 'unparseable frame on pub/sub');
+    const frame = readLiveFrame(raw);
+    if (!frame) {
+      this.log.error({ pubsubChannel, frame: raw.slice(0, 200) }, 'unreadable frame on pub/sub');
       return;
     }
     if (frame.traceparent) {
       // The last hop of a traced journey: this instance writing the event to its sockets.
       const span = roleTracer('gateway').startSpan(
         `deliver ${frame.event}`,
-        { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'redis', 'messaging.destination.name': frame.channel, 'tidings.sockets': subs.size } },
+        { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'redis', 'messaging.destination.name': channel, 'tidings.sockets': subs.size } },
         contextFromTraceparent(frame.traceparent),
       );
       for (const sub of subs) sub.deliver(frame, raw);
@@ -77,6 +81,6 @@ export class Hub {
     } else {
       for (const sub of subs) sub.deliver(frame, raw);
     }
-    gatewayMetrics.deliveryLag.observe({ instance: this.instanceId }, Math.max(0, Date.now() - frame.publishedAt) / 1000);
+    this.deliveryLag.observe(Math.max(0, Date.now() - frame.publishedAt) / 1000);
   }
 }

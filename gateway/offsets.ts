@@ -1,6 +1,13 @@
-/** Compares two Redis stream ids (`ms-seq`) numerically: <0, 0, >0. */
+/**
+ * Compares two Redis stream ids (`ms-seq`) numerically: <0, 0, >0. Called per frame and socket,
+ * so it builds no arrays.
+ */
 export function compareOffsets(a: string, b: string): number {
-  const [am = 0, as = 0] = a.split('-').map(Number);
-  const [bm = 0, bs = 0] = b.split('-').map(Number);
-  return am !== bm ? am - bm : as - bs;
+  if (a === b) return 0;
+  const ad = a.indexOf('-');
+  const bd = b.indexOf('-');
+  const am = Number(ad < 0 ? a : a.slice(0, ad)) || 0;
+  const bm = Number(bd < 0 ? b : b.slice(0, bd)) || 0;
+  if (am !== bm) return am - bm;
+  return (ad < 0 ? 0 : Number(a.slice(ad + 1)) || 0) - (bd < 0 ? 0 : Number(b.slice(bd + 1)) || 0);
 }

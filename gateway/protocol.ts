@@ -29,6 +29,9 @@ export interface EventFrame {
   traceparent?: string;
 }
 
+/** What the gateway reads of a live frame to route it; the rest (the data) it forwards unread. */
+export type LiveFrame = Pick<EventFrame, 'offset' | 'event' | 'publishedAt' | 'traceparent'>;
+
 export type ServerFrame =
   | { type: 'welcome'; protocol: 1; connectionId: string; userId: string; expiresAt: string; channels: string[] }
   | { type: 'subscribed'; channel: string; offset: string; epoch: string; recovered: boolean; replayed: number }

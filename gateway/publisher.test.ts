@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { testContext, uniqueId } from '../test/support/context';
 import { readHistory } from './history';
-import { channelKeys, createPublisher, PublishError } from './publisher';
+import { channelKeys, createPublisher, pubsubPrefixOf, PublishError, readLiveFrame } from './publisher';
 import { userChannel } from '../contracts/channels';
 
 // The publisher on the real Redis: what is published in one turn of the event loop goes out in one
@@ -29,6 +29,36 @@ describe('publisher batches', () => {
     } finally {
       calls.mockRestore();
     }
+  });
+
+  it('the frame the script publishes reads the same by position as parsed whole (readLiveFrame)', async () => {
+    const { redis, publisher } = publisherOn();
+    const listener = redis.duplicate();
+    const channel = userChannel(uniqueId('frame'));
+    try {
+      await listener.subscribe(channelKeys(channel, pubsubPrefixOf(redis)).pubsub);
+      const received = new Promise<string>((resolve) => listener.once('message', (_: string, raw: string) => resolve(raw)));
+      const { offset } = await publisher.publish(channel, 'odd "event"', { text: ',"offset":"1-1","publishedAt":3' }, { countConnections: false });
+      const raw = await received;
+      const whole = JSON.parse(raw) as { offset: string; event: string; publishedAt: number };
+      expect(readLiveFrame(raw)).toEqual({ offset, event: whole.event, publishedAt: whole.publishedAt });
+      expect(whole.event).toBe('odd "event"');
+    } finally {
+      listener.disconnect();
+    }
+  });
+
+  it('a channel’s history lives its TTL after the last event, refreshed at most every tenth of it', async () => {
+    const redis = ctx.redis();
+    const publisher = createPublisher(redis, { maxLen: 100, ttlSeconds: 10, presence: ctx.presence() });
+    const channel = userChannel(uniqueId('ttl'));
+    await publisher.publish(channel, 'n', {}, { countConnections: false });
+    expect(await redis.ttl(channelKeys(channel).stream)).toBeGreaterThanOrEqual(9);
+    await new Promise((r) => setTimeout(r, 2_100)); // past the refresh interval (1 s)
+    expect(await redis.ttl(channelKeys(channel).stream)).toBeLessThanOrEqual(8);
+    await publisher.publish(channel, 'n', {}, { countConnections: false });
+    expect(await redis.ttl(channelKeys(channel).stream)).toBeGreaterThanOrEqual(9);
+    expect(await redis.ttl(channelKeys(channel).meta)).toBeGreaterThanOrEqual(9);
   });
 
   it('an event Redis refuses fails alone: the others of its call are published', async () => {

@@ -4,7 +4,7 @@ import { context, trace } from '@opentelemetry/api';
 import { redisScript } from '../platform/clients/redis-script';
 import { createMicroBatcher } from '../platform/micro-batch';
 import { currentTraceparent, inSpan, SpanKind } from '../platform/trace-context';
-import type { EventFrame } from './protocol';
+import type { LiveFrame } from './protocol';
 import type { Presence } from './registry';
 
 /**
@@ -28,8 +28,11 @@ export const pubsubPrefixOf = (redis: Redis): string => redis.options.keyPrefix 
 // anything between its offset and the oldest retained entry was trimmed away.
 // The epoch is created with the stream and lives as long; a new epoch tells clients that the history
 // they hold offsets for is gone (e.g. Redis restarted without persistence).
-// Stream and metadata share a hash tag ({channel}); the pub/sub channel is an argument since
-// PUBLISH is not slot-bound.
+// Stream and metadata share a hash tag ({channel}); the pub/sub channel is built from a prefix
+// argument since PUBLISH is not slot-bound.
+// A channel's history expires `ttl` after its last event, give or take a tenth: the expiries are
+// refreshed when the metadata says the last refresh is older than `refreshEvery` (ttl / 10), not
+// on every event, since two EXPIREs were a third of the script's cost per event.
 // A publish with a dedupe id that the channel has already seen returns the first publish's offset
 // and appends nothing: an activity retried after it published does not notify the user twice.
 //
@@ -38,28 +41,30 @@ export const pubsubPrefixOf = (redis: Redis): string => redis.options.keyPrefix 
 // set up, which is most of a publish's cost at high rates. Each event runs under pcall, so an event
 // that fails (a key of the wrong type, say) fails alone and the others still go out. Several
 // channels in one call need one Redis node: with Redis Cluster, batches would have to be per slot.
-// KEYS: stream, meta, dedupe per event. ARGV: maxLen, ttl, then 8 per event (below).
+// KEYS: stream, meta, dedupe per event. ARGV: maxLen, ttl, refreshEvery, the epoch of a channel
+// first seen in this call, the pub/sub prefix, then 6 per event (below).
 const PUBLISH_SCRIPT = `
-local function publishOne(stream, meta, dedupe, maxLen, ttl, event, data, at, newEpoch, channel, pubsub, dedupeId, traceparent)
+local function publishOne(stream, meta, dedupe, maxLen, ttl, now, refreshEvery, newEpoch, pubsubPrefix, event, data, at, channel, dedupeId, traceparent)
   if dedupeId ~= '' then
     local seen = redis.call('HGET', dedupe, dedupeId)
     if seen then return {seen, redis.call('HGET', meta, 'epoch') or '', 1} end
   end
-  local m = redis.call('HMGET', meta, 'epoch', 'last')
+  local m = redis.call('HMGET', meta, 'epoch', 'last', 'refreshed')
   local epoch = m[1]
-  if not epoch then
-    epoch = newEpoch
-    redis.call('HSET', meta, 'epoch', epoch)
-  end
   local prev = m[2] or '0-0'
   local id = redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'e', event, 'd', data, 't', at, 'p', prev)
-  redis.call('HSET', meta, 'last', id)
-  redis.call('EXPIRE', stream, ttl)
-  redis.call('EXPIRE', meta, ttl)
+  if not epoch or now - (tonumber(m[3]) or 0) >= refreshEvery then
+    epoch = epoch or newEpoch
+    redis.call('HSET', meta, 'epoch', epoch, 'last', id, 'refreshed', now)
+    redis.call('EXPIRE', stream, ttl)
+    redis.call('EXPIRE', meta, ttl)
+  else
+    redis.call('HSET', meta, 'last', id)
+  end
   local frame = '{"type":"event","channel":' .. cjson.encode(channel) .. ',"offset":"' .. id .. '","epoch":"' .. epoch ..
     '","event":' .. cjson.encode(event) .. ',"data":' .. data .. ',"publishedAt":' .. at ..
     (traceparent ~= '' and (',"traceparent":' .. cjson.encode(traceparent)) or '') .. '}'
-  redis.call('PUBLISH', pubsub, frame)
+  redis.call('PUBLISH', pubsubPrefix .. channel, frame)
   if dedupeId ~= '' then
     redis.call('HSET', dedupe, dedupeId, id)
     redis.call('EXPIRE', dedupe, ttl)
@@ -67,10 +72,12 @@ local function publishOne(stream, meta, dedupe, maxLen, ttl, event, data, at, ne
   return {id, epoch, 0}
 end
 local out = {}
+local now = tonumber(redis.call('TIME')[1])
+local refreshEvery = tonumber(ARGV[3])
 for i = 0, #KEYS / 3 - 1 do
-  local a = 2 + i * 8
-  local ok, r = pcall(publishOne, KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3], ARGV[1], ARGV[2],
-    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8])
+  local a = 5 + i * 6
+  local ok, r = pcall(publishOne, KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3], ARGV[1], ARGV[2], now, refreshEvery, ARGV[4], ARGV[5],
+    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])
   if ok then
     out[#out + 1] = r[1]; out[#out + 1] = r[2]; out[#out + 1] = r[3]
   else
@@ -86,7 +93,7 @@ const MAX_BATCH = 128;
 /** One event as the script takes it. */
 interface Outgoing {
   keys: [string, string, string];
-  args: [string, string, string, string, string, string, string, string];
+  args: [string, string, string, string, string, string];
 }
 
 /** What the script answered for one event. */
@@ -131,15 +138,17 @@ export interface PublisherOptions {
 /** Publishes events to channels from any process (activities, API): history + live fan-out. */
 export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence }: PublisherOptions) {
   const pubsubPrefix = pubsubPrefixOf(redis);
+  const refreshEvery = Math.max(1, Math.floor(ttlSeconds / 10));
   // Everything published in one turn of the event loop, in script calls of up to MAX_BATCH events.
   const submit = createMicroBatcher<Outgoing, Published>({
     maxBatch: MAX_BATCH,
     sendBatch: async (batch) => {
       const keys = batch.flatMap((o) => o.keys);
-      const reply = (await publishScript(redis, keys, [String(maxLen), String(ttlSeconds), ...batch.flatMap((o) => o.args)])) as (string | number)[];
+      const head = [String(maxLen), String(ttlSeconds), String(refreshEvery), randomUUID().slice(0, 8), channelKeys('', pubsubPrefix).pubsub];
+      const reply = (await publishScript(redis, keys, [...head, ...batch.flatMap((o) => o.args)])) as (string | number)[];
       return batch.map((o, i) => {
         const [offset, epochOrError, flag] = [String(reply[i * 3]), String(reply[i * 3 + 1]), Number(reply[i * 3 + 2])];
-        return flag === -1 ? new PublishError(o.args[4], epochOrError) : { offset, epoch: epochOrError, duplicate: flag === 1 };
+        return flag === -1 ? new PublishError(o.args[3], epochOrError) : { offset, epoch: epochOrError, duplicate: flag === 1 };
       });
     },
   });
@@ -176,9 +185,7 @@ export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence }: 
         JSON.stringify(data ?? null),
         // Sub-millisecond wall-clock time, for the delivery-lag metric and benchmarks.
         (performance.timeOrigin + performance.now()).toFixed(3),
-        randomUUID().slice(0, 8),
         channel,
-        keys.pubsub,
         dedupeId,
         traceparent,
       ],
@@ -190,5 +197,46 @@ export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence }: 
 
 export type Publisher = ReturnType<typeof createPublisher>;
 
-/** Parses a frame received on pub/sub (written by PUBLISH_SCRIPT). */
-export const parseEventFrame = (raw: string): EventFrame => JSON.parse(raw) as EventFrame;
+const OFFSET_FIELD = ',"offset":"';
+const EVENT_FIELD = ',"event":';
+const DATA_FIELD = ',"data":';
+const PUBLISHED_AT_FIELD = ',"publishedAt":';
+const TRACEPARENT_FIELD = ',"traceparent":"';
+
+/**
+ * Reads what routing needs from a frame received on pub/sub, by position in the text
+ * PUBLISH_SCRIPT writes, without parsing the event's data: at tens of thousands of frames a second,
+ * JSON.parse of every frame was the gateway's largest cost of its own. Field names cannot occur
+ * inside the JSON strings before them (their quotes would be escaped), and after the data come only
+ * `publishedAt` and `traceparent`, so the last `publishedAt` is the script's. Undefined when the
+ * text is not such a frame.
+ */
+export function readLiveFrame(raw: string): LiveFrame | undefined {
+  const o = raw.indexOf(OFFSET_FIELD);
+  if (o < 0) return undefined;
+  const offsetEnd = raw.indexOf('"', o + OFFSET_FIELD.length);
+  const e = raw.indexOf(EVENT_FIELD, offsetEnd);
+  const d = raw.indexOf(DATA_FIELD, e);
+  const p = raw.lastIndexOf(PUBLISHED_AT_FIELD);
+  if (offsetEnd < 0 || e < 0 || d < 0 || p < d) return undefined;
+  const offset = raw.slice(o + OFFSET_FIELD.length, offsetEnd);
+  const t = raw.indexOf(TRACEPARENT_FIELD, p);
+  const publishedAt = Number(raw.slice(p + PUBLISHED_AT_FIELD.length, t < 0 ? raw.length - 1 : t));
+  const event = jsonString(raw.slice(e + EVENT_FIELD.length, d));
+  if (!/^\d+-\d+$/.test(offset) || event === undefined || !Number.isFinite(publishedAt)) return undefined;
+  const frame: LiveFrame = { offset, event, publishedAt };
+  if (t >= 0) frame.traceparent = raw.slice(t + TRACEPARENT_FIELD.length, -2);
+  return frame;
+}
+
+/** A JSON string literal's value; undefined if `text` is not one. Plain names skip JSON.parse. */
+function jsonString(text: string): string | undefined {
+  if (text.length < 2 || text[0] !== '"' || text[text.length - 1] !== '"') return undefined;
+  if (!text.includes('\\')) return text.slice(1, -1);
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -4,9 +4,9 @@ import type { Logger } from '../platform/logger';
 import type { Authorization } from './authorize';
 import { readHistory } from './history';
 import type { Hub, Subscriber } from './hub';
-import { gatewayMetrics } from './metrics';
+import { framesOutOf, gatewayMetrics } from './metrics';
 import { compareOffsets } from './offsets';
-import { ClientFrame, CloseCode, type EventFrame, type ServerFrame } from './protocol';
+import { ClientFrame, CloseCode, type LiveFrame, type ServerFrame } from './protocol';
 import { TokenBucket } from './rate-limit';
 import type { Registry } from './registry';
 
@@ -26,7 +26,7 @@ export interface SessionDeps {
 /** One channel subscription of one connection. */
 class Subscription implements Subscriber {
   /** Live events held back while history is being replayed; null when live. */
-  buffer: { frame: EventFrame; raw: string }[] | null = null;
+  buffer: { frame: LiveFrame; raw: string }[] | null = null;
   /** Offset of the first and last events this subscription sent live. */
   firstLive: string | undefined;
   lastSent: string | undefined;
@@ -36,7 +36,7 @@ class Subscription implements Subscriber {
     readonly channel: string,
   ) {}
 
-  deliver(frame: EventFrame, raw: string): void {
+  deliver(frame: LiveFrame, raw: string): void {
     if (this.buffer) {
       this.buffer.push({ frame, raw });
       return;
@@ -52,6 +52,7 @@ class Subscription implements Subscriber {
 export class Session {
   private readonly subs = new Map<string, Subscription>();
   private readonly bucket: TokenBucket;
+  private readonly framesOut: { n: number };
   private readonly log: Logger;
   closed = false;
   alive = true;
@@ -67,6 +68,7 @@ export class Session {
     private readonly deps: SessionDeps,
   ) {
     this.bucket = new TokenBucket(deps.limits.ratePerSecond, deps.limits.rateBurst);
+    this.framesOut = framesOutOf(deps.instanceId);
     this.log = deps.log.child({ connectionId, userId });
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('pong', () => (this.alive = true));
@@ -88,7 +90,7 @@ export class Session {
       return;
     }
     this.ws.send(raw);
-    gatewayMetrics.framesOut.inc({ instance: this.deps.instanceId });
+    this.framesOut.n++;
   }
 
   /** Closes with a code; a socket that cannot even take the close frame is dropped a second later. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bearerToken, extractUpgradeToken } from '../platform/auth/jwt';
 import { createChannelAuthorization } from './authorize';
 import { compareOffsets } from './offsets';
+import { readLiveFrame } from './publisher';
 import { TokenBucket } from './rate-limit';
 
 describe('compareOffsets', () => {
@@ -9,6 +10,36 @@ describe('compareOffsets', () => {
     expect(compareOffsets('2-0', '10-0')).toBeLessThan(0);
     expect(compareOffsets('5-10', '5-9')).toBeGreaterThan(0);
     expect(compareOffsets('5-1', '5-1')).toBe(0);
+    expect(compareOffsets('1700000000000-99', '1700000000001-0')).toBeLessThan(0);
+  });
+});
+
+describe('readLiveFrame', () => {
+  // Written as PUBLISH_SCRIPT writes it (gateway/publisher.test.ts checks the script's own frames).
+  const frame = (data: string, extra = '', event = '"purchase.updated"', channel = '"user:alice"') =>
+    `{"type":"event","channel":${channel},"offset":"1700000000000-3","epoch":"ab12cd34","event":${event},"data":${data},"publishedAt":1700000000000.125${extra}}`;
+
+  it('reads the offset, event and publish time without parsing the data', () => {
+    expect(readLiveFrame(frame('{"n":1}'))).toEqual({ offset: '1700000000000-3', event: 'purchase.updated', publishedAt: 1700000000000.125 });
+  });
+  it('is not misled by field names inside the data, the event name or the channel', () => {
+    const data = JSON.stringify({ note: ',"offset":"9-9","publishedAt":5,"traceparent":"x"', publishedAt: 7 });
+    const read = readLiveFrame(frame(data, '', JSON.stringify('odd "name", with \\ marks'), JSON.stringify('user:a,"offset":"1-1"')));
+    expect(read).toEqual({ offset: '1700000000000-3', event: 'odd "name", with \\ marks', publishedAt: 1700000000000.125 });
+  });
+  it('reads the traceparent of a traced publish', () => {
+    const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    expect(readLiveFrame(frame('null', `,"traceparent":"${tp}"`))).toEqual({
+      offset: '1700000000000-3',
+      event: 'purchase.updated',
+      publishedAt: 1700000000000.125,
+      traceparent: tp,
+    });
+  });
+  it('refuses what is not such a frame', () => {
+    for (const raw of ['', 'not json', '{"type":"event"}', frame('1').replace('1700000000000-3', 'abc'), frame('1').replace('1700000000000.125', 'soon')]) {
+      expect(readLiveFrame(raw)).toBeUndefined();
+    }
   });
 });
 
