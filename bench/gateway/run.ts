@@ -54,6 +54,8 @@ interface Step {
   redisCpuMsPer1000: number;
   /** This process's CPU per 1,000 messages: the publisher (Lua calls, emitter, HTTP API client). */
   publisherCpuMsPer1000: number;
+  /** The load generators' CPU per 1,000 messages (all client processes: WebSocket frames in, latency recorded). */
+  clientsCpuMsPer1000: number;
 }
 interface SystemResult {
   system: System;
@@ -246,6 +248,7 @@ async function run(system: System, redis: Redis, prefixedRedis: Redis): Promise<
     const cpuBefore = cpuMs(server.pid!);
     const redisBefore = await redisCpuMs();
     const ownBefore = ownCpuMs();
+    const clientsBefore = clients.reduce((sum, c) => sum + cpuMs(c.pid!), 0);
     const { published, achieved } = await publishAtRate(publishOne, target, STEP_SECONDS);
     // Drain: wait until deliveries stop arriving (or everything arrived).
     let delivered = 0;
@@ -262,6 +265,7 @@ async function run(system: System, redis: Redis, prefixedRedis: Redis): Promise<
     const cpuUsed = cpuMs(server.pid!) - cpuBefore;
     const redisUsed = (await redisCpuMs()) - redisBefore;
     const ownUsed = ownCpuMs() - ownBefore;
+    const clientsUsed = clients.reduce((sum, c) => sum + cpuMs(c.pid!), 0) - clientsBefore;
     const reports = await Promise.all(clients.map((c) => (c.send({ cmd: 'report' }), once<{ latencies: number[] }>(c, 'report'))));
     const all = Float64Array.from(reports.flatMap((r) => r.latencies)).sort();
     const step: Step = {
@@ -276,11 +280,12 @@ async function run(system: System, redis: Redis, prefixedRedis: Redis): Promise<
       cpuMsPer1000: delivered ? (cpuUsed / delivered) * 1000 : Number.NaN,
       redisCpuMsPer1000: delivered ? (redisUsed / delivered) * 1000 : Number.NaN,
       publisherCpuMsPer1000: delivered ? (ownUsed / delivered) * 1000 : Number.NaN,
+      clientsCpuMsPer1000: delivered ? (clientsUsed / delivered) * 1000 : Number.NaN,
     };
     step.sustained = achieved >= target * SUSTAINED.achieved && delivered >= published * SUSTAINED.delivered && step.p99 < SUSTAINED.p99Ms;
     steps.push(step);
     log(
-      `${system} @ ${target}/s: achieved ${achieved.toFixed(0)}/s, delivered ${delivered}/${published}, p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms, server CPU ${step.cpuMsPer1000.toFixed(0)}, Redis ${step.redisCpuMsPer1000.toFixed(0)}, publisher ${step.publisherCpuMsPer1000.toFixed(0)} ms/1000 msg${step.sustained ? '' : '  (not sustained)'}`,
+      `${system} @ ${target}/s: achieved ${achieved.toFixed(0)}/s, delivered ${delivered}/${published}, p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms, server CPU ${step.cpuMsPer1000.toFixed(0)}, Redis ${step.redisCpuMsPer1000.toFixed(0)}, publisher ${step.publisherCpuMsPer1000.toFixed(0)}, load generators ${step.clientsCpuMsPer1000.toFixed(0)} ms/1000 msg${step.sustained ? '' : '  (not sustained)'}`,
     );
     if (!step.sustained && steps.filter((s) => !s.sustained).length >= 2) break; // two failures: past saturation
   }
@@ -314,7 +319,7 @@ function toMarkdown(results: SystemResult[], command: string): string {
   const rows = results.flatMap((r) =>
     r.steps.map(
       (s) =>
-        `| ${r.system} | ${s.target} | ${s.achieved.toFixed(0)} | ${s.delivered}/${s.published} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ${ms(s.cpuMsPer1000)} | ${ms(s.redisCpuMsPer1000)} | ${ms(s.publisherCpuMsPer1000)} | ${s.sustained ? 'yes' : 'no'} |`,
+        `| ${r.system} | ${s.target} | ${s.achieved.toFixed(0)} | ${s.delivered}/${s.published} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} | ${ms(s.cpuMsPer1000)} | ${ms(s.redisCpuMsPer1000)} | ${ms(s.publisherCpuMsPer1000)} | ${ms(s.clientsCpuMsPer1000)} | ${s.sustained ? 'yes' : 'no'} |`,
     ),
   );
   const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
@@ -327,11 +332,11 @@ function toMarkdown(results: SystemResult[], command: string): string {
 - **Date:** ${new Date().toISOString()}
 - **Machine:** ${machine()}
 - **Command:** \`${command}\`
-- **Load:** ${CONNECTIONS} WebSocket connections, each authenticated as its own user and subscribed to its own user channel, held by ${CLIENT_PROCESSES} load-generator processes on the same machine; events published round-robin over the users from a separate process at rising rates, ${STEP_SECONDS} s per rate, the same for each system, one system at a time, on the same Redis. Tidings publishes through \`gateway/publisher.ts\` (Lua: XADD to the channel's bounded stream + PUBLISH); Socket.IO 4.8 with \`@socket.io/redis-adapter\`, events emitted by \`@socket.io/redis-emitter\` to the user's room (PUBLISH only, no history); Centrifugo v6.9.1 (built from its Go module by \`scripts/infra/install-centrifugo.sh\`) with its Redis engine (prefix of the bench environment) and the same HS256 JWTs, each connection subscribed server-side to its personal channel \`#<user>\` with a bounded history (${config.GATEWAY_STREAM_MAXLEN}, like Tidings' streams), published through its HTTP server API (\`/api/batch\`, the publishes of one event-loop tick per request), clients speaking its JSON protocol over WebSocket (\`bench/gateway/clients.ts\`); the floor, a bare \`ws\` server (\`bench/gateway/floor-server.ts\`) that authenticates the same JWTs, subscribes one Redis pub/sub channel per user and writes each published message to the socket untouched (no protocol, history or metrics): no Node gateway fed by Redis does less per message. Latency = arrival time in the client − publish timestamp (same clock). Server CPU = user + system time of the server process during the step, per 1,000 messages delivered; Redis CPU the same from Redis's INFO (one Redis for all); publisher CPU that of the benchmark process, which publishes.
+- **Load:** ${CONNECTIONS} WebSocket connections, each authenticated as its own user and subscribed to its own user channel, held by ${CLIENT_PROCESSES} load-generator processes on the same machine; events published round-robin over the users from a separate process at rising rates, ${STEP_SECONDS} s per rate, the same for each system, one system at a time, on the same Redis. Tidings publishes through \`gateway/publisher.ts\` (Lua: XADD to the channel's bounded stream + PUBLISH); Socket.IO 4.8 with \`@socket.io/redis-adapter\`, events emitted by \`@socket.io/redis-emitter\` to the user's room (PUBLISH only, no history); Centrifugo v6.9.1 (built from its Go module by \`scripts/infra/install-centrifugo.sh\`) with its Redis engine (prefix of the bench environment) and the same HS256 JWTs, each connection subscribed server-side to its personal channel \`#<user>\` with a bounded history (${config.GATEWAY_STREAM_MAXLEN}, like Tidings' streams), published through its HTTP server API (\`/api/batch\`, the publishes of one event-loop tick per request), clients speaking its JSON protocol over WebSocket (\`bench/gateway/clients.ts\`); the floor, a bare \`ws\` server (\`bench/gateway/floor-server.ts\`) that authenticates the same JWTs, subscribes one Redis pub/sub channel per user and writes each published message to the socket untouched (no protocol, history or metrics): no Node gateway fed by Redis does less per message. Latency = arrival time in the client − publish timestamp (same clock). Server CPU = user + system time of the server process during the step, per 1,000 messages delivered; Redis CPU the same from Redis's INFO (one Redis for all); publisher CPU that of the benchmark process, which publishes; load generators CPU that of the ${CLIENT_PROCESSES} client processes together (the \`ws\` client's frame parsing, a string per message and the latency recorded), read from /proc like the server's.
 - **Sustained** = publisher achieved ≥ ${SUSTAINED.achieved * 100}% of the target, ≥ ${SUSTAINED.delivered * 100}% delivered, p99 < ${SUSTAINED.p99Ms} ms.
 
-| system | target msg/s | achieved msg/s | delivered/published | p50 ms | p99 ms | max ms | server CPU ms / 1,000 msg | Redis CPU ms / 1,000 msg | publisher CPU ms / 1,000 msg | sustained |
-|---|---|---|---|---|---|---|---|---|---|---|
+| system | target msg/s | achieved msg/s | delivered/published | p50 ms | p99 ms | max ms | server CPU ms / 1,000 msg | Redis CPU ms / 1,000 msg | publisher CPU ms / 1,000 msg | load generators CPU ms / 1,000 msg | sustained |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 | | ${col((r) => r.system)} |
@@ -343,6 +348,7 @@ ${rows.join('\n')}
 | server CPU per 1,000 msg (mean over sustained steps) | ${col((r) => `${ms(cpuPer1000(r))} ms`)} |
 
 **Against the targets**
+- ≥ 40,000 msg/s sustained and ≥ 80 % of the floor's highest sustained rate in the same run, with history kept (every event appended to its channel's stream): ${floor ? `${highestSustained(tidings).toFixed(0)} msg/s = ${((highestSustained(tidings) / Math.max(1, highestSustained(floor))) * 100).toFixed(0)} % of the floor's ${highestSustained(floor).toFixed(0)} — ${verdict(highestSustained(tidings) >= 40_000 && highestSustained(tidings) >= 0.8 * highestSustained(floor))}` : 'the floor not measured'}
 - p99 < 50 ms at 5,000 msg/s with ${CONNECTIONS} connections: ${at5000 ? `p99 ${ms(at5000.p99)} ms — ${verdict(at5000.p99 < 50 && at5000.sustained)}` : 'not measured'}
 - ≤ 20 KB RSS per connection: ${tidings.rssPerConnKb.toFixed(1)} KB — ${verdict(tidings.rssPerConnKb <= 20)}
 - ≥ 2× Socket.IO's sustained rate: ${ratio(socketio).toFixed(2)}× — ${verdict(ratio(socketio) >= 2)}
