@@ -358,7 +358,7 @@ ${rows.join('\n')}
       : ''
   }
 
-All processes (Redis, servers, load generators, publisher) share the ${machine().split(',')[0]} cores, so the figures are a floor for a gateway given its own machine; the floor server's highest sustained rate shows how far the load generators and the publisher themselves go.`;
+All processes (Redis, servers, load generators, publisher) share the ${machine().split(',')[0]} cores, so the figures are a floor for a gateway given its own machine; the floor server's highest sustained rate shows how far the load generators and the publisher themselves go. Where the CPU goes per message, before and after the last changes, and the next limit: [gateway-hot-path.md](gateway-hot-path.md).`;
 }
 
 const redis = new Redis(config.REDIS_URL, { enableAutoPipelining: true });
