@@ -5,6 +5,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { ROOT, freePort } from './context';
 import { isRunning, killHard, untilReady } from './child-process';
 
@@ -14,6 +15,31 @@ const portOpen = (port: number) =>
     s.once('connect', () => (s.destroy(), resolve(true)));
     s.once('error', () => resolve(false));
   });
+
+/**
+ * Ready means answering requests, not only listening: a KRaft broker opens its port a second or more
+ * before it handles a request (it registers with its controller first), and a client that connects
+ * in between times out (CI saw provisioning fail on "ApiVersions timed out" exactly there).
+ */
+async function answers(port: number): Promise<boolean> {
+  if (!(await portOpen(port))) return false;
+  const admin = new Kafka({
+    clientId: 'test-broker-ready',
+    brokers: [`127.0.0.1:${port}`],
+    connectionTimeout: 1_000,
+    requestTimeout: 2_000,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  try {
+    await admin.connect();
+    return (await admin.describeCluster()).brokers.length > 0;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
 
 export interface TestKafkaBroker {
   /** `127.0.0.1:<port>`, for KAFKA_BROKERS. */
@@ -75,7 +101,7 @@ export async function testKafkaBroker(name: string): Promise<TestKafkaBroker> {
       proc = spawn('java', [...java, 'kafka.Kafka', props], { stdio: 'ignore' });
       await untilReady(
         `test kafka broker on ${port}`,
-        () => portOpen(port),
+        () => answers(port),
         () => broker.running(),
       );
     },
