@@ -40,9 +40,13 @@ const CONVERSATIONS = 50;
 const FAILURE_RATE = 0.01;
 const DEADLINE_MS = 10_000;
 const SLICE_MS = 5_000;
-// Two processes, so the system can use both cores: the HTTP side (API, whose dispatch sends to
-// Kafka and arms the deadlines, and the worker) and the event side (consumers, simulators, gateway).
-const PROCESSES = ['api,worker', 'consumers,simulators,gateway'];
+// The system's processes, by roles: BENCH_PROCESSES, groups separated by ';'. By default two, so the
+// system can use both cores: the HTTP side (API, whose dispatch sends to Kafka and arms the
+// deadlines, and the worker) and the event side (consumers, simulators, gateway).
+// `BENCH_PROCESSES=all` is `npm start`'s layout: every role in one process.
+const PROCESSES = (process.env.BENCH_PROCESSES ?? 'api,worker;consumers,simulators,gateway')
+  .split(';')
+  .map((roles) => (roles === 'all' ? 'api,worker,consumers,simulators,gateway' : roles));
 // BENCH_CPU_PROF=<dir>: each system process writes a V8 CPU profile there when it exits (open it in
 // Chrome DevTools or speedscope), one folder per process and one file per thread — to see where a
 // rate's time goes before tuning anything.
@@ -376,8 +380,8 @@ writeSection(
 
 - **Date:** ${new Date().toISOString()}
 - **Machine:** ${machine()}
-- **Command:** \`BENCH_RATES=${RATES.join(',')} BENCH_SECONDS=${SECONDS} BENCH_MODES=${MODES.join(',')} npm run bench:messages\`
-- **Load:** ${CONVERSATIONS} conversations, each with one member subscribed to \`conversation:{id}\` on the gateway; messages sent through \`POST /conversations/:id/messages\` at each rate for ${SECONDS} s (open loop, node:http over keep-alive sockets), after an unrecorded warm-up at ${WARMUP.rate}/s for ${WARMUP.seconds} s. The system as two processes (\`main.ts\` roles ${PROCESSES.map((p) => `\`${p}\``).join(' and ')}), connector simulators with no artificial delay and ${FAILURE_RATE * 100}% of messages never delivered, delivery deadline ${DEADLINE_MS / 1000} s, deadline slices of ${SLICE_MS / 1000} s. Latency = from the send request to the tick on the member's socket; a lifecycle counts when DELIVERED arrived; lost = neither DELIVERED nor FAILED arrived; FAILED lateness = FAILED tick − (send + deadline). Sustained = ≥ 95% of the target rate, 0 lost, DELIVERED p99 < 500 ms.
+- **Command:** \`${process.env.BENCH_PROCESSES ? `BENCH_PROCESSES='${process.env.BENCH_PROCESSES}' ` : ''}BENCH_RATES=${RATES.join(',')} BENCH_SECONDS=${SECONDS} BENCH_MODES=${MODES.join(',')} npm run bench:messages\`
+- **Load:** ${CONVERSATIONS} conversations, each with one member subscribed to \`conversation:{id}\` on the gateway; messages sent through \`POST /conversations/:id/messages\` at each rate for ${SECONDS} s (open loop, node:http over keep-alive sockets), after an unrecorded warm-up at ${WARMUP.rate}/s for ${WARMUP.seconds} s. The system as ${PROCESSES.length === 1 ? 'one process, `npm start`’s layout' : `${PROCESSES.length} processes`} (\`main.ts\` roles ${PROCESSES.map((p) => `\`${p}\``).join(' and ')}), connector simulators with no artificial delay and ${FAILURE_RATE * 100}% of messages never delivered, delivery deadline ${DEADLINE_MS / 1000} s, deadline slices of ${SLICE_MS / 1000} s. Latency = from the send request to the tick on the member's socket; a lifecycle counts when DELIVERED arrived; lost = neither DELIVERED nor FAILED arrived; FAILED lateness = FAILED tick − (send + deadline). Sustained = ≥ 95% of the target rate, 0 lost, DELIVERED p99 < 500 ms.
 - **Design:** MySQL first (message + outbox row in one statement, 202), the API's own dispatch to Kafka \`messages\` with the outbox relay workflow as backstop, status reports applied in MySQL by conditional updates in batches and ticked from the consumer; Temporal holds only the deadlines ([message-status.md](message-status.md)).
 
 | deadline design | target msg/s | sent | delivered / failed / lost | lifecycles/s | SENT tick p50 / p99 ms | DELIVERED tick p50 / p99 ms | FAILED late p50 / max ms | sustained |
