@@ -31,7 +31,7 @@ export async function startGateway(ctx: GatewayRoleDeps, authorizers: Record<str
   app.onError(onError(log, { retryAfterSeconds: config.UNAVAILABLE_RETRY_AFTER_SECONDS }));
   app.notFound(notFound);
 
-  const subscriber = lifecycle.add('gateway redis subscriber', createRedis(config, log, 'tidings-gateway-sub'), closeRedis);
+  const subscriber = lifecycle.add('gateway redis subscriber', createRedis(config, log, 'tidings-gateway-sub', { autoPipelining: false }), closeRedis);
   const gateway = createGateway({ config, redis: ctx.redis(), subscriber, verifyToken: createTokenVerifier(config), log, authorizers });
   const server = await listen(app, config.HOST, config.GATEWAY_PORT);
   await gateway.attach(server as Server);

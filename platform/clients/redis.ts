@@ -11,11 +11,16 @@ export { Redis };
  * for ever. An outage is logged once when it starts and once when it ends, not per attempt.
  * Every key is prefixed with the environment's prefix (ioredis applies it to KEYS of commands and
  * scripts; pub/sub channels and SCAN patterns take it from `redis.options.keyPrefix` explicitly).
+ * Commands issued in one turn of the event loop leave in one socket write (auto-pipelining): a
+ * request's rate-limit check, a publish and a presence read no longer pay a write each, and on this
+ * project's machines a write costs more than the command (docs/benchmarks.md, chat). A client that
+ * only subscribes gains nothing from it (`autoPipelining: false`).
  */
-export function createRedis(config: Config, log: Logger, name = 'tidings', { keyPrefix = namesOf(config).redisPrefix } = {}): Redis {
+export function createRedis(config: Config, log: Logger, name = 'tidings', { keyPrefix = namesOf(config).redisPrefix, autoPipelining = true } = {}): Redis {
   const redis = new Redis(config.REDIS_URL, {
     connectionName: name,
     keyPrefix,
+    enableAutoPipelining: autoPipelining,
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
