@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxRelayId } from '../workflows/ledger';
 import { freePort, ROOT, testEnv, uniqueId } from './support/context';
@@ -192,14 +192,8 @@ describe('web app in headless Chromium', () => {
     // consolidated balance and land after it; shown as it came, "closing 1,00" would replace the
     // pushed 3,00 and no later push would correct it. The route hands the page exactly that late,
     // older answer once the push is on screen.
-    const context = await browser.newContext();
+    const { context, tab } = await signedIn(uniqueId('merchant-late'));
     try {
-      const tab = await context.newPage();
-      await tab.goto(base);
-      const name = uniqueId('merchant-late');
-      await tab.getByLabel('Demo user').fill(name);
-      await tab.getByRole('button', { name: 'Sign in' }).click();
-      await tab.locator('#whoami', { hasText: name }).waitFor({ timeout: 10_000 });
       await tab.goto(`${base}/#/ledger`);
       await tab.getByLabel('Amount').fill('1.00');
       await tab.getByRole('button', { name: 'Post entry' }).click();
@@ -447,14 +441,8 @@ describe('web app in headless Chromium', () => {
     expect(await page.locator('[data-error-for="type"]').textContent()).toBe('');
 
     // Ledger in Brazilian Portuguese: "1,50" is one real and fifty centavos.
-    const context = await browser.newContext({ locale: 'pt-BR' });
+    const { context, tab } = await signedIn(uniqueId('merchant-br'), { locale: 'pt-BR' });
     try {
-      const tab = await context.newPage();
-      await tab.goto(base);
-      const name = uniqueId('merchant-br');
-      await tab.getByLabel('Demo user').fill(name);
-      await tab.getByRole('button', { name: 'Sign in' }).click();
-      await tab.locator('#whoami', { hasText: name }).waitFor({ timeout: 10_000 });
       await tab.goto(`${base}/#/ledger`);
       await tab.getByLabel('Amount').fill('1,234');
       await tab.getByRole('button', { name: 'Post entry' }).click();
@@ -655,14 +643,9 @@ describe('web app in headless Chromium', () => {
   }, 30_000);
 
   /** A user signed in on a page of their own (a browser context each: their own sessionStorage). */
-  const signedIn = async (name: string, viewport?: { width: number; height: number }) => {
-    const context = await browser.newContext(viewport ? { viewport } : {});
-    const tab = await context.newPage();
-    await tab.goto(base);
-    await tab.getByLabel('Demo user').fill(name);
-    await tab.getByRole('button', { name: 'Sign in' }).click();
-    await tab.locator('#whoami', { hasText: name }).waitFor({ timeout: 10_000 });
-    return { context, tab };
+  const signedIn = async (name: string, options: BrowserContextOptions = {}) => {
+    const context = await browser.newContext(options);
+    return { context, tab: await anotherTab(context, name) };
   };
   /** Another tab of the same user (sessionStorage is per tab: it signs in too). */
   const anotherTab = async (context: BrowserContext, name: string) => {
@@ -793,7 +776,7 @@ describe('web app in headless Chromium', () => {
   it('Chat (6): at phone width an open conversation shows the thread, not the list, with a way back', async () => {
     const [aliceId, bobId] = [uniqueId('alice'), uniqueId('bob')];
     const bob = await signedIn(bobId);
-    const alice = await signedIn(aliceId, { width: 390, height: 844 });
+    const alice = await signedIn(aliceId, { viewport: { width: 390, height: 844 } });
     try {
       await alice.tab.goto(`${base}/#/chat`);
       await startChat(alice.tab, bobId);
