@@ -56,7 +56,6 @@ export const UNIT_TESTS = [
   'workflows/purchase.test.ts',
   'workflows/purchase-relay.test.ts',
   'web/src/freshness.test.ts',
-  'web/src/report-freshness.test.ts',
 ];
 
 const WEB_TESTS = ['test/web*.test.ts'];

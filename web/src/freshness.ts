@@ -3,8 +3,7 @@
 // land after it, and two GETs can answer out of order. Shown as it came, the older answer puts back a
 // state the page had already moved past, and often no later push comes to correct it. The server only
 // moves things forward (a status never goes back, a trail's steps are only added), so an answer
-// behind what is shown is the older one: these rules keep the newer state. (A ledger day's report has
-// its own rule, in report-freshness.ts.)
+// behind what is shown is the older one: these rules keep the newer state.
 
 const rank = (order: readonly string[], status: string) => order.indexOf(status);
 
@@ -55,4 +54,22 @@ export function requestOrder(): { next(): () => boolean; current(): () => boolea
   let latest = 0;
   const check = (n: number) => () => n === latest;
   return { next: () => check(++latest), current: () => check(latest) };
+}
+
+// A ledger day's report: its entry count and consolidated count only grow (entries are never
+// deleted), so a report behind the shown one in either count is the older. Without this, the GET the
+// ledger page sends after posting could land after the relay's push and put back "1 pending,
+// closing 0" for good.
+export interface DayCounts {
+  currency: string;
+  entryCount: number;
+  consolidatedCount: number;
+}
+
+/** True when `incoming` is behind `shown` for some currency: an older read that arrived late. */
+export function isOlderReport(shown: readonly DayCounts[], incoming: readonly DayCounts[]): boolean {
+  return shown.some((s) => {
+    const d = incoming.find((x) => x.currency === s.currency);
+    return !d || d.entryCount < s.entryCount || d.consolidatedCount < s.consolidatedCount;
+  });
 }

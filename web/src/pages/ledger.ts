@@ -4,7 +4,7 @@
 import { api, ApiError, escapeHtml, showError, type Humanize } from '../api';
 import { balanceChart } from '../chart';
 import type { Page } from '../page';
-import { isOlderReport } from '../report-freshness';
+import { isOlderReport } from '../freshness';
 import { clearErrorsOnInput, describeError, formatMoney, parseLocalAmount, whileBusy } from '../ui';
 import { ledgerChannel } from '../../../contracts/channels';
 
