@@ -59,6 +59,27 @@ describe('QuietExporter', () => {
     expect(log.info).toHaveBeenCalledWith(expect.objectContaining({ spans: 4 }), 'tracing: exporting spans to http://jaeger');
   });
 
+  it('a flush sends the spans kept from a failed export, without waiting for new ones', async () => {
+    const span = (name: string) => ({ name }) as unknown as ReadableSpan;
+    let up = false;
+    const sent: string[][] = [];
+    const inner: SpanExporter = {
+      export: (s, done) => {
+        if (up) sent.push(s.map((x) => x.name));
+        done(up ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error: new Error('timeout') });
+      },
+      shutdown: () => Promise.resolve(),
+    };
+    const e = new QuietExporter(inner, { warn: vi.fn(), info: vi.fn() });
+    e.export([span('a')], vi.fn());
+    up = true;
+    await e.forceFlush();
+    expect(sent).toEqual([['a']]);
+    expect(e.waitingCount).toBe(0);
+    await e.forceFlush(); // nothing waiting: nothing sent
+    expect(sent).toEqual([['a']]);
+  });
+
   it('says when tracing starts reaching the backend, once', () => {
     const inner: SpanExporter = { export: (_s, done) => done({ code: ExportResultCode.SUCCESS }), shutdown: () => Promise.resolve() };
     const log = { warn: vi.fn(), info: vi.fn() };

@@ -33,6 +33,8 @@ interface Installed {
   processors: Map<Role, BatchSpanProcessor>;
   resources: Map<Role, Resource>;
   fallback: Role;
+  /** Shared by every role's processor; holds the spans of failed exports until one succeeds. */
+  exporter: QuietExporter;
 }
 let installed: Installed | undefined;
 
@@ -93,8 +95,10 @@ export class QuietExporter implements SpanExporter {
   shutdown(): Promise<void> {
     return this.inner.shutdown();
   }
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
+  /** Sends what waits from an earlier failed export too: a flush before shutdown or a check must not leave it behind. */
+  async forceFlush(): Promise<void> {
+    if (this.waiting.length > 0) await new Promise<void>((resolve) => this.export([], () => resolve()));
+    await this.inner.forceFlush?.();
   }
 }
 
@@ -128,7 +132,7 @@ export function installTracing(config: Config, log: Logger): boolean {
   // One provider registers the process-wide context manager and propagator; the others are reached
   // through `tracer()` below.
   providers.get(fallback)!.register({ propagator: new W3CTraceContextPropagator() });
-  installed = { providers, processors, resources, fallback };
+  installed = { providers, processors, resources, fallback, exporter };
   return true;
 }
 
@@ -185,6 +189,8 @@ export class SdkV1SpanAdapter implements SpanProcessor {
 export async function flushTracing(): Promise<void> {
   if (!installed) return;
   await Promise.allSettled([...installed.providers.values()].map((p) => p.forceFlush()));
+  // A processor's flush exports its own queue only, never what the exporter kept from a failure.
+  await installed.exporter.forceFlush().catch(() => undefined);
 }
 
 function roleOf(ctx: OtelContext): Role | undefined {

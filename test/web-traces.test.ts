@@ -88,6 +88,32 @@ describe('trace view in headless Chromium', () => {
     await page.locator('#waterfall li.span[data-service="tidings-api"]', { hasText: 'POST /notifications' }).waitFor({ timeout: 30_000 });
   }, 90_000);
 
+  it('a trace read that fails for a moment (Jaeger slow: 503) is read again, not given up', async () => {
+    const traceId = (await page.locator('#last-trace a').getAttribute('data-trace-id'))!;
+    // The first read answers what the API answers when Jaeger took too long; later ones go through.
+    let failed = 0;
+    await page.route(new RegExp(`/traces/${traceId}$`), (route) =>
+      failed++ > 0
+        ? route.continue()
+        : route.fulfill({
+            status: 503,
+            contentType: 'application/json',
+            headers: { 'Retry-After': '1' },
+            body: JSON.stringify({ error: { code: 'dependency_unavailable', message: 'jaeger did not answer in time' } }),
+          }),
+    );
+    try {
+      // Away and back: nothing of the previous trace left on screen, the app (and its last trace) kept.
+      await page.goto(`${sys.base}/#/events`);
+      await page.locator('#waterfall').waitFor({ state: 'detached' });
+      await page.goto(`${sys.base}/#/traces/${traceId}`);
+      await page.locator('#waterfall li.span[data-service="tidings-api"]').first().waitFor({ timeout: 30_000 });
+      expect(failed).toBeGreaterThanOrEqual(2);
+    } finally {
+      await page.unroute(new RegExp(`/traces/${traceId}$`));
+    }
+  }, 60_000);
+
   it('another user’s trace and a malformed id are said so, not shown', async () => {
     const traceId = (await page.locator('#last-trace a').getAttribute('data-trace-id'))!;
     const other = await sys.signedIn();

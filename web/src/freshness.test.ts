@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOlderProgress, isOlderReport, laterStatus, latestOnly, requestOrder } from './freshness';
+import { isOlderProgress, isOlderReport, isPassingFailure, laterStatus, latestOnly, readTraceAgain, requestOrder, TRACE_YOUNG_MS } from './freshness';
 
 const TICKS = ['PENDING', 'SENT', 'DELIVERED', 'READ', 'FAILED'];
 const EVENT = ['ACCEPTED', 'INCOMPLETE', 'COMPLETED'];
@@ -120,5 +120,33 @@ describe('isOlderReport', () => {
     expect(isOlderReport([], [day('BRL', 1, 0)])).toBe(false);
     expect(isOlderReport([day('BRL', 1, 1)], [day('BRL', 1, 1)])).toBe(false);
     expect(isOlderReport([day('BRL', 1, 0)], [day('BRL', 2, 1), day('EUR', 1, 0)])).toBe(false);
+  });
+});
+
+describe('readTraceAgain', () => {
+  const opened = 1_000_000;
+  const at = (ms: number) => opened + ms;
+  it('reads again after a 503 (Jaeger slow to answer) or no answer, as after a 404, while the page waits for the trace', () => {
+    // One slow Jaeger read on a loaded machine used to end the reads: the API span, sent a moment
+    // later, never appeared.
+    expect(readTraceAgain({ status: 503 }, opened, -1, at(5_000))).toBe(true);
+    expect(readTraceAgain({ status: 0 }, opened, -1, at(5_000))).toBe(true);
+    expect(readTraceAgain({ status: 404 }, opened, -1, at(5_000))).toBe(true);
+    expect(readTraceAgain({ status: 503 }, opened, -1, at(TRACE_YOUNG_MS))).toBe(false);
+    expect(readTraceAgain({ status: 404 }, opened, -1, at(TRACE_YOUNG_MS))).toBe(false);
+  });
+  it('keeps reading a trace already shown through a passing failure, within the reads a young trace gets', () => {
+    expect(readTraceAgain({ status: 502 }, opened, 7, at(40_000))).toBe(true);
+    expect(readTraceAgain({ status: 502 }, opened, 7, at(5 * TRACE_YOUNG_MS))).toBe(false);
+  });
+  it('stops at a failure that does not pass', () => {
+    for (const status of [400, 401, 403]) expect(readTraceAgain({ status }, opened, -1, at(1_000))).toBe(false);
+    expect([0, 408, 429, 500, 503, 504].every(isPassingFailure)).toBe(true);
+  });
+  it('reads a trace again while it is young or still growing, for at most five young spans', () => {
+    expect(readTraceAgain({ startedAt: at(0), spans: 3 }, opened, 3, at(10_000))).toBe(true);
+    expect(readTraceAgain({ startedAt: at(-60_000), spans: 4 }, opened, 3, at(10_000))).toBe(true);
+    expect(readTraceAgain({ startedAt: at(-60_000), spans: 4 }, opened, 4, at(10_000))).toBe(false);
+    expect(readTraceAgain({ startedAt: at(0), spans: 5 }, opened, 4, at(5 * TRACE_YOUNG_MS))).toBe(false);
   });
 });

@@ -73,3 +73,33 @@ export function isOlderReport(shown: readonly DayCounts[], incoming: readonly Da
     return !d || d.entryCount < s.entryCount || d.consolidatedCount < s.consolidatedCount;
   });
 }
+
+// A trace is still arriving when its page opens: every process sends its spans in batches, and Jaeger,
+// on the same machine, can be slow to take them or to answer for a moment. So the trace page reads it
+// again while it is young or still growing, and while it has not arrived (404, which is also what a
+// trace whose API span, the one naming its user, is not in yet answers). A read that failed in a way
+// that passes (no answer, 408, 429, or a 5xx such as the 503 the API answers when Jaeger took over
+// 5 s) is read again the same way: it used to end the reads for good, so on a loaded machine one slow
+// Jaeger answer left the page without the spans that arrived a moment later.
+
+/** How long a trace stays young (from its first span), and how long a page waits for one to arrive. */
+export const TRACE_YOUNG_MS = 30_000;
+
+/** One read of a trace: what it showed (its first span's start, ms since the epoch), or the HTTP status it failed with (0: no answer). */
+export type TraceRead = { startedAt: number; spans: number } | { status: number };
+
+/** True for a failed read worth repeating: no answer, a timeout, a rate limit, or the server's side (a 503 while Jaeger is slow). */
+export const isPassingFailure = (status: number): boolean => status === 0 || status === 408 || status === 429 || status >= 500;
+
+/**
+ * Whether the trace page reads the trace again after `read`: the page opened at `openedAt`, and the
+ * read before this one showed `shownSpans` spans (-1: none shown yet). A young or growing trace is
+ * read again for at most five times the young span; one not there yet, or a passing failure before
+ * anything was shown, for the young span from the page's opening.
+ */
+export function readTraceAgain(read: TraceRead, openedAt: number, shownSpans: number, now: number): boolean {
+  const open = now - openedAt;
+  if ('spans' in read) return (now - read.startedAt < TRACE_YOUNG_MS || read.spans !== shownSpans) && open < 5 * TRACE_YOUNG_MS;
+  if (read.status === 404) return open < TRACE_YOUNG_MS;
+  return isPassingFailure(read.status) && open < (shownSpans >= 0 ? 5 : 1) * TRACE_YOUNG_MS;
+}

@@ -1,9 +1,11 @@
 // Trace: one journey's trace as a waterfall (#/traces/<trace id>), read through the API from
 // Jaeger: a bar per span on one time axis, nested under its parent, coloured by the service that
 // did the work, with its duration and any error. A young trace is still arriving (several processes
-// export in batches), so the page reads it again until it stops growing.
+// export in batches), so the page reads it again until it stops growing; a read that fails in a way
+// that passes (Jaeger slow: 503) is read again too (freshness.ts, readTraceAgain).
 import type { TraceSpan, TraceView } from '../../../domain/trace-view';
 import { api, ApiError, escapeHtml } from '../api';
+import { readTraceAgain, type TraceRead } from '../freshness';
 import type { Page } from '../page';
 import { describeError, formatDateTime, setState } from '../ui';
 
@@ -32,8 +34,7 @@ export const formatDuration = (ms: number): string =>
 /** What `GET /traces/:traceId` answers: the waterfall, and the trace in Jaeger's own UI. */
 type TraceAnswer = TraceView & { jaegerUi: string };
 
-/** Re-read a trace this young: its later spans (consumers, the outcome) may still be on their way. */
-const YOUNG_MS = 30_000;
+/** How often a trace still arriving is read again (freshness.ts, readTraceAgain: how long). */
 const REREAD_MS = 2_000;
 
 export const tracePage: Page = (root) => {
@@ -99,29 +100,33 @@ export const tracePage: Page = (root) => {
 
   const load = async (): Promise<void> => {
     clearTimeout(timer);
-    let again = false;
+    let read: TraceRead;
+    let failure: unknown;
     try {
       const t = await api<TraceAnswer>('GET', `/traces/${encodeURIComponent(traceId)}`);
       if (!shown()) return;
       render(t);
-      // Still arriving: read it again while it is young and growing.
-      again = Date.now() - Date.parse(t.startedAt) < YOUNG_MS || t.spans.length !== lastCount;
-      again &&= Date.now() - openedAt < 5 * YOUNG_MS;
-      lastCount = t.spans.length;
+      read = { startedAt: Date.parse(t.startedAt), spans: t.spans.length };
     } catch (err) {
       if (!shown()) return;
-      if (err instanceof ApiError && err.status === 404) {
-        // Jaeger may not have it yet (spans are sent in batches); after a while it is not coming.
-        again = Date.now() - openedAt < YOUNG_MS;
-        setState(
-          stateEl,
-          again ? 'loading' : 'empty',
-          again
-            ? 'Waiting for the trace to arrive…'
-            : 'No trace of yours has this id. Traces are kept in memory by Jaeger, so older ones are gone after it restarts.',
-        );
-      } else setState(stateEl, 'error', `Could not load the trace: ${describeError(err)}`);
+      // Only the API's answers (and no answer at all) say whether to read again; anything else is final.
+      if (!(err instanceof ApiError)) return setState(stateEl, 'error', `Could not load the trace: ${describeError(err)}`);
+      read = { status: err.status };
+      failure = err;
     }
+    // Still arriving (young, growing, not in yet) or a failure that passes (Jaeger slow): read it again.
+    const again = readTraceAgain(read, openedAt, lastCount, Date.now());
+    if ('spans' in read) lastCount = read.spans;
+    else if (read.status === 404)
+      // Jaeger may not have it yet (spans are sent in batches); after a while it is not coming.
+      setState(
+        stateEl,
+        again ? 'loading' : 'empty',
+        again
+          ? 'Waiting for the trace to arrive…'
+          : 'No trace of yours has this id. Traces are kept in memory by Jaeger, so older ones are gone after it restarts.',
+      );
+    else setState(stateEl, again ? 'loading' : 'error', `Could not load the trace: ${describeError(failure)}${again ? ' Trying again…' : ''}`);
     if (again) timer = setTimeout(() => void load(), REREAD_MS);
   };
   refresh.addEventListener('click', () => void load());
