@@ -13,31 +13,62 @@ export interface History {
   epoch: string;
 }
 
+/** The fields of XINFO STREAM recovery needs; absent when the stream does not exist. */
+interface StreamInfo {
+  lastId: string;
+  /** The oldest entry still kept. */
+  firstKept?: string;
+  /** Entries trimmed away since the stream was created (NaN before Redis 7, which does not say). */
+  trimmed: number;
+}
+
+function streamInfo(reply: unknown): StreamInfo | undefined {
+  if (!Array.isArray(reply)) return undefined;
+  const f = new Map<string, unknown>();
+  for (let i = 0; i + 1 < reply.length; i += 2) f.set(String(reply[i]), reply[i + 1]);
+  const firstEntry = f.get('first-entry');
+  const firstKept = Array.isArray(firstEntry) ? String(firstEntry[0]) : undefined;
+  return { lastId: String(f.get('last-generated-id') ?? '0-0'), firstKept, trimmed: Number(f.get('entries-added')) - Number(f.get('length')) };
+}
+
 /**
- * Reads what a channel published after `since`. Recovery is exact, not a guess: each entry carries
- * its predecessor's id, so history is complete iff the first entry still kept after `since` follows
- * `since` directly (nothing in between was trimmed), and the epoch is the one the client saw.
+ * Reads what a channel published after `since`, exactly: one transaction reads the epoch, the
+ * stream's state and the entries after `since`, so no publish falls between them. Trimming drops
+ * the oldest entries, so the kept ones are a suffix of everything appended: nothing after `since`
+ * is missing iff `since` is at or after the oldest kept entry, or nothing was ever trimmed. (A
+ * client whose `since` is exactly the last trimmed entry is told recovered:false and refetches;
+ * knowing that precisely would cost the publisher a write per event.)
  */
 export async function readHistory(redis: Redis, channel: string, since?: string, epoch?: string, limit = 10_000): Promise<History> {
   const keys = channelKeys(channel);
-  const [currentEpoch = '', offset = '0-0'] = (await redis.hmget(keys.meta, 'epoch', 'last')).map((v) => v ?? undefined);
+  // ioredis does not know where XINFO's key is, so it does not add the key prefix itself.
+  const tx = redis
+    .multi()
+    .hget(keys.meta, 'epoch')
+    .xinfo('STREAM', `${redis.options.keyPrefix ?? ''}${keys.stream}`);
+  if (since !== undefined) tx.xrange(keys.stream, `(${since}`, '+', 'COUNT', limit);
+  const replies = (await tx.exec()) ?? [];
+  const [[epochErr, epochReply] = [null, null], [, infoReply] = [null, null], [rangeErr, rangeReply] = [null, []]] = replies;
+  // XINFO fails when the stream does not exist: the channel never published (or its history is gone).
+  if (epochErr) throw epochErr;
+  if (rangeErr) throw rangeErr;
+  const currentEpoch = typeof epochReply === 'string' ? epochReply : '';
+  const info = streamInfo(infoReply);
+  const offset = info?.lastId ?? '0-0';
   const result = (recovered: boolean, events: EventFrame[] = []): History => ({ recovered, events, offset, epoch: currentEpoch });
   if (since === undefined) return result(true);
   // A client that subscribed before the channel's first event holds `0-0` with no epoch (none
-  // existed yet): everything since the channel began is what it missed, still exact, as the first
-  // entry's predecessor says whether anything was trimmed. Any other epoch mismatch is a lost history.
+  // existed yet): everything since the channel began is what it missed, still exact when nothing
+  // was trimmed. Any other epoch mismatch is a lost history.
   const beforeFirstEvent = since === '0-0' && (epoch === '' || epoch === undefined);
   if (epoch !== undefined && epoch !== currentEpoch && !beforeFirstEvent) return result(false);
   const ahead = compareOffsets(since, offset);
   if (ahead > 0) return result(false); // an offset this channel never issued
   if (ahead === 0) return result(true); // nothing missed
-  const entries = (await redis.xrange(keys.stream, `(${since}`, '+', 'COUNT', limit)) as [string, string[]][];
   const events: EventFrame[] = [];
-  let firstPredecessor: string | undefined;
-  for (const [id, fields] of entries) {
+  for (const [id, fields] of rangeReply as [string, string[]][]) {
     const f: Record<string, string> = {};
     for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-    firstPredecessor ??= f.p ?? '0-0';
     events.push({
       type: 'event',
       channel,
@@ -48,7 +79,7 @@ export async function readHistory(redis: Redis, channel: string, since?: string,
       publishedAt: Number(f.t),
     });
   }
-  const gapFree = firstPredecessor !== undefined && compareOffsets(firstPredecessor, since) <= 0;
+  const gapFree = info?.firstKept !== undefined && (compareOffsets(since, info.firstKept) >= 0 || info.trimmed === 0);
   // More than `limit` missed events is too far behind to replay: the client refetches state instead.
   const complete = events.at(-1)?.offset === offset;
   return gapFree && complete ? result(true, events) : result(false);

@@ -61,6 +61,43 @@ describe('publisher batches', () => {
     expect(await redis.ttl(channelKeys(channel).meta)).toBeGreaterThanOrEqual(9);
   });
 
+  it('a publisher trusting its cached epoch still notices a stream that is gone, and another publisher reads the same epoch', async () => {
+    const { redis, publisher } = publisherOn();
+    const other = createPublisher(redis, { maxLen: 100, ttlSeconds: 60, presence: ctx.presence() });
+    const channel = userChannel(uniqueId('gone'));
+    const first = await publisher.publish(channel, 'n', { n: 1 }, { countConnections: false });
+    expect((await other.publish(channel, 'n', { n: 2 }, { countConnections: false })).epoch).toBe(first.epoch);
+    // Redis lost the channel (restart without persistence, say): the next event starts a new history.
+    await redis.del(channelKeys(channel).stream, channelKeys(channel).meta);
+    const after = await publisher.publish(channel, 'n', { n: 3 }, { countConnections: false });
+    expect(after.epoch).not.toBe(first.epoch);
+    expect(await redis.ttl(channelKeys(channel).stream)).toBeGreaterThan(0);
+    expect(await readHistory(redis, channel, first.offset, first.epoch)).toMatchObject({ recovered: false });
+    expect(await readHistory(redis, channel, '0-0', '')).toMatchObject({ recovered: true, offset: after.offset, epoch: after.epoch });
+  });
+
+  it('history is exact about trimming: from the oldest kept entry on it replays, from before it (once trimmed) it says not recovered', async () => {
+    const redis = ctx.redis();
+    const publisher = createPublisher(redis, { maxLen: 10, ttlSeconds: 60, presence: ctx.presence() });
+    const channel = userChannel(uniqueId('trim'));
+    const published = [];
+    for (let n = 0; n < 20; n++) published.push(await publisher.publish(channel, 'n', { n }, { countConnections: false }));
+    // Nothing trimmed yet (approximate trimming drops whole nodes of 100 entries): all of it replays.
+    const whole = await readHistory(redis, channel, '0-0', '');
+    expect(whole).toMatchObject({ recovered: true, offset: published.at(-1)!.offset });
+    expect(whole.events.map((e) => (e.data as { n: number }).n)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    for (let n = 20; n < 250; n++) published.push(await publisher.publish(channel, 'n', { n }, { countConnections: false }));
+    const { epoch } = published[0]!;
+    const [oldestKept] = ((await redis.xrange(channelKeys(channel).stream, '-', '+', 'COUNT', 1)) as [string, string[]][])[0]!;
+    const kept = published.findIndex((p) => p.offset === oldestKept);
+    expect(kept).toBeGreaterThan(0);
+    const fromKept = await readHistory(redis, channel, oldestKept, epoch);
+    expect(fromKept.recovered).toBe(true);
+    expect(fromKept.events.map((e) => e.offset)).toEqual(published.slice(kept + 1).map((p) => p.offset));
+    expect(await readHistory(redis, channel, published[kept - 2]!.offset, epoch)).toMatchObject({ recovered: false, events: [] });
+    expect(await readHistory(redis, channel, '0-0', '')).toMatchObject({ recovered: false });
+  });
+
   it('an event Redis refuses fails alone: the others of its call are published', async () => {
     const { redis, publisher } = publisherOn();
     const broken = userChannel(uniqueId('broken'));

@@ -24,15 +24,21 @@ export const pubsubPrefixOf = (redis: Redis): string => redis.options.keyPrefix 
 
 // Appending and publishing in one script makes the stream order and the live order the same, which
 // is what lets a recovering subscriber splice history and live events without gap or duplicate.
-// Each entry records the id of the entry before it (`p`), so a reader can tell exactly whether
-// anything between its offset and the oldest retained entry was trimmed away.
 // The epoch is created with the stream and lives as long; a new epoch tells clients that the history
 // they hold offsets for is gone (e.g. Redis restarted without persistence).
 // Stream and metadata share a hash tag ({channel}); the pub/sub channel is built from a prefix
 // argument since PUBLISH is not slot-bound.
-// A channel's history expires `ttl` after its last event, give or take a tenth: the expiries are
-// refreshed when the metadata says the last refresh is older than `refreshEvery` (ttl / 10), not
-// on every event, since two EXPIREs were a third of the script's cost per event.
+//
+// Per event the common path is one XADD, the frame and one PUBLISH: the publisher sends the
+// channel's epoch when it read it less than `refreshEvery` (a tenth of the TTL) ago, and the
+// script appends with NOMKSTREAM, which fails only when the stream is gone (expired, deleted, Redis
+// lost its data). Otherwise (first event from this process, cache too old, stream gone) it reads or
+// creates the epoch and refreshes both expiries; the answer's flag 2 tells the publisher to cache
+// the epoch again. So a channel's history lives its TTL after its last event, give or take a
+// tenth, and the stream cannot expire while a publisher trusts its cached epoch (it was refreshed
+// less than a tenth of the TTL before). Reading the metadata and writing the last id on every
+// event were a quarter of the script's cost (docs/gateway-hot-path.md); readers find the last id
+// and whether history was trimmed from the stream itself (XINFO, gateway/history.ts).
 // A publish with a dedupe id that the channel has already seen returns the first publish's offset
 // and appends nothing: an activity retried after it published does not notify the user twice.
 //
@@ -41,25 +47,30 @@ export const pubsubPrefixOf = (redis: Redis): string => redis.options.keyPrefix 
 // set up, which is most of a publish's cost at high rates. Each event runs under pcall, so an event
 // that fails (a key of the wrong type, say) fails alone and the others still go out. Several
 // channels in one call need one Redis node: with Redis Cluster, batches would have to be per slot.
-// KEYS: stream, meta, dedupe per event. ARGV: maxLen, ttl, refreshEvery, the epoch of a channel
-// first seen in this call, the pub/sub prefix, then 6 per event (below).
+// KEYS: stream, meta, dedupe per event. ARGV: maxLen, ttl, the epoch of a channel first seen in
+// this call, the pub/sub prefix, then 7 per event (below).
 const PUBLISH_SCRIPT = `
-local function publishOne(stream, meta, dedupe, maxLen, ttl, now, refreshEvery, newEpoch, pubsubPrefix, event, data, at, channel, dedupeId, traceparent)
+local function publishOne(stream, meta, dedupe, maxLen, ttl, newEpoch, pubsubPrefix, event, data, at, channel, dedupeId, traceparent, knownEpoch)
   if dedupeId ~= '' then
     local seen = redis.call('HGET', dedupe, dedupeId)
     if seen then return {seen, redis.call('HGET', meta, 'epoch') or '', 1} end
   end
-  local m = redis.call('HMGET', meta, 'epoch', 'last', 'refreshed')
-  local epoch = m[1]
-  local prev = m[2] or '0-0'
-  local id = redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'e', event, 'd', data, 't', at, 'p', prev)
-  if not epoch or now - (tonumber(m[3]) or 0) >= refreshEvery then
-    epoch = epoch or newEpoch
-    redis.call('HSET', meta, 'epoch', epoch, 'last', id, 'refreshed', now)
+  local epoch = knownEpoch
+  local flag = 0
+  local id = false
+  if epoch ~= '' then
+    id = redis.call('XADD', stream, 'NOMKSTREAM', 'MAXLEN', '~', maxLen, '*', 'e', event, 'd', data, 't', at)
+  end
+  if not id then
+    epoch = redis.call('HGET', meta, 'epoch')
+    if not epoch then
+      epoch = newEpoch
+      redis.call('HSET', meta, 'epoch', epoch)
+    end
+    id = redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'e', event, 'd', data, 't', at)
     redis.call('EXPIRE', stream, ttl)
     redis.call('EXPIRE', meta, ttl)
-  else
-    redis.call('HSET', meta, 'last', id)
+    flag = 2
   end
   local frame = '{"type":"event","channel":' .. cjson.encode(channel) .. ',"offset":"' .. id .. '","epoch":"' .. epoch ..
     '","event":' .. cjson.encode(event) .. ',"data":' .. data .. ',"publishedAt":' .. at ..
@@ -69,15 +80,13 @@ local function publishOne(stream, meta, dedupe, maxLen, ttl, now, refreshEvery, 
     redis.call('HSET', dedupe, dedupeId, id)
     redis.call('EXPIRE', dedupe, ttl)
   end
-  return {id, epoch, 0}
+  return {id, epoch, flag}
 end
 local out = {}
-local now = tonumber(redis.call('TIME')[1])
-local refreshEvery = tonumber(ARGV[3])
 for i = 0, #KEYS / 3 - 1 do
-  local a = 5 + i * 6
-  local ok, r = pcall(publishOne, KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3], ARGV[1], ARGV[2], now, refreshEvery, ARGV[4], ARGV[5],
-    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])
+  local a = 4 + i * 7
+  local ok, r = pcall(publishOne, KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3], ARGV[1], ARGV[2], ARGV[3], ARGV[4],
+    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7])
   if ok then
     out[#out + 1] = r[1]; out[#out + 1] = r[2]; out[#out + 1] = r[3]
   else
@@ -89,10 +98,14 @@ return out
 const publishScript = redisScript(PUBLISH_SCRIPT);
 /** Events per script call at most: bounds one call's time inside Redis (and its arguments). */
 const MAX_BATCH = 128;
+/** Channels whose epoch a publisher remembers at most (about 100 bytes each). */
+const MAX_KNOWN_EPOCHS = 100_000;
 
 /** One event as the script takes it. */
 interface Outgoing {
+  channel: string;
   keys: [string, string, string];
+  /** event, data, publishedAt, channel, dedupeId, traceparent (the known epoch is added at send). */
   args: [string, string, string, string, string, string];
 }
 
@@ -138,17 +151,36 @@ export interface PublisherOptions {
 /** Publishes events to channels from any process (activities, API): history + live fan-out. */
 export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence }: PublisherOptions) {
   const pubsubPrefix = pubsubPrefixOf(redis);
-  const refreshEvery = Math.max(1, Math.floor(ttlSeconds / 10));
+  const refreshEveryMs = Math.max(1, Math.floor(ttlSeconds / 10)) * 1000;
+  // channel -> its epoch and when this process last refreshed its expiries (script flag 2).
+  const knownEpochs = new Map<string, { epoch: string; refreshedAt: number }>();
+  const knownEpochOf = (channel: string, now: number): string => {
+    const known = knownEpochs.get(channel);
+    return known && now - known.refreshedAt < refreshEveryMs ? known.epoch : '';
+  };
+  const remember = (channel: string, epoch: string, now: number) => {
+    knownEpochs.delete(channel); // re-inserted last: the Map's order is the order of refreshes
+    knownEpochs.set(channel, { epoch, refreshedAt: now });
+    // Bounded: the oldest entries go first; forgetting one only costs its channel one slow path.
+    if (knownEpochs.size > MAX_KNOWN_EPOCHS) knownEpochs.delete(knownEpochs.keys().next().value!);
+  };
   // Everything published in one turn of the event loop, in script calls of up to MAX_BATCH events.
   const submit = createMicroBatcher<Outgoing, Published>({
     maxBatch: MAX_BATCH,
     sendBatch: async (batch) => {
-      const keys = batch.flatMap((o) => o.keys);
-      const head = [String(maxLen), String(ttlSeconds), String(refreshEvery), randomUUID().slice(0, 8), channelKeys('', pubsubPrefix).pubsub];
-      const reply = (await publishScript(redis, keys, [...head, ...batch.flatMap((o) => o.args)])) as (string | number)[];
+      const now = Date.now();
+      const keys: string[] = [];
+      const args = [String(maxLen), String(ttlSeconds), randomUUID().slice(0, 8), channelKeys('', pubsubPrefix).pubsub];
+      for (const o of batch) {
+        keys.push(...o.keys);
+        args.push(...o.args, knownEpochOf(o.channel, now));
+      }
+      const reply = (await publishScript(redis, keys, args)) as (string | number)[];
       return batch.map((o, i) => {
         const [offset, epochOrError, flag] = [String(reply[i * 3]), String(reply[i * 3 + 1]), Number(reply[i * 3 + 2])];
-        return flag === -1 ? new PublishError(o.args[3], epochOrError) : { offset, epoch: epochOrError, duplicate: flag === 1 };
+        if (flag === -1) return new PublishError(o.channel, epochOrError);
+        if (flag === 2) remember(o.channel, epochOrError, now);
+        return { offset, epoch: epochOrError, duplicate: flag === 1 };
       });
     },
   });
@@ -179,6 +211,7 @@ export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence }: 
   ): Promise<PublishResult> {
     const keys = channelKeys(channel, pubsubPrefix);
     const { offset, epoch, duplicate } = await submit({
+      channel,
       keys: [keys.stream, keys.meta, keys.dedupe],
       args: [
         event,
