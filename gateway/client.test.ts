@@ -41,6 +41,27 @@ describe('GatewayClient against real gateways', () => {
     return { c, events, states, gaps };
   };
 
+  it('takes every event of a live-only namespace (no offsets to order them by) and resubscribes it without a position after a failover', async () => {
+    const fx = setup({ GATEWAY_LIVE_ONLY_NAMESPACES: 'typing' });
+    const typing = { typing: () => true };
+    const [a, b] = await Promise.all([fx.instance(typing), fx.instance(typing)]);
+    const user = uniqueId('u');
+    const channel = `typing:${uniqueId('c')}`;
+    const { c, events, gaps } = client([a.url, b.url], () => fx.token(user));
+    c.subscribe(channel);
+    c.connect();
+    await eventually(async () => (await fx.presence.channelConnections(channel)) === 1);
+    for (let n = 1; n <= 3; n++) await fx.publisher.publish(channel, 'typing', { n });
+    await eventually(async () => events.length === 3);
+    expect(c.positions.has(channel)).toBe(false);
+    await a.stop(); // to b: subscribed again with no `since`, so no gap is claimed
+    await eventually(async () => (await fx.presence.channelConnections(channel)) === 1);
+    await fx.publisher.publish(channel, 'typing', { n: 4 });
+    await eventually(async () => events.length === 4);
+    expect(events.map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3, 4]);
+    expect(gaps).toEqual([]);
+  });
+
   it('fails over to another instance and resubscribes from the last offsets: nothing lost, nothing twice', async () => {
     const fx = setup();
     const lobby = { room: () => true };

@@ -190,7 +190,9 @@ export class GatewayClient {
       case 'subscribed': {
         const at = this.positions.get(frame.channel);
         if (!frame.recovered) this.emit('gap', { channel: frame.channel });
-        if (!at || !frame.recovered) this.positions.set(frame.channel, { offset: frame.offset, epoch: frame.epoch });
+        // A live-only channel (empty offset) has no position to resume from.
+        if (frame.offset === '') this.positions.delete(frame.channel);
+        else if (!at || !frame.recovered) this.positions.set(frame.channel, { offset: frame.offset, epoch: frame.epoch });
         // Recovered from before the channel's first event (we held 0-0 with no epoch): keep our
         // offset, so the replay that follows is delivered, under the epoch the channel now has.
         else if (at.epoch !== frame.epoch) this.positions.set(frame.channel, { offset: at.offset, epoch: frame.epoch });
@@ -198,6 +200,8 @@ export class GatewayClient {
         return;
       }
       case 'event': {
+        // A live-only event (empty offset) is in no history, so it can be neither replayed nor repeated.
+        if (frame.offset === '') return void this.emit('event', frame);
         const at = this.positions.get(frame.channel);
         // Never deliver an event twice, whatever the server or network did.
         if (at && at.epoch === frame.epoch && compareOffsets(frame.offset, at.offset) <= 0) return;

@@ -160,6 +160,56 @@ describe('gateway: recovery', () => {
   });
 });
 
+describe('gateway: a live-only namespace (GATEWAY_LIVE_ONLY_NAMESPACES)', () => {
+  const fx = gatewayFixture({ GATEWAY_LIVE_ONLY_NAMESPACES: 'user' });
+  afterAll(() => fx.close());
+
+  it('delivers every event once with no offset or epoch, keeps no history, and says a recovery cannot be made', async () => {
+    const a = await fx.instance();
+    const user = uniqueId('u');
+    const channel = userChannel(user);
+    const c = await fx.connect(a.url, await fx.token(user));
+    expect(await c.next('subscribed')).toMatchObject({ channel, offset: '', epoch: '', recovered: true, replayed: 0 });
+    const published = [];
+    for (let n = 1; n <= 3; n++) published.push(await fx.publisher.publish(channel, 'typing', { n }));
+    expect(published.map((p) => [p.offset, p.epoch])).toEqual([
+      ['', ''],
+      ['', ''],
+      ['', ''],
+    ]);
+    expect(published[0]!.connections).toBe(1);
+    await c.until((f) => f.filter((x) => x.type === 'event').length === 3);
+    expect(c.of('event').map((e) => [e.offset, e.epoch, (e.data as { n: number }).n])).toEqual([
+      ['', '', 1],
+      ['', '', 2],
+      ['', '', 3],
+    ]);
+    expect(await fx.redis.exists(`stream:{${channel}}`, `stream-meta:{${channel}}`)).toBe(0);
+    // A client that asks to recover is told nothing can be: there is no history to replay.
+    c.send({ type: 'subscribe', channel, since: '1-0', epoch: 'e' });
+    expect(await c.next('subscribed')).toMatchObject({ channel, recovered: false, replayed: 0, offset: '' });
+    // A retried publish with a dedupe id is still published once.
+    await fx.publisher.publish(channel, 'typing', { n: 4 }, { dedupeId: 'once' });
+    expect(await fx.publisher.publish(channel, 'typing', { n: 4 }, { dedupeId: 'once' })).toMatchObject({ duplicate: true });
+    await fx.publisher.publish(channel, 'typing', { n: 5 });
+    await c.until((f) => f.some((x) => x.type === 'event' && (x.data as { n: number }).n === 5));
+    expect(c.of('event').map((e) => (e.data as { n: number }).n)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('another user does not get a live-only channel’s events', async () => {
+    const a = await fx.instance();
+    const [alice, bob] = [uniqueId('alice'), uniqueId('bob')];
+    const bobC = await fx.connect(a.url, await fx.token(bob));
+    await bobC.next('subscribed');
+    bobC.send({ type: 'subscribe', channel: userChannel(alice) });
+    expect(await bobC.next('error')).toMatchObject({ code: 'forbidden', channel: userChannel(alice) });
+    await fx.publisher.publish(userChannel(alice), 'typing', { secret: true });
+    await fx.publisher.publish(userChannel(bob), 'typing', { mine: true });
+    await bobC.next('event');
+    expect(bobC.of('event').map((e) => e.data)).toEqual([{ mine: true }]);
+  });
+});
+
 describe('gateway: authentication at the upgrade', () => {
   const fx = gatewayFixture();
   afterAll(() => fx.close());

@@ -98,6 +98,31 @@ describe('publisher batches', () => {
     expect(await readHistory(redis, channel, '0-0', '')).toMatchObject({ recovered: false });
   });
 
+  it('a live-only namespace publishes the frame alone: no stream, no offset, no epoch, and readLiveFrame still routes it', async () => {
+    const redis = ctx.redis();
+    const publisher = createPublisher(redis, { maxLen: 100, ttlSeconds: 60, liveOnlyNamespaces: ['typing'], presence: ctx.presence() });
+    const live = `typing:${uniqueId('c')}`;
+    const kept = userChannel(uniqueId('kept'));
+    const listener = redis.duplicate();
+    try {
+      await listener.subscribe(channelKeys(live, pubsubPrefixOf(redis)).pubsub);
+      const received = new Promise<string>((resolve) => listener.once('message', (_: string, raw: string) => resolve(raw)));
+      const [l, k] = await Promise.all([
+        publisher.publish(live, 'typing', { who: 'a' }, { countConnections: false }),
+        publisher.publish(kept, 'n', {}, { countConnections: false }),
+      ]);
+      expect(l).toEqual({ offset: '', epoch: '', duplicate: false });
+      expect(k.offset).toMatch(/^\d+-\d+$/);
+      const raw = await received;
+      expect(JSON.parse(raw)).toMatchObject({ type: 'event', channel: live, offset: '', epoch: '', event: 'typing', data: { who: 'a' } });
+      expect(readLiveFrame(raw)).toMatchObject({ offset: '', event: 'typing' });
+      expect(await redis.exists(channelKeys(live).stream, channelKeys(live).meta)).toBe(0);
+      expect(await redis.exists(channelKeys(kept).stream)).toBe(1);
+    } finally {
+      listener.disconnect();
+    }
+  });
+
   it('an event Redis refuses fails alone: the others of its call are published', async () => {
     const { redis, publisher } = publisherOn();
     const broken = userChannel(uniqueId('broken'));

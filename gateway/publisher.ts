@@ -48,12 +48,24 @@ export const pubsubPrefixOf = (redis: Redis): string => redis.options.keyPrefix 
 // that fails (a key of the wrong type, say) fails alone and the others still go out. Several
 // channels in one call need one Redis node: with Redis Cluster, batches would have to be per slot.
 // KEYS: stream, meta, dedupe per event. ARGV: maxLen, ttl, the epoch of a channel first seen in
-// this call, the pub/sub prefix, then 7 per event (below).
+// this call, the pub/sub prefix, then 7 per event (below; the last is the known epoch, '' when
+// unknown, or '!' for a channel of a live-only namespace, which gets no history at all).
 const PUBLISH_SCRIPT = `
 local function publishOne(stream, meta, dedupe, maxLen, ttl, newEpoch, pubsubPrefix, event, data, at, channel, dedupeId, traceparent, knownEpoch)
   if dedupeId ~= '' then
     local seen = redis.call('HGET', dedupe, dedupeId)
     if seen then return {seen, redis.call('HGET', meta, 'epoch') or '', 1} end
+  end
+  if knownEpoch == '!' then
+    -- A live-only namespace: no history, so no offset or epoch either.
+    local live = '{"type":"event","channel":' .. cjson.encode(channel) .. ',"offset":"","epoch":"","event":' .. cjson.encode(event) ..
+      ',"data":' .. data .. ',"publishedAt":' .. at .. (traceparent ~= '' and (',"traceparent":' .. cjson.encode(traceparent)) or '') .. '}'
+    redis.call('PUBLISH', pubsubPrefix .. channel, live)
+    if dedupeId ~= '' then
+      redis.call('HSET', dedupe, dedupeId, '')
+      redis.call('EXPIRE', dedupe, ttl)
+    end
+    return {'', '', 0}
   end
   local epoch = knownEpoch
   local flag = 0
@@ -143,13 +155,17 @@ export interface PublishOptions {
 export interface PublisherOptions {
   /** Approximate number of events kept per channel for recovery. */
   maxLen: number;
+  /** Namespaces whose channels get no history (GATEWAY_LIVE_ONLY_NAMESPACES): nothing to recover, half the cost in Redis. */
+  liveOnlyNamespaces?: readonly string[];
   /** A channel's history expires this long after its last event. */
   ttlSeconds: number;
   presence: Presence;
 }
 
 /** Publishes events to channels from any process (activities, API): history + live fan-out. */
-export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence }: PublisherOptions) {
+export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence, liveOnlyNamespaces = [] }: PublisherOptions) {
+  const liveOnly = new Set(liveOnlyNamespaces);
+  const isLiveOnly = (channel: string) => liveOnly.size > 0 && liveOnly.has(channel.slice(0, channel.indexOf(':')));
   const pubsubPrefix = pubsubPrefixOf(redis);
   const refreshEveryMs = Math.max(1, Math.floor(ttlSeconds / 10)) * 1000;
   // channel -> its epoch and when this process last refreshed its expiries (script flag 2).
@@ -173,7 +189,7 @@ export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence }: 
       const args = [String(maxLen), String(ttlSeconds), randomUUID().slice(0, 8), channelKeys('', pubsubPrefix).pubsub];
       for (const o of batch) {
         keys.push(...o.keys);
-        args.push(...o.args, knownEpochOf(o.channel, now));
+        args.push(...o.args, isLiveOnly(o.channel) ? '!' : knownEpochOf(o.channel, now));
       }
       const reply = (await publishScript(redis, keys, args)) as (string | number)[];
       return batch.map((o, i) => {
@@ -256,7 +272,8 @@ export function readLiveFrame(raw: string): LiveFrame | undefined {
   const t = raw.indexOf(TRACEPARENT_FIELD, p);
   const publishedAt = Number(raw.slice(p + PUBLISHED_AT_FIELD.length, t < 0 ? raw.length - 1 : t));
   const event = jsonString(raw.slice(e + EVENT_FIELD.length, d));
-  if (!/^\d+-\d+$/.test(offset) || event === undefined || !Number.isFinite(publishedAt)) return undefined;
+  // An empty offset: an event of a live-only namespace, in no history.
+  if ((offset !== '' && !/^\d+-\d+$/.test(offset)) || event === undefined || !Number.isFinite(publishedAt)) return undefined;
   const frame: LiveFrame = { offset, event, publishedAt };
   if (t >= 0) frame.traceparent = raw.slice(t + TRACEPARENT_FIELD.length, -2);
   return frame;

@@ -19,6 +19,8 @@ export interface SessionDeps {
   hub: Hub;
   registry: Registry;
   authorize: (userId: string, channel: string) => Promise<Authorization>;
+  /** True for a channel of a live-only namespace (GATEWAY_LIVE_ONLY_NAMESPACES): no history, nothing to recover. */
+  isLiveOnly: (channel: string) => boolean;
   log: Logger;
   limits: { ratePerSecond: number; rateBurst: number; maxBufferedBytes: number; maxSubscriptions: number };
 }
@@ -41,6 +43,8 @@ class Subscription implements Subscriber {
       this.buffer.push({ frame, raw });
       return;
     }
+    // A live-only event has no offset: no replay to overlap with, so nothing to drop.
+    if (frame.offset === '') return this.session.sendRaw(raw);
     if (this.lastSent && compareOffsets(frame.offset, this.lastSent) <= 0) return;
     this.firstLive ??= frame.offset;
     this.lastSent = frame.offset;
@@ -185,7 +189,10 @@ export class Session {
       await this.deps.hub.join(channel, sub);
       await this.deps.registry.channelDelta(channel, 1);
     }
-    const history = await readHistory(this.deps.redis, channel, since, epoch);
+    // A live-only channel keeps no history: a client asking to recover is told it cannot.
+    const history = this.deps.isLiveOnly(channel)
+      ? { recovered: since === undefined, events: [], offset: '', epoch: '' }
+      : await readHistory(this.deps.redis, channel, since, epoch);
     if (this.closed || this.subs.get(channel) !== sub) return;
     this.send({ type: 'subscribed', channel, offset: history.offset, epoch: history.epoch, recovered: history.recovered, replayed: history.events.length });
     for (const event of history.events) {

@@ -41,6 +41,11 @@ describe('readLiveFrame', () => {
       expect(readLiveFrame(raw)).toBeUndefined();
     }
   });
+  it('reads a live-only frame, whose offset is empty', () => {
+    const raw = '{"type":"event","channel":"typing:c","offset":"","epoch":"","event":"typing","data":{},"publishedAt":12.5}';
+    expect(readLiveFrame(raw)).toEqual({ offset: '', event: 'typing', publishedAt: 12.5 });
+    expect(readLiveFrame(raw.replace('"offset":""', '"offset":"x"'))).toBeUndefined();
+  });
 });
 
 describe('TokenBucket', () => {

@@ -44,6 +44,8 @@ export function createGateway(opts: GatewayOptions) {
   const registry = createRegistry(redis, instanceId, config.GATEWAY_INSTANCE_TTL_MS);
   const hub = new Hub(opts.subscriber, instanceId, log);
   const authorize = createChannelAuthorization({ ...DEFAULT_AUTHORIZERS, ...opts.authorizers });
+  const liveOnly = new Set(config.GATEWAY_LIVE_ONLY_NAMESPACES);
+  const isLiveOnly = (channel: string) => liveOnly.has(channel.slice(0, channel.indexOf(':')));
   const sessions = new Set<Session>();
   /** Emits `closed` (session) after a connection ends: for metrics, logs and tests. */
   const events = new EventEmitter<{ closed: [Session] }>();
@@ -64,6 +66,7 @@ export function createGateway(opts: GatewayOptions) {
       hub,
       registry,
       authorize,
+      isLiveOnly,
       log,
       limits: {
         ratePerSecond: config.GATEWAY_RATE_PER_SECOND,

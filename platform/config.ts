@@ -113,6 +113,22 @@ export const configFields = z.object({
     .positive()
     .default(24 * 3600),
   GATEWAY_INSTANCE_TTL_MS: z.coerce.number().int().positive().default(15_000),
+  /**
+   * Channel namespaces published live only, with no history (comma-separated; none by default): for
+   * events no client ever recovers after a reconnect (a typing indicator, say), skipping the stream
+   * append that is most of a publish's cost in Redis. Their events carry an empty offset and epoch,
+   * and a subscribe to them with `since` is answered recovered:false (docs/gateway-protocol.md).
+   */
+  GATEWAY_LIVE_ONLY_NAMESPACES: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected channel namespaces like typing,presence')))
+    .default([]),
   SELF_CHECK_ON_START: z.stringbool().default(true),
 
   // Web app: where browsers reach the gateway; the demo sign-in (development only).

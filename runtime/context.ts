@@ -73,7 +73,12 @@ export function createContext(config: Config, log: Logger = createLogger(config.
     presence,
     /** Publishes to gateway channels from any process: history for recovery plus live fan-out. */
     publisher: lazy(() =>
-      createPublisher(redis(), { maxLen: config.GATEWAY_STREAM_MAXLEN, ttlSeconds: config.GATEWAY_STREAM_TTL_SECONDS, presence: presence() }),
+      createPublisher(redis(), {
+        maxLen: config.GATEWAY_STREAM_MAXLEN,
+        ttlSeconds: config.GATEWAY_STREAM_TTL_SECONDS,
+        liveOnlyNamespaces: config.GATEWAY_LIVE_ONLY_NAMESPACES,
+        presence: presence(),
+      }),
     ),
     mysql: lazy(() => lifecycle.add('mysql', createMysqlPool(config), (p) => p.end())),
     sns: lazy(() => lifecycle.add('sns', createSns(config), (c) => c.destroy())),

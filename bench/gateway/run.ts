@@ -30,7 +30,9 @@ const CENTRIFUGO_PORT = 4103;
 const FLOOR_PORT = 4104;
 /** Built by scripts/bench.sh (scripts/infra/install-centrifugo.sh) before this runs. */
 const CENTRIFUGO_BIN = process.env.CENTRIFUGO_BIN ?? '';
-const SYSTEMS = (process.env.BENCH_SYSTEMS ?? 'tidings,socketio,centrifugo,floor').split(',') as System[];
+// `tidings-live`: the same gateway with the user namespace published live only (no history,
+// GATEWAY_LIVE_ONLY_NAMESPACES=user): what the per-namespace choice costs where no client recovers.
+const SYSTEMS = (process.env.BENCH_SYSTEMS ?? 'tidings,tidings-live,socketio,centrifugo,floor').split(',') as System[];
 
 const config = loadConfig();
 /** The floor server's pub/sub channels: one per user, in the benchmark's environment. */
@@ -38,7 +40,10 @@ const FLOOR_CHANNEL_PREFIX = `${namesOf(config).redisPrefix}floor:user:`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => process.stdout.write(`[bench:gateway] ${msg}\n`);
 
-type System = 'tidings' | 'socketio' | 'centrifugo' | 'floor';
+type System = 'tidings' | 'tidings-live' | 'socketio' | 'centrifugo' | 'floor';
+const isTidings = (system: System) => system === 'tidings' || system === 'tidings-live';
+/** The namespace the live-only variant publishes without history: the benchmark's user channels. */
+const LIVE_ONLY = 'user';
 interface Step {
   target: number;
   achieved: number;
@@ -125,10 +130,16 @@ async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
 
 async function startServer(system: System): Promise<ChildProcess> {
   const env = { ...process.env, LOG_LEVEL: 'warn' };
-  if (system === 'tidings') {
-    const child = spawn(process.execPath, [...cpuProfileFlags('tidings'), '--import', 'tsx', 'main.ts'], {
+  if (isTidings(system)) {
+    const child = spawn(process.execPath, [...cpuProfileFlags(system), '--import', 'tsx', 'main.ts'], {
       cwd: ROOT,
-      env: { ...env, TIDINGS_ROLES: 'gateway', GATEWAY_PORT: String(TIDINGS_PORT), SELF_CHECK_ON_START: 'false' },
+      env: {
+        ...env,
+        TIDINGS_ROLES: 'gateway',
+        GATEWAY_PORT: String(TIDINGS_PORT),
+        SELF_CHECK_ON_START: 'false',
+        GATEWAY_LIVE_ONLY_NAMESPACES: system === 'tidings-live' ? LIVE_ONLY : '',
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     await waitForHttp(`http://127.0.0.1:${TIDINGS_PORT}/health`);
@@ -195,6 +206,7 @@ async function run(system: System, redis: Redis, prefixedRedis: Redis): Promise<
   const rssBefore = rssKb(server.pid!);
   const url = {
     tidings: `ws://127.0.0.1:${TIDINGS_PORT}/ws`,
+    'tidings-live': `ws://127.0.0.1:${TIDINGS_PORT}/ws`,
     socketio: `http://127.0.0.1:${SOCKETIO_PORT}`,
     centrifugo: `ws://127.0.0.1:${CENTRIFUGO_PORT}/connection/websocket`,
     floor: `ws://127.0.0.1:${FLOOR_PORT}/`,
@@ -205,7 +217,7 @@ async function run(system: System, redis: Redis, prefixedRedis: Redis): Promise<
   const clients = Array.from({ length: CLIENT_PROCESSES }, (_, k) =>
     fork(path.join(ROOT, 'bench/gateway/clients.ts'), [], {
       cwd: ROOT,
-      env: { ...process.env, SYSTEM: system, URL: url, N: String(perChild), PREFIX: `${prefix}${k * perChild}-` },
+      env: { ...process.env, SYSTEM: isTidings(system) ? 'tidings' : system, URL: url, N: String(perChild), PREFIX: `${prefix}${k * perChild}-` },
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
@@ -220,12 +232,13 @@ async function run(system: System, redis: Redis, prefixedRedis: Redis): Promise<
   const rssAfter = rssKb(server.pid!);
 
   let publishOne: (user: number) => Promise<unknown>;
-  if (system === 'tidings') {
+  if (isTidings(system)) {
     // The gateway reads its environment's prefixed keys and channels, so the publisher must too.
     const publisher = createPublisher(prefixedRedis, {
       maxLen: config.GATEWAY_STREAM_MAXLEN,
       ttlSeconds: config.GATEWAY_STREAM_TTL_SECONDS,
       presence: createPresence(redis),
+      liveOnlyNamespaces: system === 'tidings-live' ? [LIVE_ONLY] : [],
     });
     publishOne = (u) => publisher.publish(userChannel(userName(u)), 'bench', { n: u }, { countConnections: false });
   } else if (system === 'centrifugo') {
@@ -303,6 +316,7 @@ async function run(system: System, redis: Redis, prefixedRedis: Redis): Promise<
   };
 }
 
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
 const highestSustained = (r: SystemResult) => Math.max(0, ...r.steps.filter((s) => s.sustained).map((s) => s.achieved));
 
 function toMarkdown(results: SystemResult[], command: string): string {
@@ -327,12 +341,13 @@ function toMarkdown(results: SystemResult[], command: string): string {
   const socketio = by('socketio');
   const centrifugo = by('centrifugo');
   const floor = by('floor');
+  const live = by('tidings-live');
   return `## Gateway: publish-to-delivery latency, sustained rate, memory per connection
 
 - **Date:** ${new Date().toISOString()}
 - **Machine:** ${machine()}
 - **Command:** \`${command}\`
-- **Load:** ${CONNECTIONS} WebSocket connections, each authenticated as its own user and subscribed to its own user channel, held by ${CLIENT_PROCESSES} load-generator processes on the same machine; events published round-robin over the users from a separate process at rising rates, ${STEP_SECONDS} s per rate, the same for each system, one system at a time, on the same Redis. Tidings publishes through \`gateway/publisher.ts\` (Lua: XADD to the channel's bounded stream + PUBLISH); Socket.IO 4.8 with \`@socket.io/redis-adapter\`, events emitted by \`@socket.io/redis-emitter\` to the user's room (PUBLISH only, no history); Centrifugo v6.9.1 (built from its Go module by \`scripts/infra/install-centrifugo.sh\`) with its Redis engine (prefix of the bench environment) and the same HS256 JWTs, each connection subscribed server-side to its personal channel \`#<user>\` with a bounded history (${config.GATEWAY_STREAM_MAXLEN}, like Tidings' streams), published through its HTTP server API (\`/api/batch\`, the publishes of one event-loop tick per request), clients speaking its JSON protocol over WebSocket (\`bench/gateway/clients.ts\`); the floor, a bare \`ws\` server (\`bench/gateway/floor-server.ts\`) that authenticates the same JWTs, subscribes one Redis pub/sub channel per user and writes each published message to the socket untouched (no protocol, history or metrics): no Node gateway fed by Redis does less per message. Latency = arrival time in the client − publish timestamp (same clock). Server CPU = user + system time of the server process during the step, per 1,000 messages delivered; Redis CPU the same from Redis's INFO (one Redis for all); publisher CPU that of the benchmark process, which publishes; load generators CPU that of the ${CLIENT_PROCESSES} client processes together (the \`ws\` client's frame parsing, a string per message and the latency recorded), read from /proc like the server's.
+- **Load:** ${CONNECTIONS} WebSocket connections, each authenticated as its own user and subscribed to its own user channel, held by ${CLIENT_PROCESSES} load-generator processes on the same machine; events published round-robin over the users from a separate process at rising rates, ${STEP_SECONDS} s per rate, the same for each system, one system at a time, on the same Redis. Tidings publishes through \`gateway/publisher.ts\` (Lua: XADD to the channel's bounded stream + PUBLISH); tidings-live is the same gateway and publisher with the user namespace live only (\`GATEWAY_LIVE_ONLY_NAMESPACES=user\`: PUBLISH alone, no history); Socket.IO 4.8 with \`@socket.io/redis-adapter\`, events emitted by \`@socket.io/redis-emitter\` to the user's room (PUBLISH only, no history); Centrifugo v6.9.1 (built from its Go module by \`scripts/infra/install-centrifugo.sh\`) with its Redis engine (prefix of the bench environment) and the same HS256 JWTs, each connection subscribed server-side to its personal channel \`#<user>\` with a bounded history (${config.GATEWAY_STREAM_MAXLEN}, like Tidings' streams), published through its HTTP server API (\`/api/batch\`, the publishes of one event-loop tick per request), clients speaking its JSON protocol over WebSocket (\`bench/gateway/clients.ts\`); the floor, a bare \`ws\` server (\`bench/gateway/floor-server.ts\`) that authenticates the same JWTs, subscribes one Redis pub/sub channel per user and writes each published message to the socket untouched (no protocol, history or metrics): no Node gateway fed by Redis does less per message. Latency = arrival time in the client − publish timestamp (same clock). Server CPU = user + system time of the server process during the step, per 1,000 messages delivered; Redis CPU the same from Redis's INFO (one Redis for all); publisher CPU that of the benchmark process, which publishes; load generators CPU that of the ${CLIENT_PROCESSES} client processes together (the \`ws\` client's frame parsing, a string per message and the latency recorded), read from /proc like the server's.
 - **Sustained** = publisher achieved ≥ ${SUSTAINED.achieved * 100}% of the target, ≥ ${SUSTAINED.delivered * 100}% delivered, p99 < ${SUSTAINED.p99Ms} ms.
 
 | system | target msg/s | achieved msg/s | delivered/published | p50 ms | p99 ms | max ms | server CPU ms / 1,000 msg | Redis CPU ms / 1,000 msg | publisher CPU ms / 1,000 msg | load generators CPU ms / 1,000 msg | sustained |
@@ -349,6 +364,7 @@ ${rows.join('\n')}
 
 **Against the targets**
 - ≥ 40,000 msg/s sustained and ≥ 80 % of the floor's highest sustained rate in the same run, with history kept (every event appended to its channel's stream): ${floor ? `${highestSustained(tidings).toFixed(0)} msg/s = ${((highestSustained(tidings) / Math.max(1, highestSustained(floor))) * 100).toFixed(0)} % of the floor's ${highestSustained(floor).toFixed(0)} — ${verdict(highestSustained(tidings) >= 40_000 && highestSustained(tidings) >= 0.8 * highestSustained(floor))}` : 'the floor not measured'}
+- The per-namespace choice, where no client ever recovers (\`GATEWAY_LIVE_ONLY_NAMESPACES\`, the user namespace here; no history, offsets or epochs): ${live ? `${highestSustained(live).toFixed(0)} msg/s sustained${floor ? ` = ${((highestSustained(live) / Math.max(1, highestSustained(floor))) * 100).toFixed(0)} % of the floor` : ''}, Redis CPU ${ms(mean(live.steps.filter((x) => x.sustained).map((x) => x.redisCpuMsPer1000)))} ms per 1,000 msg against ${ms(mean(tidings.steps.filter((x) => x.sustained).map((x) => x.redisCpuMsPer1000)))} with history` : 'not measured'}
 - p99 < 50 ms at 5,000 msg/s with ${CONNECTIONS} connections: ${at5000 ? `p99 ${ms(at5000.p99)} ms — ${verdict(at5000.p99 < 50 && at5000.sustained)}` : 'not measured'}
 - ≤ 20 KB RSS per connection: ${tidings.rssPerConnKb.toFixed(1)} KB — ${verdict(tidings.rssPerConnKb <= 20)}
 - ≥ 2× Socket.IO's sustained rate: ${ratio(socketio).toFixed(2)}× — ${verdict(ratio(socketio) >= 2)}

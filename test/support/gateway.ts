@@ -32,7 +32,12 @@ export function gatewayFixture(
   const redisClients = [createRedis(config, log)];
   const publisherRedis = redisClients[0]!;
   const presence = createPresence(publisherRedis);
-  const publisher = createPublisher(publisherRedis, { maxLen: config.GATEWAY_STREAM_MAXLEN, ttlSeconds: config.GATEWAY_STREAM_TTL_SECONDS, presence });
+  const publisher = createPublisher(publisherRedis, {
+    maxLen: config.GATEWAY_STREAM_MAXLEN,
+    ttlSeconds: config.GATEWAY_STREAM_TTL_SECONDS,
+    liveOnlyNamespaces: config.GATEWAY_LIVE_ONLY_NAMESPACES,
+    presence,
+  });
   const instances: GatewayInstance[] = [];
   const clients: TestClient[] = [];
 
