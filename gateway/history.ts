@@ -67,20 +67,24 @@ export async function readHistory(redis: Redis, channel: string, since?: string,
   if (ahead === 0) return result(true); // nothing missed
   const events: EventFrame[] = [];
   for (const [id, fields] of rangeReply as [string, string[]][]) {
-    const f: Record<string, string> = {};
-    for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-    events.push({
-      type: 'event',
-      channel,
-      offset: id,
-      epoch: currentEpoch,
-      event: f.e ?? '',
-      data: JSON.parse(f.d ?? 'null') as unknown,
-      publishedAt: Number(f.t),
-    });
+    events.push({ type: 'event', channel, offset: id, epoch: currentEpoch, ...storedEvent(fields) });
   }
   const gapFree = info?.firstKept !== undefined && (compareOffsets(since, info.firstKept) >= 0 || info.trimmed === 0);
   // More than `limit` missed events is too far behind to replay: the client refetches state instead.
   const complete = events.at(-1)?.offset === offset;
   return gapFree && complete ? result(true, events) : result(false);
+}
+
+/**
+ * A stream entry's event, from its fields as XRANGE answers them: the frame's tail the publisher wrote (`f`: `,"event":…,"data":…,"publishedAt":…`,
+ * gateway/publisher.ts), or, in streams written before that, its three fields `e`, `d`, `t`.
+ */
+export function storedEvent(fields: string[]): Pick<EventFrame, 'event' | 'data' | 'publishedAt'> {
+  const f: Record<string, string> = {};
+  for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+  if (f.f !== undefined) {
+    const { event, data, publishedAt } = JSON.parse(`{${f.f.slice(1)}`) as { event: string; data: unknown; publishedAt: number };
+    return { event, data, publishedAt };
+  }
+  return { event: f.e ?? '', data: JSON.parse(f.d ?? 'null') as unknown, publishedAt: Number(f.t) };
 }

@@ -123,6 +123,22 @@ describe('publisher batches', () => {
     }
   });
 
+  it('a replay reads entries written before the frame tail was stored whole (fields e, d, t) as it reads new ones', async () => {
+    const { redis, publisher } = publisherOn();
+    const channel = userChannel(uniqueId('old'));
+    const first = await publisher.publish(channel, 'n', { n: 1 }, { countConnections: false });
+    await redis.xadd(channelKeys(channel).stream, '*', 'e', 'old', 'd', '{"n":2}', 't', '1700000000000.5');
+    await publisher.publish(channel, 'n', { n: 3, text: 'a "quoted", \\ text' }, { countConnections: false });
+    const history = await readHistory(redis, channel, first.offset, first.epoch);
+    expect(history.recovered).toBe(true);
+    expect(history.events.map((e) => [e.event, e.data])).toEqual([
+      ['old', { n: 2 }],
+      ['n', { n: 3, text: 'a "quoted", \\ text' }],
+    ]);
+    expect(history.events[0]!.publishedAt).toBe(1700000000000.5);
+    expect(history.events[1]!.publishedAt).toBeGreaterThan(1700000000000);
+  });
+
   it('an event Redis refuses fails alone: the others of its call are published', async () => {
     const { redis, publisher } = publisherOn();
     const broken = userChannel(uniqueId('broken'));

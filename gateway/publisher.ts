@@ -26,19 +26,24 @@ export const pubsubPrefixOf = (redis: Redis): string => redis.options.keyPrefix 
 // is what lets a recovering subscriber splice history and live events without gap or duplicate.
 // The epoch is created with the stream and lives as long; a new epoch tells clients that the history
 // they hold offsets for is gone (e.g. Redis restarted without persistence).
-// Stream and metadata share a hash tag ({channel}); the pub/sub channel is built from a prefix
-// argument since PUBLISH is not slot-bound.
+// Stream and metadata share a hash tag ({channel}); the pub/sub channel name comes as an argument
+// since PUBLISH is not slot-bound.
 //
 // Per event the common path is one XADD, the frame and one PUBLISH: the publisher sends the
 // channel's epoch when it read it less than `refreshEvery` (a tenth of the TTL) ago, and the
 // script appends with NOMKSTREAM, which fails only when the stream is gone (expired, deleted, Redis
 // lost its data). Otherwise (first event from this process, cache too old, stream gone) it reads or
-// creates the epoch and refreshes both expiries; the answer's flag 2 tells the publisher to cache
+// creates the epoch and refreshes both expiries; flag 2 in the answer tells the publisher to cache
 // the epoch again. So a channel's history lives its TTL after its last event, give or take a
 // tenth, and the stream cannot expire while a publisher trusts its cached epoch (it was refreshed
-// less than a tenth of the TTL before). Reading the metadata and writing the last id on every
-// event were a quarter of the script's cost (docs/gateway-hot-path.md); readers find the last id
-// and whether history was trimmed from the stream itself (XINFO, gateway/history.ts).
+// less than a tenth of the TTL before). Readers find the last id and whether history was trimmed
+// from the stream itself (XINFO, gateway/history.ts).
+// The publisher builds the frame around the two things only the script knows (offset and epoch):
+// `head` is the frame up to the offset, `tail` everything after the epoch (event, data, publish
+// time, trace context), and the entry stores the tail as its one field `f`, which a replay reads
+// back (gateway/history.ts). Encoding names and splicing strings in Lua, three fields per entry,
+// the metadata read and the last-id write were over half of the script's cost per event
+// (docs/gateway-hot-path.md).
 // A publish with a dedupe id that the channel has already seen returns the first publish's offset
 // and appends nothing: an activity retried after it published does not notify the user twice.
 //
@@ -48,30 +53,23 @@ export const pubsubPrefixOf = (redis: Redis): string => redis.options.keyPrefix 
 // that fails (a key of the wrong type, say) fails alone and the others still go out. Several
 // channels in one call need one Redis node: with Redis Cluster, batches would have to be per slot.
 // KEYS: stream, meta, dedupe per event. ARGV: maxLen, ttl, the epoch of a channel first seen in
-// this call, the pub/sub prefix, then 7 per event (below; the last is the known epoch, '' when
-// unknown, or '!' for a channel of a live-only namespace, which gets no history at all).
+// this call, then 5 per event: head, tail, pub/sub channel, dedupe id, and the known epoch ('' when
+// unknown, '!' for a channel of a live-only namespace, which gets no history at all).
 const PUBLISH_SCRIPT = `
-local function publishOne(stream, meta, dedupe, maxLen, ttl, newEpoch, pubsubPrefix, event, data, at, channel, dedupeId, traceparent, knownEpoch)
+local function publishOne(stream, meta, dedupe, maxLen, ttl, newEpoch, head, tail, pubsub, dedupeId, knownEpoch)
   if dedupeId ~= '' then
     local seen = redis.call('HGET', dedupe, dedupeId)
-    if seen then return {seen, redis.call('HGET', meta, 'epoch') or '', 1} end
-  end
-  if knownEpoch == '!' then
-    -- A live-only namespace: no history, so no offset or epoch either.
-    local live = '{"type":"event","channel":' .. cjson.encode(channel) .. ',"offset":"","epoch":"","event":' .. cjson.encode(event) ..
-      ',"data":' .. data .. ',"publishedAt":' .. at .. (traceparent ~= '' and (',"traceparent":' .. cjson.encode(traceparent)) or '') .. '}'
-    redis.call('PUBLISH', pubsubPrefix .. channel, live)
-    if dedupeId ~= '' then
-      redis.call('HSET', dedupe, dedupeId, '')
-      redis.call('EXPIRE', dedupe, ttl)
-    end
-    return {'', '', 0}
+    if seen then return seen, redis.call('HGET', meta, 'epoch') or '', 1 end
   end
   local epoch = knownEpoch
   local flag = 0
   local id = false
-  if epoch ~= '' then
-    id = redis.call('XADD', stream, 'NOMKSTREAM', 'MAXLEN', '~', maxLen, '*', 'e', event, 'd', data, 't', at)
+  if epoch == '!' then
+    -- A live-only namespace: no history, so no offset or epoch either.
+    epoch = ''
+    id = ''
+  elseif epoch ~= '' then
+    id = redis.call('XADD', stream, 'NOMKSTREAM', 'MAXLEN', '~', maxLen, '*', 'f', tail)
   end
   if not id then
     epoch = redis.call('HGET', meta, 'epoch')
@@ -79,30 +77,29 @@ local function publishOne(stream, meta, dedupe, maxLen, ttl, newEpoch, pubsubPre
       epoch = newEpoch
       redis.call('HSET', meta, 'epoch', epoch)
     end
-    id = redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'e', event, 'd', data, 't', at)
+    id = redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'f', tail)
     redis.call('EXPIRE', stream, ttl)
     redis.call('EXPIRE', meta, ttl)
     flag = 2
   end
-  local frame = '{"type":"event","channel":' .. cjson.encode(channel) .. ',"offset":"' .. id .. '","epoch":"' .. epoch ..
-    '","event":' .. cjson.encode(event) .. ',"data":' .. data .. ',"publishedAt":' .. at ..
-    (traceparent ~= '' and (',"traceparent":' .. cjson.encode(traceparent)) or '') .. '}'
-  redis.call('PUBLISH', pubsubPrefix .. channel, frame)
+  redis.call('PUBLISH', pubsub, head .. id .. '","epoch":"' .. epoch .. '"' .. tail)
   if dedupeId ~= '' then
     redis.call('HSET', dedupe, dedupeId, id)
     redis.call('EXPIRE', dedupe, ttl)
   end
-  return {id, epoch, flag}
+  return id, epoch, flag
 end
 local out = {}
+local maxLen, ttl, newEpoch = ARGV[1], ARGV[2], ARGV[3]
 for i = 0, #KEYS / 3 - 1 do
-  local a = 4 + i * 7
-  local ok, r = pcall(publishOne, KEYS[i * 3 + 1], KEYS[i * 3 + 2], KEYS[i * 3 + 3], ARGV[1], ARGV[2], ARGV[3], ARGV[4],
-    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7])
+  local k = i * 3
+  local a = 3 + i * 5
+  local ok, id, epoch, flag = pcall(publishOne, KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], maxLen, ttl, newEpoch,
+    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5])
   if ok then
-    out[#out + 1] = r[1]; out[#out + 1] = r[2]; out[#out + 1] = r[3]
+    out[k + 1] = id; out[k + 2] = epoch; out[k + 3] = flag
   else
-    out[#out + 1] = ''; out[#out + 1] = tostring(r.err or r); out[#out + 1] = -1
+    out[k + 1] = ''; out[k + 2] = tostring(id.err or id); out[k + 3] = -1
   end
 end
 return out
@@ -117,8 +114,8 @@ const MAX_KNOWN_EPOCHS = 100_000;
 interface Outgoing {
   channel: string;
   keys: [string, string, string];
-  /** event, data, publishedAt, channel, dedupeId, traceparent (the known epoch is added at send). */
-  args: [string, string, string, string, string, string];
+  /** head, tail, pub/sub channel, dedupe id (the known epoch is added at send). */
+  args: [string, string, string, string];
 }
 
 /** What the script answered for one event. */
@@ -186,7 +183,7 @@ export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence, li
     sendBatch: async (batch) => {
       const now = Date.now();
       const keys: string[] = [];
-      const args = [String(maxLen), String(ttlSeconds), randomUUID().slice(0, 8), channelKeys('', pubsubPrefix).pubsub];
+      const args = [String(maxLen), String(ttlSeconds), randomUUID().slice(0, 8)];
       for (const o of batch) {
         keys.push(...o.keys);
         args.push(...o.args, isLiveOnly(o.channel) ? '!' : knownEpochOf(o.channel, now));
@@ -226,17 +223,18 @@ export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence, li
     traceparent: string,
   ): Promise<PublishResult> {
     const keys = channelKeys(channel, pubsubPrefix);
+    // Sub-millisecond wall-clock time, for the delivery-lag metric and benchmarks.
+    const publishedAt = (performance.timeOrigin + performance.now()).toFixed(3);
     const { offset, epoch, duplicate } = await submit({
       channel,
       keys: [keys.stream, keys.meta, keys.dedupe],
       args: [
-        event,
-        JSON.stringify(data ?? null),
-        // Sub-millisecond wall-clock time, for the delivery-lag metric and benchmarks.
-        (performance.timeOrigin + performance.now()).toFixed(3),
-        channel,
+        `{"type":"event","channel":${JSON.stringify(channel)},"offset":"`,
+        `,"event":${JSON.stringify(event)},"data":${JSON.stringify(data ?? null)},"publishedAt":${publishedAt}${
+          traceparent ? `,"traceparent":${JSON.stringify(traceparent)}` : ''
+        }}`,
+        keys.pubsub,
         dedupeId,
-        traceparent,
       ],
     });
     if (!countConnections) return { offset, epoch, duplicate };

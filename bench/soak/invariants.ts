@@ -9,6 +9,7 @@ import { MESSAGE_STATUS_EVENT } from '../../contracts/messages';
 import { PURCHASE_STATUS_EVENT } from '../../contracts/purchase';
 import { conversationChannel, userChannel } from '../../contracts/channels';
 import { FINAL_STATUSES } from '../../domain/purchase-status';
+import { storedEvent } from '../../gateway/history';
 import { createSqs } from '../../platform/clients/aws';
 import { createKafka } from '../../platform/clients/kafka';
 import { createMysqlPool } from '../../platform/clients/mysql';
@@ -204,8 +205,9 @@ export function createChecker(config: Config) {
     for (const channel of channels) {
       const entries = await redis.xrange(`stream:{${channel}}`, '-', '+');
       for (const [, fields] of entries) {
-        const f = Object.fromEntries(fields.reduce<[string, string][]>((acc, v, i) => (i % 2 ? acc : [...acc, [v, fields[i + 1]!]]), []));
-        const d = JSON.parse(f.d ?? '{}') as Record<string, string>;
+        const stored = storedEvent(fields);
+        const f = { e: stored.event };
+        const d = (stored.data ?? {}) as Record<string, string>;
         const key =
           f.e === PURCHASE_STATUS_EVENT
             ? `purchase ${d.purchaseId} ${d.status}`
