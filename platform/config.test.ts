@@ -33,6 +33,9 @@ describe('loadConfig', () => {
     expect(c.TIDINGS_ROLES).toEqual(['api', 'worker']);
     expect(c.KAFKA_BROKERS).toEqual(['a:1', 'b:2']);
     expect(c.API_PORT).toBe(8080);
+    expect(loadConfig({}).GATEWAY_LIVE_ONLY_NAMESPACES).toEqual([]);
+    expect(loadConfig({ GATEWAY_LIVE_ONLY_NAMESPACES: 'typing, presence,' }).GATEWAY_LIVE_ONLY_NAMESPACES).toEqual(['typing', 'presence']);
+    expect(() => loadConfig({ GATEWAY_LIVE_ONLY_NAMESPACES: 'typing,user:1' })).toThrow(/GATEWAY_LIVE_ONLY_NAMESPACES/);
   });
 
   it('names every malformed variable', () => {

@@ -5,7 +5,8 @@ export const ROLES = ['api', 'gateway', 'worker', 'consumers', 'simulators'] as 
 export type Role = (typeof ROLES)[number];
 
 const port = z.coerce.number().int().min(0).max(65535);
-const csv = (allowed?: readonly string[]) =>
+/** A comma-separated list: items trimmed, empty ones dropped, the list checked by `list`. */
+const commaList = <T extends z.ZodType<unknown, string[]>>(list: T) =>
   z
     .string()
     .transform((s) =>
@@ -14,7 +15,8 @@ const csv = (allowed?: readonly string[]) =>
         .map((x) => x.trim())
         .filter(Boolean),
     )
-    .pipe(allowed ? z.array(z.enum(allowed as [string, ...string[]])).min(1) : z.array(z.string()).min(1));
+    .pipe(list);
+const csv = (allowed?: readonly string[]) => commaList(allowed ? z.array(z.enum(allowed as [string, ...string[]])).min(1) : z.array(z.string()).min(1));
 
 /** Development-only signing secret; refused when NODE_ENV=production. */
 export const DEV_JWT_SECRET = 'tidings-development-secret-do-not-use-in-production';
@@ -119,16 +121,7 @@ export const configFields = z.object({
    * append that is most of a publish's cost in Redis. Their events carry an empty offset and epoch,
    * and a subscribe to them with `since` is answered recovered:false (docs/gateway-protocol.md).
    */
-  GATEWAY_LIVE_ONLY_NAMESPACES: z
-    .string()
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected channel namespaces like typing,presence')))
-    .default([]),
+  GATEWAY_LIVE_ONLY_NAMESPACES: commaList(z.array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected channel namespaces like typing,presence'))).default([]),
   SELF_CHECK_ON_START: z.stringbool().default(true),
 
   // Web app: where browsers reach the gateway; the demo sign-in (development only).
@@ -141,16 +134,7 @@ export const configFields = z.object({
   // says how long the whole start took, installs included. Unset: counted from this process's start.
   TIDINGS_STARTED_AT: z.coerce.number().int().positive().optional(),
   /** Browser origins allowed to call the API from another origin (CORS); none by default. */
-  CORS_ORIGINS: z
-    .string()
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.url()))
-    .default([]),
+  CORS_ORIGINS: commaList(z.array(z.url())).default([]),
 
   // API edge: rate limits per authenticated user and per client IP (fixed windows kept in Redis).
   API_RATE_LIMIT_PER_USER: z.coerce.number().int().positive().default(1_200),
