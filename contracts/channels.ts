@@ -31,3 +31,12 @@ export function parseChannel(channel: string): { namespace: string; id: string }
   const colon = channel.indexOf(':');
   return colon < 0 ? { namespace: '', id: channel } : { namespace: channel.slice(0, colon), id: channel.slice(colon + 1) };
 }
+
+/**
+ * Whether a channel belongs to one of `namespaces` (e.g. GATEWAY_LIVE_ONLY_NAMESPACES); called per
+ * publish, so it reads the namespace without building the parsed pair.
+ */
+export function inNamespaces(namespaces: readonly string[]): (channel: string) => boolean {
+  const set = new Set(namespaces);
+  return (channel) => set.size > 0 && set.has(channel.slice(0, Math.max(0, channel.indexOf(':'))));
+}

@@ -4,6 +4,7 @@ import { context, trace } from '@opentelemetry/api';
 import { redisScript } from '../platform/clients/redis-script';
 import { createMicroBatcher } from '../platform/micro-batch';
 import { currentTraceparent, inSpan, SpanKind } from '../platform/trace-context';
+import { inNamespaces } from '../contracts/channels';
 import type { LiveFrame } from './protocol';
 import type { Presence } from './registry';
 
@@ -152,7 +153,7 @@ export interface PublishOptions {
 export interface PublisherOptions {
   /** Approximate number of events kept per channel for recovery. */
   maxLen: number;
-  /** Namespaces whose channels get no history (GATEWAY_LIVE_ONLY_NAMESPACES): nothing to recover, half the cost in Redis. */
+  /** Namespaces whose channels get no history (GATEWAY_LIVE_ONLY_NAMESPACES): no stream append, nothing to recover. */
   liveOnlyNamespaces?: readonly string[];
   /** A channel's history expires this long after its last event. */
   ttlSeconds: number;
@@ -161,8 +162,7 @@ export interface PublisherOptions {
 
 /** Publishes events to channels from any process (activities, API): history + live fan-out. */
 export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence, liveOnlyNamespaces = [] }: PublisherOptions) {
-  const liveOnly = new Set(liveOnlyNamespaces);
-  const isLiveOnly = (channel: string) => liveOnly.size > 0 && liveOnly.has(channel.slice(0, channel.indexOf(':')));
+  const isLiveOnly = inNamespaces(liveOnlyNamespaces);
   const pubsubPrefix = pubsubPrefixOf(redis);
   const refreshEveryMs = Math.max(1, Math.floor(ttlSeconds / 10)) * 1000;
   // channel -> its epoch and when this process last refreshed its expiries (script flag 2).
@@ -251,8 +251,8 @@ const PUBLISHED_AT_FIELD = ',"publishedAt":';
 const TRACEPARENT_FIELD = ',"traceparent":"';
 
 /**
- * Reads what routing needs from a frame received on pub/sub, by position in the text
- * PUBLISH_SCRIPT writes, without parsing the event's data: at tens of thousands of frames a second,
+ * Reads what routing needs from a frame received on pub/sub, by position in the text the
+ * publisher and PUBLISH_SCRIPT write, without parsing the event's data: at tens of thousands of frames a second,
  * JSON.parse of every frame was the gateway's largest cost of its own. Field names cannot occur
  * inside the JSON strings before them (their quotes would be escaped), and after the data come only
  * `publishedAt` and `traceparent`, so the last `publishedAt` is the script's. Undefined when the

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bearerToken, extractUpgradeToken } from '../platform/auth/jwt';
+import { inNamespaces } from '../contracts/channels';
 import { createChannelAuthorization } from './authorize';
 import { compareOffsets } from './offsets';
 import { readLiveFrame } from './publisher';
@@ -89,5 +90,14 @@ describe('tokens', () => {
     expect(bearerToken('Bearer abc')).toBe('abc');
     expect(bearerToken('Token abc')).toBeUndefined();
     expect(bearerToken(undefined)).toBeUndefined();
+  });
+});
+
+describe('inNamespaces', () => {
+  it('matches a channel by its namespace only, and nothing when the list is empty', () => {
+    const liveOnly = inNamespaces(['typing', 'presence']);
+    expect(['typing:c-1', 'presence:u', 'typing:a:b'].every(liveOnly)).toBe(true);
+    expect(['user:typing', 'typing', 'typingx:1', ':typing'].some(liveOnly)).toBe(false);
+    expect(inNamespaces([])('typing:c-1')).toBe(false);
   });
 });

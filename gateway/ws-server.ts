@@ -7,7 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal, TokenVerifier } from '../platform/auth/jwt';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
-import { userChannel } from '../contracts/channels';
+import { inNamespaces, userChannel } from '../contracts/channels';
 import { createChannelAuthorization, DEFAULT_AUTHORIZERS, type ChannelAuthorizer } from './authorize';
 import { limitLifetime, startInstanceHeartbeat, startKeepalive } from './heartbeats';
 import { Hub } from './hub';
@@ -44,8 +44,7 @@ export function createGateway(opts: GatewayOptions) {
   const registry = createRegistry(redis, instanceId, config.GATEWAY_INSTANCE_TTL_MS);
   const hub = new Hub(opts.subscriber, instanceId, log);
   const authorize = createChannelAuthorization({ ...DEFAULT_AUTHORIZERS, ...opts.authorizers });
-  const liveOnly = new Set(config.GATEWAY_LIVE_ONLY_NAMESPACES);
-  const isLiveOnly = (channel: string) => liveOnly.has(channel.slice(0, channel.indexOf(':')));
+  const isLiveOnly = inNamespaces(config.GATEWAY_LIVE_ONLY_NAMESPACES);
   const sessions = new Set<Session>();
   /** Emits `closed` (session) after a connection ends: for metrics, logs and tests. */
   const events = new EventEmitter<{ closed: [Session] }>();

@@ -10,6 +10,24 @@ import { tracingWorkerOptions, workflowInterceptorModules, WORKFLOW_TRACING_MODU
 
 const serviceOf = (s: Span) => (s as unknown as ReadableSpan).resource.attributes['service.name'];
 
+const span = (name: string) => ({ name }) as unknown as ReadableSpan;
+
+/** A trace backend that refuses every export until `up`, then records the span names it is sent. */
+function backendDownThenUp() {
+  const backend = {
+    up: false,
+    sent: [] as string[][],
+    exporter: {
+      export: (s, done) => {
+        if (backend.up) backend.sent.push(s.map((x) => x.name));
+        done(backend.up ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error: new Error('ECONNREFUSED') });
+      },
+      shutdown: () => Promise.resolve(),
+    } as SpanExporter,
+  };
+  return backend;
+}
+
 describe('QuietExporter', () => {
   it('logs the first failure and the first success after it, never throws', () => {
     let result: ExportResult = { code: ExportResultCode.FAILED, error: new Error('ECONNREFUSED') };
@@ -37,47 +55,29 @@ describe('QuietExporter', () => {
   });
 
   it('keeps the spans of failed exports (the newest, bounded) and sends them with the first export that succeeds', () => {
-    const span = (name: string) => ({ name }) as unknown as ReadableSpan;
-    let up = false;
-    const sent: string[][] = [];
-    const inner: SpanExporter = {
-      export: (s, done) => {
-        if (up) sent.push(s.map((x) => x.name));
-        done(up ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error: new Error('ECONNREFUSED') });
-      },
-      shutdown: () => Promise.resolve(),
-    };
+    const backend = backendDownThenUp();
     const log = { warn: vi.fn(), info: vi.fn() };
-    const e = new QuietExporter(inner, log, 'http://jaeger', 3);
+    const e = new QuietExporter(backend.exporter, log, 'http://jaeger', 3);
     e.export([span('a'), span('b')], vi.fn());
     e.export([span('c'), span('d')], vi.fn());
     expect(e.waitingCount).toBe(3);
-    up = true;
+    backend.up = true;
     e.export([span('e')], vi.fn());
-    expect(sent).toEqual([['b', 'c', 'd', 'e']]);
+    expect(backend.sent).toEqual([['b', 'c', 'd', 'e']]);
     expect(e.waitingCount).toBe(0);
     expect(log.info).toHaveBeenCalledWith(expect.objectContaining({ spans: 4 }), 'tracing: exporting spans to http://jaeger');
   });
 
   it('a flush sends the spans kept from a failed export, without waiting for new ones', async () => {
-    const span = (name: string) => ({ name }) as unknown as ReadableSpan;
-    let up = false;
-    const sent: string[][] = [];
-    const inner: SpanExporter = {
-      export: (s, done) => {
-        if (up) sent.push(s.map((x) => x.name));
-        done(up ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error: new Error('timeout') });
-      },
-      shutdown: () => Promise.resolve(),
-    };
-    const e = new QuietExporter(inner, { warn: vi.fn(), info: vi.fn() });
+    const backend = backendDownThenUp();
+    const e = new QuietExporter(backend.exporter, { warn: vi.fn(), info: vi.fn() });
     e.export([span('a')], vi.fn());
-    up = true;
+    backend.up = true;
     await e.forceFlush();
-    expect(sent).toEqual([['a']]);
+    expect(backend.sent).toEqual([['a']]);
     expect(e.waitingCount).toBe(0);
     await e.forceFlush(); // nothing waiting: nothing sent
-    expect(sent).toEqual([['a']]);
+    expect(backend.sent).toEqual([['a']]);
   });
 
   it('says when tracing starts reaching the backend, once', () => {
