@@ -1,5 +1,6 @@
 // Workflows of the local-activity hop probe (la-hop.ts): nothing but the hops.
-import { condition, defineSignal, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { condition, defineSignal, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 
 export interface HopActivities {
   hop(n: number): Promise<number>;
@@ -21,4 +22,22 @@ export async function signalHop(): Promise<void> {
   setHandler(goSignal, () => void (go = true));
   await condition(() => go);
   await hop(1);
+}
+
+/**
+ * A purchase's shape in Temporal terms and nothing else (saga-shape.ts): three local activities and
+ * a status upsert in the first task, the deadline timer, an outcome signal, one local activity and
+ * the final upsert in the second. The activities do nothing.
+ */
+export async function purchaseShape(): Promise<void> {
+  let outcome = false;
+  setHandler(goSignal, () => void (outcome = true));
+  const status = defineSearchAttributeKey('PurchaseStatus', 'KEYWORD');
+  await hop(1);
+  await hop(2);
+  upsertSearchAttributes([{ key: status, value: 'PENDING' }]);
+  await hop(3);
+  await condition(() => outcome, '1 minute');
+  await hop(4);
+  upsertSearchAttributes([{ key: status, value: 'COMPLETED' }]);
 }

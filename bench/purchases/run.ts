@@ -12,6 +12,7 @@ import { signToken } from '../../platform/auth/jwt';
 import { loadConfig } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
 import { createContext } from '../../runtime/context';
+import { cpuDelta, cpuSnapshot, formatShares } from '../lib/cpu';
 import { machine, percentile, writeSection } from '../lib/report';
 import { emptyWorkflowCeiling, workflowTasks } from '../lib/temporal-cost';
 
@@ -38,6 +39,9 @@ interface Level {
   p50: number;
   p99: number;
   stages?: Record<Stage, { p50: number; p99: number }>;
+  /** Shares of one core per process while the level ran, and CPU ms per completed purchase over all of them. */
+  cpu: string;
+  cpuMsPerPurchase: number;
 }
 
 interface Traced {
@@ -198,6 +202,7 @@ async function runLevel(which: Path, concurrency: number): Promise<Level> {
   const traced: Traced[] = [];
   let failed = 0;
   const until = performance.now() + SECONDS * 1000;
+  const cpuBefore = cpuSnapshot();
   const started = performance.now();
   await Promise.all(
     customers.map(async (c) => {
@@ -212,6 +217,7 @@ async function runLevel(which: Path, concurrency: number): Promise<Level> {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const used = [...cpuDelta(cpuBefore, cpuSnapshot())].sort((a, b) => b[1] - a[1]);
   for (const c of customers) c.ws.terminate();
   latencies.sort((a, b) => a - b);
   return {
@@ -221,6 +227,8 @@ async function runLevel(which: Path, concurrency: number): Promise<Level> {
     perSecond: latencies.length / elapsed,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    cpu: formatShares(used.map(([g, sec]): [string, number] => [g, sec / elapsed])),
+    cpuMsPerPurchase: (used.reduce((n, [, sec]) => n + sec, 0) * 1000) / Math.max(1, latencies.length),
     ...(which === 'temporal' ? { stages: await stageLatencies(traced) } : {}),
   };
 }
@@ -242,6 +250,7 @@ for (const which of ['temporal', 'direct'] as const) {
       results[which].push(r);
       if (which === 'temporal') purchases += r.completed + r.failed;
       log(`${which} × ${c}: ${r.perSecond.toFixed(1)}/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, ${r.failed} failed`);
+      log(`${which} × ${c} CPU (share of one core): ${r.cpu}; ${r.cpuMsPerPurchase.toFixed(1)} ms per purchase, every process`);
       if (r.stages)
         log(`${which} × ${c} stages p50 / p99 ms: ${STAGES.map((k) => `${k} ${r.stages![k].p50.toFixed(0)} / ${r.stages![k].p99.toFixed(0)}`).join(', ')}`);
     }
@@ -275,6 +284,12 @@ const rows = LEVELS.map((c, i) => {
   const d = results.direct[i]!;
   return `| ${c} | ${t.perSecond.toFixed(1)} | ${t.p50.toFixed(0)} | ${t.p99.toFixed(0)} | ${t.failed} | ${d.perSecond.toFixed(1)} | ${d.p50.toFixed(0)} | ${d.p99.toFixed(0)} | ${d.failed} | ${(t.p50 / d.p50).toFixed(2)}× |`;
 });
+const cpuRows = LEVELS.flatMap((c, i) =>
+  (['temporal', 'direct'] as const).map((w) => {
+    const r = results[w][i]!;
+    return `| ${c} | ${w === 'temporal' ? 'Tidings' : 'direct'} | ${r.cpuMsPerPurchase.toFixed(1)} | ${r.cpu} |`;
+  }),
+);
 const best = Math.max(...results.temporal.map((r) => r.perSecond));
 const at = results.temporal.findIndex((r) => r.perSecond === best);
 const bound = ceiling.perSecond / perPurchase;
@@ -298,6 +313,12 @@ writeSection(
 | concurrency | Tidings/s | p50 ms | p99 ms | failed | direct/s | p50 ms | p99 ms | failed | p50 ratio |
 |---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
+
+CPU while each level ran (share of one core per process, from /proc; the load generator included) and CPU ms per completed purchase over every process:
+
+| concurrency | path | CPU ms per purchase | CPU by process |
+|---|---|---|---|
+${cpuRows.join('\n')}
 
 - **Workflow tasks per purchase (counted from the server's histories):** ${perPurchase.toFixed(3)} — ${runs.tasks} tasks for ${runs.workflows} purchase runs (${purchases} purchases posted). Beside them the purchase relay (one per task queue, a cost per minute, not per purchase): ${relay.tasks} tasks in the ${(tidingsMs / 60_000).toFixed(1)} min Tidings ran (${relayPerMinute.toFixed(1)}/min); spread over this run's purchases, ${withRelay.toFixed(3)} per purchase. Purchases EXPIRED: ${expired}.
 - **Dev server ceiling (same run):** ${ceiling.perSecond.toFixed(1)} empty workflows/s (${ceiling.total} runs, 64 in flight); ceiling ÷ workflow tasks per purchase = ${bound.toFixed(1)} purchases/s.
