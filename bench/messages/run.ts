@@ -379,7 +379,11 @@ const costRows = results.map(
 const main = results[0]!;
 const best = main.steps.filter(sustained).sort((a, b) => b.perSecond - a.perSecond)[0];
 const at300 = main.steps.find((s) => s.rate === 300);
-const at600 = main.steps.find((s) => s.rate === 600);
+// Issue #35's bar, strictly: 600 DELIVERED lifecycles a second (1 % of messages are never delivered
+// by design, so it takes about 607/s offered), DELIVERED p99 < 500 ms, 0 lost; judged on the steps
+// offered 600/s or more, the one that reaches it if any.
+const reaches600 = (s: Step) => s.perSecond >= 600 && s.deliveredP99 < 500 && s.lost === 0;
+const at600 = main.steps.filter((s) => s.rate >= 600).sort((a, b) => Number(reaches600(b)) - Number(reaches600(a)) || a.rate - b.rate)[0];
 const oneProcess = PROCESSES.length === 1;
 const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 writeSection(
@@ -409,7 +413,7 @@ ${costRows.join('\n')}
 Dev server ceiling in the same run: **${ceiling.perSecond.toFixed(0)} empty workflows/s** (64 in flight).
 
 **Against the targets** (${main.mode}) — ≥ 300 lifecycles/s sustained with DELIVERED p99 < 500 ms and 0 lost: ${at300 ? `${at300.perSecond.toFixed(0)}/s, p99 ${fmt(at300.deliveredP99)} ms, ${at300.lost} lost — ${verdict(sustained(at300) && at300.perSecond >= 300 * 0.95)}` : 'rate 300 not run'}${best ? ` (best sustained ${best.perSecond.toFixed(0)}/s at ${best.rate}/s)` : ''}; ≤ 0.5 workflow tasks per message: ${(main.tasks / main.messages).toFixed(4)} — ${verdict(main.tasks / main.messages <= 0.5)}.
-- ≥ 600 lifecycles/s with DELIVERED p99 < 500 ms and 0 lost on \`npm start\`'s one-process layout (\`BENCH_PROCESSES=all\`), in three runs in a row: ${at600 ? `this run ${at600.perSecond.toFixed(0)}/s, p99 ${fmt(at600.deliveredP99)} ms, ${at600.lost} lost${oneProcess ? '' : ' (not the one-process layout)'} — ${verdict(oneProcess && sustained(at600) && at600.perSecond >= 600 * 0.95)} for this run` : 'rate 600 not run'}
+- ≥ 600 lifecycles/s with DELIVERED p99 < 500 ms and 0 lost on \`npm start\`'s one-process layout (\`BENCH_PROCESSES=all\`), in three runs in a row: ${at600 ? `this run at ${at600.rate}/s offered: ${at600.perSecond.toFixed(1)} lifecycles/s, p99 ${fmt(at600.deliveredP99)} ms, ${at600.lost} lost${oneProcess ? '' : ' (not the one-process layout)'} — ${verdict(oneProcess && reaches600(at600))} for this run` : 'no rate of 600/s or more run'}
 
 **The design it replaces** (one \`message\` workflow per message, signal-with-start per status, measured 2026-11-23 on this machine with 20 conversations): 9.7 lifecycles/s at 10/s (DELIVERED p99 542 ms), 16.8/s at 25/s (p99 9.4 s), 14.4/s at 50/s (p99 27 s), 8.6/s at 100/s with 612 of 999 never delivered in the window; three workflow tasks per message.
 
