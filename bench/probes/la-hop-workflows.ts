@@ -29,15 +29,15 @@ export async function signalHop(): Promise<void> {
  * a status upsert in the first task, the deadline timer, an outcome signal, one local activity and
  * the final upsert in the second. The activities do nothing.
  */
-export async function purchaseShape(): Promise<void> {
+export async function purchaseShape(upserts = true): Promise<void> {
   let outcome = false;
   setHandler(goSignal, () => void (outcome = true));
   const status = defineSearchAttributeKey('PurchaseStatus', 'KEYWORD');
   await hop(1);
   await hop(2);
-  upsertSearchAttributes([{ key: status, value: 'PENDING' }]);
+  if (upserts) upsertSearchAttributes([{ key: status, value: 'PENDING' }]);
   await hop(3);
   await condition(() => outcome, '1 minute');
   await hop(4);
-  upsertSearchAttributes([{ key: status, value: 'COMPLETED' }]);
+  if (upserts) upsertSearchAttributes([{ key: status, value: 'COMPLETED' }]);
 }

@@ -4,8 +4,9 @@
 // second client, one local activity and the final upsert) with activities that do nothing, closed
 // loop at each concurrency, and reads the CPU this process (worker, both clients) and the dev server
 // used per saga from /proc. What bench:purchases measures beyond this is the app's share.
-// Usage: node --import tsx bench/probes/saga-shape.ts [seconds] [concurrency,…]. Needs the dev
-// server (:7233) with the PurchaseStatus search attribute (provisioning registers it).
+// Usage: node --import tsx bench/probes/saga-shape.ts [seconds] [concurrency,…] [no-upserts]. Needs
+// the dev server (:7233) with the PurchaseStatus search attribute (provisioning registers it);
+// `no-upserts` leaves the two status upserts out, to see what keeping the status findable costs.
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Client, Connection } from '@temporalio/client';
@@ -15,6 +16,7 @@ import { goSignal, purchaseShape } from './la-hop-workflows';
 
 const seconds = Number(process.argv[2] ?? 15);
 const levels = (process.argv[3] ?? '8,32').split(',').map(Number);
+const upserts = process.argv[4] !== 'no-upserts';
 const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 const taskQueue = `probe-saga-shape-${randomUUID().slice(0, 8)}`;
 const nativeConnection = await NativeConnection.connect({ address });
@@ -30,7 +32,7 @@ const starter = new Client({ connection: nativeConnection as never });
 const signaller = new Client({ connection: await Connection.connect({ address }) });
 
 async function saga(): Promise<void> {
-  const handle = await starter.workflow.start(purchaseShape, { taskQueue, workflowId: `saga-shape-${randomUUID()}`, requestEagerStart: true });
+  const handle = await starter.workflow.start(purchaseShape, { args: [upserts], taskQueue, workflowId: `saga-shape-${randomUUID()}`, requestEagerStart: true });
   await handle.signal(goSignal);
   await handle.result();
 }
@@ -55,7 +57,7 @@ await worker.runUntil(async () => {
     const server = cpuDelta(before, cpuSnapshot()).get('Temporal server') ?? 0;
     const perSaga = (ms: number) => (ms / done).toFixed(1);
     console.log(
-      `concurrency ${concurrency}: ${(done / elapsed).toFixed(1)} sagas/s; CPU per saga: this process (worker, clients) ${perSaga((own.user + own.system) / 1000)} ms, ` +
+      `${upserts ? '' : 'no upserts, '}concurrency ${concurrency}: ${(done / elapsed).toFixed(1)} sagas/s; CPU per saga: this process (worker, clients) ${perSaga((own.user + own.system) / 1000)} ms, ` +
         `Temporal server ${perSaga(server * 1000)} ms; shares of one core: this process ${(((own.user + own.system) / 1e6 / elapsed) * 100).toFixed(0)} %, server ${((server / elapsed) * 100).toFixed(0)} %`,
     );
   }
