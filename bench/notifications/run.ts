@@ -14,6 +14,7 @@ import { loadConfig } from '../../platform/config';
 import { createContext } from '../../runtime/context';
 import { createLogger } from '../../platform/logger';
 import { savePreferences } from '../../stores/notifications';
+import { cpuDelta, cpuSnapshot, formatShares, type CpuSnapshot } from '../lib/cpu';
 import { machine, percentile, writeSection } from '../lib/report';
 import { emptyWorkflowCeiling, workflowTasks } from '../lib/temporal-cost';
 import { userChannel } from '../../contracts/channels';
@@ -89,6 +90,7 @@ const notification = (i: number) => ({
 });
 log(`scheduling ${N} notifications over HTTP in batches of ${BATCH}, due over ${SPREAD_MS / 1000} s`);
 const scheduleStarted = Date.now();
+const cpuBeforeScheduling = cpuSnapshot();
 let nextBatch = 0;
 await Promise.all(
   Array.from({ length: 4 }, async () => {
@@ -101,6 +103,7 @@ await Promise.all(
   }),
 );
 const scheduleSeconds = (Date.now() - scheduleStarted) / 1000;
+const schedulingCpu = cpuDelta(cpuBeforeScheduling, cpuSnapshot());
 log(`scheduled in ${scheduleSeconds.toFixed(1)} s (${(N / scheduleSeconds).toFixed(0)}/s); first due in ${((due - Date.now()) / 1000).toFixed(1)} s`);
 if (Date.now() > due) log('warning: scheduling overran the first send time; lateness includes it');
 
@@ -120,6 +123,9 @@ const singleRate = SINGLES / ((Date.now() - singlesStarted) / 1000);
 log(`single POST /notifications: ${singleRate.toFixed(0)}/s (32 in flight)`);
 
 const total = N + SINGLES;
+// The delivery window's CPU: from here (the first ones are due in seconds) until every one is SENT.
+const cpuBeforeDelivery = cpuSnapshot();
+const deliveryStarted = Date.now();
 const deadline = due + SPREAD_MS + 10 * 60_000;
 let sent = 0;
 while (Date.now() < deadline) {
@@ -131,6 +137,14 @@ while (Date.now() < deadline) {
   if (sent >= total) break;
 }
 clearInterval(rssTimer);
+const deliveryCpu = cpuDelta(cpuBeforeDelivery, cpuSnapshot());
+const deliverySeconds = (Date.now() - deliveryStarted) / 1000;
+/** CPU ms per notification over every process, and each process's share of one core, over a window. */
+const cpuLine = (used: CpuSnapshot, items: number, seconds: number): string => {
+  const byProcess = [...used].sort((a, b) => b[1] - a[1]);
+  const ms = (byProcess.reduce((n, [, sec]) => n + sec, 0) * 1000) / items;
+  return `${ms.toFixed(2)} ms per notification (${formatShares(byProcess.map(([g, sec]): [string, number] => [g, sec / seconds]))})`;
+};
 
 const [rows] = await ctx
   .mysql()
@@ -187,6 +201,8 @@ writeSection(
 | lateness p50 / p99 / max | ${percentile(late, 50).toFixed(0)} / **${p99.toFixed(0)}** / ${max.toFixed(0)} ms |
 | workflow tasks (from the server's histories) | ${cost.tasks} for ${total} notifications = **${perItem.toFixed(3)} per notification** (${cost.workflows} bucket workflows, ${cost.runs} runs) |
 | worker memory (RSS, max) | ${(workerRssMax / 2 ** 20).toFixed(0)} MiB |
+| CPU while scheduling the batches, every process (share of one core) | ${cpuLine(schedulingCpu, N, scheduleSeconds)} |
+| CPU from the singles until every one was SENT (${deliverySeconds.toFixed(0)} s), every process | ${cpuLine(deliveryCpu, total, deliverySeconds)} |
 
 **Against the targets** — lateness p99 < 1 s: ${p99.toFixed(0)} ms — ${p99 < 1000 ? 'met' : '**not met**'}; max < 3 s: ${max.toFixed(0)} ms — ${max < 3000 ? 'met' : '**not met**'}; 0 lost, 0 duplicated: ${lost === 0 && duplicated === 0 ? 'met' : '**not met**'}; scheduling ≥ 2,000/s over HTTP: ${(N / scheduleSeconds).toFixed(0)}/s — ${N / scheduleSeconds >= 2000 ? 'met' : '**not met**'}; ≤ 0.2 workflow tasks per notification: ${perItem.toFixed(3)} — ${perItem <= 0.2 ? 'met' : '**not met**'}.
 
