@@ -43,7 +43,9 @@ await worker.runUntil(async () => {
       const started = times.slice(signalled).find((e) => e.type === 'EVENT_TYPE_WORKFLOW_TASK_STARTED' || e.type === '6');
       if (signalled >= 0 && started) pickup.push(started.at - times[signalled]!.at);
     }
-    console.log(`gap ${gapMs} ms, ${eager ? 'eager start' : 'normal start'}: signal → second task started p50 ${median(pickup).toFixed(1)} ms (min ${Math.min(...pickup).toFixed(1)}, max ${Math.max(...pickup).toFixed(1)}, ${pickup.length} runs)`);
+    console.log(
+      `gap ${gapMs} ms, ${eager ? 'eager start' : 'normal start'}: signal → second task started p50 ${median(pickup).toFixed(1)} ms (min ${Math.min(...pickup).toFixed(1)}, max ${Math.max(...pickup).toFixed(1)}, ${pickup.length} runs)`,
+    );
   }
 });
 await nativeConnection.close();
