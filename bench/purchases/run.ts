@@ -97,8 +97,9 @@ const childEnv = {
   SQS_WAIT_SECONDS: '1',
   SQS_POLLERS: '4',
   PURCHASE_RESULT_TIMEOUT_MS: String(DEADLINE_MS),
-  // Fulfillment answers at once (the simulator's few seconds of "processing" are for people).
-  FULFILLMENT_DELAY_MS: '0',
+  // Fulfillment answers at once (the simulator's few seconds of "processing" are for people);
+  // BENCH_FULFILLMENT_DELAY_MS sets a processing time to see how the outcome's timing matters.
+  FULFILLMENT_DELAY_MS: process.env.BENCH_FULFILLMENT_DELAY_MS ?? '0',
 };
 const ctx = createContext(loadConfig({ ...process.env, TEMPORAL_TASK_QUEUE: childEnv.TEMPORAL_TASK_QUEUE }), createLogger('warn'));
 const client = await ctx.temporal();
@@ -305,8 +306,8 @@ writeSection(
 
 - **Date:** ${new Date().toISOString()}
 - **Machine:** ${machine()}
-- **Command:** \`BENCH_CONCURRENCY=${LEVELS.join(',')} BENCH_SECONDS=${SECONDS} npm run bench:purchases\`
-- **Load:** closed-loop customers (one per concurrency slot), each with its own JWT and WebSocket; a customer POSTs a purchase (Idempotency-Key, gift card) and waits for COMPLETED on its socket before the next. ${SECONDS} s per level after a warm-up. Fulfillment without its simulated processing time (\`FULFILLMENT_DELAY_MS=0\`).
+- **Command:** \`${process.env.BENCH_FULFILLMENT_DELAY_MS ? `BENCH_FULFILLMENT_DELAY_MS=${process.env.BENCH_FULFILLMENT_DELAY_MS} ` : ''}BENCH_CONCURRENCY=${LEVELS.join(',')} BENCH_SECONDS=${SECONDS} npm run bench:purchases\`
+- **Load:** closed-loop customers (one per concurrency slot), each with its own JWT and WebSocket; a customer POSTs a purchase (Idempotency-Key, gift card) and waits for COMPLETED on its socket before the next. ${SECONDS} s per level after a warm-up. ${childEnv.FULFILLMENT_DELAY_MS === '0' ? 'Fulfillment without its simulated processing time (\`FULFILLMENT_DELAY_MS=0\`).' : `Fulfillment taking ${childEnv.FULFILLMENT_DELAY_MS} ms (\`BENCH_FULFILLMENT_DELAY_MS\`).`}
 - **Tidings (one workflow run per purchase, docs/purchase-journey.md):** the whole system in one process (\`main.ts\`: api, gateway, worker, consumers; 4 SQS pollers) on the Temporal CLI dev server (SQLite): purchase + Idempotency-Key + outbox row in one transaction → 202 → the API starts the run \`<env>.purchase-<id>\` (the relay workflow is the backstop) → first workflow task: validate, PENDING (pushed), PurchaseRequested to SNS as local activities, the deadline timer → SQS → fulfillment → purchase-results: PROCESSING applied forward-only in MySQL and pushed, the outcome signalled → second workflow task: COMPLETED (pushed).
 - **Direct path (fair baseline, bench/purchases/direct-server.ts):** the same business work hand-written without Temporal: validation (product, terms, blocked customer), purchase + Idempotency-Key + deadline in one transaction, SNS, the same fulfillment consumer, results written into the purchase row with the same forward-only update, pushed on the same gateway; a deadline poller (every second) expires and compensates. No outbox (a failed publish after the commit is lost), no durable timer, no run to inspect.
 
