@@ -1,7 +1,7 @@
 // Probe: after a run's first workflow task, how long until the worker picks up the task a signal
 // schedules (WorkflowTaskScheduled → WorkflowTaskStarted in the history). The purchase's outcome
 // waits on exactly this. Eager and non-eager starts, one saga at a time, the signal sent once the
-// first task is done. Usage: node --import tsx bench/probes/sticky-pickup.ts [runs]
+// first task is done. Usage: node --import tsx bench/probes/sticky-pickup.ts [runs] [gap ms]
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Client, Connection } from '@temporalio/client';

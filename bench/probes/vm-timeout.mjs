@@ -1,6 +1,7 @@
 // The cost of entering a vm context with and without a `timeout`: Node runs each call that has one
 // on a watchdog thread made for that call. The Temporal SDK enters the workflow sandbox this way
-// several times per activation (scripts/patch-temporal-sdk.mjs). Run: node bench/probes/vm-timeout.mjs
+// several times per activation (a local patch skipping it was measured and not kept: docs/benchmarks.md,
+// purchase section). Run: node bench/probes/vm-timeout.mjs
 import vm from 'node:vm';
 
 const CALLS = 20_000;
