@@ -8,28 +8,16 @@
 // the dev server (:7233) with the PurchaseStatus search attribute (provisioning registers it);
 // `no-upserts` leaves the two status upserts out, to see what keeping the status findable costs.
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { cpuDelta, cpuSnapshot } from '../lib/cpu';
 import { goSignal, purchaseShape } from './la-hop-workflows';
+import { probeWorker } from './probe-worker';
 
 const seconds = Number(process.argv[2] ?? 15);
 const levels = (process.argv[3] ?? '8,32').split(',').map(Number);
 const upserts = process.argv[4] !== 'no-upserts';
-const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-const taskQueue = `probe-saga-shape-${randomUUID().slice(0, 8)}`;
-const nativeConnection = await NativeConnection.connect({ address });
-const worker = await Worker.create({
-  connection: nativeConnection,
-  taskQueue,
-  workflowsPath: createRequire(import.meta.url).resolve('./la-hop-workflows.ts'),
-  activities: { hop: async (n: number) => n },
-});
-// Starts are eager (the starter shares the worker's connection), as the API's are; the outcome
-// signal comes over a connection of its own, as the results consumer's does.
-const starter = new Client({ connection: nativeConnection as never });
-const signaller = new Client({ connection: await Connection.connect({ address }) });
+// Starts are eager, as the API's are; the outcome signal comes over a connection of its own, as
+// the results consumer's does.
+const { taskQueue, worker, eagerClient: starter, client: signaller, close } = await probeWorker('saga-shape');
 
 async function saga(): Promise<void> {
   const handle = await starter.workflow.start(purchaseShape, { args: [upserts], taskQueue, workflowId: `saga-shape-${randomUUID()}`, requestEagerStart: true });
@@ -62,4 +50,4 @@ await worker.runUntil(async () => {
     );
   }
 });
-await nativeConnection.close();
+await close();

@@ -3,24 +3,12 @@
 // waits on exactly this. Eager and non-eager starts, one saga at a time, the signal sent once the
 // first task is done. Usage: node --import tsx bench/probes/sticky-pickup.ts [runs] [gap ms]
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { goSignal, purchaseShape } from './la-hop-workflows';
+import { probeWorker } from './probe-worker';
 
 const runs = Number(process.argv[2] ?? 20);
 const gapMs = Number(process.argv[3] ?? 100);
-const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-const taskQueue = `probe-sticky-${randomUUID().slice(0, 8)}`;
-const nativeConnection = await NativeConnection.connect({ address });
-const worker = await Worker.create({
-  connection: nativeConnection,
-  taskQueue,
-  workflowsPath: createRequire(import.meta.url).resolve('./la-hop-workflows.ts'),
-  activities: { hop: async (n: number) => n },
-});
-const eagerClient = new Client({ connection: nativeConnection as never });
-const client = new Client({ connection: await Connection.connect({ address }) });
+const { taskQueue, worker, eagerClient, client, close } = await probeWorker('sticky');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -48,4 +36,4 @@ await worker.runUntil(async () => {
     );
   }
 });
-await nativeConnection.close();
+await close();
