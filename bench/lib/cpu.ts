@@ -69,3 +69,12 @@ export function formatShares(shares: [string, number][]): string {
     .map(([group, share]) => `${group} ${(share * 100).toFixed(0)} %`)
     .join(', ');
 }
+
+/** What a window cost: CPU ms per item over every process, and each process's share of one core. */
+export function cpuSummary(used: CpuSnapshot, items: number, seconds: number): { msPerItem: number; shares: string } {
+  const byGroup = [...used].sort((a, b) => b[1] - a[1]);
+  return {
+    msPerItem: (byGroup.reduce((n, [, sec]) => n + sec, 0) * 1000) / Math.max(1, items),
+    shares: formatShares(byGroup.map(([group, sec]): [string, number] => [group, sec / seconds])),
+  };
+}

@@ -14,7 +14,7 @@ import { loadConfig } from '../../platform/config';
 import { createContext } from '../../runtime/context';
 import { createLogger } from '../../platform/logger';
 import { savePreferences } from '../../stores/notifications';
-import { cpuDelta, cpuSnapshot, formatShares, type CpuSnapshot } from '../lib/cpu';
+import { cpuDelta, cpuSnapshot, cpuSummary, type CpuSnapshot } from '../lib/cpu';
 import { machine, percentile, writeSection } from '../lib/report';
 import { emptyWorkflowCeiling, workflowTasks } from '../lib/temporal-cost';
 import { userChannel } from '../../contracts/channels';
@@ -141,9 +141,8 @@ const deliveryCpu = cpuDelta(cpuBeforeDelivery, cpuSnapshot());
 const deliverySeconds = (Date.now() - deliveryStarted) / 1000;
 /** CPU ms per notification over every process, and each process's share of one core, over a window. */
 const cpuLine = (used: CpuSnapshot, items: number, seconds: number): string => {
-  const byProcess = [...used].sort((a, b) => b[1] - a[1]);
-  const ms = (byProcess.reduce((n, [, sec]) => n + sec, 0) * 1000) / items;
-  return `${ms.toFixed(2)} ms per notification (${formatShares(byProcess.map(([g, sec]): [string, number] => [g, sec / seconds]))})`;
+  const { msPerItem, shares } = cpuSummary(used, items, seconds);
+  return `${msPerItem.toFixed(2)} ms per notification (${shares})`;
 };
 
 const [rows] = await ctx

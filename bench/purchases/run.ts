@@ -12,7 +12,7 @@ import { signToken } from '../../platform/auth/jwt';
 import { loadConfig } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
 import { createContext } from '../../runtime/context';
-import { cpuDelta, cpuSnapshot, formatShares } from '../lib/cpu';
+import { cpuDelta, cpuSnapshot, cpuSummary } from '../lib/cpu';
 import { machine, percentile, writeSection } from '../lib/report';
 import { emptyWorkflowCeiling, workflowTasks } from '../lib/temporal-cost';
 
@@ -218,7 +218,7 @@ async function runLevel(which: Path, concurrency: number): Promise<Level> {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  const used = [...cpuDelta(cpuBefore, cpuSnapshot())].sort((a, b) => b[1] - a[1]);
+  const cpu = cpuSummary(cpuDelta(cpuBefore, cpuSnapshot()), latencies.length, elapsed);
   for (const c of customers) c.ws.terminate();
   latencies.sort((a, b) => a - b);
   return {
@@ -228,8 +228,8 @@ async function runLevel(which: Path, concurrency: number): Promise<Level> {
     perSecond: latencies.length / elapsed,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
-    cpu: formatShares(used.map(([g, sec]): [string, number] => [g, sec / elapsed])),
-    cpuMsPerPurchase: (used.reduce((n, [, sec]) => n + sec, 0) * 1000) / Math.max(1, latencies.length),
+    cpu: cpu.shares,
+    cpuMsPerPurchase: cpu.msPerItem,
     ...(which === 'temporal' ? { stages: await stageLatencies(traced) } : {}),
   };
 }
