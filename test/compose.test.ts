@@ -44,6 +44,20 @@ describe('docker-compose.yml', () => {
     expect(compose).toContain(`temporalio/ui:${clusterPin('TEMPORAL_UI_SERVER_VERSION')}`);
   });
 
+  it('runs moto through the same launcher as scripts/infra/up.sh and the soak', async () => {
+    const c = await resolved();
+    const moto = c.services.moto as { entrypoint?: string[]; volumes?: (string | { source?: string; target?: string })[] };
+    expect(moto.entrypoint?.slice(0, 2)).toEqual(['python', '/opt/tidings/moto-serve.py']);
+    const mounts = (moto.volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`));
+    expect(mounts.some((m) => m.includes('scripts/infra/moto/serve.py') && m.includes('/opt/tidings/moto-serve.py'))).toBe(true);
+    const [up, soakMoto] = await Promise.all([
+      readFile(path.join(ROOT, 'scripts/infra/up.sh'), 'utf8'),
+      readFile(path.join(ROOT, 'test/support/moto-server.ts'), 'utf8'),
+    ]);
+    expect(up).toContain('scripts/infra/moto/serve.py');
+    expect(soakMoto).toContain('scripts/infra/moto/serve.py');
+  });
+
   /** The resolved compose file (variables substituted), as JSON. */
   async function resolved(env: Record<string, string> = {}) {
     const { stdout } = await run('docker-compose', ['-f', path.join(ROOT, 'docker-compose.yml'), 'config'], { cwd: ROOT, env: { ...process.env, ...env } });

@@ -71,7 +71,7 @@ if moto_ready 2>/dev/null; then
   step "moto (SNS/SQS): already up on $AWS_PORT"
 else
   step "moto (SNS/SQS): starting on 127.0.0.1:$AWS_PORT"
-  spawn moto "$VENV/bin/moto_server" -H 127.0.0.1 -p "$AWS_PORT"
+  spawn moto "$VENV/bin/python" "$ROOT/scripts/infra/moto/serve.py" -H 127.0.0.1 -p "$AWS_PORT"
   wait_for moto "$LOGS/moto.log" 60 moto_ready
 fi
 

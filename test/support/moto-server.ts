@@ -20,9 +20,12 @@ export interface TestMotoServer {
   destroy(): Promise<void>;
 }
 
-const MOTO = process.env.MOTO_SERVER_PATH ?? path.join(ROOT, '.infra/venv/bin/moto_server');
+// The launcher scripts/infra/up.sh starts too (moto without its per-request module scan and access log).
+const PYTHON = path.join(ROOT, '.infra/venv/bin/python');
+const MOTO_LAUNCHER = path.join(ROOT, 'scripts/infra/moto/serve.py');
 
-export async function testMotoServer(): Promise<TestMotoServer> {
+/** `command`: another way to start moto (a probe compares `moto_server` as shipped), the launcher by default. */
+export async function testMotoServer({ command = [PYTHON, MOTO_LAUNCHER] }: { command?: string[] } = {}): Promise<TestMotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   let proc: ChildProcess | undefined;
@@ -41,7 +44,7 @@ export async function testMotoServer(): Promise<TestMotoServer> {
     running: () => isRunning(proc),
     pid: () => (server.running() ? proc?.pid : undefined),
     async start() {
-      proc = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+      proc = spawn(command[0]!, [...command.slice(1), '-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
       await untilReady(
         `test moto server on ${port}`,
         () => ready(),
