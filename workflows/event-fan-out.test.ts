@@ -1,3 +1,4 @@
+import { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import { eventStoredSignal, type EventEnvelope, type EventStatus, type EventVerdict } from '../contracts/events';
 import { useTimeSkipping } from '../test/support/temporal';
@@ -7,6 +8,8 @@ import { eventFanOut } from './event-fan-out';
 // published again while a consumer has not confirmed, so the event still completes; one that never
 // arrives ends INCOMPLETE at the deadline. Stubs stand in for the brokers; test/events.e2e.test.ts
 // runs the real activities and consumers.
+const { EventType } = temporal.api.enums.v1;
+
 describe('event fan-out (time-skipping test server)', () => {
   const ts = useTimeSkipping();
   const event: EventEnvelope = {
@@ -47,6 +50,23 @@ describe('event fan-out (time-skipping test server)', () => {
     expect(r.progress.status).toBe('COMPLETED');
     expect(r.snsPublishes()).toBe(2);
     expect(r.finished).toEqual(['COMPLETED']);
+  });
+
+  it("lean in workflow tasks: both publishes in the first task, the verdict in the last confirmation's, no activity task", async () => {
+    const client = () => ts.env.client.workflow.getHandle('ts.event-lean');
+    const r = await run('event-lean', () => {
+      void client().signal(eventStoredSignal, { sink: 'b' });
+      void client().signal(eventStoredSignal, { sink: 'c' });
+    });
+    expect(r.progress).toMatchObject({ status: 'COMPLETED', published: { sns: true, kafka: true } });
+    const events = (await client().fetchHistory()).events ?? [];
+    const count = (type: string) => events.filter((e) => EventType[Number(e.eventType)] === `EVENT_TYPE_${type}`).length;
+    expect(count('ACTIVITY_TASK_SCHEDULED')).toBe(0);
+    // Start, then one or two confirmations (the second may land in the first one's task).
+    expect(count('WORKFLOW_TASK_COMPLETED')).toBeGreaterThanOrEqual(2);
+    expect(count('WORKFLOW_TASK_COMPLETED')).toBeLessThanOrEqual(3);
+    // Each step is still in the history: the two patches, both publishes and the verdict.
+    expect(count('MARKER_RECORDED')).toBe(5);
   });
 
   it('a consumer that never confirms: three more copies, then INCOMPLETE at the deadline', async () => {
