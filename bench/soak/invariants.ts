@@ -6,7 +6,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { EVENT_TRAIL_EVENT } from '../../contracts/events';
 import { DAY_CLOSE_WORKFLOW, dayCloseWorkflowId } from '../../contracts/ledger';
 import { MESSAGE_STATUS_EVENT } from '../../contracts/messages';
-import { PURCHASE_STATUS_EVENT } from '../../contracts/purchase';
+import { PURCHASE_STATUS_EVENT, purchaseWorkflowId } from '../../contracts/purchase';
 import { conversationChannel, userChannel } from '../../contracts/channels';
 import { FINAL_STATUSES } from '../../domain/purchase-status';
 import { storedEvent } from '../../gateway/history';
@@ -193,6 +193,72 @@ export function createChecker(config: Config) {
     return checks;
   }
 
+  /**
+   * How long accepted purchases took to their first status (PENDING: the run started and its first
+   * task done) and to their final one, from the purchase timeline; and, for the slowest to start,
+   * what its run's history says (started late, or its first workflow task retried: Temporal backs
+   * a failing workflow task off up to 10 minutes). Not an invariant: what a customer waited.
+   */
+  async function purchaseTimings(a: Accepted): Promise<string[]> {
+    const ids = [...a.purchases.keys()];
+    const toPending: { id: string; ms: number }[] = [];
+    const toFinal: number[] = [];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      const found = await rows(
+        `SELECT r.purchase_id AS id,
+                TIMESTAMPDIFF(MICROSECOND, r.at, MIN(CASE WHEN t.status = 'PENDING' THEN t.at END)) / 1000 AS pending_ms,
+                TIMESTAMPDIFF(MICROSECOND, r.at, MAX(CASE WHEN t.status IN (${inList([...FINAL_STATUSES])}) THEN t.at END)) / 1000 AS final_ms
+           FROM purchase_timeline r JOIN purchase_timeline t ON t.purchase_id = r.purchase_id
+          WHERE r.status = 'RECEIVED' AND r.purchase_id IN (${inList(chunk)})
+          GROUP BY r.purchase_id, r.at`,
+        [...FINAL_STATUSES, ...chunk],
+      );
+      for (const r of found) {
+        if (r.pending_ms !== null) toPending.push({ id: String(r.id), ms: Number(r.pending_ms) });
+        if (r.final_ms !== null) toFinal.push(Number(r.final_ms));
+      }
+    }
+    if (toPending.length === 0) return ['no purchase reached PENDING'];
+    toPending.sort((x, y) => x.ms - y.ms);
+    toFinal.sort((x, y) => x - y);
+    const at = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    const pendingMs = toPending.map((p) => p.ms);
+    const lines = [
+      `- accepted → PENDING (${pendingMs.length} purchases): p50 ${seconds(at(pendingMs, 0.5))}, p99 ${seconds(at(pendingMs, 0.99))}, max ${seconds(pendingMs.at(-1)!)}; over a minute: ${pendingMs.filter((ms) => ms > 60_000).length}`,
+      `- accepted → final status (${toFinal.length}): p50 ${seconds(at(toFinal, 0.5))}, p99 ${seconds(at(toFinal, 0.99))}, max ${seconds(toFinal.at(-1)!)}`,
+    ];
+    for (const slow of toPending.slice(-3).reverse()) lines.push(`- slow to start: ${slow.id}, ${seconds(slow.ms)}: ${await runStory(slow.id)}`);
+    return lines;
+  }
+
+  /** When a purchase's run started and how its first workflow task went, from its history. */
+  async function runStory(purchaseId: string): Promise<string> {
+    try {
+      const history = await (await client()).workflow.getHandle(purchaseWorkflowId(config.TIDINGS_ENV, purchaseId)).fetchHistory();
+      const events = history.events ?? [];
+      const time = (e: (typeof events)[number]) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+      const startedAt = events[0] ? time(events[0]) : NaN;
+      const firstDone = events.find((e) => e.workflowTaskCompletedEventAttributes);
+      const timedOut = events.filter((e) => e.workflowTaskTimedOutEventAttributes).length;
+      const failed = events.filter((e) => e.workflowTaskFailedEventAttributes).length;
+      const attempts = events.filter((e) => e.workflowTaskScheduledEventAttributes).map((e) => Number(e.workflowTaskScheduledEventAttributes!.attempt ?? 1));
+      const [received] = await rows("SELECT at FROM purchase_timeline WHERE purchase_id = ? AND status = 'RECEIVED'", [purchaseId]);
+      const receivedAt = received ? new Date(received.at as string).getTime() : NaN;
+      return [
+        `run started ${seconds(startedAt - receivedAt)} after the accept`,
+        firstDone ? `first workflow task done ${seconds(time(firstDone) - startedAt)} after the start` : 'no workflow task done',
+        `workflow tasks timed out ${timedOut}, failed ${failed}, highest attempt ${Math.max(0, ...attempts)}`,
+      ].join('; ');
+    } catch (err) {
+      return `history not read (${err instanceof Error ? err.message : String(err)})`;
+    }
+    function seconds(ms: number) {
+      return `${(ms / 1000).toFixed(1)} s`;
+    }
+  }
+
   /** Read once, after the rest settled. */
   async function finalChecks(a: Accepted, users: string[], http: ClientStats): Promise<Check[]> {
     const checks: Check[] = [];
@@ -311,6 +377,7 @@ export function createChecker(config: Config) {
   return {
     settledChecks,
     finalChecks,
+    purchaseTimings,
     async close() {
       await mysql.end().catch(() => undefined);
       await closeRedis(redis).catch(() => undefined);

@@ -100,6 +100,9 @@ export function printReport(r: SoakResult): string {
     'invariants:',
     ...checkLines(r),
     '',
+    'purchases, time to their statuses:',
+    ...r.purchaseTimings,
+    '',
   ].join('\n');
 }
 
@@ -138,6 +141,10 @@ export function writeReliabilityDoc(r: SoakResult, file: string, name = `${r.opt
     '### Invariants',
     '',
     ...checkLines(r),
+    '',
+    '### What customers waited (purchases; not an invariant)',
+    '',
+    ...r.purchaseTimings,
   ].join('\n');
   const [start, end] = [`<!-- soak:${name}:start -->`, `<!-- soak:${name}:end -->`];
   const block = `${start}\n${md}\n${end}`;

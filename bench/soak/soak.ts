@@ -26,6 +26,8 @@ export interface SoakResult {
   load: LoadStats;
   accepted: Accepted;
   checks: Check[];
+  /** What customers waited for their purchases (report lines; not an invariant). */
+  purchaseTimings: string[];
   crashes: { role: string; at: number; how: string }[];
   ok: boolean;
 }
@@ -96,6 +98,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
     }
     const settleSeconds = (Date.now() - settleStart) / 1000;
     checks.push(...(await checker.finalChecks(load.accepted, load.users, http)));
+    const purchaseTimings = await checker.purchaseTimings(load.accepted).catch((err: unknown) => [`not measured: ${String(err)}`]);
     return {
       options,
       env,
@@ -108,6 +111,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
       load: load.stats,
       accepted: load.accepted,
       checks,
+      purchaseTimings,
       crashes: roles.crashes,
       ok: checks.every((c) => c.ok),
     };
