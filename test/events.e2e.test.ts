@@ -8,7 +8,10 @@ import { startKafkaConsumer } from '../consumers/kafka-runner';
 import { signToken } from '../platform/auth/jwt';
 import type { Context } from '../runtime/context';
 import { dlqTopic } from '../platform/names';
-import type { EventEnvelope } from '../contracts/events';
+import { EVENT_TRAIL_EVENT, type EventEnvelope } from '../contracts/events';
+import { userChannel } from '../contracts/channels';
+import { createEventActivities } from '../activities/events';
+import { storedEvent } from '../gateway/history';
 import { finishEvent, insertAcceptedEvent, sinkRow, storeInSink, type EventTrail } from '../stores/events';
 import { inTransaction } from '../platform/db/transaction';
 import { eventWorkflowId } from '../contracts/events';
@@ -196,6 +199,20 @@ describe('event fan-out across the real servers', () => {
     expect(await eventsOfUser()).toBe(before);
     const unknown = await app.request(`/events/${randomUUID()}`, { headers: { authorization: `Bearer ${token}` } });
     expect(unknown.status).toBe(404);
+  });
+
+  it("the verdict's step run twice (a local activity whose workflow task was retried) is pushed to the owner once", async () => {
+    const eventId = randomUUID();
+    const e = { eventId, type: 'order.created', payload: { n: 1 }, userId, acceptedAt: new Date().toISOString() };
+    await inTransaction(ctx.mysql(), (conn) => insertAcceptedEvent(conn, e));
+    const steps = createEventActivities({ config: ctx.config, sns: ctx.sns(), producer: ctx.producer, mysql: ctx.mysql(), publisher: ctx.publisher });
+    expect(await steps.finishEvent(eventId, userId, 'INCOMPLETE')).toBe('INCOMPLETE');
+    expect(await steps.finishEvent(eventId, userId, 'INCOMPLETE')).toBe('INCOMPLETE');
+    const entries = await ctx.redis().xrange(`stream:{${userChannel(userId)}}`, '-', '+');
+    const pushed = entries
+      .map(([, fields]) => storedEvent(fields))
+      .filter((s) => s.event === EVENT_TRAIL_EVENT && (s.data as { eventId?: string }).eventId === eventId);
+    expect(pushed.map((s) => (s.data as { step: string }).step)).toEqual(['INCOMPLETE']);
   });
 
   it('a run that gave up (INCOMPLETE) ends the event COMPLETED when the store shows both consumers stored it (confirmations after the deadline); INCOMPLETE when one did not', async () => {
