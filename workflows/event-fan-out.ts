@@ -9,9 +9,8 @@ const retried = {
 // Local activities: each step is one short, idempotent write (SNS, Kafka, MySQL), so both publishes
 // run inside the run's first workflow task and the verdict inside the task of the last
 // confirmation: 2–3 workflow tasks an event instead of 4–6, and no activity tasks for the server
-// to match (the soak at twice its default rates found the dev server's one core the limit, with
-// events the larger share of its work; docs/reliability.md). Each step is still a marker in the
-// history. Runs started before keep their activities (`patched`), so their histories replay.
+// to match: less work for the dev server, whose one core is the soak's limit at twice its default
+// rates (docs/reliability.md). Each step is still a marker in the history. Runs started before keep their activities (`patched`), so their histories replay.
 const localSteps = proxyLocalActivities<EventActivities>(retried);
 const activitySteps = proxyActivities<EventActivities>(retried);
 
