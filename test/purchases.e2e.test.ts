@@ -254,10 +254,21 @@ describe('purchase journey across the real servers', () => {
       const u = await user();
       const { purchaseId } = await buy(u.token, undefined, lonelyApp);
       const cancel = () => api(u.token, 'POST', `/purchases/${purchaseId}/cancel`, { reason: 'no rush' }, {}, lonelyApp);
+      // The API's Update calls to the server, to see that a 503 leaves none running behind it.
+      const service = (await lonely.temporal()).workflowService as unknown as { updateWorkflowExecution: (req: unknown) => Promise<unknown> };
+      const updateCall = service.updateWorkflowExecution.bind(service);
+      let updatesInFlight = 0;
+      service.updateWorkflowExecution = (req) => {
+        updatesInFlight++;
+        return updateCall(req).finally(() => updatesInFlight--);
+      };
       const first = await cancel();
       expect(first.status).toBe(503);
       expect(first.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(await first.json()).toMatchObject({ error: { code: 'dependency_unavailable', dependency: 'temporal' } });
+      // Left running, the SDK would hold its call for the server's long poll and then ask again,
+      // one such loop per 503-and-retry (the soak at 1.5× its rates: 20 Update calls a second).
+      await eventually(async () => updatesInFlight === 0, 2_000);
       const worker = testContext({ TEMPORAL_TASK_QUEUE: lonely.config.TEMPORAL_TASK_QUEUE });
       extraCtxs.push(worker);
       await startWorker(worker);

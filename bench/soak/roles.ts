@@ -54,6 +54,10 @@ export async function startSoakRoles(serverEnv: Record<string, string>, logDir: 
     let out: WriteStream | undefined;
     let held = false; // killed by a fault: the fault starts it again, not the supervisor
     const alive = () => proc !== undefined && proc.exitCode === null && proc.signalCode === null;
+    // The soak process ending without stop() (interrupted while starting, a crash) takes its roles with it.
+    process.once('exit', () => {
+      if (alive()) proc?.kill('SIGKILL');
+    });
     const spawnOnce = () =>
       new Promise<void>((resolve, reject) => {
         out ??= createWriteStream(path.join(logDir, `${role}.log`), { flags: 'a' });

@@ -42,6 +42,13 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
   );
   for (const f of schedule) log(`  planned t+${f.at}s ${f.action} ${f.target} ${f.hold}s${f.double ? ' (double)' : ''}`);
 
+  // Interrupted while starting: exit, so that each server's exit hook kills it (a SIGINT's default
+  // end runs no hook, and left them running orphaned).
+  const interruptedWhileStarting = (signal: NodeJS.Signals) => {
+    log(`${signal} while starting: stopping what was started`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interruptedWhileStarting).once('SIGTERM', interruptedWhileStarting);
   const servers = await startSoakServers(env, log);
   const roles = await startSoakRoles(servers.env, path.join(ROOT, '.data', 'soak', `${env}-logs`), log).catch(async (err: unknown) => {
     await servers.destroy();
@@ -55,6 +62,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
       .then(() => servers.destroy())
       .finally(() => process.exit(130));
   };
+  process.off('SIGINT', interruptedWhileStarting).off('SIGTERM', interruptedWhileStarting);
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   const config = loadConfig({ ...process.env, ...servers.env, MYSQL_DATABASE: undefined });
   const http = new ClientStats();
