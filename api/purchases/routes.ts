@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'mysql2/promise';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { rootMessage } from '../../domain/root-cause';
@@ -13,11 +13,11 @@ import type { Logger } from '../../platform/logger';
 import { claimIdempotencyKey, requestHash } from '../../platform/db/idempotency';
 import { inTransaction } from '../../platform/db/transaction';
 import { DependencyUnavailableError, isUpdateAborted } from '../../platform/dependency-errors';
-import { AppError } from '../../platform/errors';
+import { AppError, withTimeout } from '../../platform/errors';
 import { createPurchaseStarter, startAcceptedPurchases } from '../../services/purchase';
 import { insertAcceptedPurchase } from '../../stores/purchase-outbox';
 import { getProduct, getPurchase, listPurchases } from '../../stores/purchases';
-import { cancelPurchaseUpdate, purchaseWorkflowId } from '../../contracts/purchase';
+import { cancelPurchaseUpdate, purchaseWorkflowId, type PurchaseState } from '../../contracts/purchase';
 import { cancelRefusal, isFinal } from '../../domain/purchase-status';
 import { CATALOGUE_RULES } from '../openapi/document';
 import { documentedRoutes, errors, idempotencyKeyHeader, idLink, idParam, jsonBody, success } from '../openapi/define';
@@ -118,6 +118,12 @@ const UPDATE_ABORT_RETRIES = 3;
 
 export function purchaseRoutes(ctx: PurchaseRouteDeps) {
   const { config } = ctx;
+  // The cancel Update under way in this process, per purchase. Until the run takes it, the SDK asks
+  // the server again at every long poll (about 20 s), and it goes on after the request answered
+  // 503: a retry joins that call rather than starting another beside it (one more per
+  // 503-and-retry: 20 Update calls a second behind a backlog in the soak at 1.5× its rates,
+  // docs/reliability.md). It ends when the run answers or ends.
+  const cancelsUnderWay = new Map<string, Promise<PurchaseState>>();
   const startDeps = { config, mysql: ctx.mysql(), temporal: ctx.temporal, ...(ctx.localWorkerClient ? { localWorkerClient: ctx.localWorkerClient } : {}) };
   const starter = createPurchaseStarter({ ...startDeps, log: ctx.log, batch: config.PURCHASE_RELAY_BATCH });
   ctx.lifecycle.add('purchase starter', starter, async (s) => {
@@ -213,22 +219,19 @@ export function purchaseRoutes(ctx: PurchaseRouteDeps) {
       try {
         // One update id per purchase: a retried cancel (after a 503, or a double click) joins the
         // first instead of asking twice. Bounded: a run no worker picks up answers 503, not never.
-        // The bound aborts the SDK's calls too: left running, the SDK asks the server again every
-        // long poll until the run takes the Update, and each 503-and-retry added one more such
-        // loop; behind a backlog that was 20 Update calls a second to a server already behind
-        // (docs/reliability.md). The server keeps the Update it admitted either way.
-        const abort = new AbortController();
-        const timer = setTimeout(() => abort.abort(), config.PURCHASE_CANCEL_TIMEOUT_MS);
-        try {
-          return await client.withAbortSignal(abort.signal, () =>
-            handle.executeUpdate(cancelPurchaseUpdate, { args: [{ ...(reason === undefined ? {} : { reason }) }], updateId: `cancel-${id}` }),
-          );
-        } finally {
-          clearTimeout(timer);
+        let update = cancelsUnderWay.get(id);
+        if (!update) {
+          update = handle.executeUpdate(cancelPurchaseUpdate, { args: [{ ...(reason === undefined ? {} : { reason }) }], updateId: `cancel-${id}` });
+          cancelsUnderWay.set(id, update);
+          const over = () => cancelsUnderWay.delete(id);
+          update.then(over, over);
         }
+        return await withTimeout('cancelling through the purchase run', config.PURCHASE_CANCEL_TIMEOUT_MS, update).catch((err: unknown) => {
+          if (err instanceof Error && err.message.startsWith('cancelling through the purchase run timed out'))
+            throw new DependencyUnavailableError('temporal', { cause: err, message: 'the purchase did not answer in time; retry the cancel shortly' });
+          throw err;
+        });
       } catch (err) {
-        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
-          throw new DependencyUnavailableError('temporal', { cause: err, message: 'the purchase did not answer in time; retry the cancel shortly' });
         // The server dropped the Update with the workflow task that carried it (a signal raced it):
         // nothing was decided, so ask again; the next task may show the run ended (handled below).
         if (isUpdateAborted(err)) {
