@@ -131,6 +131,38 @@ describe('event fan-out across the real servers', () => {
     expect(await sinkRow(ctx.mysql(), 'c', envelope.eventId)).toEqual({ rows: 1, deliveries: 4 });
   }, 60_000);
 
+  it("a run hears each consumer once: C's two copies (SQS and Kafka) make one signal", async () => {
+    // A run no worker picks up keeps every signal in its history, so the count does not depend on
+    // when it would have ended (a signal after its end is refused, one during its last task fails that task).
+    const envelope: EventEnvelope = { eventId: randomUUID(), type: 'signal.count', payload: { n: 1 }, userId, acceptedAt: new Date().toISOString() };
+    const client = await ctx.temporal();
+    const run = await client.workflow.start('eventFanOut', {
+      taskQueue: uniqueId('no-worker'),
+      workflowId: eventWorkflowId(ctx.config.TIDINGS_ENV, envelope.eventId),
+      args: [{ event: envelope, confirmTimeoutMs: 60_000 }],
+    });
+    try {
+      const body = JSON.stringify(envelope);
+      for (const queue of [names.queues.eventsB.name, names.queues.eventsC.name]) {
+        const { QueueUrl } = await ctx.sqs().send(new GetQueueUrlCommand({ QueueName: queue }));
+        await ctx.sqs().send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
+      }
+      const producer = await ctx.producer();
+      await producer.send({ topic: names.topics.events, messages: [{ key: envelope.eventId, value: body }] });
+      await eventually(async () => (await sinkRow(ctx.mysql(), 'c', envelope.eventId)).deliveries >= 2, 20_000);
+      const signals = async () => {
+        const { events } = await run.fetchHistory();
+        return (events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+      };
+      await eventually(async () => (await signals()) >= 2, 20_000);
+      // Long enough for the second copy's signal, had it been sent (its delivery is counted before it).
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(await signals()).toBe(2);
+    } finally {
+      await run.terminate('test over');
+    }
+  }, 60_000);
+
   it('a malformed Kafka record is dead-lettered with its reason and the records behind it are stored', async () => {
     const dlq: { reason: string; value: string }[] = [];
     const reader = await startKafkaConsumer({
