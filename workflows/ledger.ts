@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { condition, continueAsNew, defineSignal, ParentClosePolicy, patched, proxyActivities, setHandler, sleep, startChild } from '@temporalio/workflow';
+import { relayHistoryFull } from './relay-loop';
 import { DAY_CLOSE_AS_CHILD, type DayCloseInput, type DayToClose, type LedgerActivities, type OutboxRelayInput } from '../contracts/ledger';
 
 // The contract's names, for the callers that import them from here.
@@ -13,7 +14,8 @@ const relay = proxyActivities<LedgerActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
-// Continue-as-new after this many batches keeps the history short however long the relay runs.
+// Continue-as-new after this many batches, or once the history holds RELAY_HISTORY_EVENTS
+// (relay-loop.ts), keeps the history short however long the relay runs.
 const BATCHES_PER_RUN = 500;
 
 /**
@@ -28,7 +30,7 @@ export async function outboxRelay(input: OutboxRelayInput): Promise<void> {
   });
   // Decided once per run: a run recorded before the change keeps its activity-started closes.
   const closesAsChildren = patched(DAY_CLOSE_AS_CHILD);
-  for (let i = 0; i < BATCHES_PER_RUN; i++) {
+  for (let i = 0; i < BATCHES_PER_RUN && !relayHistoryFull(); i++) {
     woken = false; // a wake that arrives while the batch runs triggers another batch at once
     const { claimed, daysToClose } = closesAsChildren
       ? await relay.relayOutboxBatch(input.batchSize, { closes: 'return' })

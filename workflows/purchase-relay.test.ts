@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { purchaseRelayWakeSignal } from '../contracts/purchase';
 import { useTimeSkipping } from '../test/support/temporal';
 import { purchaseRelay } from './purchase-relay';
+import { RELAY_HISTORY_EVENTS } from './relay-loop';
 
 // Time-skipping: the purchase relay's tick backs off while the outbox is empty (its cost is a few
 // workflow tasks a minute, whatever the volume), and an API whose start failed wakes it at once.
@@ -53,4 +54,30 @@ describe('purchase relay (time-skipping test server)', () => {
       await handle.terminate();
     });
   });
+
+  it('continues as new once its history holds RELAY_HISTORY_EVENTS, so a starting worker replays little', async () => {
+    const taskQueue = 'purchase-relay-history-bound';
+    const worker = await Worker.create({
+      connection: ts.env.nativeConnection,
+      taskQueue,
+      workflowBundle: ts.bundle,
+      activities: { startAcceptedPurchases: async () => ({ found: 0, started: 0 }) },
+    });
+    const handle = await ts.env.client.workflow.start(purchaseRelay, {
+      taskQueue,
+      workflowId: 'ts.purchase-relay-history-bound',
+      args: [{ batchSize: 10, idleMs: 1_000, maxIdleMs: 1_000, minAgeMs: 1_000 }],
+    });
+    const firstRun = ts.env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+    await worker.runUntil(async () => {
+      // A tick is about six events (its task, the local activity's marker, the timer): the bound
+      // comes after roughly 170 ticks (one a second here), well before the 500 that ended a run before it.
+      await ts.env.sleep(300_000);
+      expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
+      const { events } = await firstRun.fetchHistory();
+      expect(events!.length).toBeGreaterThanOrEqual(RELAY_HISTORY_EVENTS);
+      expect(events!.length).toBeLessThan(RELAY_HISTORY_EVENTS + 20);
+      await handle.terminate();
+    });
+  }, 90_000);
 });
