@@ -2,7 +2,7 @@
 // scripts/infra/up.sh, on ports and a data directory of its own (under .data/), so `kill -9` hurts
 // nobody else. Restarting it reuses the data directory: topics, records and offsets survive.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -91,6 +91,7 @@ export async function testKafkaBroker(name: string): Promise<TestKafkaBroker> {
   execFileSync('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted'], { stdio: 'ignore' });
 
   let proc: ChildProcess | undefined;
+  const brokerLog = path.join(dir, 'broker.log');
   const reap = () => proc?.kill('SIGKILL');
   process.once('exit', reap);
   const broker: TestKafkaBroker = {
@@ -98,12 +99,19 @@ export async function testKafkaBroker(name: string): Promise<TestKafkaBroker> {
     running: () => isRunning(proc),
     pid: () => (broker.running() ? proc?.pid : undefined),
     async start() {
-      proc = spawn('java', [...java, 'kafka.Kafka', props], { stdio: 'ignore' });
+      // The broker's own output (WARN and up), so a start that fails says why (a soak in CI once saw
+      // the broker exit during its start with nothing to show for it).
+      const out = openSync(brokerLog, 'a');
+      proc = spawn('java', [...java, 'kafka.Kafka', props], { stdio: ['ignore', out, out] });
+      closeSync(out);
       await untilReady(
         `test kafka broker on ${port}`,
         () => answers(port),
         () => broker.running(),
-      );
+      ).catch((err: unknown) => {
+        const tail = existsSync(brokerLog) ? readFileSync(brokerLog, 'utf8').trim().split('\n').slice(-15).join('\n') : '';
+        throw new Error(`${(err as Error).message}; its output (${brokerLog}):\n${tail}`, { cause: err });
+      });
     },
     async kill() {
       await killHard(proc);
