@@ -1,6 +1,8 @@
-// Probe: moto's CPU per SNS/SQS request, `moto_server` as shipped against the launcher Tidings
-// runs (scripts/infra/moto/serve.py), each on a port of its own, interleaved. C loops at once, each
-// publishing to its topic, receiving from the subscribed queue and deleting, as a purchase's hops do.
+// Probe: moto's CPU per SNS/SQS request, `moto_server` as shipped, the launcher Tidings runs
+// (scripts/infra/moto/serve.py) with Werkzeug's close after every response (MOTO_KEEP_ALIVE=0), and
+// the launcher as it runs, each on a port of its own, interleaved. C loops at once, each publishing
+// to its topic, receiving from the subscribed queue and deleting, as a purchase's hops do. The
+// client's CPU per request is printed beside (a closed connection costs it a connect each time).
 // Usage: node --import tsx bench/probes/moto-cost.ts [rounds] [loops] [messages per loop]
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -35,6 +37,7 @@ async function measure(endpoint: string, pid: number) {
   );
   let requests = 0;
   const cpu0 = cpuMs(pid);
+  const client0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     pairs.map(async ({ TopicArn, QueueUrl }) => {
@@ -54,26 +57,35 @@ async function measure(endpoint: string, pid: number) {
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  const client = process.cpuUsage(client0);
   sns.destroy();
   sqs.destroy();
-  return { cpuPerRequest: (cpuMs(pid) - cpu0) / requests, perSecond: requests / seconds, requests };
+  return {
+    cpuPerRequest: (cpuMs(pid) - cpu0) / requests,
+    clientCpuPerRequest: (client.user + client.system) / 1000 / requests,
+    perSecond: requests / seconds,
+    requests,
+  };
 }
 
 const shipped = await testMotoServer({ command: [`${ROOT}.infra/venv/bin/moto_server`] });
+const closing = await testMotoServer({ env: { MOTO_KEEP_ALIVE: '0' } });
 const launcher = await testMotoServer();
-await Promise.all([shipped.start(), launcher.start()]);
+const servers = [
+  ['moto_server', shipped],
+  ['serve.py, MOTO_KEEP_ALIVE=0', closing],
+  ['serve.py', launcher],
+] as const;
+await Promise.all(servers.map(([, s]) => s.start()));
 try {
   for (let round = 1; round <= rounds; round++) {
-    for (const [name, server] of [
-      ['moto_server', shipped],
-      ['scripts/infra/moto/serve.py', launcher],
-    ] as const) {
+    for (const [name, server] of servers) {
       const r = await measure(server.endpoint, server.pid()!);
       console.log(
-        `round ${round} ${name}: ${r.cpuPerRequest.toFixed(2)} ms of moto CPU per request, ${r.perSecond.toFixed(0)} requests/s (${r.requests} requests, ${loops} loops)`,
+        `round ${round} ${name}: ${r.cpuPerRequest.toFixed(2)} ms of moto CPU and ${r.clientCpuPerRequest.toFixed(2)} ms of the client's per request, ${r.perSecond.toFixed(0)} requests/s (${r.requests} requests, ${loops} loops)`,
       );
     }
   }
 } finally {
-  await Promise.all([shipped.destroy(), launcher.destroy()]);
+  await Promise.all(servers.map(([, s]) => s.destroy()));
 }

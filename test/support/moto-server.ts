@@ -24,8 +24,14 @@ export interface TestMotoServer {
 const PYTHON = path.join(ROOT, '.infra/venv/bin/python');
 const MOTO_LAUNCHER = path.join(ROOT, 'scripts/infra/moto/serve.py');
 
-/** `command`: another way to start moto (a probe compares `moto_server` as shipped), the launcher by default. */
-export async function testMotoServer({ command = [PYTHON, MOTO_LAUNCHER] }: { command?: string[] } = {}): Promise<TestMotoServer> {
+/**
+ * `command`: another way to start moto (a probe compares `moto_server` as shipped), the launcher by
+ * default; `env`: variables added to the server's environment (the launcher's MOTO_KEEP_ALIVE, say).
+ */
+export async function testMotoServer({
+  command = [PYTHON, MOTO_LAUNCHER],
+  env = {},
+}: { command?: string[]; env?: Record<string, string> } = {}): Promise<TestMotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   let proc: ChildProcess | undefined;
@@ -44,7 +50,10 @@ export async function testMotoServer({ command = [PYTHON, MOTO_LAUNCHER] }: { co
     running: () => isRunning(proc),
     pid: () => (server.running() ? proc?.pid : undefined),
     async start() {
-      proc = spawn(command[0]!, [...command.slice(1), '-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+      proc = spawn(command[0]!, [...command.slice(1), '-H', '127.0.0.1', '-p', String(port)], {
+        stdio: 'ignore',
+        env: { ...process.env, ...env },
+      });
       await untilReady(
         `test moto server on ${port}`,
         () => ready(),
