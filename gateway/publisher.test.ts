@@ -139,6 +139,19 @@ describe('publisher batches', () => {
     expect(history.events[1]!.publishedAt).toBeGreaterThan(1700000000000);
   });
 
+  it('the script spells a channel’s metadata and dedupe keys from its stream key as channelKeys does', async () => {
+    const { redis, publisher } = publisherOn();
+    expect(redis.options.keyPrefix).toBeTruthy(); // the names include the environment's prefix
+    const channel = userChannel(uniqueId('names'));
+    const first = await publisher.publish(channel, 'n', { x: 1 }, { countConnections: false, dedupeId: 'd1' });
+    expect(await redis.hget(channelKeys(channel).meta, 'epoch')).toBe(first.epoch);
+    expect(await redis.hget(channelKeys(channel).dedupe, 'd1')).toBe(first.offset);
+    expect(await redis.ttl(channelKeys(channel).dedupe)).toBeGreaterThan(0);
+    // A second publisher (no cached epoch) and a repeated id: the first offset and epoch again.
+    const other = createPublisher(redis, { maxLen: 100, ttlSeconds: 60, presence: ctx.presence() });
+    expect(await other.publish(channel, 'n', { x: 1 }, { countConnections: false, dedupeId: 'd1' })).toEqual({ ...first, duplicate: true });
+  });
+
   it('an event Redis refuses fails alone: the others of its call are published', async () => {
     const { redis, publisher } = publisherOn();
     const broken = userChannel(uniqueId('broken'));

@@ -34,9 +34,9 @@ export const pubsubPrefixOf = (redis: Redis): string => redis.options.keyPrefix 
 // channel's epoch when it read it less than `refreshEvery` (a tenth of the TTL) ago, and the
 // script appends with NOMKSTREAM, which fails only when the stream is gone (expired, deleted, Redis
 // lost its data). Otherwise (first event from this process, cache too old, stream gone) it reads or
-// creates the epoch and refreshes both expiries; flag 2 in the answer tells the publisher to cache
-// the epoch again. So a channel's history lives its TTL after its last event, give or take a
-// tenth, and the stream cannot expire while a publisher trusts its cached epoch (it was refreshed
+// creates the epoch and refreshes both expiries; the answer then carries the epoch, which the
+// publisher caches again. So a channel's history lives its TTL after its last event, give or take
+// a tenth, and the stream cannot expire while a publisher trusts its cached epoch (it was refreshed
 // less than a tenth of the TTL before). Readers find the last id and whether history was trimmed
 // from the stream itself (XINFO, gateway/history.ts).
 // The publisher builds the frame around the two things only the script knows (offset and epoch):
@@ -50,21 +50,33 @@ export const pubsubPrefixOf = (redis: Redis): string => redis.options.keyPrefix 
 //
 // One call carries every event published in one turn of the event loop (up to MAX_BATCH), for any
 // channels: per event it costs Redis one script step instead of one command to parse, dispatch and
-// set up, which is most of a publish's cost at high rates. Each event runs under pcall, so an event
-// that fails (a key of the wrong type, say) fails alone and the others still go out. Several
-// channels in one call need one Redis node: with Redis Cluster, batches would have to be per slot.
-// KEYS: stream, meta, dedupe per event. ARGV: maxLen, ttl, the epoch of a channel first seen in
-// this call, then 5 per event: head, tail, pub/sub channel, dedupe id, and the known epoch ('' when
-// unknown, '!' for a channel of a live-only namespace, which gets no history at all).
+// set up, which is most of a publish's cost at high rates. An event that fails (a key of the wrong
+// type, say) fails alone and the others still go out: the loop runs under one pcall and starts a
+// new one after the event that failed. Several channels in one call need one Redis node: with
+// Redis Cluster, batches would have to be per slot.
+// What travels per event: the stream key (KEYS) and in ARGV the head, the tail, the pub/sub
+// channel, the dedupe id ('' for none) and the known epoch ('' when unknown, '!' for a channel of a
+// live-only namespace, which gets no history at all). The metadata and dedupe keys (channelKeys)
+// are spelled here from the stream key and the key prefix, on the paths that touch them only: every
+// string sent per event costs the publisher, the wire and Redis, while spelling the pub/sub name
+// here, which every event needs, cost Redis more than receiving it (bench/probes/pubsub-batch.ts).
+// ARGV: key prefix, maxLen, ttl, the epoch of a channel first seen in this call, then 5 per event.
+// The answer per event is its offset alone on the common path (the epoch is the one sent), else
+// {offset, epoch, flag}: 1 duplicate, 2 epoch read or created (cache it), -1 failed (epoch = error).
 const PUBLISH_SCRIPT = `
-local function publishOne(stream, meta, dedupe, maxLen, ttl, newEpoch, head, tail, pubsub, dedupeId, knownEpoch)
+local prefix, maxLen, ttl, newEpoch = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local braceAt = #prefix + 8
+local function named(kind, stream) return prefix .. kind .. string.sub(stream, braceAt) end
+local function publishOne(i)
+  local stream = KEYS[i]
+  local a = 4 + (i - 1) * 5
+  local head, tail, pubsub, dedupeId, epoch = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
   if dedupeId ~= '' then
-    local seen = redis.call('HGET', dedupe, dedupeId)
-    if seen then return seen, redis.call('HGET', meta, 'epoch') or '', 1 end
+    local seen = redis.call('HGET', named('stream-dedupe:', stream), dedupeId)
+    if seen then return {seen, redis.call('HGET', named('stream-meta:', stream), 'epoch') or '', 1} end
   end
-  local epoch = knownEpoch
-  local flag = 0
   local id = false
+  local refreshed = false
   if epoch == '!' then
     -- A live-only namespace: no history, so no offset or epoch either.
     epoch = ''
@@ -73,6 +85,7 @@ local function publishOne(stream, meta, dedupe, maxLen, ttl, newEpoch, head, tai
     id = redis.call('XADD', stream, 'NOMKSTREAM', 'MAXLEN', '~', maxLen, '*', 'f', tail)
   end
   if not id then
+    local meta = named('stream-meta:', stream)
     epoch = redis.call('HGET', meta, 'epoch')
     if not epoch then
       epoch = newEpoch
@@ -81,26 +94,30 @@ local function publishOne(stream, meta, dedupe, maxLen, ttl, newEpoch, head, tai
     id = redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'f', tail)
     redis.call('EXPIRE', stream, ttl)
     redis.call('EXPIRE', meta, ttl)
-    flag = 2
+    refreshed = true
   end
   redis.call('PUBLISH', pubsub, head .. id .. '","epoch":"' .. epoch .. '"' .. tail)
   if dedupeId ~= '' then
+    local dedupe = named('stream-dedupe:', stream)
     redis.call('HSET', dedupe, dedupeId, id)
     redis.call('EXPIRE', dedupe, ttl)
   end
-  return id, epoch, flag
+  if refreshed then return {id, epoch, 2} end
+  return id
 end
 local out = {}
-local maxLen, ttl, newEpoch = ARGV[1], ARGV[2], ARGV[3]
-for i = 0, #KEYS / 3 - 1 do
-  local k = i * 3
-  local a = 3 + i * 5
-  local ok, id, epoch, flag = pcall(publishOne, KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], maxLen, ttl, newEpoch,
-    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5])
-  if ok then
-    out[k + 1] = id; out[k + 2] = epoch; out[k + 3] = flag
-  else
-    out[k + 1] = ''; out[k + 2] = tostring(id.err or id); out[k + 3] = -1
+local count = #KEYS
+local i = 1
+while i <= count do
+  local ok, err = pcall(function()
+    while i <= count do
+      out[i] = publishOne(i)
+      i = i + 1
+    end
+  end)
+  if not ok then
+    out[i] = {'', tostring(type(err) == 'table' and err.err or err), -1}
+    i = i + 1
   end
 end
 return out
@@ -114,17 +131,16 @@ const MAX_KNOWN_EPOCHS = 100_000;
 /** One event as the script takes it. */
 interface Outgoing {
   channel: string;
-  keys: [string, string, string];
-  /** head, tail, pub/sub channel, dedupe id (the known epoch is added at send). */
-  args: [string, string, string, string];
+  /** The stream key and the pub/sub channel (channelKeys). */
+  stream: string;
+  pubsub: string;
+  head: string;
+  tail: string;
+  dedupeId: string;
 }
 
-/** What the script answered for one event. */
-interface Published {
-  offset: string;
-  epoch: string;
-  duplicate: boolean;
-}
+/** What the script answers per event: its offset, or {offset, epoch, flag} off the common path. */
+type ScriptAnswer = string | [string, string, number];
 
 /** A publish Redis refused for this event alone (the others of its call went out). */
 export class PublishError extends Error {
@@ -178,23 +194,48 @@ export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence, li
     if (knownEpochs.size > MAX_KNOWN_EPOCHS) knownEpochs.delete(knownEpochs.keys().next().value!);
   };
   // Everything published in one turn of the event loop, in script calls of up to MAX_BATCH events.
-  const submit = createMicroBatcher<Outgoing, Published>({
+  const submit = createMicroBatcher<Outgoing, PublishResult>({
     maxBatch: MAX_BATCH,
     sendBatch: async (batch) => {
       const now = Date.now();
-      const keys: string[] = [];
-      const args = [String(maxLen), String(ttlSeconds), randomUUID().slice(0, 8)];
-      for (const o of batch) {
-        keys.push(...o.keys);
-        args.push(...o.args, isLiveOnly(o.channel) ? '!' : knownEpochOf(o.channel, now));
+      const n = batch.length;
+      const keys = new Array<string>(n);
+      const args = new Array<string>(4 + n * 5);
+      args[0] = pubsubPrefix;
+      args[1] = String(maxLen);
+      args[2] = String(ttlSeconds);
+      args[3] = randomUUID().slice(0, 8);
+      const sentEpochs = new Array<string>(n);
+      for (let i = 0; i < n; i++) {
+        const o = batch[i]!;
+        const epoch = isLiveOnly(o.channel) ? '!' : knownEpochOf(o.channel, now);
+        sentEpochs[i] = epoch;
+        keys[i] = o.stream;
+        const a = 4 + i * 5;
+        args[a] = o.head;
+        args[a + 1] = o.tail;
+        args[a + 2] = o.pubsub;
+        args[a + 3] = o.dedupeId;
+        args[a + 4] = epoch;
       }
-      const reply = (await publishScript(redis, keys, args)) as (string | number)[];
-      return batch.map((o, i) => {
-        const [offset, epochOrError, flag] = [String(reply[i * 3]), String(reply[i * 3 + 1]), Number(reply[i * 3 + 2])];
-        if (flag === -1) return new PublishError(o.channel, epochOrError);
-        if (flag === 2) remember(o.channel, epochOrError, now);
-        return { offset, epoch: epochOrError, duplicate: flag === 1 };
-      });
+      const reply = (await publishScript(redis, keys, args)) as ScriptAnswer[];
+      const results = new Array<PublishResult | Error>(n);
+      for (let i = 0; i < n; i++) {
+        const answer = reply[i]!;
+        if (typeof answer === 'string') {
+          const sent = sentEpochs[i]!;
+          results[i] = { offset: answer, epoch: sent === '!' ? '' : sent, duplicate: false };
+          continue;
+        }
+        const [offset, epochOrError, flag] = answer;
+        const channel = batch[i]!.channel;
+        if (Number(flag) === -1) results[i] = new PublishError(channel, String(epochOrError));
+        else {
+          if (Number(flag) === 2) remember(channel, String(epochOrError), now);
+          results[i] = { offset: String(offset), epoch: String(epochOrError), duplicate: Number(flag) === 1 };
+        }
+      }
+      return results;
     },
   });
 
@@ -215,30 +256,27 @@ export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence, li
     },
   };
 
-  async function send(
+  function send(
     channel: string,
     event: string,
     data: unknown,
     { countConnections = true, dedupeId = '' }: PublishOptions,
     traceparent: string,
   ): Promise<PublishResult> {
-    const keys = channelKeys(channel, pubsubPrefix);
     // Sub-millisecond wall-clock time, for the delivery-lag metric and benchmarks.
     const publishedAt = (performance.timeOrigin + performance.now()).toFixed(3);
-    const { offset, epoch, duplicate } = await submit({
+    const published = submit({
       channel,
-      keys: [keys.stream, keys.meta, keys.dedupe],
-      args: [
-        `{"type":"event","channel":${JSON.stringify(channel)},"offset":"`,
-        `,"event":${JSON.stringify(event)},"data":${JSON.stringify(data ?? null)},"publishedAt":${publishedAt}${
-          traceparent ? `,"traceparent":${JSON.stringify(traceparent)}` : ''
-        }}`,
-        keys.pubsub,
-        dedupeId,
-      ],
+      stream: `stream:{${channel}}`,
+      pubsub: `${pubsubPrefix}ch:${channel}`,
+      head: `{"type":"event","channel":${JSON.stringify(channel)},"offset":"`,
+      tail: `,"event":${JSON.stringify(event)},"data":${JSON.stringify(data ?? null)},"publishedAt":${publishedAt}${
+        traceparent ? `,"traceparent":${JSON.stringify(traceparent)}` : ''
+      }}`,
+      dedupeId,
     });
-    if (!countConnections) return { offset, epoch, duplicate };
-    return { offset, epoch, duplicate, connections: await presence.channelConnections(channel) };
+    if (!countConnections) return published;
+    return published.then(async (r) => ({ ...r, connections: await presence.channelConnections(channel) }));
   }
 }
 
