@@ -17,6 +17,7 @@ export interface Subscriber {
  * is serialised once by the publisher whatever the number of sockets.
  */
 export class Hub {
+  /** Local subscribers by pub/sub name (`<env prefix>ch:<channel>`), the name each message comes with. */
   private readonly channels = new Map<string, Set<Subscriber>>();
   private readonly pending = new Map<string, Promise<unknown>>();
   private readonly pubsubPrefix: string;
@@ -37,32 +38,33 @@ export class Hub {
 
   /** Adds a local subscriber; resolves once Redis confirms the subscription (no event is missed after). */
   async join(channel: string, sub: Subscriber): Promise<void> {
-    let subs = this.channels.get(channel);
+    const name = channelKeys(channel, this.pubsubPrefix).pubsub;
+    let subs = this.channels.get(name);
     if (!subs) {
       subs = new Set();
-      this.channels.set(channel, subs);
-      this.pending.set(channel, this.subscriber.subscribe(channelKeys(channel, this.pubsubPrefix).pubsub));
+      this.channels.set(name, subs);
+      this.pending.set(name, this.subscriber.subscribe(name));
     }
     subs.add(sub);
-    await this.pending.get(channel);
+    await this.pending.get(name);
   }
 
   leave(channel: string, sub: Subscriber): void {
-    const subs = this.channels.get(channel);
+    const name = channelKeys(channel, this.pubsubPrefix).pubsub;
+    const subs = this.channels.get(name);
     if (!subs) return;
     subs.delete(sub);
     if (subs.size === 0) {
-      this.channels.delete(channel);
-      this.pending.delete(channel);
-      this.subscriber
-        .unsubscribe(channelKeys(channel, this.pubsubPrefix).pubsub)
-        .catch((err: unknown) => this.log.warn({ err, channel }, 'unsubscribe failed'));
+      this.channels.delete(name);
+      this.pending.delete(name);
+      this.subscriber.unsubscribe(name).catch((err: unknown) => this.log.warn({ err, channel }, 'unsubscribe failed'));
     }
   }
 
+  // Per message and socket, at tens of thousands a second: the map is keyed by the name the message
+  // comes with, so routing cuts no string; the channel's own name is cut only for a traced frame.
   private onMessage(pubsubChannel: string, raw: string): void {
-    const channel = pubsubChannel.slice(this.pubsubNameStart);
-    const subs = this.channels.get(channel);
+    const subs = this.channels.get(pubsubChannel);
     if (!subs || subs.size === 0) return;
     const frame = readLiveFrame(raw);
     if (!frame) {
@@ -71,6 +73,7 @@ export class Hub {
     }
     if (frame.traceparent) {
       // The last hop of a traced journey: this instance writing the event to its sockets.
+      const channel = pubsubChannel.slice(this.pubsubNameStart);
       const span = roleTracer('gateway').startSpan(
         `deliver ${frame.event}`,
         { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'redis', 'messaging.destination.name': channel, 'tidings.sockets': subs.size } },

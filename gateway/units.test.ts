@@ -13,6 +13,26 @@ describe('compareOffsets', () => {
     expect(compareOffsets('5-1', '5-1')).toBe(0);
     expect(compareOffsets('1700000000000-99', '1700000000001-0')).toBeLessThan(0);
   });
+  it('agrees with the numeric order whether or not the two have the same shape', () => {
+    const numeric = (a: string, b: string) => {
+      const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
+      const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
+      return am === bm ? Number(as - bs) : am < bm ? -1 : 1;
+    };
+    const offsets = [
+      '1700000000000-0',
+      '1700000000000-9',
+      '1700000000001-0',
+      '1700000000009-10',
+      '1700000000010-01',
+      '0999999999999-5',
+      '999999999999-5',
+      '5-0',
+      '10-0',
+      '09-3',
+    ];
+    for (const a of offsets) for (const b of offsets) expect(Math.sign(compareOffsets(a, b)), `${a} vs ${b}`).toBe(Math.sign(numeric(a, b)));
+  });
 });
 
 describe('readLiveFrame', () => {

@@ -35,3 +35,5 @@ wss.on('connection', (ws, req) => {
   );
 });
 http.listen(Number(process.env.PORT ?? 4104), '127.0.0.1', () => process.send?.('listening'));
+// A clean exit on the benchmark's SIGTERM, so that a V8 CPU profile (BENCH_CPU_PROF) is written.
+process.on('SIGTERM', () => process.exit(0));
