@@ -5,7 +5,7 @@ import type { Authorization } from './authorize';
 import { readHistory } from './history';
 import type { Hub, Subscriber } from './hub';
 import { framesOutOf, gatewayMetrics } from './metrics';
-import { compareOffsets } from './offsets';
+import { compareOffsets, LastOffset } from './offsets';
 import { ClientFrame, CloseCode, type LiveFrame, type ServerFrame } from './protocol';
 import { TokenBucket } from './rate-limit';
 import type { Registry } from './registry';
@@ -29,9 +29,10 @@ export interface SessionDeps {
 class Subscription implements Subscriber {
   /** Live events held back while history is being replayed; null when live. */
   buffer: { frame: LiveFrame; raw: string }[] | null = null;
-  /** Offset of the first and last events this subscription sent live. */
+  /** Offset of the first event this subscription sent live. */
   firstLive: string | undefined;
-  lastSent: string | undefined;
+  /** The last offset sent (kept as numbers: see LastOffset). */
+  private readonly sent = new LastOffset();
 
   constructor(
     private readonly session: Session,
@@ -45,10 +46,14 @@ class Subscription implements Subscriber {
     }
     // A live-only event has no offset: no replay to overlap with, so nothing to drop.
     if (frame.offset === '') return this.session.sendRaw(raw);
-    if (this.lastSent && compareOffsets(frame.offset, this.lastSent) <= 0) return;
+    if (!this.advance(frame.offset)) return;
     this.firstLive ??= frame.offset;
-    this.lastSent = frame.offset;
     this.session.sendRaw(raw);
+  }
+
+  /** True when `offset` comes after the last one sent, which it then becomes. */
+  advance(offset: string): boolean {
+    return this.sent.advance(offset);
   }
 }
 
@@ -199,7 +204,7 @@ export class Session {
       // Events this subscription already sent live (it was subscribed before) are not sent twice.
       if (sub.firstLive && compareOffsets(event.offset, sub.firstLive) >= 0) break;
       this.sendRaw(JSON.stringify(event));
-      sub.lastSent = event.offset;
+      sub.advance(event.offset);
     }
     const buffered = sub.buffer;
     sub.buffer = null;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bearerToken, extractUpgradeToken } from '../platform/auth/jwt';
 import { inNamespaces } from '../contracts/channels';
 import { createChannelAuthorization } from './authorize';
-import { compareOffsets } from './offsets';
+import { compareOffsets, LastOffset } from './offsets';
 import { readLiveFrame } from './publisher';
 import { TokenBucket } from './rate-limit';
 
@@ -32,6 +32,29 @@ describe('compareOffsets', () => {
       '09-3',
     ];
     for (const a of offsets) for (const b of offsets) expect(Math.sign(compareOffsets(a, b)), `${a} vs ${b}`).toBe(Math.sign(numeric(a, b)));
+  });
+});
+
+describe('LastOffset', () => {
+  it('advances only to a later offset, as compareOffsets orders them', () => {
+    const offsets = [
+      '1700000000000-0',
+      '1700000000000-9',
+      '1700000000000-10',
+      '1700000000001-0',
+      '999999999999-5',
+      '1700000000001-0',
+      '5-0',
+      '1800000000000-2',
+    ];
+    const last = new LastOffset();
+    let kept: string | undefined;
+    for (const o of offsets) {
+      const later = kept === undefined || compareOffsets(o, kept) > 0;
+      expect(last.advance(o), o).toBe(later);
+      if (later) kept = o;
+    }
+    expect(kept).toBe('1800000000000-2');
   });
 });
 
