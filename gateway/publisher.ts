@@ -14,11 +14,15 @@ import type { Presence } from './registry';
  * pub/sub name carries the prefix itself (`pubsubPrefix`, the client's `options.keyPrefix`).
  */
 export const channelKeys = (channel: string, pubsubPrefix = '') => ({
-  stream: `stream:{${channel}}`,
+  stream: streamKey(channel),
   meta: `stream-meta:{${channel}}`,
   dedupe: `stream-dedupe:{${channel}}`,
-  pubsub: `${pubsubPrefix}ch:${channel}`,
+  pubsub: pubsubName(channel, pubsubPrefix),
 });
+// The two names every publish needs, apart: the publisher builds only these per event (the script
+// spells the others from the stream key when it needs them).
+const streamKey = (channel: string) => `stream:{${channel}}`;
+const pubsubName = (channel: string, pubsubPrefix: string) => `${pubsubPrefix}ch:${channel}`;
 
 /** The pub/sub prefix of a client: its key prefix (environment), if any. */
 export const pubsubPrefixOf = (redis: Redis): string => redis.options.keyPrefix ?? '';
@@ -267,8 +271,8 @@ export function createPublisher(redis: Redis, { maxLen, ttlSeconds, presence, li
     const publishedAt = (performance.timeOrigin + performance.now()).toFixed(3);
     const published = submit({
       channel,
-      stream: `stream:{${channel}}`,
-      pubsub: `${pubsubPrefix}ch:${channel}`,
+      stream: streamKey(channel),
+      pubsub: pubsubName(channel, pubsubPrefix),
       head: `{"type":"event","channel":${JSON.stringify(channel)},"offset":"`,
       tail: `,"event":${JSON.stringify(event)},"data":${JSON.stringify(data ?? null)},"publishedAt":${publishedAt}${
         traceparent ? `,"traceparent":${JSON.stringify(traceparent)}` : ''
