@@ -17,6 +17,7 @@ import { defineConfig } from 'vitest/config';
  */
 export const UNIT_TESTS = [
   'activities/ledger-days.test.ts',
+  'bench/lib/*.test.ts',
   'api/conversations/routes.test.ts',
   'api/events/routes.test.ts',
   'api/ledger/routes.test.ts',
