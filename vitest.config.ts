@@ -21,6 +21,7 @@ export const UNIT_TESTS = [
   'api/conversations/routes.test.ts',
   'api/events/routes.test.ts',
   'api/ledger/routes.test.ts',
+  'api/middleware/body-limit.test.ts',
   'api/notifications/routes.test.ts',
   'api/openapi/document.test.ts',
   'api/ping/routes.test.ts',

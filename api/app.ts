@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hono, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
@@ -12,6 +11,7 @@ import { opsRoutes, recordHttpMetrics } from '../platform/http/ops';
 import { conversationRoutes } from './conversations/routes';
 import { eventRoutes } from './events/routes';
 import { accessLog } from './middleware/access-log';
+import { bodyLimit } from './middleware/body-limit';
 import { emptyJsonBody } from './middleware/empty-json-body';
 import { methodNotAllowed } from './middleware/method-not-allowed';
 import { requireJwt, type ApiVariables } from './middleware/auth';
