@@ -58,6 +58,14 @@ describe('API edge: JWT and rate limits', () => {
     expect((await get('/events', bob)).status).toBe(200);
   });
 
+  it('counts requests that arrive together exactly: of 8 at once, the limit (3) pass', async () => {
+    // Hits of one event-loop turn go to Redis in one call; the same key in it must count each time.
+    const carol = await signToken(ctx.config, uniqueId('carol'));
+    const statuses = await Promise.all(Array.from({ length: 8 }, async () => (await get('/events', carol)).status));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(5);
+  });
+
   it('limits each IP before the token is even checked', async () => {
     const strict = testContext({ API_RATE_LIMIT_PER_IP: '2' });
     const s = await listen(createApiApp(strict), '127.0.0.1', 0);

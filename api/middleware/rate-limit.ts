@@ -4,16 +4,50 @@ import type { Redis } from 'ioredis';
 import { Counter, Gauge } from 'prom-client';
 import { redisScript } from '../../platform/clients/redis-script';
 import { AppError } from '../../platform/errors';
+import { createMicroBatcher } from '../../platform/micro-batch';
 import { metrics } from '../../platform/metrics';
 import type { Logger } from '../../platform/logger';
 import type { ApiVariables } from './auth';
 
-// Fixed window counter: one round trip, atomic, the window's expiry set by its first hit.
-const HIT = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {n, redis.call('PTTL', KEYS[1])}`;
-const hit = redisScript(HIT);
+// Fixed window counters: atomic, each window's expiry set by its first hit. The hits of every
+// request read in one turn of the event loop go in one call (KEYS[i] with its window ARGV[i]; the
+// same key twice counts twice): per request, a Redis write of its own cost the API about as much
+// CPU as writing the response (docs/ledger-hot-path.md).
+const HITS = `
+local out = {}
+for i = 1, #KEYS do
+  local n = redis.call('INCR', KEYS[i])
+  if n == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[i]) end
+  out[2 * i - 1] = n
+  out[2 * i] = redis.call('PTTL', KEYS[i])
+end
+return out`;
+const hits = redisScript(HITS);
+
+interface Hit {
+  key: string;
+  windowMs: number;
+}
+/** One batcher per Redis client: the per-IP and per-user limiters of a request share its calls. */
+const batchers = new WeakMap<Redis, (hit: Hit) => Promise<[count: number, ttlMs: number]>>();
+function hitterOf(redis: Redis): (hit: Hit) => Promise<[count: number, ttlMs: number]> {
+  let hitter = batchers.get(redis);
+  if (!hitter) {
+    hitter = createMicroBatcher<Hit, [number, number]>({
+      maxBatch: 500,
+      sendBatch: async (batch) => {
+        const flat = (await hits(
+          redis,
+          batch.map((h) => h.key),
+          batch.map((h) => h.windowMs),
+        )) as number[];
+        return batch.map((_, i): [number, number] => [flat[2 * i]!, flat[2 * i + 1]!]);
+      },
+    });
+    batchers.set(redis, hitter);
+  }
+  return hitter;
+}
 
 export interface RateLimitOptions {
   redis: Redis;
@@ -72,6 +106,7 @@ const outageOf = (redis: Redis) => {
  */
 export function rateLimit({ redis, log, limit, windowMs, by }: RateLimitOptions): MiddlewareHandler<{ Variables: ApiVariables }> {
   const outage = outageOf(redis);
+  const hit = hitterOf(redis);
   const local = new Map<string, number>();
   let localWindow = -1;
   degradedGauge.set(outage.down ? 1 : 0);
@@ -97,7 +132,7 @@ export function rateLimit({ redis, log, limit, windowMs, by }: RateLimitOptions)
       // Known down and not reconnected yet: decide at once rather than queue each request behind
       // reconnect attempts (seconds each). The first request of an outage finds out the slow way.
       if (outage.down && redis.status !== 'ready') throw new Error(`redis is ${redis.status}`);
-      [count, ttlMs] = (await hit(redis, [key], [String(windowMs)])) as [number, number];
+      [count, ttlMs] = await hit({ key, windowMs });
       if (outage.down) {
         outage.down = false;
         degradedGauge.set(0);
