@@ -41,6 +41,7 @@ export const UNIT_TESTS = [
   'platform/env-example.test.ts',
   'platform/http/ops.test.ts',
   'platform/logger.test.ts',
+  'platform/ids.test.ts',
   'platform/in-order.test.ts',
   'platform/micro-batch.test.ts',
   'platform/tracing.test.ts',

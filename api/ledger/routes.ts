@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { DECIMAL_AMOUNT, fromCents, toCents } from '../../domain/money';
@@ -11,6 +10,7 @@ import type { Logger } from '../../platform/logger';
 import { claimIdempotencyKey, requestHash } from '../../platform/db/idempotency';
 import { inTransaction } from '../../platform/db/transaction';
 import { AppError } from '../../platform/errors';
+import { timeOrderedUuid } from '../../platform/ids';
 import { balanceView, dailyBalances, getEntry, insertEntryWithOutbox, listEntries, type LedgerEntry } from '../../stores/ledger';
 import { createGroupCommitter } from '../../stores/ledger-group-commit';
 import { relayDrainingKey } from '../../contracts/ledger';
@@ -167,7 +167,8 @@ export function ledgerRoutes(deps: LedgerRouteDeps) {
     const key = c.req.valid('header')['Idempotency-Key'];
     const body = c.req.valid('json');
     const entry = {
-      entryId: randomUUID(),
+      // Time-ordered: each post's row goes to the end of the entries' and outbox's B-trees.
+      entryId: timeOrderedUuid(),
       merchantId,
       type: body.type,
       amountCents: toCents(body.amount),
