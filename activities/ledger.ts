@@ -109,7 +109,6 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
     const daysToClose: DayToClose[] = daysToSchedule.filter((d) => !handedBack.has(dayKey(d.merchantId, d.day))).map(toClose);
     if (opts?.closes !== 'return' && daysToClose.length > 0) await startCloses(daysToClose);
     // Live: each touched day's new balance to its merchant's ledger channel (the web page updates
-
     // without polling). After the commit, so what is pushed is what a reader would see.
     if (applied > 0) {
       const touched = new Map(entries.map((e) => [`${e.merchantId}|${e.occurredOn}`, { merchantId: e.merchantId, day: e.occurredOn }]));
