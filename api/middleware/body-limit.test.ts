@@ -56,6 +56,15 @@ describe('bodyLimit', () => {
     expect(await send('POST', ['012345', '6789A'], true)).toEqual({ status: 413, body: { error: { code: 'payload_too_large', field: 'body' } } });
   });
 
+  it('counts the body of an in-process request, which has neither header', async () => {
+    const app = new Hono()
+      .use(bodyLimit({ maxSize: 10, onError: (c) => c.json({ error: { code: 'payload_too_large' } }, 413) }))
+      .post('/echo', async (c) => c.text(await c.req.text()));
+    expect((await app.request('/echo', { method: 'POST', body: '0123456789A' })).status).toBe(413);
+    const within = await app.request('/echo', { method: 'POST', body: '0123456789' });
+    expect([within.status, await within.text()]).toEqual([200, '0123456789']);
+  });
+
   it('lets a request without a body through', async () => {
     const res = await fetch(`http://127.0.0.1:${port}/echo`);
     expect(res.status).toBe(200);
