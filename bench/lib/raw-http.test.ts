@@ -76,6 +76,16 @@ describe('RawHttpConnection', () => {
     await new Promise<void>((r) => closing.close(() => r()));
   });
 
+  it('fails the request, not the process, on a malformed chunked answer', async () => {
+    const broken = net.createServer((socket) =>
+      socket.once('data', () => socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n')),
+    );
+    await new Promise<void>((r) => broken.listen(0, '127.0.0.1', r));
+    const conn = new RawHttpConnection('127.0.0.1', (broken.address() as AddressInfo).port);
+    await expect(conn.request('GET', '/', '', '')).rejects.toThrow(/malformed chunk size/);
+    await new Promise<void>((r) => broken.close(() => r()));
+  });
+
   it('refuses a second request while one is in flight', async () => {
     const conn = new RawHttpConnection('127.0.0.1', port);
     const first = conn.request('GET', '/chunked', '', '');

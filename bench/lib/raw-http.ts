@@ -28,6 +28,8 @@ export class RawHttpConnection {
       this.socket.once('connect', resolve);
       this.socket.once('error', reject);
     });
+    // A connection that fails before any request is made: the first request reports it (fail below).
+    this.ready.catch(() => undefined);
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (err) => this.fail(err));
     this.socket.on('close', () => this.fail(new Error('connection closed by the server')));
@@ -79,6 +81,12 @@ export class RawHttpConnection {
       body = buf.toString('utf8', bodyStart, end);
     } else if (head.includes('\r\ntransfer-encoding: chunked')) {
       const decoded = readChunked(buf, bodyStart);
+      if (decoded instanceof Error) {
+        // In a socket's data handler a throw would crash the benchmark: the request fails instead.
+        this.fail(decoded);
+        this.socket.destroy();
+        return;
+      }
       if (!decoded) {
         this.pending = buf;
         return;
@@ -104,15 +112,15 @@ export class RawHttpConnection {
   }
 }
 
-/** A whole chunked body from `start`, or null while its last chunk has not arrived. */
-function readChunked(buf: Buffer, start: number): { body: string; end: number } | null {
+/** A whole chunked body from `start`, null while its last chunk has not arrived, an Error if malformed. */
+function readChunked(buf: Buffer, start: number): { body: string; end: number } | Error | null {
   const parts: Buffer[] = [];
   let at = start;
   for (;;) {
     const lineEnd = buf.indexOf('\r\n', at);
     if (lineEnd < 0) return null;
     const size = parseInt(buf.toString('latin1', at, lineEnd), 16);
-    if (Number.isNaN(size)) throw new Error('malformed chunk size');
+    if (Number.isNaN(size)) return new Error('malformed chunk size');
     const dataEnd = lineEnd + 2 + size;
     if (buf.length < dataEnd + 2) return null;
     if (size === 0) {
