@@ -41,7 +41,9 @@ describe('ledger relay drain', () => {
       occurredOn: '2026-11-20',
     });
   const applied = async (ids: string[]) =>
-    Number((await ctx.mysql().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM ledger_applied WHERE entry_id IN (?)', [ids]))[0][0]!.n);
+    Number(
+      (await ctx.mysql().query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM ledger_outbox WHERE applied_at IS NOT NULL AND entry_id IN (?)', [ids]))[0][0]!.n,
+    );
 
   it('applies entries posted while it runs in the same activity, holding the hint between polls and releasing it at the end', async () => {
     const merchant = uniqueId('drain');

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { testContext, uniqueId } from '../test/support/context';
 import type { RowDataPacket } from 'mysql2/promise';
 import { inTransaction } from '../platform/db/transaction';
-import { applyEntries, dailyBalances, dailyBalancesOf, insertEntryWithOutbox, type LedgerEntry } from './ledger';
+import { addToDailyBalances, dailyBalances, dailyBalancesOf, insertEntryWithOutbox, markDispatched, type LedgerEntry } from './ledger';
 
 // The relay pushes the balances of every (merchant, day) a batch touched from one query: it must
 // say what the per-merchant report says, pair by pair.
@@ -49,11 +49,15 @@ describe('ledger daily balances of several merchants and days', () => {
       return entry;
     };
     // What the relay does to a batch, for these entries only (a relay batch would claim other
-    // tests' rows too): apply them and mark their outbox rows dispatched, in one transaction.
+    // tests' rows too): apply them and mark their outbox rows dispatched and applied, in one transaction.
     const apply = (entries: Omit<LedgerEntry, 'createdAt'>[]) =>
       inTransaction(pool, async (conn) => {
-        await applyEntries(conn, entries as LedgerEntry[]);
-        await conn.query('UPDATE ledger_outbox SET dispatched_at = CURRENT_TIMESTAMP(3) WHERE entry_id IN (?)', [entries.map((e) => e.entryId)]);
+        await addToDailyBalances(conn, entries as LedgerEntry[]);
+        const [rows] = await conn.query<RowDataPacket[]>('SELECT id FROM ledger_outbox WHERE entry_id IN (?) FOR UPDATE', [entries.map((e) => e.entryId)]);
+        await markDispatched(
+          conn,
+          rows.map((r) => r.id as number),
+        );
       });
     const same = async () => {
       const report = await dailyBalances(pool, merchantId, day, day);

@@ -40,7 +40,10 @@ const toEntry = (r: RowDataPacket): LedgerEntry => ({
   createdAt: (r.created_at as Date).toISOString(),
 });
 
-const ENTRY_COLUMNS = "entry_id, merchant_id, type, amount_cents, currency, description, DATE_FORMAT(occurred_on, '%Y-%m-%d') AS occurred_on, created_at";
+/** An entry's columns as toEntry reads them; `t` qualifies them in a join (`e.`). */
+const entryColumns = (t = '') =>
+  `${t}entry_id, ${t}merchant_id, ${t}type, ${t}amount_cents, ${t}currency, ${t}description, DATE_FORMAT(${t}occurred_on, '%Y-%m-%d') AS occurred_on, ${t}created_at`;
+const ENTRY_COLUMNS = entryColumns();
 
 export async function getEntry(pool: Pool | PoolConnection, entryId: string): Promise<LedgerEntry | undefined> {
   const [rows] = await pool.query<RowDataPacket[]>(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE entry_id = ?`, [entryId]);
@@ -63,29 +66,33 @@ export interface DayToSchedule {
 }
 
 /**
- * In the caller's transaction: claims up to `limit` undispatched outbox rows (SKIP LOCKED:
- * concurrent relays never block on or double-claim a row) and applies each entry to its day's
- * balance once (ledger_applied is the processed-entry log; the upsert is atomic). The caller
- * publishes the entries, then marks the rows dispatched (markDispatched) before its commit.
+ * In the caller's transaction: claims up to `limit` undispatched outbox rows with their entries, in
+ * one statement (SKIP LOCKED: concurrent relays never block on or double-claim a row), and applies
+ * the entries not applied yet to their days' balances. The caller publishes the entries, then marks
+ * the rows dispatched and applied (markDispatched) before its commit: the row's lock, held to that
+ * commit, is what makes each entry count once, and `applied_at` keeps a re-dispatched row (an
+ * operator publishing it again) from counting twice.
  */
 export async function claimOutbox(conn: PoolConnection, limit: number): Promise<{ outboxIds: number[]; entries: LedgerEntry[]; applied: number }> {
   const [claimed] = await conn.query<RowDataPacket[]>(
-    'SELECT id, entry_id FROM ledger_outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED',
+    `SELECT o.id AS outbox_id, o.applied_at IS NOT NULL AS was_applied, ${entryColumns('e.')}
+       FROM ledger_outbox o JOIN ledger_entries e ON e.entry_id = o.entry_id
+      WHERE o.dispatched_at IS NULL ORDER BY o.id LIMIT ? FOR UPDATE SKIP LOCKED`,
     [limit],
   );
   if (claimed.length === 0) return { outboxIds: [], entries: [], applied: 0 };
-  const [rows] = await conn.query<RowDataPacket[]>(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE entry_id IN (?)`, [
-    claimed.map((r) => r.entry_id as string),
-  ]);
-  const entries = rows.map(toEntry);
-  const applied = await applyEntries(conn, entries);
-  return { outboxIds: claimed.map((r) => r.id as number), entries, applied };
+  const entries = claimed.map(toEntry);
+  const fresh = entries.filter((_, i) => !Number(claimed[i]!.was_applied));
+  await addToDailyBalances(conn, fresh);
+  return { outboxIds: claimed.map((r) => r.outbox_id as number), entries, applied: fresh.length };
 }
 
-/** The claimed outbox rows went out (in the claim's transaction). */
+/** The claimed outbox rows went out, and their entries are applied (in the claim's transaction). */
 export async function markDispatched(conn: PoolConnection, outboxIds: number[]): Promise<void> {
   if (outboxIds.length === 0) return;
-  await conn.query('UPDATE ledger_outbox SET dispatched_at = CURRENT_TIMESTAMP(3) WHERE id IN (?)', [outboxIds]);
+  await conn.query('UPDATE ledger_outbox SET dispatched_at = CURRENT_TIMESTAMP(3), applied_at = COALESCE(applied_at, CURRENT_TIMESTAMP(3)) WHERE id IN (?)', [
+    outboxIds,
+  ]);
 }
 
 /** The days these entries touch whose close is not scheduled yet. */
@@ -100,21 +107,11 @@ export async function unscheduledDays(conn: PoolConnection, entryIds: string[]):
   return days.map((d) => ({ merchantId: d.merchant_id as string, day: d.day as string, timezone: d.timezone as string }));
 }
 
-/**
- * Applies entries to their daily balances, each at most once ever, in a handful of statements per
- * batch: entries already in the processed-entry log are skipped; the rest are logged (a plain
- * INSERT, so a concurrent relay applying the same entry fails this batch, which is retried) and
- * summed into one upsert per merchant, day and currency. Returns how many were new.
- */
-export async function applyEntries(conn: PoolConnection, entries: LedgerEntry[]): Promise<number> {
-  if (entries.length === 0) return 0;
-  const [done] = await conn.query<RowDataPacket[]>('SELECT entry_id FROM ledger_applied WHERE entry_id IN (?)', [entries.map((e) => e.entryId)]);
-  const seen = new Set(done.map((r) => r.entry_id as string));
-  const fresh = entries.filter((e) => !seen.has(e.entryId)); // a duplicate dispatch changes nothing
-  if (fresh.length === 0) return 0;
-  await conn.query('INSERT INTO ledger_applied (entry_id) VALUES ?', [fresh.map((e) => [e.entryId])]);
+/** Sums the entries into one upsert per merchant, day and currency (atomic, so balances never lose an update). */
+export async function addToDailyBalances(conn: PoolConnection, entries: LedgerEntry[]): Promise<void> {
+  if (entries.length === 0) return;
   const sums = new Map<string, [string, string, string, number, number, number]>();
-  for (const e of fresh) {
+  for (const e of entries) {
     const k = `${e.merchantId}|${e.occurredOn}|${e.currency}`;
     const row = sums.get(k) ?? [e.merchantId, e.occurredOn, e.currency, 0, 0, 0];
     if (e.type === 'credit') row[3] += e.amountCents;
@@ -128,7 +125,6 @@ export async function applyEntries(conn: PoolConnection, entries: LedgerEntry[])
        entry_count = entry_count + VALUES(entry_count), updated_at = CURRENT_TIMESTAMP(3)`,
     [[...sums.values()]],
   );
-  return fresh.length;
 }
 
 /**
@@ -220,8 +216,8 @@ export async function dailyBalancesOf(pool: Pool, days: { merchantId: string; da
               WHERE ${days.map(() => '(merchant_id = ? AND day = ?)').join(' OR ')}
              UNION ALL
              SELECT le.merchant_id, le.occurred_on, le.currency, 1 FROM ledger_outbox o
-               JOIN ledger_entries le USING (entry_id) LEFT JOIN ledger_applied a USING (entry_id)
-              WHERE o.dispatched_at IS NULL AND a.entry_id IS NULL
+               JOIN ledger_entries le USING (entry_id)
+              WHERE o.dispatched_at IS NULL AND o.applied_at IS NULL
                 AND (${days.map(() => '(le.merchant_id = ? AND le.occurred_on = ?)').join(' OR ')})
            ) u GROUP BY merchant_id, day, currency) e
      ${DAY_JOIN}

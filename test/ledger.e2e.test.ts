@@ -140,7 +140,7 @@ describe('cash-flow ledger across the real servers', () => {
       }, 30_000);
       expect(Math.round(Number(done.credits) * 100)).toBe(expected);
 
-      // Force every entry through the relay again: the processed-entry log keeps the balance as is.
+      // Force every entry through the relay again: each outbox row's applied_at keeps the balance as is.
       await ctx.mysql().query('UPDATE ledger_outbox o JOIN ledger_entries e USING (entry_id) SET o.dispatched_at = NULL WHERE e.merchant_id = ?', [m.id]);
       await eventually(async () => {
         const [rows] = await ctx

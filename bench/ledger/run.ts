@@ -195,7 +195,7 @@ await startBoth();
   await (await post('naive')).arrayBuffer();
   results.naive.expected.set(merchants.naive[0]!, 100);
   for (let i = 0; ; i++) {
-    const [rows] = await mysql.query<RowDataPacket[]>('SELECT 1 FROM ledger_applied WHERE entry_id = ?', [entryId]);
+    const [rows] = await mysql.query<RowDataPacket[]>('SELECT 1 FROM ledger_outbox WHERE entry_id = ? AND applied_at IS NOT NULL', [entryId]);
     if (rows.length) break;
     if (i > 600) throw new Error('the relay never applied the warm-up entry');
     await sleep(100);
@@ -215,7 +215,7 @@ log('waiting for consolidation');
 const drainStarted = Date.now();
 for (;;) {
   const [rows] = await mysql.query<RowDataPacket[]>(
-    'SELECT COUNT(*) AS n FROM ledger_entries e LEFT JOIN ledger_applied a USING (entry_id) WHERE e.merchant_id IN (?) AND a.entry_id IS NULL',
+    'SELECT COUNT(*) AS n FROM ledger_entries e JOIN ledger_outbox o USING (entry_id) WHERE e.merchant_id IN (?) AND o.applied_at IS NULL',
     [merchants.tidings],
   );
   if (Number(rows[0]!.n) === 0 || Date.now() - drainStarted > 120_000) break;
@@ -223,7 +223,7 @@ for (;;) {
 }
 await stopAll();
 const [lagRows] = await mysql.query<RowDataPacket[]>(
-  'SELECT TIMESTAMPDIFF(MICROSECOND, e.created_at, a.applied_at) / 1000 AS lag FROM ledger_entries e JOIN ledger_applied a USING (entry_id) WHERE e.merchant_id IN (?)',
+  'SELECT TIMESTAMPDIFF(MICROSECOND, e.created_at, o.applied_at) / 1000 AS lag FROM ledger_entries e JOIN ledger_outbox o USING (entry_id) WHERE e.merchant_id IN (?) AND o.applied_at IS NOT NULL',
   [merchants.tidings],
 );
 const lags = lagRows.map((r) => Number(r.lag)).sort((a, b) => a - b);

@@ -120,7 +120,7 @@ export function createChecker(config: Config) {
 
     const entries = await statuses('ledger_entries', 'entry_id', [...a.ledger.keys()]);
     const unapplied = await rows(
-      'SELECT e.entry_id FROM ledger_entries e LEFT JOIN ledger_applied a ON a.entry_id = e.entry_id WHERE a.entry_id IS NULL LIMIT 5',
+      'SELECT e.entry_id FROM ledger_entries e LEFT JOIN ledger_outbox o ON o.entry_id = e.entry_id WHERE o.applied_at IS NULL LIMIT 5',
     );
     const badEntries = [...a.ledger].filter(([id, e]) => {
       const r = entries.get(id);
