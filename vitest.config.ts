@@ -34,6 +34,7 @@ export const UNIT_TESTS = [
   'gateway/units.test.ts',
   'gateway/upgrade.test.ts',
   'platform/auth/jwt.test.ts',
+  'platform/clients/kafka-partitioner.test.ts',
   'platform/clients/kafka-producer.test.ts',
   'platform/config.test.ts',
   'platform/db/transaction.test.ts',

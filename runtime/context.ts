@@ -1,7 +1,8 @@
-import { Partitioners, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { createSns, createSqs } from '../platform/clients/aws';
 import { createKafka } from '../platform/clients/kafka';
 import { createRecoveringProducer } from '../platform/clients/kafka-producer';
+import { rememberingPartitioner } from '../platform/clients/kafka-partitioner';
 import { traceProducer } from '../platform/clients/broker-tracing';
 import { createMysqlPool } from '../platform/clients/mysql';
 import { closeRedis, createRedis } from '../platform/clients/redis';
@@ -44,7 +45,7 @@ export function createContext(config: Config, log: Logger = createLogger(config.
       'kafka producer',
       createRecoveringProducer(
         async (): Promise<Producer> => {
-          const p = kafka().producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+          const p = kafka().producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: rememberingPartitioner() });
           await p.connect();
           return traceProducer(p);
         },
