@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testContext, uniqueId } from '../test/support/context';
+import { metrics } from '../platform/metrics';
 import { createGroupCommitter } from './ledger-group-commit';
 
 // Group commit against the real MariaDB: many posts in flight become few statements, each post is
@@ -40,6 +41,30 @@ describe('ledger group commit', () => {
     expect(Number(row!.n)).toBe(300);
     expect(Number(row!.total)).toBe((300 * 301) / 2);
     expect(Number(row!.outbox)).toBe(300);
+  });
+
+  it('with one lane, the posts that arrive during a commit go together in the next statement, as /metrics reports', async () => {
+    const merchant = uniqueId('gc');
+    const pool = ctx.mysql();
+    const inserts: number[] = [];
+    const counting = new Proxy(pool, {
+      get(target, prop, receiver) {
+        if (prop === 'query') return (...args: Parameters<typeof pool.query>) => (inserts.push((args[1] as unknown[][][])[0]!.length), target.query(...args));
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const histogram = async () => {
+      const m = (await metrics.getSingleMetric('tidings_ledger_group_commit_entries')!.get()).values;
+      const pick = (name: string) => m.filter((v) => (v as { metricName?: string }).metricName === name).reduce((a, v) => a + v.value, 0);
+      return { count: pick('tidings_ledger_group_commit_entries_count'), sum: pick('tidings_ledger_group_commit_entries_sum') };
+    };
+    const before = await histogram();
+    const poster = createGroupCommitter(counting);
+    // The first post starts a commit at once; the next 20 arrive while it runs.
+    const posted = await Promise.all(Array.from({ length: 21 }, (_, i) => poster.post(entry(merchant, i + 1))));
+    expect(posted).toHaveLength(21);
+    expect(inserts).toEqual([1, 20]);
+    expect(await histogram()).toEqual({ count: before.count + 2, sum: before.sum + 21 });
   });
 
   it('one entry that cannot be stored fails alone; the rest of its batch is stored', async () => {

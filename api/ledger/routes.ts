@@ -108,7 +108,7 @@ export interface LedgerRouteDeps {
 /** `/ledger`: post entries (outbox, no dependency on Temporal or Kafka), list them, daily balances. */
 export function ledgerRoutes(deps: LedgerRouteDeps) {
   const { config, log } = deps;
-  const poster = createGroupCommitter(deps.mysql());
+  const poster = createGroupCommitter(deps.mysql(), { lanes: config.LEDGER_COMMIT_LANES });
   // An entry's runs in the Web UI: the relay that applies it, and the close of its day.
   const view = (e: LedgerEntry) => ({
     ...e,
