@@ -102,8 +102,8 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
             );
         return { entries: claim.entries, applied: claim.applied, daysToSchedule: days };
       },
-      // READ COMMITTED: the claim locks only the rows it returns. Under REPEATABLE READ it would also
-      // lock the index gap after them and every post (an outbox insert) would wait for the batch.
+      // READ COMMITTED: the claim's read sees every batch committed before this one took the relay's
+      // lock row (claimOutbox), and no statement locks an index gap a post's outbox insert would wait on.
       { isolation: 'READ COMMITTED' },
     );
     const daysToClose: DayToClose[] = daysToSchedule.filter((d) => !handedBack.has(dayKey(d.merchantId, d.day))).map(toClose);

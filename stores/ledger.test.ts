@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testContext, uniqueId } from '../test/support/context';
+import { ownEnvironment, testContext, uniqueId } from '../test/support/context';
 import type { RowDataPacket } from 'mysql2/promise';
 import { inTransaction } from '../platform/db/transaction';
-import { addToDailyBalances, dailyBalances, dailyBalancesOf, insertEntryWithOutbox, markDispatched, type LedgerEntry } from './ledger';
+import { addToDailyBalances, claimOutbox, dailyBalances, dailyBalancesOf, insertEntryWithOutbox, markDispatched, type LedgerEntry } from './ledger';
 
 // The relay pushes the balances of every (merchant, day) a batch touched from one query: it must
 // say what the per-merchant report says, pair by pair.
@@ -84,5 +84,65 @@ describe('ledger daily balances of several merchants and days', () => {
       [merchantId],
     );
     expect(Number(pending[0]!.n)).toBe(4);
+  });
+});
+
+// Two relay batches at once (an activity retried while its first attempt still runs): the second
+// waits on the relay's lock row until the first commits, then takes only what is left.
+describe('ledger outbox claimed by two relays at once', () => {
+  // Its own database: a claim takes every pending row, other files' entries included.
+  const own = ownEnvironment();
+  const ctx = testContext({ TIDINGS_ENV: own.env });
+  afterAll(async () => {
+    await ctx.lifecycle.close();
+    own.teardown();
+  }, 60_000);
+
+  it('applies each entry once: the second batch waits for the first to commit and takes the rest', async () => {
+    const pool = ctx.mysql();
+    const merchantId = uniqueId('m');
+    const day = '2026-11-22';
+    for (let cents = 1; cents <= 30; cents++)
+      await insertEntryWithOutbox(pool, {
+        entryId: randomUUID(),
+        merchantId,
+        type: 'credit',
+        amountCents: cents,
+        currency: 'BRL',
+        description: 'race',
+        occurredOn: day,
+      });
+    const batch = (limit: number, hold?: Promise<void>, claimed?: () => void) =>
+      inTransaction(
+        pool,
+        async (conn) => {
+          const claim = await claimOutbox(conn, limit);
+          claimed?.();
+          await hold;
+          await markDispatched(conn, claim.outboxIds);
+          return claim;
+        },
+        { isolation: 'READ COMMITTED' },
+      );
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let firstClaimed!: () => void;
+    const claimedFirst = new Promise<void>((r) => (firstClaimed = r));
+    const first = batch(20, held, firstClaimed);
+    await claimedFirst;
+    let secondDone = false;
+    const second = batch(100).finally(() => (secondDone = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(secondDone).toBe(false); // waiting on the lock row, not reading the rows the first holds
+    release();
+    const [a, b] = await Promise.all([first, second]);
+    expect([a.applied, b.applied]).toEqual([20, 10]);
+    const ids = [...a.entries, ...b.entries].map((e) => e.entryId);
+    expect(new Set(ids).size).toBe(30);
+    const [rows] = await pool.query<RowDataPacket[]>('SELECT credits_cents, entry_count FROM daily_balances WHERE merchant_id = ? AND day = ?', [
+      merchantId,
+      day,
+    ]);
+    expect(rows.map((r) => [Number(r.credits_cents), Number(r.entry_count)])).toEqual([[(30 * 31) / 2, 30]]);
   });
 });

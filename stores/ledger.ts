@@ -66,18 +66,24 @@ export interface DayToSchedule {
 }
 
 /**
- * In the caller's transaction: claims up to `limit` undispatched outbox rows with their entries, in
- * one statement (SKIP LOCKED: concurrent relays never block on or double-claim a row), and applies
- * the entries not applied yet to their days' balances. The caller publishes the entries, then marks
- * the rows dispatched and applied (markDispatched) before its commit: the row's lock, held to that
- * commit, is what makes each entry count once, and `applied_at` keeps a re-dispatched row (an
- * operator publishing it again) from counting twice.
+ * In the caller's transaction (READ COMMITTED): claims up to `limit` undispatched outbox rows with
+ * their entries and applies the entries not applied yet to their days' balances. The caller
+ * publishes the entries, then marks the rows dispatched and applied (markDispatched) before its
+ * commit.
+ *
+ * Exactly once: the batch first locks the relay's row in `ledger_relay_lock` (created on first
+ * use), held to its commit. A second relay at the same time waits there, and its read, a fresh
+ * snapshot under READ COMMITTED, then finds these rows dispatched. `applied_at` keeps a row an
+ * operator re-dispatches (to publish it again) from counting twice. One lock per batch instead of
+ * one per claimed row (`FOR UPDATE SKIP LOCKED`): the row locks were most of MariaDB's cost per
+ * entry in the relay (docs/ledger-hot-path.md, "One lock per batch").
  */
 export async function claimOutbox(conn: PoolConnection, limit: number): Promise<{ outboxIds: number[]; entries: LedgerEntry[]; applied: number }> {
+  await conn.query("INSERT INTO ledger_relay_lock (name) VALUES ('ledger-outbox') ON DUPLICATE KEY UPDATE name = name");
   const [claimed] = await conn.query<RowDataPacket[]>(
     `SELECT o.id AS outbox_id, o.applied_at IS NOT NULL AS was_applied, ${entryColumns('e.')}
        FROM ledger_outbox o JOIN ledger_entries e ON e.entry_id = o.entry_id
-      WHERE o.dispatched_at IS NULL ORDER BY o.id LIMIT ? FOR UPDATE SKIP LOCKED`,
+      WHERE o.dispatched_at IS NULL ORDER BY o.id LIMIT ?`,
     [limit],
   );
   if (claimed.length === 0) return { outboxIds: [], entries: [], applied: 0 };
