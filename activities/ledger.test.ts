@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ledgerChannel } from '../contracts/channels';
 import { relayDrainingKey, type RelayBatchResult } from '../contracts/ledger';
 import { insertEntryWithOutbox } from '../stores/ledger';
 import { eventually, ownEnvironment, testContext, uniqueId } from '../test/support/context';
@@ -59,5 +60,31 @@ describe('ledger relay drain', () => {
     expect(await applied(second.map((e) => e.entryId))).toBe(3);
     expect(result.claimed).toBeGreaterThan(0);
     expect(await ctx.redis().exists(key)).toBe(0);
+  });
+
+  it("pushes a merchant's balance at most every 250 ms while batches follow each other, and the last push shows every entry", async () => {
+    const merchant = uniqueId('push');
+    const pushed: { channel: string; data: { days: { consolidatedCount: number }[] } }[] = [];
+    const recording = createLedgerActivities({
+      config: ctx.config,
+      mysql: ctx.mysql(),
+      producer: ctx.producer,
+      temporal: ctx.temporal,
+      publisher: () => ({
+        ...ctx.publisher(),
+        publish: (channel, event, data, options) => {
+          if (channel === ledgerChannel(merchant)) pushed.push({ channel, data: data as (typeof pushed)[number]['data'] });
+          return ctx.publisher().publish(channel, event, data, options);
+        },
+      }),
+      redis: ctx.redis(),
+    });
+    const entries = await Promise.all(Array.from({ length: 10 }, () => post(merchant)));
+    // Batches of one: ten full batches back to back, so nothing waits between them.
+    await new MockActivityEnvironment().run(recording.relayOutboxBatch, 1, { closes: 'return' as const });
+    expect(await applied(entries.map((e) => e.entryId))).toBe(10);
+    expect(pushed.length).toBeGreaterThan(0);
+    expect(pushed.length).toBeLessThan(10);
+    expect(pushed.at(-1)!.data.days[0]!.consolidatedCount).toBe(10);
   });
 });

@@ -32,6 +32,15 @@ import {
 import { ledgerChannel } from '../contracts/channels';
 import type { Publisher } from '../gateway/publisher';
 
+type DayRef = { merchantId: string; day: string };
+
+/**
+ * A merchant's live balance is pushed at most this often while the relay drains a stream of posts:
+ * one balance query and one publish per day per push instead of per batch (20 batches a second at
+ * 8,000 entries/s), and still four updates a second on the page.
+ */
+const BALANCE_PUSH_EVERY_MS = 250;
+
 export interface LedgerDeps {
   config: Config;
   mysql: Pool;
@@ -76,7 +85,7 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
     limit: number,
     opts?: { closes: 'return' },
     handedBack: ReadonlySet<string> = new Set(),
-  ): Promise<RelayBatchResult & { daysToClose: DayToClose[] }> {
+  ): Promise<RelayBatchResult & { daysToClose: DayToClose[]; touched: DayRef[] }> {
     const producer = await deps.producer();
     const known = (e: LedgerEntry) => scheduled.has(dayKey(e.merchantId, e.occurredOn)) || handedBack.has(dayKey(e.merchantId, e.occurredOn));
     // One transaction: claim and apply, publish to Kafka (a failed publish rolls the claim back and
@@ -108,19 +117,24 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
     );
     const daysToClose: DayToClose[] = daysToSchedule.filter((d) => !handedBack.has(dayKey(d.merchantId, d.day))).map(toClose);
     if (opts?.closes !== 'return' && daysToClose.length > 0) await startCloses(daysToClose);
-    // Live: each touched day's new balance to its merchant's ledger channel (the web page updates
-    // without polling). After the commit, so what is pushed is what a reader would see.
-    if (applied > 0) {
-      const touched = new Map(entries.map((e) => [`${e.merchantId}|${e.occurredOn}`, { merchantId: e.merchantId, day: e.occurredOn }]));
-      const balances = await dailyBalancesOf(deps.mysql, [...touched.values()]);
-      for (const [key, e] of touched) {
-        const days = balances.get(key) ?? [];
-        await deps
-          .publisher()
-          .publish(ledgerChannel(e.merchantId), LEDGER_BALANCE_EVENT, { date: e.day, days: days.map(balanceView) }, { countConnections: false });
-      }
+    const touched = applied > 0 ? entries.map((e) => ({ merchantId: e.merchantId, day: e.occurredOn })) : [];
+    return { claimed: entries.length, applied, daysToClose: opts?.closes === 'return' ? daysToClose : [], touched };
+  }
+
+  /**
+   * Live: each touched day's new balance to its merchant's ledger channel (the web page updates
+   * without polling). After the batches' commits, so what is pushed is what a reader would see.
+   */
+  async function pushBalances(touched: Map<string, DayRef>): Promise<void> {
+    if (touched.size === 0) return;
+    const balances = await dailyBalancesOf(deps.mysql, [...touched.values()]);
+    for (const [key, d] of touched) {
+      const days = balances.get(key) ?? [];
+      await deps
+        .publisher()
+        .publish(ledgerChannel(d.merchantId), LEDGER_BALANCE_EVENT, { date: d.day, days: days.map(balanceView) }, { countConnections: false });
     }
-    return { claimed: entries.length, applied, daysToClose: opts?.closes === 'return' ? daysToClose : [] };
+    touched.clear();
   }
 
   return {
@@ -138,6 +152,10 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
       const until = Date.now() + deps.config.LEDGER_RELAY_DRAIN_MS;
       const total = { claimed: 0, applied: 0, closes: new Map<string, DayToClose>() };
       const handedBack = new Set<string>();
+      // Days applied since the last push, pushed at most every BALANCE_PUSH_EVERY_MS while the drain
+      // runs and once more when it ends.
+      const toPush = new Map<string, DayRef>();
+      let pushedAt = 0;
       // Days an earlier drain applied but never handed back (it failed after a committed batch).
       const orphans = (await daysWithoutClose(deps.mysql, 1_000)).map(toClose);
       if (opts?.closes === 'return') {
@@ -153,6 +171,11 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
         for (const d of batch.daysToClose) {
           total.closes.set(d.workflowId, d);
           handedBack.add(dayKey(d.input.merchantId, d.input.day));
+        }
+        for (const d of batch.touched) toPush.set(dayKey(d.merchantId, d.day), d);
+        if (Date.now() - pushedAt >= BALANCE_PUSH_EVERY_MS) {
+          await pushBalances(toPush);
+          pushedAt = Date.now();
         }
         return batch.claimed;
       };
@@ -175,6 +198,7 @@ export function createLedgerActivities(deps: LedgerDeps): LedgerActivities {
       } finally {
         await hint.release();
       }
+      await pushBalances(toPush);
       // Past the budget with entries still arriving: report a full batch so the relay goes on at once.
       const claimed = Date.now() >= until && total.claimed > 0 ? Math.max(total.claimed, limit) : total.claimed;
       return opts?.closes === 'return' ? { claimed, applied: total.applied, daysToClose: [...total.closes.values()] } : { claimed, applied: total.applied };

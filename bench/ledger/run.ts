@@ -24,6 +24,9 @@ const MERCHANTS = Number(process.env.BENCH_MERCHANTS ?? 8);
 // by ±15 % over minutes here, and a drift then weighs on both paths alike instead of on one run.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+// Before the rounds, each path is loaded this long, not counted: a server's first seconds under load
+// run its code unoptimised (the naive server's first window was its slowest in every run).
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const PORTS = { tidings: 4301, naive: 4302 } as const;
 // BENCH_CPU_PROF=<dir>: the api, worker and naive server write V8 CPU profiles there on exit
 // (open them in Chrome DevTools); how docs/ledger-hot-path.md was measured.
@@ -114,11 +117,15 @@ const totals = (merchants: string[]): Totals => ({
   cpu: new Map(),
 });
 
-/** One window of closed-loop clients posting credits of 1.00..9.99 round-robin over the merchants. */
-async function window(which: Path, merchants: string[], tokens: string[], into: Totals): Promise<number> {
+/**
+ * One window of closed-loop clients posting credits of 1.00..9.99 round-robin over the merchants.
+ * An unmeasured (warm-up) window still counts what it posted into the totals the balances are
+ * checked against; only its rate, latencies and CPU are left out.
+ */
+async function window(which: Path, merchants: string[], tokens: string[], into: Totals, seconds = SECONDS, measured = true): Promise<number> {
   let accepted = 0;
   let n = 0;
-  const until = performance.now() + SECONDS * 1000;
+  const until = performance.now() + seconds * 1000;
   const started = performance.now();
   const cpuBefore = cpuSnapshot();
   const headers = tokens.map((t) => `authorization: Bearer ${t}\r\ncontent-type: application/json\r\n`);
@@ -145,7 +152,7 @@ async function window(which: Path, merchants: string[], tokens: string[], into: 
             }),
           );
           if (res.status === 201) {
-            into.latencies.push(performance.now() - t);
+            if (measured) into.latencies.push(performance.now() - t);
             into.expected.set(merchants[m]!, into.expected.get(merchants[m]!)! + cents);
             accepted++;
           } else into.failed++;
@@ -156,6 +163,7 @@ async function window(which: Path, merchants: string[], tokens: string[], into: 
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  if (!measured) return accepted / elapsed;
   for (const [group, used] of cpuDelta(cpuBefore, cpuSnapshot())) into.cpu.set(group, (into.cpu.get(group) ?? 0) + used);
   into.seconds += elapsed;
   into.perRound.push(accepted / elapsed);
@@ -202,6 +210,10 @@ await startBoth();
   }
 }
 
+if (WARMUP_SECONDS > 0) {
+  log(`warming up: ${WARMUP_SECONDS} s of load on each path, not counted`);
+  for (const which of ['tidings', 'naive'] as const) await window(which, merchants[which], tokens[which], results[which], WARMUP_SECONDS, false);
+}
 for (let round = 1; round <= ROUNDS; round++) {
   const order: Path[] = round % 2 === 1 ? ['tidings', 'naive'] : ['naive', 'tidings'];
   const rates: Partial<Record<Path, number>> = {};
@@ -278,7 +290,7 @@ writeSection(
 - **Date:** ${new Date().toISOString()}
 - **Machine:** ${machine()}
 - **Command:** \`BENCH_CLIENTS=${CLIENTS} BENCH_MERCHANTS=${MERCHANTS} BENCH_ROUNDS=${ROUNDS} BENCH_SECONDS=${SECONDS} npm run bench:ledger\`
-- **Load:** ${CLIENTS} closed-loop HTTP clients posting credits (1.00–9.99) round-robin over ${MERCHANTS} merchants, all on one day, with JWT, each on a raw keep-alive socket (\`bench/lib/raw-http.ts\`; the global fetch cost 0.28 ms of CPU per request, a quarter of an entry's), in ${ROUNDS} rounds of one ${SECONDS} s window per path, the order alternating each round (both designs run side by side, each on its own port; the machine's speed drifts by ±15 % over minutes, and interleaving puts a drift on both paths alike). Tidings: \`main.ts\` as two processes, role api (posts joined into group commits: one multi-row INSERT per burst, the outbox rows written by the trigger) and role worker (outbox relay, batch 500, one activity draining for up to ${config.LEDGER_RELAY_DRAIN_MS / 1000} s polling every ${config.LEDGER_RELAY_POLL_MS} ms while posts arrive, woken by posts at most every ${config.LEDGER_WAKE_INTERVAL_MS} ms, ${config.LEDGER_RELAY_IDLE_MS / 1000} s backstop tick) on the Temporal dev server and MariaDB ${'10.11'}. Naive: mounted on the same API edge (request id, access log, rate limits in Redis, JWT) with the same body validation, \`SELECT balance\` then \`UPDATE balance = read + amount\` with no lock.
+- **Load:** ${CLIENTS} closed-loop HTTP clients posting credits (1.00–9.99) round-robin over ${MERCHANTS} merchants, all on one day, with JWT, each on a raw keep-alive socket (\`bench/lib/raw-http.ts\`; the global fetch cost 0.28 ms of CPU per request, a quarter of an entry's), after ${WARMUP_SECONDS} s of load on each path that is not counted, in ${ROUNDS} rounds of one ${SECONDS} s window per path, the order alternating each round (both designs run side by side, each on its own port; the machine's speed drifts by ±15 % over minutes, and interleaving puts a drift on both paths alike). Tidings: \`main.ts\` as two processes, role api (posts joined into group commits: one multi-row INSERT per burst, the outbox rows written by the trigger) and role worker (outbox relay, batch 500, one activity draining for up to ${config.LEDGER_RELAY_DRAIN_MS / 1000} s polling every ${config.LEDGER_RELAY_POLL_MS} ms while posts arrive, woken by posts at most every ${config.LEDGER_WAKE_INTERVAL_MS} ms, ${config.LEDGER_RELAY_IDLE_MS / 1000} s backstop tick) on the Temporal dev server and MariaDB ${'10.11'}. Naive: mounted on the same API edge (request id, access log, rate limits in Redis, JWT) with the same body validation, \`SELECT balance\` then \`UPDATE balance = read + amount\` with no lock.
 
 | | Tidings (outbox + relay) | naive read-modify-write |
 |---|---|---|
