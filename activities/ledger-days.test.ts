@@ -29,9 +29,8 @@ describe('ledger relay: days whose close is started', () => {
     const query = vi.fn((sql: string, params?: unknown[]) => {
       statements.push(sql);
       if (sql.includes('b.close_scheduled = 0 LIMIT')) return Promise.resolve([orphans.splice(0)]);
-      if (sql.startsWith('SELECT id, entry_id FROM ledger_outbox'))
-        return Promise.resolve([waiting.splice(0, params![0] as number).map((id, i) => ({ id: i + 1, entry_id: id }))]);
-      if (sql.startsWith('SELECT entry_id, merchant_id')) return Promise.resolve([(params![0] as string[]).map(row)]);
+      if (sql.startsWith('SELECT o.id AS outbox_id'))
+        return Promise.resolve([waiting.splice(0, params![0] as number).map((id, i) => ({ outbox_id: i + 1, was_applied: 0, ...row(id) }))]);
       if (sql.includes('close_scheduled = 0')) return Promise.resolve([[{ merchant_id: 'm1', day, timezone: 'UTC' }]]);
       return Promise.resolve([[]]);
     });
