@@ -14,9 +14,9 @@ import { accessLog } from './middleware/access-log';
 import { bodyLimit } from './middleware/body-limit';
 import { emptyJsonBody } from './middleware/empty-json-body';
 import { methodNotAllowed } from './middleware/method-not-allowed';
-import { requireJwt, type ApiVariables } from './middleware/auth';
+import type { ApiVariables } from './middleware/auth';
 import { rememberUsers } from './middleware/known-users';
-import { rateLimit } from './middleware/rate-limit';
+import { limitAndAuthenticate } from './middleware/rate-limit';
 import { traceRequests } from './middleware/tracing';
 import { ledgerRoutes } from './ledger/routes';
 import { notificationRoutes, userRoutes } from './notifications/routes';
@@ -97,13 +97,18 @@ export function createApiApp(ctx: Context, resources: Record<string, Hono<{ Vari
     openApiRoutes(async () => openApiDocument(app, await listProducts(ctx.mysql()).catch(() => undefined))),
   );
 
-  // Every business route: per-IP limit first (cheap, also stops token guessing), then the JWT,
-  // then the per-user limit.
+  // Every business route: the per-IP limit (it also stops token guessing), the JWT, the per-user
+  // limit, in that order of precedence, both counters in one Redis call.
   const window = config.API_RATE_WINDOW_MS;
   const guard: MiddlewareHandler<{ Variables: ApiVariables }>[] = [
-    rateLimit({ redis: ctx.redis(), log, by: 'ip', limit: config.API_RATE_LIMIT_PER_IP, windowMs: window }),
-    requireJwt(createTokenVerifier(config)),
-    rateLimit({ redis: ctx.redis(), log, by: 'user', limit: config.API_RATE_LIMIT_PER_USER, windowMs: window }),
+    limitAndAuthenticate({
+      redis: ctx.redis(),
+      log,
+      verify: createTokenVerifier(config),
+      windowMs: window,
+      perIp: config.API_RATE_LIMIT_PER_IP,
+      perUser: config.API_RATE_LIMIT_PER_USER,
+    }),
     // Whoever calls the API is a user others can start a conversation with.
     rememberUsers({ mysql: () => ctx.mysql(), log }),
   ];

@@ -82,6 +82,36 @@ describe('API edge: JWT and rate limits', () => {
     }
   });
 
+  it("counts both limits of a request in one Redis call, and a user only for requests their IP's limit let through", async () => {
+    const strict = testContext({ API_RATE_LIMIT_PER_IP: '2', API_RATE_LIMIT_PER_USER: '1000', API_RATE_WINDOW_MS: '3600000' });
+    const s = await listen(createApiApp(strict), '127.0.0.1', 0);
+    const redis = strict.redis();
+    const calls: string[][] = [];
+    const evalsha = redis.evalsha.bind(redis) as (...args: unknown[]) => Promise<unknown>;
+    (redis as unknown as { evalsha: (...args: unknown[]) => Promise<unknown> }).evalsha = (...args: unknown[]) => {
+      const keys = (args.slice(2, 2 + Number(args[1])) as string[]).filter((k) => k.startsWith('ratelimit:'));
+      if (keys.length) calls.push(keys);
+      return evalsha(...args);
+    };
+    try {
+      const dave = uniqueId('dave');
+      const token = await signToken(strict.config, dave);
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++)
+        statuses.push((await fetch(`http://127.0.0.1:${boundPort(s)}/events`, { headers: { authorization: `Bearer ${token}` } })).status);
+      // One call per request (they went one at a time), each with the IP's key and the user's.
+      expect(calls).toHaveLength(4);
+      for (const keys of calls) expect(keys.map((k) => k.split(':')[1])).toEqual(['ip', 'user']);
+      expect(statuses).toContain(429);
+      const window = Math.floor(Date.now() / 3_600_000);
+      const counted = Number((await redis.get(`ratelimit:user:${dave}:${window}`)) ?? 0);
+      expect(counted).toBe(statuses.filter((x) => x === 200).length);
+    } finally {
+      await closeServer(s);
+      await strict.lifecycle.close();
+    }
+  });
+
   it('keeps health and readiness open', async () => {
     expect((await get('/health')).status).toBe(200);
   });
